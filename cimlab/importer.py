@@ -301,10 +301,11 @@ def _derive_orders(frame: pl.DataFrame, options: MappingOptions) -> pl.DataFrame
     cancelled = pl.lit(False)
     if options.deleted_marker:
         marker = options.deleted_marker
-        cancelled = pl.col("order_id").str.contains(marker, literal=True).fill_null(False)
         frame = frame.with_columns(
+            pl.col("order_id").str.contains(marker, literal=True).fill_null(False).alias("__deleted__"),
             pl.col("order_id").str.replace(marker, "", literal=True).str.strip_chars(),
         )
+        cancelled = pl.col("__deleted__")
     if options.cancel_prefix:
         cancelled = cancelled | pl.col("order_id").str.starts_with(options.cancel_prefix).fill_null(False)
     frame = frame.with_columns(
@@ -312,7 +313,7 @@ def _derive_orders(frame: pl.DataFrame, options: MappingOptions) -> pl.DataFrame
         .then(pl.lit("cancelled"))
         .otherwise(pl.col("status") if status_from_source else pl.lit("paid"))
         .alias("status")
-    )
+    ).drop("__deleted__", strict=False)
     if options.amount_from_quantity_and_unit_price:
         amount = p.parse_number(p.clean_missing(pl.col("quantity"))) * p.parse_money(
             p.clean_missing(pl.col("unit_price"))
@@ -554,7 +555,11 @@ def check_raw(
     problems = [raw.rejected, parse_problems, check_problems]
     # a cell that failed parsing is null; its "required" failure would repeat the same problem
     if check_problems.height and parse_problems.height:
-        problems[2] = check_problems.join(parse_problems.select("line", "column"), on=["line", "column"], how="anti")
+        problems[2] = check_problems.join(
+            parse_problems.select("line", "column"), on=["line", "column"], how="anti"
+        )
+    if parse_problems.height:
+        valid = valid.filter(~pl.col(LINE).is_in(parse_problems["line"].implode()))
     if table == "orders":
         dup = _duplicate_order_lines(valid)
         if dup.height:

@@ -485,6 +485,22 @@ def _json_text(value: Any) -> str | None:
     return str(value)
 
 
+def _json_array_lines(text: str, doc: list[Any]) -> list[tuple[int, Any]]:
+    """Pair each element of a top-level JSON array with the source line it starts on."""
+    decoder = json.JSONDecoder()
+    pos = text.index("[") + 1
+    line, counted = 1, 0
+    out: list[tuple[int, Any]] = []
+    for _ in doc:
+        while text[pos] in " \t\r\n,":
+            pos += 1
+        line += text.count("\n", counted, pos)
+        counted = pos
+        value, pos = decoder.raw_decode(text, pos)
+        out.append((line, value))
+    return out
+
+
 def _read_json(text: str, *, file: str, encoding: str, ndjson: bool) -> RawTable:
     records: list[tuple[int, Any]] = []
     fmt = "ndjson"
@@ -503,9 +519,11 @@ def _read_json(text: str, *, file: str, encoding: str, ndjson: bool) -> RawTable
                         file=file,
                     )
                 doc = lists[0]
-            if not isinstance(doc, list):
+                records = list(enumerate(doc, start=1))
+            elif isinstance(doc, list):
+                records = _json_array_lines(text, doc)
+            else:
                 raise DataFileError("is JSON but not an array of records", file=file)
-            records = list(enumerate(doc, start=1))
             fmt = "json"
     if ndjson:
         for number, line in enumerate(text.splitlines(), start=1):

@@ -215,10 +215,11 @@ def test_xlsx_lists_hidden_sheets_and_reads_the_first_visible(tmp_path):
 
 def test_json_array_and_ndjson():
     records = [{"id": "001", "n": 2, "ok": True, "tags": ["a"]}, {"id": "002", "extra": None}]
-    raw = read_bytes(json.dumps(records).encode(), name="x.json")
+    text = "[\n" + ",\n".join(json.dumps(r) for r in records) + "\n]\n"
+    raw = read_bytes(text.encode(), name="x.json")
     assert raw.format == "json"
     assert raw.headers == ("id", "n", "ok", "tags", "extra")
-    assert raw.frame.rows() == [(1, "001", "2", "true", '["a"]', None), (2, "002", None, None, None, None)]
+    assert raw.frame.rows() == [(2, "001", "2", "true", '["a"]', None), (3, "002", None, None, None, None)]
     nd = read_bytes(b'{"id": "1"}\n\n{"id": "2"}\n', name="x.ndjson")
     assert nd.frame.rows() == [(1, "1"), (3, "2")]
     with pytest.raises(DataFileError, match="line 2"):

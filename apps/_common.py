@@ -1,0 +1,191 @@
+"""Helpers shared by the app's pages: language, workspace handle, cached reads, error guard.
+
+Pages import this module as ``_common`` (the router puts ``apps/`` on ``sys.path``). Nothing here
+holds analytics: it reads widgets' shared state, opens the workspace and shapes frames for display.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from cimlab.errors import CimlabError, WorkspaceBusy
+from cimlab.i18n import LANGS, channel_label, t, table_label
+from cimlab.privacy import mask_email_expr, mask_name_expr, mask_phone_expr
+from cimlab.workspace import DB_NAME, Workspace
+
+__all__ = [
+    "LANG_KEY",
+    "MASKERS",
+    "REPO_ROOT",
+    "current_lang",
+    "data_version",
+    "get_workspace",
+    "guard",
+    "history_frame",
+    "load_batches",
+    "load_counts",
+    "mask_columns",
+    "scrub_text",
+    "workspace_dir",
+]
+
+_log = logging.getLogger("cimlab.app")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+LANG_KEY = "lang"
+"""Session-state key of the UI language (``"zh"`` or ``"en"``)."""
+
+# Contact data inside free text (a rejected raw line, a note): masked before it is shown.
+_EMAIL_IN_TEXT = r"([A-Za-z0-9])[A-Za-z0-9._%+\-]*@((?:[A-Za-z0-9\-]+\.)+[A-Za-z]{2,})"
+_MOBILE_IN_TEXT = (
+    r"(^|[^0-9])((?:\+?86[\s\-]?)?1[3-9][0-9])[\s\-]?[0-9]{4}[\s\-]?([0-9]{4})([^0-9]|$)"
+)
+
+
+def workspace_dir() -> Path:
+    """The workspace folder: ``$CIMLAB_WORKSPACE`` or ``data/workspace`` under the repository.
+
+    A relative ``CIMLAB_WORKSPACE`` is taken from the current directory, like any path option.
+    """
+    raw = os.environ.get("CIMLAB_WORKSPACE", "").strip()
+    if raw:
+        return Path(raw).expanduser().resolve()
+    return REPO_ROOT / "data" / "workspace"
+
+
+def current_lang() -> str:
+    """The language chosen in the sidebar (default 中文)."""
+    lang = st.session_state.get(LANG_KEY, LANGS[0])
+    return lang if lang in LANGS else LANGS[0]
+
+
+@st.cache_resource(show_spinner=False)
+def get_workspace(path: str) -> Workspace:
+    """The workspace in folder ``path``, created on first use.
+
+    A :class:`~cimlab.workspace.Workspace` holds no open connection (each call opens and
+    closes its own), so one handle is shared by every session.
+    """
+    return Workspace.open(path, create=True, wait=2.0)
+
+
+def data_version(path: str) -> str:
+    """A token that changes whenever the workspace's database files change (size, mtime).
+
+    Cached reads take it as a parameter, so an import or an undo (here or from the CLI)
+    shows on the next rerun, while unchanged data is read once.
+    """
+    parts = []
+    for name in (DB_NAME, DB_NAME + ".wal"):
+        try:
+            stat = (Path(path) / name).stat()
+        except OSError:
+            parts.append("-")
+        else:
+            parts.append(f"{stat.st_mtime_ns}:{stat.st_size}")
+    return "/".join(parts)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_counts(path: str, version: str) -> pl.DataFrame:
+    """Rows per table and channel (cached on the workspace path and its data version)."""
+    del version  # part of the cache key only
+    return get_workspace(path).counts()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_batches(path: str, version: str) -> pl.DataFrame:
+    """Import history, newest first (cached on the workspace path and its data version)."""
+    del version
+    return get_workspace(path).batches()
+
+
+def guard(body: Callable[[], object], lang: str, *, context: str = "") -> None:
+    """Run a page body; show cimlab errors as ``st.error`` and hide anything unexpected.
+
+    Streamlit's own control flow (``st.rerun``, ``st.stop``) derives from ``BaseException``
+    and passes through untouched.
+    """
+    try:
+        body()
+    except WorkspaceBusy as exc:
+        st.error(t("error.workspace_busy", lang, message=str(exc)))
+    except CimlabError as exc:
+        st.error(t("error.prefix", lang, message=str(exc)))
+    except Exception:
+        _log.exception("unexpected error in the cimlab app%s", f" ({context})" if context else "")
+        st.error(t("error.unexpected", lang))
+
+
+def scrub_text(expr: pl.Expr) -> pl.Expr:
+    """Mask e-mail addresses and Chinese mobile numbers found anywhere inside text.
+
+    >>> frame = pl.DataFrame({"x": ["call 13800138000 or a.b@x.com", None]})
+    >>> frame.select(scrub_text(pl.col("x"))).item(0, 0)
+    'call 138****8000 or a***@x.com'
+    """
+    scrubbed = expr.str.replace_all(_EMAIL_IN_TEXT, "${1}***@${2}")
+    # twice: a match eats the separator, so a number right after another is found on pass two
+    for _ in range(2):
+        scrubbed = scrubbed.str.replace_all(_MOBILE_IN_TEXT, "${1}${2}****${3}${4}")
+    return scrubbed
+
+
+MASKERS: dict[str, Callable[[pl.Expr], pl.Expr]] = {
+    "phone": mask_phone_expr,
+    "email": mask_email_expr,
+    "name": mask_name_expr,
+}
+
+
+def mask_columns(frame: pl.DataFrame, kinds: Mapping[str, str]) -> pl.DataFrame:
+    """Mask personal data for display: ``kinds`` maps column → ``phone``/``email``/``name``.
+
+    Every other text column still has e-mails and mobile numbers inside it masked
+    (:func:`scrub_text`), so an unmapped contact column is never shown raw.
+    """
+    exprs = []
+    for column, dtype in frame.schema.items():
+        kind = kinds.get(column)
+        if kind in MASKERS:
+            exprs.append(MASKERS[kind](pl.col(column).cast(pl.String)).alias(column))
+        elif dtype == pl.String:
+            exprs.append(scrub_text(pl.col(column)).alias(column))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+_HISTORY_COLUMNS = {
+    "batch_id": "hist.batch_id",
+    "table_name": "hist.table",
+    "channel": "hist.channel",
+    "file_name": "hist.file",
+    "rows_read": "hist.rows_read",
+    "rows_loaded": "hist.rows_loaded",
+    "rows_quarantined": "hist.rows_quarantined",
+    "rows_duplicate": "hist.rows_duplicate",
+    "imported_at": "hist.imported_at",
+    "status": "hist.status",
+}
+
+
+def history_frame(batches: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Import history for display: translated headers, tables, channels and status."""
+    keep = [c for c in _HISTORY_COLUMNS if c in batches.columns]
+    frame = batches.select(keep)
+    lookups = {
+        "table_name": {v: table_label(v, lang) for v in frame["table_name"].unique().to_list()},
+        "channel": {v: channel_label(v, lang) for v in frame["channel"].unique().to_list()},
+        "status": {s: t(f"status.{s}", lang) for s in ("active", "undone")},
+    }
+    frame = frame.with_columns(
+        pl.col(c).replace_strict(m, default=pl.col(c), return_dtype=pl.String)
+        for c, m in lookups.items()
+        if c in frame.columns
+    )
+    return frame.rename({c: t(_HISTORY_COLUMNS[c], lang) for c in keep})

@@ -1,0 +1,61 @@
+"""Run every benchmark in its own process and print one results table.
+
+Usage: ``make bench`` (or ``python -m benchmarks.run [name ...]``). Each benchmark module has a
+``run() -> dict`` returning its figures; peak memory is the child's maximum resident set size.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import sys
+
+BENCHMARKS = {"import": "benchmarks.bench_import"}
+
+_CHILD = """
+import json, resource, importlib, sys
+figures = importlib.import_module(sys.argv[1]).run()
+figures["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print("RESULT " + json.dumps(figures))
+"""
+
+
+def machine() -> str:
+    """A one-line description of this machine."""
+    cores = len(__import__("os").sched_getaffinity(0))
+    with open("/proc/meminfo") as meminfo:
+        total_kb = int(meminfo.readline().split()[1])
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            cpu = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{cpu}, {cores} cores, {total_kb / 1024**2:.0f} GB RAM, Python {platform.python_version()}"
+
+
+def main(names: list[str]) -> int:
+    rows = []
+    for name in names or list(BENCHMARKS):
+        proc = subprocess.run(
+            [sys.executable, "-c", _CHILD, BENCHMARKS[name]], capture_output=True, text=True, check=False
+        )
+        line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
+        if proc.returncode or line is None:
+            print(proc.stderr[-3000:], file=sys.stderr)
+            return 1
+        rows.append(json.loads(line[7:]))
+    print(f"machine: {machine()}\n")
+    print("| benchmark | rows | seconds | rows/s | peak MB | target |")
+    print("|---|---:|---:|---:|---:|---|")
+    for r in rows:
+        print(
+            f"| {r['benchmark']} | {r['rows']:,} | {r['seconds']} | {r['rows_per_s']:,} | "
+            f"{r['peak_mb']:,} | {r['target']} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

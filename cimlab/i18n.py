@@ -1,0 +1,441 @@
+"""User-interface texts in 中文 and English, and display names of tables, channels and columns.
+
+Every label the app shows goes through :func:`t`, so a page never holds a literal sentence.
+Texts are ``str.format`` templates: placeholders (``{file}``) are filled from keyword arguments
+and must be the same in both languages (``tests/test_i18n.py`` checks it, and that every key the
+app uses exists).
+
+Examples
+--------
+>>> t("nav.import", "zh"), t("nav.import", "en")
+('导入数据', 'Import')
+>>> t("imp.file_header", "en", file="orders.csv")
+'File: orders.csv'
+>>> table_label("orders", "zh"), channel_label("tmall", "en"), column_label("orders", "order_ts", "zh")
+('订单', 'Tmall', '下单时间')
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Final
+
+from cimlab.errors import CimlabError
+
+__all__ = [
+    "CHANNEL_LABELS",
+    "LANGS",
+    "MESSAGES",
+    "channel_label",
+    "column_label",
+    "lang_label",
+    "t",
+    "table_label",
+]
+
+LANGS: Final = ("zh", "en")
+"""Supported languages, the default first."""
+
+_LANG_NAMES = {"zh": "中文", "en": "English"}
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # ------------------------------------------------------------------ shell
+    "app.language": {"en": "Language / 语言", "zh": "语言 / Language"},
+    "app.workspace": {"en": "Workspace", "zh": "工作区"},
+    "app.workspace_help": {
+        "en": "Folder of the DuckDB workspace (set with the CIMLAB_WORKSPACE environment variable).",
+        "zh": "DuckDB 工作区所在文件夹（可用环境变量 CIMLAB_WORKSPACE 设置）。",
+    },
+    "nav.import": {"en": "Import", "zh": "导入数据"},
+    "nav.overview": {"en": "Overview", "zh": "数据概览"},
+    "error.prefix": {"en": "Cannot continue: {message}", "zh": "无法继续：{message}"},
+    "error.unexpected": {
+        "en": "Something unexpected went wrong. The details are in the server log; "
+        "please try again or report the problem.",
+        "zh": "发生了意外错误，详细信息已写入服务器日志。请重试或报告此问题。",
+    },
+    "error.workspace_busy": {
+        "en": "The workspace is busy: another import or command is writing to it. "
+        "Wait until it has finished and try again. ({message})",
+        "zh": "工作区正忙：另一个导入或命令正在写入。请等它完成后重试。（{message}）",
+    },
+    # ------------------------------------------------------------------ import page
+    "imp.title": {"en": "Import files", "zh": "导入文件"},
+    "imp.intro": {
+        "en": "Upload channel exports, check how they are read and mapped, then import them. "
+        "Nothing is written until you press Import.",
+        "zh": "上传各渠道导出的文件，检查读取和列映射结果后再导入。点击“导入”之前不会写入任何数据。",
+    },
+    "imp.uploader": {
+        "en": "Files to import (CSV, TSV, TXT, XLSX, JSON, NDJSON, Parquet, .gz)",
+        "zh": "要导入的文件（CSV、TSV、TXT、XLSX、JSON、NDJSON、Parquet、.gz）",
+    },
+    "imp.no_files": {
+        "en": "Upload one or more files to see how they are read and what would be imported.",
+        "zh": "请上传一个或多个文件，查看读取结果和将要导入的内容。",
+    },
+    "imp.file_header": {"en": "File: {file}", "zh": "文件：{file}"},
+    "imp.detected": {
+        "en": "Format **{format}** · encoding **{encoding}** · delimiter **{delimiter}** · "
+        "{rows} data rows",
+        "zh": "格式：**{format}** · 编码：**{encoding}** · 分隔符：**{delimiter}** · {rows} 行数据",
+    },
+    "imp.not_applicable": {"en": "—", "zh": "—"},
+    "imp.sheet": {"en": "Worksheet", "zh": "工作表"},
+    "imp.sheet_hidden": {"en": "{name} (hidden)", "zh": "{name}（隐藏）"},
+    "imp.sheets_hidden_note": {
+        "en": "Hidden worksheets in this workbook: {names}",
+        "zh": "此工作簿中的隐藏工作表：{names}",
+    },
+    "imp.preview": {
+        "en": "Preview: first {n} rows (phone numbers, e-mails and names masked)",
+        "zh": "预览：前 {n} 行（手机号、邮箱和姓名已脱敏）",
+    },
+    "imp.table": {"en": "Table", "zh": "数据表"},
+    "imp.table_help": {
+        "en": "Which canonical table the file's rows go to.",
+        "zh": "文件中的行要导入到哪一张标准数据表。",
+    },
+    "imp.choose_table": {
+        "en": "Choose the table this file belongs to.",
+        "zh": "请选择此文件对应的数据表。",
+    },
+    "imp.preset": {"en": "Column preset", "zh": "列映射预设"},
+    "imp.preset_help": {
+        "en": "A known export layout (header spellings, time zone, status words). "
+        "Detected from the headers; change it if the guess is wrong.",
+        "zh": "已知的导出格式（表头写法、时区、状态文字），根据表头自动识别；识别有误时可更改。",
+    },
+    "imp.preset_none": {"en": "(no preset)", "zh": "（不使用预设）"},
+    "imp.channel": {"en": "Channel", "zh": "渠道"},
+    "imp.channel_help": {
+        "en": "Where the file comes from. Pick one or type a new name: lower-case letters, "
+        "digits and _ (for example tmall, online_shop).",
+        "zh": "文件来自哪个渠道。可从列表选择或输入新名称：小写字母、数字和下划线（如 tmall、online_shop）。",
+    },
+    "imp.choose_channel": {
+        "en": "Choose the channel this file comes from to see the validation report.",
+        "zh": "请选择文件所属渠道，然后即可看到校验报告。",
+    },
+    "imp.channel_invalid": {
+        "en": "“{channel}” is not a valid channel name: use lower-case letters, digits and _, "
+        "starting with a letter (for example online_shop).",
+        "zh": "“{channel}”不是有效的渠道名称：请使用小写字母、数字和下划线，并以字母开头（如 online_shop）。",
+    },
+    "imp.mapping": {"en": "Column mapping", "zh": "列映射"},
+    "imp.mapping_help": {
+        "en": "For each column of the table, pick the file's column that holds it. "
+        "* marks required columns.",
+        "zh": "为数据表的每一列选择文件中对应的列。* 表示必填列。",
+    },
+    "imp.options": {"en": "Reading options", "zh": "读取选项"},
+    "imp.currency": {"en": "Currency of the amounts", "zh": "金额币种"},
+    "imp.currency_help": {
+        "en": "Used when the file has no currency column: an ISO code such as CNY, USD, GBP.",
+        "zh": "文件中没有币种列时使用：CNY、USD、GBP 等三位代码。",
+    },
+    "imp.timezone": {"en": "Time zone of the times", "zh": "时间所在时区"},
+    "imp.timezone_help": {
+        "en": "Times without a zone are read in this zone and stored in UTC.",
+        "zh": "未注明时区的时间按此时区读取，并以 UTC 保存。",
+    },
+    "imp.day_first": {
+        "en": "Dates are day first (05/01/2024 = 5 January)",
+        "zh": "日期为日在前（05/01/2024 = 1月5日）",
+    },
+    "imp.choose": {"en": "Choose…", "zh": "请选择…"},
+    "imp.choose_or_type": {"en": "Choose or type…", "zh": "选择或输入…"},
+    "imp.import_all": {
+        "en": "Import all {n} checked files",
+        "zh": "导入全部 {n} 个已校验的文件",
+    },
+    "imp.import_all_help": {
+        "en": "Each file is imported in its own transaction, in the order shown; files "
+        "already imported add nothing.",
+        "zh": "每个文件按显示顺序各自作为一个事务导入；已经导入过的文件不会重复添加。",
+    },
+    "imp.none": {"en": "(none)", "zh": "（无）"},
+    "imp.required_mark": {"en": "{label} *", "zh": "{label} *"},
+    "imp.required_missing": {
+        "en": "Required columns without a source column: {columns}. Pick them in the column mapping.",
+        "zh": "以下必填列还没有对应的文件列：{columns}。请在列映射中选择。",
+    },
+    "imp.unmapped": {
+        "en": "Columns of the file that will not be imported: {columns}",
+        "zh": "文件中不会导入的列：{columns}",
+    },
+    "imp.report": {"en": "Validation report", "zh": "校验报告"},
+    "imp.rows_read": {"en": "Rows read", "zh": "读取行数"},
+    "imp.rows_loadable": {"en": "Rows to load", "zh": "可导入行数"},
+    "imp.rows_quarantined": {"en": "Rows quarantined", "zh": "隔离行数"},
+    "imp.all_valid": {
+        "en": "Every row passed the checks.",
+        "zh": "所有行都通过了校验。",
+    },
+    "imp.problems": {
+        "en": "Problems found ({shown} of {total} shown). Quarantined rows are not imported; "
+        "fix them and import the corrected rows later.",
+        "zh": "发现的问题（显示 {total} 条中的 {shown} 条）。被隔离的行不会导入，可修正后再次导入。",
+    },
+    "imp.col_line": {"en": "Line", "zh": "行号"},
+    "imp.col_column": {"en": "Column", "zh": "列"},
+    "imp.col_value": {"en": "Value", "zh": "值"},
+    "imp.col_reason": {"en": "Problem", "zh": "问题"},
+    "imp.download": {
+        "en": "Download quarantined rows (CSV)",
+        "zh": "下载被隔离的行（CSV）",
+    },
+    "imp.notes": {"en": "Notes from reading the file: {notes}", "zh": "读取文件时的提示：{notes}"},
+    "imp.import_button": {"en": "Import into the workspace", "zh": "导入到工作区"},
+    "imp.imported": {
+        "en": "Imported as batch {batch}: {loaded} rows loaded, {quarantined} rows quarantined.",
+        "zh": "已导入，批次 {batch}：导入 {loaded} 行，隔离 {quarantined} 行。",
+    },
+    "imp.duplicates": {
+        "en": "{n} rows were already in the workspace and were not added again.",
+        "zh": "{n} 行已在工作区中，未重复添加。",
+    },
+    "imp.already": {
+        "en": "This file was already imported (batch {batch}); nothing was added.",
+        "zh": "此文件已经导入过（批次 {batch}），没有添加任何数据。",
+    },
+    "imp.history": {"en": "Import history", "zh": "导入历史"},
+    "imp.history_empty": {"en": "No imports yet.", "zh": "还没有导入记录。"},
+    "imp.undo": {"en": "Undo an import", "zh": "撤销导入"},
+    "imp.undo_select": {"en": "Batch to undo", "zh": "要撤销的批次"},
+    "imp.undo_option": {
+        "en": "{batch} · {file} · {rows} rows",
+        "zh": "{batch} · {file} · {rows} 行",
+    },
+    "imp.undo_confirm": {
+        "en": "Yes, remove the rows this batch added",
+        "zh": "确认删除此批次导入的所有行",
+    },
+    "imp.undo_button": {"en": "Undo batch", "zh": "撤销批次"},
+    "imp.undone": {
+        "en": "Batch {batch} was undone: its rows were removed.",
+        "zh": "批次 {batch} 已撤销，其导入的行已删除。",
+    },
+    "imp.undo_none": {
+        "en": "There is no import that can be undone.",
+        "zh": "没有可以撤销的导入。",
+    },
+    # ------------------------------------------------------------------ overview page
+    "ov.title": {"en": "Overview", "zh": "数据概览"},
+    "ov.workspace": {"en": "Workspace: `{path}`", "zh": "工作区：`{path}`"},
+    "ov.empty": {
+        "en": "This workspace has no data yet. Import files on the Import page, "
+        "or run `make app` to build the demo workspace.",
+        "zh": "此工作区还没有数据。请在“导入数据”页面导入文件，或运行 `make app` 生成演示工作区。",
+    },
+    "ov.counts": {"en": "Rows per table and channel", "zh": "各数据表与渠道的行数"},
+    "ov.channels": {"en": "{n} channels", "zh": "{n} 个渠道"},
+    "ov.last_imports": {"en": "Last imports", "zh": "最近的导入"},
+    "ov.history_chart": {
+        "en": "Rows loaded and quarantined per import",
+        "zh": "每次导入的导入行数与隔离行数",
+    },
+    # ------------------------------------------------------------------ history columns
+    "hist.batch_id": {"en": "Batch", "zh": "批次"},
+    "hist.table": {"en": "Table", "zh": "数据表"},
+    "hist.channel": {"en": "Channel", "zh": "渠道"},
+    "hist.file": {"en": "File", "zh": "文件"},
+    "hist.rows_read": {"en": "Read", "zh": "读取"},
+    "hist.rows_loaded": {"en": "Loaded", "zh": "导入"},
+    "hist.rows_quarantined": {"en": "Quarantined", "zh": "隔离"},
+    "hist.rows_duplicate": {"en": "Duplicates", "zh": "重复"},
+    "hist.imported_at": {"en": "Imported at (UTC)", "zh": "导入时间（UTC）"},
+    "hist.status": {"en": "Status", "zh": "状态"},
+    "status.active": {"en": "active", "zh": "有效"},
+    "status.undone": {"en": "undone", "zh": "已撤销"},
+    # ------------------------------------------------------------------ delimiters
+    "delim.comma": {"en": "comma (,)", "zh": "逗号 (,)"},
+    "delim.tab": {"en": "tab", "zh": "制表符"},
+    "delim.semicolon": {"en": "semicolon (;)", "zh": "分号 (;)"},
+    "delim.pipe": {"en": "pipe (|)", "zh": "竖线 (|)"},
+    # ------------------------------------------------------------------ charts
+    "chart.rows": {"en": "Rows", "zh": "行数"},
+    "chart.table": {"en": "Table", "zh": "数据表"},
+    "chart.channel": {"en": "Channel", "zh": "渠道"},
+    "chart.batch": {"en": "Batch", "zh": "批次"},
+    "chart.file": {"en": "File", "zh": "文件"},
+    "chart.outcome": {"en": "Outcome", "zh": "结果"},
+    "chart.loaded": {"en": "Loaded", "zh": "已导入"},
+    "chart.quarantined": {"en": "Quarantined", "zh": "已隔离"},
+    # ------------------------------------------------------------------ tables
+    "table.customers": {"en": "Customers", "zh": "客户"},
+    "table.orders": {"en": "Orders", "zh": "订单"},
+    "table.interactions": {"en": "Interactions", "zh": "互动记录"},
+    "table.feedback": {"en": "Feedback", "zh": "客户反馈"},
+}
+"""Key → language → text. Keys are ``area.name``; every key has every language of :data:`LANGS`."""
+
+CHANNEL_LABELS: dict[str, dict[str, str]] = {
+    "online_shop": {"en": "Online shop", "zh": "官网商城"},
+    "tmall": {"en": "Tmall", "zh": "天猫"},
+    "taobao": {"en": "Taobao", "zh": "淘宝"},
+    "jd": {"en": "JD.com", "zh": "京东"},
+    "douyin": {"en": "Douyin shop", "zh": "抖音小店"},
+    "wechat": {"en": "WeChat", "zh": "微信"},
+    "wechat_mini": {"en": "WeChat mini-program", "zh": "微信小程序"},
+    "youzan": {"en": "Youzan", "zh": "有赞"},
+    "offline_store": {"en": "Offline stores", "zh": "线下门店"},
+    "call_centre": {"en": "Call centre", "zh": "呼叫中心"},
+    "call_center": {"en": "Call center", "zh": "呼叫中心"},
+    "phone": {"en": "Phone", "zh": "电话"},
+    "survey": {"en": "Survey", "zh": "问卷调查"},
+    "email": {"en": "E-mail", "zh": "电子邮件"},
+}
+"""Display names of well-known channel tokens; any other token is shown as written."""
+
+_COLUMN_LABELS_EN: dict[str, str] = {
+    "source_customer_id": "Customer ID",
+    "channel": "Channel",
+    "name": "Name",
+    "name_is_masked": "Name is masked",
+    "email": "E-mail",
+    "phone": "Phone",
+    "phone_is_masked": "Phone is masked",
+    "gender": "Gender",
+    "birth_date": "Birth date",
+    "city": "City",
+    "region": "Region / province",
+    "country": "Country",
+    "signup_date": "Sign-up date",
+    "customer_type": "Customer type",
+    "company": "Company",
+    "consent_email": "E-mail marketing consent",
+    "consent_sms": "SMS marketing consent",
+    "consent_wechat": "WeChat marketing consent",
+    "consent_phone": "Phone marketing consent",
+    "tags": "Tags",
+    "order_id": "Order ID",
+    "line_number": "Line number",
+    "order_ts": "Order time",
+    "paid_ts": "Payment time",
+    "sku": "SKU",
+    "product_name": "Product",
+    "category": "Category",
+    "quantity": "Quantity",
+    "unit_price": "Unit price",
+    "amount": "Line amount",
+    "currency": "Currency",
+    "status": "Status",
+    "customer_name": "Customer name",
+    "store": "Store / shop",
+    "ts": "Time",
+    "type": "Type",
+    "note": "Note",
+    "interaction_id": "Interaction ID",
+    "nps": "NPS (0–10)",
+    "csat": "CSAT (1–5)",
+    "complaint": "Complaint",
+    "text": "Text",
+    "feedback_id": "Feedback ID",
+}
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"lang={lang!r} is not one of {', '.join(LANGS)}.")
+    return lang
+
+
+def t(key: str, lang: str = "zh", /, **fmt: object) -> str:
+    """The text of ``key`` in ``lang``, with ``{placeholders}`` filled from ``fmt``.
+
+    Parameters
+    ----------
+    key
+        A key of :data:`MESSAGES` such as ``"imp.title"``.
+    lang
+        ``"zh"`` or ``"en"``.
+    **fmt
+        Values of the text's placeholders; a missing one is an error, never a silent gap.
+
+    Examples
+    --------
+    >>> t("imp.imported", "en", batch=3, loaded=10, quarantined=1)
+    'Imported as batch 3: 10 rows loaded, 1 rows quarantined.'
+    """
+    try:
+        entry = MESSAGES[key]
+    except KeyError:
+        raise KeyError(f"Unknown UI text key {key!r}; add it to cimlab.i18n.MESSAGES.") from None
+    return entry[_check_lang(lang)].format_map(fmt)
+
+
+def lang_label(lang: str) -> str:
+    """Name of a language in itself (``"中文"``, ``"English"``).
+
+    Examples
+    --------
+    >>> [lang_label(x) for x in LANGS]
+    ['中文', 'English']
+    """
+    return _LANG_NAMES[_check_lang(lang)]
+
+
+@functools.cache
+def _table_name_zh(table: str) -> str | None:
+    from cimlab.mapping import contract_document
+
+    try:
+        name = contract_document(table).get("name_zh")
+    except (CimlabError, OSError, ValueError):
+        return None
+    return name if isinstance(name, str) and name else None
+
+
+def table_label(table: str, lang: str = "zh") -> str:
+    """Display name of a canonical table (中文 from ``schemas/<table>.yaml`` when present).
+
+    Examples
+    --------
+    >>> table_label("feedback", "en"), table_label("nonsense", "en")
+    ('Feedback', 'nonsense')
+    """
+    _check_lang(lang)
+    if lang == "zh" and (name := _table_name_zh(table)):
+        return name
+    entry = MESSAGES.get(f"table.{table}")
+    return entry[lang] if entry else table
+
+
+def channel_label(channel: str, lang: str = "zh") -> str:
+    """Display name of a channel token; unknown tokens are shown as written.
+
+    Examples
+    --------
+    >>> channel_label("offline_store", "zh"), channel_label("my_shop", "zh")
+    ('线下门店', 'my_shop')
+    """
+    _check_lang(lang)
+    entry = CHANNEL_LABELS.get(channel)
+    return entry[lang] if entry else channel
+
+
+@functools.cache
+def _column_labels_zh(table: str) -> dict[str, str]:
+    from cimlab.mapping import column_labels_zh
+
+    try:
+        return dict(column_labels_zh(table))
+    except (CimlabError, OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def column_label(table: str, column: str, lang: str = "zh") -> str:
+    """Display name of a canonical column (中文 from ``schemas/<table>.yaml`` ``label_zh``).
+
+    Examples
+    --------
+    >>> column_label("orders", "amount", "en"), column_label("orders", "amount", "zh")
+    ('Line amount', '金额')
+    """
+    _check_lang(lang)
+    if lang == "zh":
+        label = _column_labels_zh(table).get(column)
+        if label:
+            return label
+    return _COLUMN_LABELS_EN.get(column, column)

@@ -1,0 +1,654 @@
+"""Tests of the demo-data generator: determinism, formats, truth, and the rows broken on purpose.
+
+The bad-row test re-reads every file with the standard library (csv, json, openpyxl) and finds
+every broken cell by its own rules, independent of the generator; the manifest must list
+exactly those.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+import yaml
+
+from cimlab.demo import (
+    BAD_ROW_KINDS,
+    SALES_CHANNELS,
+    Manifest,
+    demo_paths,
+    generate_demo_files,
+    read_manifest,
+)
+
+AS_OF = date(2026, 6, 30)
+DATA_FILES = {
+    "online_shop_customers.csv",
+    "wechat_members.xlsx",
+    "store_members.csv",
+    "online_shop_orders.csv",
+    "tmall_orders.csv",
+    "wechat_orders.ndjson",
+    "store_sales.csv",
+    "call_centre_interactions.csv",
+    "feedback_survey.json",
+}
+HEADERS = {
+    "online_shop_customers.csv": "customer_id,full_name,email,phone,gender,birth_date,city,"
+    "province,country,signup_date,customer_type,company,email_opt_in,sms_opt_in,tags",
+    "online_shop_orders.csv": "order_id,line,customer_id,order_date,sku,product,category,"
+    "quantity,unit_price,line_total,currency,status",
+    "tmall_orders.csv": "订单编号,买家会员名,买家实付金额,订单状态,收货人姓名,联系手机,买家下单时间,"
+    "买家付款时间,宝贝标题,宝贝总数量,商家编码,省,市",
+    "wechat_members.xlsx": "客户ID,客户姓名,手机号,性别,生日,成为客户时间,省份,城市,标签,邮箱,"
+    "是否接收短信,是否接收微信消息",
+    "wechat_orders.ndjson": "order_id,line,member_id,paid_at,sku,product,quantity,amount,currency,status",
+    "store_members.csv": "会员卡号,姓名,手机,性别,生日,城市,省份,注册时间,门店,邮件营销,短信营销",
+    "store_sales.csv": "订单号,行号,会员卡号,下单时间,门店,商品编码,商品名称,品类,数量,单价,金额,币种,订单状态",
+    "call_centre_interactions.csv": "interaction_id,customer_id,timestamp,type,note",
+    "feedback_survey.json": "feedback_id,customer_id,submitted_at,nps,csat,complaint,comment",
+}
+# (table, channel, mapping, encoding) as the team brief fixes them
+EXPECTED_ENTRIES = {
+    "online_shop_customers.csv": ("customers", "online_shop", "generic_en", "utf-8"),
+    "wechat_members.xlsx": ("customers", "wechat", "wechat_members", None),
+    "store_members.csv": ("customers", "offline_store", "generic_zh", "gb18030"),
+    "online_shop_orders.csv": ("orders", "online_shop", "generic_en", "utf-8"),
+    "tmall_orders.csv": ("orders", "tmall", "taobao_orders", "gbk"),
+    "wechat_orders.ndjson": ("orders", "wechat", "generic_en", "utf-8"),
+    "store_sales.csv": ("orders", "offline_store", "generic_zh", "utf-8-sig"),
+    "call_centre_interactions.csv": ("interactions", "call_centre", "generic_en", "utf-8"),
+    "feedback_survey.json": ("feedback", "call_centre", "generic_en", "utf-8"),
+}
+# file -> column holding the channel's customer id
+CUSTOMER_ID_COLUMN = {
+    "online_shop_customers.csv": "customer_id",
+    "wechat_members.xlsx": "客户ID",
+    "store_members.csv": "会员卡号",
+    "online_shop_orders.csv": "customer_id",
+    "tmall_orders.csv": "买家会员名",
+    "wechat_orders.ndjson": "member_id",
+    "store_sales.csv": "会员卡号",
+    "call_centre_interactions.csv": "customer_id",
+    "feedback_survey.json": "customer_id",
+}
+
+
+def sha256_tree(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Manifest]:
+    out = tmp_path_factory.mktemp("demo")
+    return out, generate_demo_files(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the files back with the standard library
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Record:
+    line: int
+    values: dict[str, Any]  # empty when the field count is wrong
+    fields: int
+
+
+def read_records(folder: Path, path: str) -> tuple[list[str], list[Record]]:
+    """Header and records of a demo file, each with its 1-based physical line."""
+    raw = (folder / path).read_bytes()
+    if path.endswith(".xlsx"):
+        wb = openpyxl.load_workbook(io.BytesIO(raw))
+        ws = wb["会员"]
+        rows = list(ws.iter_rows(values_only=True))
+        header = [str(h) for h in rows[0]]
+        records = [
+            Record(
+                n, {h: ("" if v is None else v) for h, v in zip(header, row, strict=True)}, len(row)
+            )
+            for n, row in enumerate(rows[1:], start=2)
+        ]
+        return header, records
+    if path.endswith(".ndjson"):
+        objs = [(n, json.loads(t)) for n, t in enumerate(raw.decode("utf-8").splitlines(), 1)]
+        return list(objs[0][1]), [Record(n, o, len(o)) for n, o in objs]
+    if path.endswith(".json"):
+        text = raw.decode("utf-8")
+        whole = json.loads(text)
+        lines = text.splitlines()
+        assert lines[0] == "[" and lines[-1] == "]"
+        objs = [(n, json.loads(t.rstrip(","))) for n, t in enumerate(lines, 1) if t.startswith("{")]
+        assert [o for _, o in objs] == whole
+        return list(objs[0][1]), [Record(n, o, len(o)) for n, o in objs]
+    encoding = {"tmall_orders.csv": "gbk", "store_members.csv": "gb18030"}.get(path, "utf-8")
+    text = raw.decode(encoding).removeprefix("\ufeff")
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=";" if path == "store_sales.csv" else ","
+    )
+    header = next(reader)
+    records = []
+    for row in reader:
+        values = dict(zip(header, row, strict=True)) if len(row) == len(header) else {}
+        records.append(Record(reader.line_num, values, len(row)))
+    return header, records
+
+
+# ---------------------------------------------------------------------------------------------
+# Independent rules for what a broken cell looks like
+# ---------------------------------------------------------------------------------------------
+
+PHONE_OK = re.compile(r"^(\+86 ?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}$|^1[3-9]\d\*{4}\d{4}$")
+EMAIL_OK = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+AMOUNT_OK = re.compile(r"^-?￥?\d{1,3}(,\d{3})*(\.\d+)?$|^-?\d+(\.\d+)?$")
+ISO_DT = r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})"
+ISO_D = r"(\d{4})-(\d{2})-(\d{2})"
+SLASH_DT = r"(\d{4})/(\d{1,2})/(\d{1,2}) (\d{2}):(\d{2})"
+ZH_DT = r"(\d{4})年(\d{1,2})月(\d{1,2})日 (\d{2}):(\d{2})"
+ZH_D = r"(\d{4})年(\d{1,2})月(\d{1,2})日"
+EN_STATUS = frozenset({"paid", "refunded", "cancelled", "pending"})
+TMALL_STATUS = frozenset(
+    {"交易成功", "交易关闭", "卖家已发货", "等待买家确认收货", "买家已付款", "等待卖家发货"}
+)
+
+
+@dataclass
+class Rules:
+    ids: tuple[str, ...] = ()
+    dates: dict[str, tuple[str, ...]] = field(default_factory=dict)  # column -> accepted patterns
+    required_dates: tuple[str, ...] = ()
+    amounts: tuple[str, ...] = ()
+    status: str | None = None
+    statuses: frozenset[str] = frozenset()
+    paid: frozenset[str] = frozenset()
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    scores: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+RULES = {
+    "online_shop_customers.csv": Rules(
+        ids=("customer_id",),
+        dates={"birth_date": (ISO_D,), "signup_date": (ISO_D,)},
+        phones=("phone",),
+        emails=("email",),
+    ),
+    "wechat_members.xlsx": Rules(
+        ids=("客户ID",), dates={"生日": (ZH_D, ISO_D)}, phones=("手机号",), emails=("邮箱",)
+    ),
+    "store_members.csv": Rules(
+        ids=("会员卡号",),
+        dates={
+            "生日": (r"(\d{4})/(\d{1,2})/(\d{1,2})",),
+            "注册时间": (ISO_D + r" (\d{2}):(\d{2})",),
+        },
+        phones=("手机",),
+    ),
+    "online_shop_orders.csv": Rules(
+        ids=("order_id",),
+        dates={"order_date": (ISO_DT,)},
+        required_dates=("order_date",),
+        amounts=("line_total",),
+        status="status",
+        statuses=EN_STATUS,
+        paid=frozenset({"paid"}),
+    ),
+    "tmall_orders.csv": Rules(
+        ids=("订单编号",),
+        dates={"买家下单时间": (SLASH_DT,), "买家付款时间": (SLASH_DT,)},
+        required_dates=("买家下单时间",),
+        amounts=("买家实付金额",),
+        status="订单状态",
+        statuses=TMALL_STATUS,
+        paid=TMALL_STATUS - {"交易关闭"},
+        phones=("联系手机",),
+    ),
+    "wechat_orders.ndjson": Rules(
+        ids=("order_id",),
+        dates={"paid_at": (ISO_DT,)},
+        required_dates=("paid_at",),
+        amounts=("amount",),
+        status="status",
+        statuses=EN_STATUS,
+        paid=frozenset({"paid"}),
+    ),
+    "store_sales.csv": Rules(
+        ids=("订单号",),
+        dates={"下单时间": (ZH_DT,)},
+        required_dates=("下单时间",),
+        amounts=("金额",),
+        status="订单状态",
+        statuses=frozenset({"已完成", "已退款", "已取消"}),
+        paid=frozenset({"已完成"}),
+    ),
+    "call_centre_interactions.csv": Rules(
+        ids=("customer_id",),
+        dates={"timestamp": (r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})",)},
+        required_dates=("timestamp",),
+    ),
+    "feedback_survey.json": Rules(
+        ids=("customer_id",),
+        dates={"submitted_at": (r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\+08:00",)},
+        required_dates=("submitted_at",),
+        scores={"nps": (0, 10), "csat": (1, 5)},
+    ),
+}
+
+
+def date_problem(value: str, patterns: tuple[str, ...]) -> bool:
+    """True for a well-formed but impossible date; fails the test on an unexpected format."""
+    for pattern in patterns:
+        m = re.fullmatch(pattern, value)
+        if m:
+            parts = [int(g) for g in m.groups()]
+            try:
+                datetime(*parts)  # type: ignore[arg-type]
+            except ValueError:
+                return True
+            return False
+    raise AssertionError(f"unexpected date format {value!r}")
+
+
+def problems(rules: Rules, values: dict[str, Any]) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for c in rules.ids:
+        if values[c] in ("", None):
+            found.append((c, "empty_id"))
+    for c, patterns in rules.dates.items():
+        v = values[c]
+        if v in ("", None):
+            assert c not in rules.required_dates, f"{c} is required"
+        elif isinstance(v, str) and date_problem(v, patterns):
+            found.append((c, "impossible_date"))
+    status = values[rules.status] if rules.status else None
+    if rules.status and status not in rules.statuses:
+        found.append((rules.status, "unknown_status"))
+    for c in rules.amounts:
+        v = values[c]
+        if v == "N/A":
+            found.append((c, "missing_amount"))
+        elif isinstance(v, str) and not AMOUNT_OK.match(v):
+            found.append((c, "unreadable_amount"))
+        else:
+            number = (
+                v if isinstance(v, float | int) else float(v.replace("￥", "").replace(",", ""))
+            )
+            if number < 0 and status in rules.paid:
+                found.append((c, "negative_amount"))
+    for c in rules.phones:
+        if values[c] and not PHONE_OK.match(values[c]):
+            found.append((c, "garbage_phone"))
+    for c in rules.emails:
+        if values[c] and not EMAIL_OK.match(values[c]):
+            found.append((c, "malformed_email"))
+    for c, (lo, hi) in rules.scores.items():
+        v = values[c]
+        if v is not None and not lo <= v <= hi:
+            found.append((c, f"{c}_out_of_range"))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Determinism
+# ---------------------------------------------------------------------------------------------
+
+
+def test_same_seed_gives_the_same_bytes(demo: tuple[Path, Manifest], tmp_path: Path) -> None:
+    folder, manifest = demo
+    again = generate_demo_files(tmp_path / "again")
+    assert again == manifest
+    first, second = sha256_tree(folder), sha256_tree(tmp_path / "again")
+    assert len(first) == len(DATA_FILES) + 3  # + manifest.yaml and two truth files
+    assert first == second
+
+
+def test_another_seed_changes_every_file(tmp_path: Path) -> None:
+    generate_demo_files(tmp_path / "a", people=300, seed=1)
+    generate_demo_files(tmp_path / "b", people=300, seed=2)
+    a, b = sha256_tree(tmp_path / "a"), sha256_tree(tmp_path / "b")
+    assert a.keys() == b.keys()
+    assert all(a[name] != b[name] for name in a)
+
+
+def test_bytes_do_not_depend_on_the_process(tmp_path: Path) -> None:
+    """Python randomises str hashing per process: set order must never reach the files."""
+    generate_demo_files(tmp_path / "here", people=300, seed=3)
+    code = (
+        "import sys; from pathlib import Path; from cimlab.demo import generate_demo_files; "
+        "generate_demo_files(Path(sys.argv[1]), people=300, seed=3)"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "there")], check=True, env=env)
+    assert sha256_tree(tmp_path / "here") == sha256_tree(tmp_path / "there")
+
+
+# ---------------------------------------------------------------------------------------------
+# Manifest and formats
+# ---------------------------------------------------------------------------------------------
+
+
+def test_manifest_lists_every_file_in_import_order(demo: tuple[Path, Manifest]) -> None:
+    folder, manifest = demo
+    on_disk = {p.name for p in folder.iterdir() if p.is_file()} - {"manifest.yaml"}
+    assert on_disk == DATA_FILES
+    assert [f.path for f in manifest.files if f.path in DATA_FILES] == [
+        f.path for f in manifest.files
+    ]
+    assert {f.path for f in manifest.files} == DATA_FILES
+    order = ["customers", "orders", "interactions", "feedback"]
+    tables = [order.index(f.table) for f in manifest.files]
+    assert tables == sorted(tables)
+    for f in manifest.files:
+        assert (f.table, f.channel, f.mapping, f.encoding) == EXPECTED_ENTRIES[f.path]
+        assert f.sha256 == hashlib.sha256((folder / f.path).read_bytes()).hexdigest()
+        assert f.rows == len(read_records(folder, f.path)[1])
+    assert read_manifest(folder / "manifest.yaml") == manifest
+    raw = yaml.safe_load((folder / "manifest.yaml").read_text(encoding="utf-8"))
+    assert raw["seed"] == 7 and raw["people"] == 5000 and raw["as_of"] == "2026-06-30"
+    assert set(raw["files"][0]["expected_bad_rows"][0]) >= {"line", "column", "kind"}
+    assert manifest.file("store_sales.csv").delimiter == ";"
+    assert manifest.file("wechat_members.xlsx").sheet == "会员"
+
+
+@pytest.mark.parametrize("path", sorted(DATA_FILES))
+def test_headers_are_exactly_the_preset_headers(demo: tuple[Path, Manifest], path: str) -> None:
+    header, _ = read_records(demo[0], path)
+    assert header == HEADERS[path].split(",")
+
+
+def test_encodings_bom_and_delimiter(demo: tuple[Path, Manifest]) -> None:
+    folder = demo[0]
+    tmall = (folder / "tmall_orders.csv").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        tmall.decode("utf-8")
+    assert "交易成功" in tmall.decode("gbk")
+    members = (folder / "store_members.csv").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        members.decode("utf-8")
+    with pytest.raises(UnicodeDecodeError):  # names outside GBK: the file really needs GB18030
+        members.decode("gbk")
+    assert "会员卡号" in members.decode("gb18030")
+    sales = (folder / "store_sales.csv").read_bytes()
+    assert sales.startswith(b"\xef\xbb\xbf")
+    first = sales[3:].decode("utf-8").splitlines()[0]
+    assert first.count(";") == 12 and "," not in first
+    for name in (
+        "online_shop_customers.csv",
+        "online_shop_orders.csv",
+        "call_centre_interactions.csv",
+    ):
+        data = (folder / name).read_bytes()
+        assert not data.startswith(b"\xef\xbb\xbf")
+        data.decode("utf-8")
+
+
+def test_xlsx_has_a_hidden_notes_sheet_and_real_datetimes(demo: tuple[Path, Manifest]) -> None:
+    wb = openpyxl.load_workbook(demo[0] / "wechat_members.xlsx")
+    assert wb.sheetnames == ["会员", "说明"]
+    assert wb["会员"].sheet_state == "visible"
+    assert wb["说明"].sheet_state == "hidden"
+    assert wb["说明"].max_row >= 2
+    _, records = read_records(demo[0], "wechat_members.xlsx")
+    assert all(isinstance(r.values["成为客户时间"], datetime) for r in records)
+    with zipfile.ZipFile(demo[0] / "wechat_members.xlsx") as archive:  # no clock in the bytes
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        core = archive.read("docProps/core.xml").decode("utf-8")
+    assert core.count("2026-06-30T00:00:00Z") == 2
+    assert all(isinstance(r.values["客户ID"], str) for r in records)
+
+
+def test_ids_stay_strings(demo: tuple[Path, Manifest]) -> None:
+    folder = demo[0]
+    _, tmall = read_records(folder, "tmall_orders.csv")
+    ids = [r.values["订单编号"] for r in tmall if r.values and r.values["订单编号"]]
+    assert all(i.isdigit() and len(i) in (18, 19) for i in ids)
+    assert Counter(len(i) for i in ids)[19] > len(ids) // 2
+    assert len(set(ids)) == len(ids)
+    assert any(int(float(i)) != int(i) for i in ids)  # a float would not survive
+    _, shop = read_records(folder, "online_shop_customers.csv")
+    shop_ids = [r.values["customer_id"] for r in shop if r.values]
+    assert all(len(i) == 7 and i.startswith("00") for i in shop_ids if i)
+    _, cards = read_records(folder, "store_members.csv")
+    assert all(
+        r.values["会员卡号"].startswith("08") for r in cards if r.values and r.values["会员卡号"]
+    )
+    _, wechat = read_records(folder, "wechat_orders.ndjson")
+    assert all(isinstance(r.values["order_id"], str) for r in wechat)
+    assert all(isinstance(r.values["member_id"], str) for r in wechat)
+
+
+# ---------------------------------------------------------------------------------------------
+# Truth and people
+# ---------------------------------------------------------------------------------------------
+
+
+def read_truth(folder: Path) -> list[dict[str, str]]:
+    with (folder / "_truth" / "identities.csv").open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_truth_covers_every_source_id(demo: tuple[Path, Manifest]) -> None:
+    folder, manifest = demo
+    truth = read_truth(folder)
+    known = defaultdict(set)
+    for t in truth:
+        known[(t["channel"], t["table"])].add(t["source_customer_id"])
+    for f in manifest.files:
+        column = CUSTOMER_ID_COLUMN[f.path]
+        _, records = read_records(folder, f.path)
+        ids = {r.values[column] for r in records if r.values and r.values[column]}
+        assert ids, f.path
+        assert ids <= known[(f.channel, f.table)], f.path
+
+
+def test_each_id_is_one_person_and_ids_differ_across_channels(demo: tuple[Path, Manifest]) -> None:
+    truth = read_truth(demo[0])
+    owner: dict[tuple[str, str], str] = {}
+    for t in truth:
+        key = (t["channel"], t["source_customer_id"])
+        assert owner.setdefault(key, t["person_id"]) == t["person_id"]
+    ids_of = defaultdict(set)
+    for t in truth:
+        if t["channel"] in SALES_CHANNELS:
+            ids_of[t["person_id"]].add((t["channel"], t["source_customer_id"]))
+    for pairs in ids_of.values():
+        assert len({sid for _, sid in pairs}) == len({ch for ch, _ in pairs})
+
+
+def test_cross_channel_overlap(demo: tuple[Path, Manifest]) -> None:
+    truth = read_truth(demo[0])
+    channels = defaultdict(set)
+    for t in truth:
+        if t["channel"] in SALES_CHANNELS:
+            channels[t["person_id"]].add(t["channel"])
+    assert len(channels) == 5000  # everybody shows up in at least one sales channel
+    assert max(len(c) for c in channels.values()) <= 4
+    multi = sum(len(c) > 1 for c in channels.values()) / len(channels)
+    assert 0.30 <= multi <= 0.40
+    # the call centre reuses the online-shop id when there is one
+    shop = {
+        (t["person_id"], t["source_customer_id"]) for t in truth if t["channel"] == "online_shop"
+    }
+    service = [t for t in truth if t["channel"] == "call_centre"]
+    assert service
+    for t in service:
+        sid = t["source_customer_id"]
+        assert (t["person_id"], sid) in shop or re.fullmatch(r"CC\d{8}", sid)
+
+
+def test_people_look_like_the_brief(demo: tuple[Path, Manifest]) -> None:
+    with (demo[0] / "_truth" / "people.csv").open(encoding="utf-8", newline="") as fh:
+        people = list(csv.DictReader(fh))
+    n = len(people)
+    assert n == 5000
+    assert len({p["phone"] for p in people}) == n
+    assert all(re.fullmatch(r"\+861[3-9]\d{9}", p["phone"]) for p in people)
+    assert 0.55 <= sum(bool(p["email"]) for p in people) / n <= 0.65
+    assert 0.12 <= sum(p["english_name"] == "true" for p in people) / n <= 0.18
+    business = [p for p in people if p["customer_type"] == "business"]
+    assert 0.02 <= len(business) / n <= 0.04 and all(p["company"] for p in business)
+    assert 0.1 <= sum(p["consent_sms"] == "false" for p in people) / n <= 0.6
+    assert all(
+        date(1950, 1, 1) < date.fromisoformat(p["birth_date"]) < date(2009, 1, 1) for p in people
+    )
+
+
+def test_orders_volumes_statuses_and_window(demo: tuple[Path, Manifest]) -> None:
+    folder, manifest = demo
+    lines = sum(f.rows for f in manifest.files if f.table == "orders")
+    assert 40_000 <= lines <= 80_000
+    _, shop = read_records(folder, "online_shop_orders.csv")
+    orders = {r.values["order_id"]: r.values for r in shop if r.values and r.values["order_id"]}
+    share = Counter(o["status"] for o in orders.values())
+    total = sum(share.values())
+    assert 0.035 <= share["refunded"] / total <= 0.065
+    assert 0.02 <= share["cancelled"] / total <= 0.04
+    assert 0.003 <= share["pending"] / total <= 0.02
+    refunded = [o for o in orders.values() if o["status"] == "refunded"]
+    assert all(float(o["line_total"]) > 0 for o in refunded if AMOUNT_OK.match(o["line_total"]))
+    skus = {r.values["sku"] for r in shop if r.values}
+    assert 100 <= len(skus) <= 130
+    start = datetime(2024, 6, 30)
+    for r in shop:
+        if r.values and not date_problem(r.values["order_date"], (ISO_DT,)):
+            assert start <= datetime.fromisoformat(r.values["order_date"]) < datetime(2026, 6, 30)
+    prices = [float(r.values["unit_price"]) for r in shop if r.values]
+    assert min(prices) >= 9.9 and max(prices) <= 2999
+
+
+def test_tmall_masks_about_half_the_rows(demo: tuple[Path, Manifest]) -> None:
+    _, rows = read_records(demo[0], "tmall_orders.csv")
+    rows = [r for r in rows if r.values]
+    masked_phone = [r for r in rows if "****" in r.values["联系手机"]]
+    assert 0.4 <= len(masked_phone) / len(rows) <= 0.6
+    assert all(re.fullmatch(r"1[3-9]\d\*{4}\d{4}", r.values["联系手机"]) for r in masked_phone)
+    assert all(r.values["收货人姓名"].endswith("**") for r in masked_phone)
+    amounts = [r.values["买家实付金额"] for r in rows]
+    assert any(a.startswith("￥") and "," in a for a in amounts)
+    assert any(re.fullmatch(r"\d+(\.\d)?", a) for a in amounts)
+    assert {r.values["订单状态"] for r in rows} >= TMALL_STATUS
+    closed_unpaid = [
+        r for r in rows if r.values["订单状态"] == "交易关闭" and not r.values["买家付款时间"]
+    ]
+    assert closed_unpaid
+    assert all(r.values["买家实付金额"] in ("0", "￥0.00", "N/A", "abc") for r in closed_unpaid)
+
+
+def test_feedback_scores_are_realistic(demo: tuple[Path, Manifest]) -> None:
+    _, rows = read_records(demo[0], "feedback_survey.json")
+    nps = [r.values["nps"] for r in rows if r.values["nps"] is not None and r.values["nps"] <= 10]
+    promoters = sum(v >= 9 for v in nps) / len(nps)
+    detractors = sum(v <= 6 for v in nps) / len(nps)
+    assert 0.40 <= promoters <= 0.50 and 0.20 <= detractors <= 0.30
+    complaints = sum(r.values["complaint"] for r in rows) / len(rows)
+    assert 0.05 <= complaints <= 0.11
+    assert any(re.search(r"[\u4e00-\u9fff]", r.values["comment"] or "") for r in rows)
+    assert any(re.fullmatch(r"[A-Za-z ,.!']+", r.values["comment"] or "") for r in rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad rows
+# ---------------------------------------------------------------------------------------------
+
+
+def test_every_broken_row_is_in_the_manifest_and_nothing_else(demo: tuple[Path, Manifest]) -> None:
+    folder, manifest = demo
+    for f in manifest.files:
+        header, records = read_records(folder, f.path)
+        found: list[tuple[int, str | None, str, str | None]] = []
+        for r in records:
+            if r.fields < len(header):
+                found.append((r.line, None, "too_few_fields", None))
+            elif r.fields > len(header):
+                found.append((r.line, None, "too_many_fields", None))
+            else:
+                for column, kind in problems(RULES[f.path], r.values):
+                    value = r.values[column]
+                    found.append((r.line, column, kind, None if value is None else str(value)))
+        expected = [(b.line, b.column, b.kind, b.value) for b in f.expected_bad_rows]
+        assert sorted(found, key=str) == sorted(expected, key=str), f.path
+
+
+def test_a_handful_of_each_kind_spread_across_files(demo: tuple[Path, Manifest]) -> None:
+    manifest = demo[1]
+    kinds = Counter(b.kind for f in manifest.files for b in f.expected_bad_rows)
+    assert set(kinds) == set(BAD_ROW_KINDS)
+    assert all(2 <= n <= 5 for n in kinds.values()), kinds
+    files_per_kind = defaultdict(set)
+    for f in manifest.files:
+        for b in f.expected_bad_rows:
+            files_per_kind[b.kind].add(f.path)
+            assert b.kind not in {"too_few_fields", "too_many_fields"} or f.format == "csv"
+    multi_file = {"impossible_date", "unreadable_amount", "unknown_status", "garbage_phone"}
+    assert all(len(files_per_kind[k]) >= 3 for k in multi_file)
+    lines = [(f.path, b.line) for f in manifest.files for b in f.expected_bad_rows]
+    assert len(lines) == len(set(lines))  # one problem per broken row
+
+
+def test_checker_catches_a_broken_row_the_manifest_does_not_list(tmp_path: Path) -> None:
+    """The bad-row test can fail: an extra broken cell is noticed."""
+    manifest = generate_demo_files(tmp_path, people=300, seed=5)
+    path = tmp_path / "online_shop_orders.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    listed = {b.line for b in manifest.file("online_shop_orders.csv").expected_bad_rows}
+    victim = next(n for n in range(2, len(lines) + 1) if n not in listed)
+    fields = lines[victim - 1].rstrip("\n").split(",")
+    fields[-1] = "shipped?"
+    lines[victim - 1] = ",".join(fields) + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    header, records = read_records(tmp_path, "online_shop_orders.csv")
+    broken = [
+        r.line
+        for r in records
+        if len(header) == r.fields and problems(RULES["online_shop_orders.csv"], r.values)
+    ]
+    assert victim in broken
+    assert set(broken) - listed == {victim}
+
+
+# ---------------------------------------------------------------------------------------------
+# Small API
+# ---------------------------------------------------------------------------------------------
+
+
+def test_demo_paths() -> None:
+    assert demo_paths(Path("/srv/cimlab")) == (
+        Path("/srv/cimlab/data/demo"),
+        Path("/srv/cimlab/data/workspace"),
+    )
+
+
+def test_too_few_people_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="people=10"):
+        generate_demo_files(tmp_path, people=10)
+
+
+def test_other_as_of_moves_the_window(tmp_path: Path) -> None:
+    generate_demo_files(tmp_path, people=300, as_of=date(2024, 1, 31))
+    _, rows = read_records(tmp_path, "call_centre_interactions.csv")
+    stamps = [r.values["timestamp"] for r in rows if r.values]
+    good = [
+        s
+        for s in stamps
+        if not date_problem(s, RULES["call_centre_interactions.csv"].dates["timestamp"])
+    ]
+    assert min(good) >= "2022-01-31" and max(good) < "2024-01-31"
