@@ -31,7 +31,9 @@ def generate_orders_csv(path: Path, rows: int = ROWS, *, seed: int = 11) -> Path
                 order += 1
                 line = 1
                 customer = f"C{rng.randint(1, 300_000):07d}"
-                ts = (start + dt.timedelta(minutes=rng.randint(0, 700_000))).strftime("%Y-%m-%d %H:%M:%S")
+                ts = (start + dt.timedelta(minutes=rng.randint(0, 700_000))).strftime(
+                    "%Y-%m-%d %H:%M:%S"
+                )
                 status = rng.choice(statuses)
             else:
                 line += 1
@@ -52,7 +54,9 @@ def run() -> dict[str, object]:
         source = generate_orders_csv(Path(tmp) / "orders_1m.csv")
         workspace = Workspace.open(Path(tmp) / "ws")
         t0 = time.perf_counter()
-        result = import_file(workspace, source, table="orders", channel="online_shop", mapping="generic_en")
+        result = import_file(
+            workspace, source, table="orders", channel="online_shop", mapping="generic_en"
+        )
         seconds = time.perf_counter() - t0
         assert result.rows_loaded == ROWS, result.summary()
     return {

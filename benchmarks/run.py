@@ -29,17 +29,24 @@ def machine() -> str:
     cpu = "unknown CPU"
     try:
         with open("/proc/cpuinfo") as cpuinfo:
-            cpu = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")
+            )
     except (OSError, StopIteration):
         pass
-    return f"{cpu}, {cores} cores, {total_kb / 1024**2:.0f} GB RAM, Python {platform.python_version()}"
+    return (
+        f"{cpu}, {cores} cores, {total_kb / 1024**2:.0f} GB RAM, Python {platform.python_version()}"
+    )
 
 
 def main(names: list[str]) -> int:
     rows = []
     for name in names or list(BENCHMARKS):
         proc = subprocess.run(
-            [sys.executable, "-c", _CHILD, BENCHMARKS[name]], capture_output=True, text=True, check=False
+            [sys.executable, "-c", _CHILD, BENCHMARKS[name]],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
         if proc.returncode or line is None:

@@ -46,9 +46,15 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def file_options(cmd: argparse.ArgumentParser) -> None:
-        cmd.add_argument("--table", choices=TABLES, help="canonical table (guessed from headers if omitted)")
-        cmd.add_argument("--channel", help="channel the file comes from, e.g. tmall, wechat, online_shop")
-        cmd.add_argument("--mapping", help="preset name (see 'cimlab presets') or a mapping YAML file")
+        cmd.add_argument(
+            "--table", choices=TABLES, help="canonical table (guessed from headers if omitted)"
+        )
+        cmd.add_argument(
+            "--channel", help="channel the file comes from, e.g. tmall, wechat, online_shop"
+        )
+        cmd.add_argument(
+            "--mapping", help="preset name (see 'cimlab presets') or a mapping YAML file"
+        )
         cmd.add_argument("--sheet", help="worksheet of an XLSX file (default: first visible)")
         cmd.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
@@ -64,7 +70,9 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="generate the demo files and build a demo workspace")
     demo.add_argument("--workspace", required=True, metavar="DIR")
-    demo.add_argument("--files", metavar="DIR", help="where to write the demo files (default: DIR/source-files)")
+    demo.add_argument(
+        "--files", metavar="DIR", help="where to write the demo files (default: DIR/source-files)"
+    )
     demo.add_argument("--force", action="store_true", help="rebuild even if the workspace exists")
     demo.add_argument("--seed", type=int, default=7)
 
@@ -105,7 +113,9 @@ class _Progress:
         width = 28
         filled = int(width * done / max(self.total, 1))
         elapsed = time.monotonic() - self.start
-        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {label[:50]:<50} {elapsed:6.1f}s")
+        self.stream.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {label[:50]:<50} {elapsed:6.1f}s"
+        )
         self.stream.flush()
 
     def close(self) -> None:
@@ -158,7 +168,11 @@ def _cmd_import(args: argparse.Namespace, *, validate_only: bool) -> int:
         key: sum(f[key] for f in files) for key in ("rows_read", "rows_loaded", "rows_quarantined")
     }
     if args.json:
-        print(json.dumps({**totals, "errors": errors, "files": files}, ensure_ascii=False, default=str))
+        print(
+            json.dumps(
+                {**totals, "errors": errors, "files": files}, ensure_ascii=False, default=str
+            )
+        )
     else:
         for f in files:
             verb = "checked" if validate_only else "imported"
@@ -174,7 +188,9 @@ def _cmd_import(args: argparse.Namespace, *, validate_only: bool) -> int:
                 f"quarantined {f['rows_quarantined']:,}"
             )
             if f.get("rows_duplicate"):
-                print(f"    {f['rows_duplicate']:,} order lines were already in the workspace (quarantined)")
+                print(
+                    f"    {f['rows_duplicate']:,} order lines were already in the workspace (quarantined)"
+                )
             for note in f["notes"]:
                 print(f"    note: {note}")
             for p in f["problems"][:10]:
@@ -258,7 +274,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cimlab: {redact_text(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("cimlab: interrupted; the workspace is unchanged by the unfinished import", file=sys.stderr)
+        print(
+            "cimlab: interrupted; the workspace is unchanged by the unfinished import",
+            file=sys.stderr,
+        )
         return 130
 
 

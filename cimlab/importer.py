@@ -21,7 +21,7 @@ import datetime as dt
 import getpass
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,8 +30,15 @@ import pandera.errors
 import polars as pl
 
 from cimlab import parsing as p
-from cimlab.errors import CimlabError, DataFileError, MappingError
-from cimlab.mapping import ColumnMapping, MappingOptions, detect_preset, resolve_mapping
+from cimlab.errors import CimlabError, MappingError
+from cimlab.mapping import (
+    ColumnMapping,
+    MappingOptions,
+    Preset,
+    detect_preset,
+    load_preset,
+    resolve_mapping,
+)
 from cimlab.privacy import mask_value
 from cimlab.reading import LINE, REJECT_SCHEMA, RawTable, read_bytes, read_file
 from cimlab.schemas import TABLES, contract, polars_schema
@@ -302,12 +309,17 @@ def _derive_orders(frame: pl.DataFrame, options: MappingOptions) -> pl.DataFrame
     if options.deleted_marker:
         marker = options.deleted_marker
         frame = frame.with_columns(
-            pl.col("order_id").str.contains(marker, literal=True).fill_null(False).alias("__deleted__"),
+            pl.col("order_id")
+            .str.contains(marker, literal=True)
+            .fill_null(False)
+            .alias("__deleted__"),
             pl.col("order_id").str.replace(marker, "", literal=True).str.strip_chars(),
         )
         cancelled = pl.col("__deleted__")
     if options.cancel_prefix:
-        cancelled = cancelled | pl.col("order_id").str.starts_with(options.cancel_prefix).fill_null(False)
+        cancelled = cancelled | pl.col("order_id").str.starts_with(options.cancel_prefix).fill_null(
+            False
+        )
     frame = frame.with_columns(
         pl.when(cancelled)
         .then(pl.lit("cancelled"))
@@ -416,7 +428,10 @@ def _failures_to_problems(
 
 _CHECK_WORDS: dict[str, tuple[str, str]] = {
     "not_nullable": ("a value is required here", "此处必须有值"),
-    "finite": ("must be a real number (not NaN or infinity)", "必须是有效数字（不能是 NaN 或无穷大）"),
+    "finite": (
+        "must be a real number (not NaN or infinity)",
+        "必须是有效数字（不能是 NaN 或无穷大）",
+    ),
     "negative_amount_needs_refund_or_cancel": (
         "negative amount on a line that is not refunded or cancelled; mark the line refunded or fix the amount",
         "金额为负，但订单行未标记为退款或取消；请标记退款或更正金额",
@@ -467,11 +482,12 @@ def validate_table(typed: pl.DataFrame, *, table: str) -> tuple[pl.DataFrame, pl
         model.validate(body, lazy=True)
     except pandera.errors.SchemaErrors as exc:
         cases = exc.failure_cases
+        summary = str(exc)[:500]
     else:
         return typed, pl.DataFrame(schema=REJECT_SCHEMA)
     cases = cases.filter(pl.col("index").is_not_null())
     if cases.is_empty():  # schema-level failure with no row to blame: a bug, not user data
-        raise CimlabError(f"typed {table} frame does not match its contract: {exc}")
+        raise CimlabError(f"typed {table} frame does not match its contract: {summary}")
     lines = typed[LINE]
     rows = []
     for case in cases.iter_rows(named=True):
@@ -498,10 +514,12 @@ def _duplicate_order_lines(valid: pl.DataFrame) -> pl.DataFrame:
         .select(
             pl.col(LINE).alias("line"),
             pl.lit("order_id").alias("column"),
-            (pl.col("order_id") + " / line " + pl.col("line_number").cast(pl.String)).alias("value"),
-            pl.format("the same order line appears earlier in this file, at line {}", "first").alias(
-                "reason"
+            (pl.col("order_id") + " / line " + pl.col("line_number").cast(pl.String)).alias(
+                "value"
             ),
+            pl.format(
+                "the same order line appears earlier in this file, at line {}", "first"
+            ).alias("reason"),
             pl.format("同一订单行已在本文件第 {} 行出现", "first").alias("reason_zh"),
         )
         .cast(REJECT_SCHEMA)  # type: ignore[arg-type]
@@ -517,7 +535,9 @@ def _row_json(raw: RawTable, lines: pl.Series) -> pl.DataFrame:
     rename = dict(zip(raw.columns, headers, strict=True))
     return rows.select(
         pl.col(LINE).alias("line"),
-        pl.struct([pl.col(c).alias(rename[c]) for c in raw.columns]).struct.json_encode().alias("row_json"),
+        pl.struct([pl.col(c).alias(rename[c]) for c in raw.columns])
+        .struct.json_encode()
+        .alias("row_json"),
     )
 
 
@@ -530,18 +550,26 @@ def check_raw(
     content_hash: str = "",
 ) -> ImportReport:
     """Map, parse and validate an already-read file; write nothing. See :func:`check_file`."""
-    if table is None and not isinstance(mapping, ColumnMapping):
-        if mapping is None or isinstance(mapping, str) and not Path(mapping).suffix:
-            preset, table, _ = detect_preset(list(raw.headers))
-            mapping = mapping or preset
-        if table is None:
+    spec: str | Path | dict[str, Any] | ColumnMapping | Preset | None = mapping
+    if table is None and not isinstance(spec, ColumnMapping | dict):
+        if isinstance(spec, str) and not Path(spec).suffix:  # a preset name
+            named = load_preset(spec)
+            if len(named.tables) == 1:
+                table = next(iter(named.tables))
+            else:
+                _, table, _ = detect_preset(list(raw.headers))
+        elif spec is None:
+            spec, table, _ = detect_preset(list(raw.headers))
+        if table is None and spec is not None and not isinstance(spec, Preset):
+            table = None  # a mapping file names its table; resolve_mapping reads it
+        elif table is None:
             raise MappingError(
                 f"{raw.file}: cannot tell which table this file is for; give --table "
                 f"({', '.join(TABLES)})"
             )
     if table is not None and table not in TABLES:
         raise MappingError(f"table={table!r} is not one of {', '.join(TABLES)}.")
-    resolved = resolve_mapping(mapping, list(raw.headers), table=table or "", file=raw.file)
+    resolved = resolve_mapping(spec, list(raw.headers), table=table or "", file=raw.file)
     table = resolved.table
     channel = channel or resolved.channel
     if not channel:
@@ -550,7 +578,9 @@ def check_raw(
             "online_shop, offline_store)"
         )
     mapped = map_columns(raw, resolved)
-    typed, parse_problems = parse_table(mapped, table=table, channel=channel, options=resolved.options)
+    typed, parse_problems = parse_table(
+        mapped, table=table, channel=channel, options=resolved.options
+    )
     valid, check_problems = validate_table(typed, table=table)
     problems = [raw.rejected, parse_problems, check_problems]
     # a cell that failed parsing is null; its "required" failure would repeat the same problem
@@ -613,7 +643,9 @@ def check_file(
     """
     path = Path(path)
     raw = read_file(path, sheet=sheet)
-    return check_raw(raw, table=table, channel=channel, mapping=mapping, content_hash=file_hash(path))
+    return check_raw(
+        raw, table=table, channel=channel, mapping=mapping, content_hash=file_hash(path)
+    )
 
 
 def file_hash(path: str | Path) -> str:
@@ -637,7 +669,11 @@ def check_bytes(
     """:func:`check_file` for bytes in memory (an upload in the app)."""
     raw = read_bytes(data, name=name, sheet=sheet)
     return check_raw(
-        raw, table=table, channel=channel, mapping=mapping, content_hash=hashlib.sha256(data).hexdigest()
+        raw,
+        table=table,
+        channel=channel,
+        mapping=mapping,
+        content_hash=hashlib.sha256(data).hexdigest(),
     )
 
 
@@ -702,7 +738,9 @@ def import_files(
 ) -> list[ImportResult]:
     """Import several files, each in its own transaction, in the given order."""
     return [
-        import_file(workspace, path, table=table, channel=channel, mapping=mapping, sheet=sheet, user=user)
+        import_file(
+            workspace, path, table=table, channel=channel, mapping=mapping, sheet=sheet, user=user
+        )
         for path in paths
     ]
 

@@ -1031,6 +1031,9 @@ def resolve_mapping(
         )
 
     columns = {c: locate(s, _label(mapping.table, c)) for c, s in mapping.columns.items()}
+    if mapping.table == "orders" and "order_ts" not in columns and "paid_ts" in columns:
+        # an export with only a payment time (mini-program orders): the order happened then
+        columns["order_ts"] = columns["paid_ts"]
     line_from = mapping.options.line_number_from
     options = mapping.options
     if line_from is not None:

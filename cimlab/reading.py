@@ -201,7 +201,9 @@ def _looks_binary(text: str) -> bool:
     sample = text[:20000]
     if not sample:
         return False
-    odd = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\r\n\t") or 0xE000 <= ord(ch) <= 0xF8FF)
+    odd = sum(
+        1 for ch in sample if (ord(ch) < 32 and ch not in "\r\n\t") or 0xE000 <= ord(ch) <= 0xF8FF
+    )
     return odd / len(sample) > 0.01
 
 
@@ -298,7 +300,9 @@ def _read_delimited(
         raise DataFileError("has no header row (the first line is empty)", file=file, line=1)
     counts = lines.select(
         quotes=pl.col("text").str.count_matches('"', literal=True),
-        fields=pl.col("text").str.replace_all(r'"[^"]*"', "").str.count_matches(delimiter, literal=True)
+        fields=pl.col("text")
+        .str.replace_all(r'"[^"]*"', "")
+        .str.count_matches(delimiter, literal=True)
         + 1,
         blank=pl.col("text").str.strip_chars() == "",
     )
@@ -359,7 +363,11 @@ def _read_delimited_slow(
                     line_numbers.append(start)
                 else:
                     bad.append(
-                        (start, delimiter.join(record), *_field_count_reason(len(record), len(headers)))
+                        (
+                            start,
+                            delimiter.join(record),
+                            *_field_count_reason(len(record), len(headers)),
+                        )
                     )
             start = reader.line_num + 1
     except csv.Error as exc:
@@ -404,7 +412,9 @@ def _read_xlsx(data: bytes, *, file: str, sheet: str | None) -> RawTable:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:
-        raise DataFileError(f"is not a readable XLSX workbook ({type(exc).__name__}); {_SAVE_AS}", file=file) from None
+        raise DataFileError(
+            f"is not a readable XLSX workbook ({type(exc).__name__}); {_SAVE_AS}", file=file
+        ) from None
     try:
         sheets = tuple(SheetInfo(ws.title, ws.sheet_state != "visible") for ws in book.worksheets)
         if sheet is None:
@@ -555,12 +565,20 @@ def _read_json(text: str, *, file: str, encoding: str, ndjson: bool) -> RawTable
     frame = pl.DataFrame(
         {
             LINE: [n for n, _ in good],
-            **{name: [_json_text(r.get(h)) for _, r in good] for name, h in zip(names, headers, strict=True)},
+            **{
+                name: [_json_text(r.get(h)) for _, r in good]
+                for name, h in zip(names, headers, strict=True)
+            },
         },
         schema={LINE: pl.Int64(), **dict.fromkeys(names, pl.String())},
     )
     return RawTable(
-        file=file, format=fmt, headers=tuple(headers), frame=frame, rejected=_rejects(bad), encoding=encoding
+        file=file,
+        format=fmt,
+        headers=tuple(headers),
+        frame=frame,
+        rejected=_rejects(bad),
+        encoding=encoding,
     )
 
 
@@ -571,7 +589,9 @@ def _read_parquet(data: bytes, *, file: str) -> RawTable:
     try:
         table = pl.read_parquet(io.BytesIO(data))
     except Exception as exc:
-        raise DataFileError(f"is not a readable Parquet file ({type(exc).__name__})", file=file) from None
+        raise DataFileError(
+            f"is not a readable Parquet file ({type(exc).__name__})", file=file
+        ) from None
     headers = [str(c) for c in table.columns]
     names = _column_names(headers)
     exprs = []
@@ -592,7 +612,9 @@ def _read_parquet(data: bytes, *, file: str) -> RawTable:
         else:
             expr = expr.cast(pl.String)
         exprs.append(expr.alias(name))
-    frame = table.select(exprs).with_row_index(LINE, offset=1).with_columns(pl.col(LINE).cast(pl.Int64))
+    frame = (
+        table.select(exprs).with_row_index(LINE, offset=1).with_columns(pl.col(LINE).cast(pl.Int64))
+    )
     return RawTable(file=file, format="parquet", headers=tuple(headers), frame=frame)
 
 
@@ -642,7 +664,10 @@ def read_bytes(
     if _is_xlsx(data):
         raw = _read_xlsx(data, file=file, sheet=sheet)
         if suffix not in {".xlsx", ".xlsm"}:
-            raw = _with_note(raw, f"read as an Excel workbook although it is named {suffix or 'without an extension'}")
+            raw = _with_note(
+                raw,
+                f"read as an Excel workbook although it is named {suffix or 'without an extension'}",
+            )
         return raw
     if data.startswith(b"PAR1") or suffix == ".parquet":
         return _read_parquet(data, file=file)
@@ -653,7 +678,9 @@ def read_bytes(
         text = text[1:]
     stripped = text.lstrip()
     if suffix in _JSON_EXTENSIONS or (suffix not in _TEXT_EXTENSIONS and stripped[:1] in "[{"):
-        return _read_json(text, file=file, encoding=encoding, ndjson=suffix in {".ndjson", ".jsonl"})
+        return _read_json(
+            text, file=file, encoding=encoding, ndjson=suffix in {".ndjson", ".jsonl"}
+        )
     delim = delimiter or detect_delimiter(text, prefer="\t" if suffix in {".tsv", ".tab"} else None)
     headers, frame, rejected = _read_delimited(
         text, file=file, delimiter=delim, utf8=data if encoding == "utf-8" else None
@@ -675,7 +702,9 @@ def _with_note(raw: RawTable, note: str) -> RawTable:
     return replace(raw, notes=(*raw.notes, note))
 
 
-def read_file(path: str | Path, *, sheet: str | None = None, delimiter: str | None = None) -> RawTable:
+def read_file(
+    path: str | Path, *, sheet: str | None = None, delimiter: str | None = None
+) -> RawTable:
     """Read a channel file from disk; see :func:`read_bytes`.
 
     Compressed text (``.gz``) is decompressed first, so ``online_retail.csv.gz`` reads as a CSV.

@@ -24,8 +24,6 @@ Examples
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pandera.polars as pa
 import polars as pl
 from pandera.engines import polars_engine as pe
@@ -33,11 +31,11 @@ from pandera.engines import polars_engine as pe
 __all__ = [
     "CONTRACTS",
     "ORDER_STATUSES",
+    "TABLES",
     "Customers",
     "Feedback",
     "Interactions",
     "Orders",
-    "TABLES",
     "contract",
 ]
 
@@ -64,24 +62,24 @@ class Customers(_Contract):
 
     source_customer_id: str = pa.Field(str_length={"min_value": 1})
     channel: str = pa.Field(str_matches=_TOKEN)
-    name: Optional[str] = pa.Field(nullable=True)
+    name: str = pa.Field(nullable=True)
     name_is_masked: bool = pa.Field()
-    email: Optional[str] = pa.Field(nullable=True, str_matches=_EMAIL)
-    phone: Optional[str] = pa.Field(nullable=True, str_matches=_PHONE)
+    email: str = pa.Field(nullable=True, str_matches=_EMAIL)
+    phone: str = pa.Field(nullable=True, str_matches=_PHONE)
     phone_is_masked: bool = pa.Field()
-    gender: Optional[str] = pa.Field(nullable=True, isin=list(GENDERS))
-    birth_date: Optional[pl.Date] = pa.Field(nullable=True)
-    city: Optional[str] = pa.Field(nullable=True)
-    region: Optional[str] = pa.Field(nullable=True)
-    country: Optional[str] = pa.Field(nullable=True)
-    signup_date: Optional[pl.Date] = pa.Field(nullable=True)
+    gender: str = pa.Field(nullable=True, isin=list(GENDERS))
+    birth_date: pl.Date = pa.Field(nullable=True)
+    city: str = pa.Field(nullable=True)
+    region: str = pa.Field(nullable=True)
+    country: str = pa.Field(nullable=True)
+    signup_date: pl.Date = pa.Field(nullable=True)
     customer_type: str = pa.Field(isin=list(CUSTOMER_TYPES))
-    company: Optional[str] = pa.Field(nullable=True)
-    consent_email: Optional[bool] = pa.Field(nullable=True)
-    consent_sms: Optional[bool] = pa.Field(nullable=True)
-    consent_wechat: Optional[bool] = pa.Field(nullable=True)
-    consent_phone: Optional[bool] = pa.Field(nullable=True)
-    tags: Optional[str] = pa.Field(nullable=True)
+    company: str = pa.Field(nullable=True)
+    consent_email: bool = pa.Field(nullable=True)
+    consent_sms: bool = pa.Field(nullable=True)
+    consent_wechat: bool = pa.Field(nullable=True)
+    consent_phone: bool = pa.Field(nullable=True)
+    tags: str = pa.Field(nullable=True)
 
 
 class Orders(_Contract):
@@ -89,27 +87,27 @@ class Orders(_Contract):
 
     order_id: str = pa.Field(str_length={"min_value": 1})
     line_number: int = pa.Field(ge=1)
-    source_customer_id: Optional[str] = pa.Field(nullable=True)
+    source_customer_id: str = pa.Field(nullable=True)
     channel: str = pa.Field(str_matches=_TOKEN)
     order_ts: UtcDatetime = pa.Field()  # type: ignore[valid-type]
-    paid_ts: Optional[UtcDatetime] = pa.Field(nullable=True)  # type: ignore[valid-type]
-    sku: Optional[str] = pa.Field(nullable=True)
-    product_name: Optional[str] = pa.Field(nullable=True)
-    category: Optional[str] = pa.Field(nullable=True)
-    quantity: Optional[float] = pa.Field(nullable=True)
-    unit_price: Optional[float] = pa.Field(nullable=True, ge=0)
+    paid_ts: UtcDatetime = pa.Field(nullable=True)  # type: ignore[valid-type]
+    sku: str = pa.Field(nullable=True)
+    product_name: str = pa.Field(nullable=True)
+    category: str = pa.Field(nullable=True)
+    quantity: float = pa.Field(nullable=True)
+    unit_price: float = pa.Field(nullable=True, ge=0)
     amount: float = pa.Field()
     currency: str = pa.Field(str_matches=r"^[A-Z]{3}$")
     status: str = pa.Field(isin=list(ORDER_STATUSES))
-    customer_name: Optional[str] = pa.Field(nullable=True)
+    customer_name: str = pa.Field(nullable=True)
     name_is_masked: bool = pa.Field()
-    phone: Optional[str] = pa.Field(nullable=True, str_matches=_PHONE)
+    phone: str = pa.Field(nullable=True, str_matches=_PHONE)
     phone_is_masked: bool = pa.Field()
-    email: Optional[str] = pa.Field(nullable=True, str_matches=_EMAIL)
-    region: Optional[str] = pa.Field(nullable=True)
-    city: Optional[str] = pa.Field(nullable=True)
-    country: Optional[str] = pa.Field(nullable=True)
-    store: Optional[str] = pa.Field(nullable=True)
+    email: str = pa.Field(nullable=True, str_matches=_EMAIL)
+    region: str = pa.Field(nullable=True)
+    city: str = pa.Field(nullable=True)
+    country: str = pa.Field(nullable=True)
+    store: str = pa.Field(nullable=True)
 
     @pa.check("quantity", "unit_price", "amount", name="finite")
     def finite(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -131,8 +129,8 @@ class Interactions(_Contract):
     channel: str = pa.Field(str_matches=_TOKEN)
     ts: UtcDatetime = pa.Field()  # type: ignore[valid-type]
     type: str = pa.Field(str_matches=_TOKEN)
-    note: Optional[str] = pa.Field(nullable=True)
-    interaction_id: Optional[str] = pa.Field(nullable=True)
+    note: str = pa.Field(nullable=True)
+    interaction_id: str = pa.Field(nullable=True)
 
 
 class Feedback(_Contract):
@@ -141,11 +139,11 @@ class Feedback(_Contract):
     source_customer_id: str = pa.Field(str_length={"min_value": 1})
     channel: str = pa.Field(str_matches=_TOKEN)
     ts: UtcDatetime = pa.Field()  # type: ignore[valid-type]
-    nps: Optional[int] = pa.Field(nullable=True, ge=0, le=10)
-    csat: Optional[int] = pa.Field(nullable=True, ge=1, le=5)
-    complaint: Optional[bool] = pa.Field(nullable=True)
-    text: Optional[str] = pa.Field(nullable=True)
-    feedback_id: Optional[str] = pa.Field(nullable=True)
+    nps: int = pa.Field(nullable=True, ge=0, le=10)
+    csat: int = pa.Field(nullable=True, ge=1, le=5)
+    complaint: bool = pa.Field(nullable=True)
+    text: str = pa.Field(nullable=True)
+    feedback_id: str = pa.Field(nullable=True)
 
     @pa.dataframe_check(name="has_an_answer")
     def has_an_answer(cls, data: pa.PolarsData) -> pl.LazyFrame:

@@ -18,7 +18,9 @@ def shared_dataset(name: str) -> Path:
     if not path.exists():
         if IN_CI:
             pytest.fail(f"{path} is missing, and CI=true requires the shared datasets")
-        pytest.skip(f"{path} not present (tests on shared data run where ../shared/datasets exists)")
+        pytest.skip(
+            f"{path} not present (tests on shared data run where ../shared/datasets exists)"
+        )
     return path
 
 

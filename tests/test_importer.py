@@ -98,12 +98,12 @@ def test_structural_rejects_count_in_the_quarantine():
 
 def test_online_retail_layout_derives_amount_status_and_lines():
     data = (
-        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
-        "536365,85123A,WHITE HANGING HEART,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom\n"
-        "536365,71053,WHITE METAL LANTERN,6,2010-12-01 08:26:00,3.39,17850.0,United Kingdom\n"
-        "C536379,D,Discount,-1,2010-12-01 09:41:00,27.5,14527.0,United Kingdom\n"
-        "536414,22139,,56,2010-12-01 11:52:00,0,,United Kingdom\n"
-    ).encode()
+        b"InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+        b"536365,85123A,WHITE HANGING HEART,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom\n"
+        b"536365,71053,WHITE METAL LANTERN,6,2010-12-01 08:26:00,3.39,17850.0,United Kingdom\n"
+        b"C536379,D,Discount,-1,2010-12-01 09:41:00,27.5,14527.0,United Kingdom\n"
+        b"536414,22139,,56,2010-12-01 11:52:00,0,,United Kingdom\n"
+    )
     report = check_bytes(data, name="retail.csv", mapping="online_retail")
     assert (report.table, report.channel) == ("orders", "online_shop")
     assert report.rows_quarantined == 0

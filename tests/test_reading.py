@@ -207,7 +207,10 @@ def test_xlsx_lists_hidden_sheets_and_reads_the_first_visible(tmp_path):
     raw = read_file(path)
     assert raw.sheet == "会员"
     assert [(s.name, s.hidden) for s in raw.sheets] == [("说明", True), ("会员", False)]
-    assert raw.frame.rows() == [(2, "1001", "13800138000", None), (4, "1002", "13900139000", "1990-05-03")]
+    assert raw.frame.rows() == [
+        (2, "1001", "13800138000", None),
+        (4, "1002", "13900139000", "1990-05-03"),
+    ]
     with pytest.raises(DataFileError, match="no sheet 'x'"):
         read_file(path, sheet="x")
     assert read_file(path, sheet="说明").headers == ("this sheet is notes",)
@@ -219,7 +222,10 @@ def test_json_array_and_ndjson():
     raw = read_bytes(text.encode(), name="x.json")
     assert raw.format == "json"
     assert raw.headers == ("id", "n", "ok", "tags", "extra")
-    assert raw.frame.rows() == [(2, "001", "2", "true", '["a"]', None), (3, "002", None, None, None, None)]
+    assert raw.frame.rows() == [
+        (2, "001", "2", "true", '["a"]', None),
+        (3, "002", None, None, None, None),
+    ]
     nd = read_bytes(b'{"id": "1"}\n\n{"id": "2"}\n', name="x.ndjson")
     assert nd.frame.rows() == [(1, "1"), (3, "2")]
     with pytest.raises(DataFileError, match="line 2"):
