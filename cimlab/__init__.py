@@ -1,5 +1,98 @@
-"""cimlab: bring customer data together, clean it, understand it and act on it."""
+"""cimlab: bring customer data together, clean it, understand it and act on it.
+
+A flat public API for notebooks and scripts; the implementation lives in one module per concept.
+
+Examples
+--------
+>>> import cimlab as cl
+>>> report = cl.check_bytes(b"customer_id,email\\n00123,ANN@EXAMPLE.COM\\n", name="c.csv",
+...                         table="customers", channel="online_shop")
+>>> report.valid.select("source_customer_id", "email").rows()
+[('00123', 'ann@example.com')]
+"""
 
 from __future__ import annotations
 
+from cimlab import charts
+from cimlab.demo import build_demo_workspace, generate_demo_files, read_manifest
+from cimlab.errors import (
+    CimlabError,
+    DataFileError,
+    MappingError,
+    ValidationFailed,
+    WorkspaceBusy,
+    WorkspaceError,
+)
+from cimlab.importer import (
+    ImportReport,
+    ImportResult,
+    check_bytes,
+    check_file,
+    check_raw,
+    import_file,
+    import_files,
+    map_columns,
+    parse_table,
+    quarantine_csv,
+    store_report,
+    validate_table,
+)
+from cimlab.mapping import (
+    ColumnMapping,
+    MappingOptions,
+    detect_preset,
+    list_presets,
+    load_preset,
+    resolve_mapping,
+    suggest_mapping,
+)
+from cimlab.privacy import mask_email, mask_name, mask_phone
+from cimlab.reading import RawTable, read_bytes, read_file
+from cimlab.schemas import TABLES, Customers, Feedback, Interactions, Orders
+from cimlab.workspace import Workspace
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "TABLES",
+    "CimlabError",
+    "ColumnMapping",
+    "Customers",
+    "DataFileError",
+    "Feedback",
+    "ImportReport",
+    "ImportResult",
+    "Interactions",
+    "MappingError",
+    "MappingOptions",
+    "Orders",
+    "RawTable",
+    "ValidationFailed",
+    "Workspace",
+    "WorkspaceBusy",
+    "WorkspaceError",
+    "build_demo_workspace",
+    "charts",
+    "check_bytes",
+    "check_file",
+    "check_raw",
+    "detect_preset",
+    "generate_demo_files",
+    "import_file",
+    "import_files",
+    "list_presets",
+    "load_preset",
+    "map_columns",
+    "mask_email",
+    "mask_name",
+    "mask_phone",
+    "parse_table",
+    "quarantine_csv",
+    "read_bytes",
+    "read_file",
+    "read_manifest",
+    "resolve_mapping",
+    "store_report",
+    "suggest_mapping",
+    "validate_table",
+]

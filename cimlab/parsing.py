@@ -98,6 +98,9 @@ NULL_TOKENS: frozenset[str] = frozenset(
 _STRIP = " \t\n\r\v\f\u00a0\u3000\ufeff\u200b"
 
 
+_NULL_TOKEN_LIST = sorted(NULL_TOKENS)
+
+
 def clean_missing(raw: pl.Expr) -> pl.Expr:
     """Strip whitespace and turn the spellings of "no value" into null.
 
@@ -112,8 +115,7 @@ def clean_missing(raw: pl.Expr) -> pl.Expr:
     >>> s.to_frame().select(clean_missing(pl.col("x"))).to_series().to_list()
     ['a', None, None, None, None, 'NaN', None]
     """
-    s = raw.str.strip_chars(_STRIP)
-    return pl.when(~s.is_in(sorted(NULL_TOKENS))).then(s)
+    return raw.str.strip_chars(_STRIP).replace(_NULL_TOKEN_LIST, None)
 
 
 def _strip(raw: pl.Expr) -> pl.Expr:
