@@ -125,19 +125,12 @@ def _preview(raw: RawTable, mapping: ColumnMapping, lang: str) -> pl.DataFrame:
 
 
 def _problems(report: ImportReport, lang: str) -> pl.DataFrame:
-    """The first problems: values masked by the kind of their column, reasons in ``lang``."""
-    value = pl.col("value")
-    masked = common.scrub_text(value)
-    kinds = _mask_kinds(report.mapping)
-    for kind, masker in common.MASKERS.items():
-        headers = [h for h, k in kinds.items() if k == kind]
-        if headers:
-            masked = pl.when(pl.col("column").is_in(headers)).then(masker(value)).otherwise(masked)
+    """The first problems: values masked (see ``ImportReport.masked_problems``), reasons in ``lang``."""
     reasons = ["reason_zh", "reason"] if lang == "zh" else ["reason", "reason_zh"]
-    return report.quarantine.head(PROBLEMS_SHOWN).select(
+    return report.masked_problems(PROBLEMS_SHOWN).select(
         pl.col("line").alias(t("imp.col_line", lang)),
         pl.col("column").alias(t("imp.col_column", lang)),
-        masked.alias(t("imp.col_value", lang)),
+        common.scrub_text(pl.col("value")).alias(t("imp.col_value", lang)),
         pl.coalesce(reasons).alias(t("imp.col_reason", lang)),
     )
 

@@ -36,7 +36,6 @@ pages = [
         APPS_DIR / "import_page.py",
         title=t("nav.import", lang),
         icon=":material/upload_file:",
-        url_path="import",
         default=True,
     ),
     st.Page(

@@ -179,9 +179,35 @@ class ImportReport:
     def rows_quarantined(self) -> int:
         return self.quarantine["line"].n_unique() if self.quarantine.height else 0
 
+    def masked_problems(self, n: int | None = None) -> pl.DataFrame:
+        """The first ``n`` quarantine rows with personal data masked, for showing to people.
+
+        A value is masked by the canonical column its source column is mapped to (phone,
+        e-mail, names); a whole rejected row is split into its fields and each field is masked
+        the same way; anything else still has phone numbers and e-mails inside it redacted.
+        """
+        problems = self.quarantine if n is None else self.quarantine.head(n)
+        canonical = {source: column for column, source in self.mapping.columns.items()}
+        by_position = [canonical.get(h, "") for h in self.raw.headers]
+        delimiter = self.raw.delimiter or ","
+
+        def mask(column: str | None, value: str | None) -> str | None:
+            if value is None:
+                return None
+            if column is not None:
+                return mask_value(canonical.get(column, column), value)
+            fields = value.split(delimiter)
+            return delimiter.join(
+                mask_value(by_position[i] if i < len(by_position) else "", f) or ""
+                for i, f in enumerate(fields)
+            )
+
+        values = [mask(c, v) for c, v in zip(problems["column"], problems["value"], strict=True)]
+        return problems.with_columns(pl.Series("value", values, dtype=pl.String()))
+
     def summary(self, *, mask: bool = True) -> dict[str, Any]:
         """A JSON-able summary (the CLI's ``--json`` object); PII values masked by default."""
-        problems = self.quarantine.head(200)
+        problems = self.masked_problems(200) if mask else self.quarantine.head(200)
         return {
             "file": self.file,
             "table": self.table,
@@ -198,7 +224,7 @@ class ImportReport:
                 {
                     "line": r["line"],
                     "column": r["column"],
-                    "value": mask_value(r["column"] or "", r["value"]) if mask else r["value"],
+                    "value": r["value"],
                     "reason": r["reason"],
                     "reason_zh": r["reason_zh"],
                 }

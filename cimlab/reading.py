@@ -320,6 +320,7 @@ def _read_delimited(
         infer_schema=False,
         schema=dict.fromkeys(names, pl.String()),
         truncate_ragged_lines=True,
+        missing_columns="insert",
         empty_string_is_null=False,
         raise_if_empty=False,
     )

@@ -112,6 +112,12 @@ def test_too_few_fields_are_rejected_not_null_padded():
     assert raw.rows_read == 3
 
 
+def test_a_short_first_row_does_not_change_the_column_count():
+    raw = read_bytes(b"a,b,c\n1,2\n3,4,5\n", name="short_first.csv")
+    assert raw.frame.rows() == [(3, "3", "4", "5")]
+    assert raw.rejected["line"].to_list() == [2]
+
+
 def test_too_many_fields_are_rejected():
     raw = read_bytes(b"a,b,c\n1,2,3\n4,5,6,7\n8,9,10\n", name="many.csv")
     assert raw.frame[LINE].to_list() == [2, 4]
