@@ -22,7 +22,7 @@ import getpass
 import hashlib
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -566,6 +566,25 @@ def _row_json(raw: RawTable, lines: pl.Series) -> pl.DataFrame:
     )
 
 
+def _check_currency_source(raw: RawTable, mapping: ColumnMapping) -> None:
+    """Orders need a currency: a column, a symbol on the amounts, or a default; else stop early."""
+    if "currency" in mapping.columns or mapping.options.currency:
+        return
+    source = mapping.columns.get("amount") or mapping.columns.get("unit_price")
+    if source is not None and raw.frame.height:
+        column = dict(zip(raw.headers, raw.columns, strict=True))[source]
+        found = raw.frame.select(p.detect_currency(pl.col(column)).is_not_null().any()).item()
+        if found:
+            return
+    if raw.frame.height == 0:
+        return
+    raise MappingError(
+        f"{raw.file}: the amounts carry no currency: the file has no currency column and no "
+        "amount has a symbol such as ¥ or $. Give one (--currency CNY, the currency box in the "
+        "app, or `options: {currency: CNY}` in a mapping file) or add a currency column."
+    )
+
+
 def check_raw(
     raw: RawTable,
     *,
@@ -573,6 +592,7 @@ def check_raw(
     channel: str | None = None,
     mapping: str | Path | dict[str, Any] | ColumnMapping | None = None,
     content_hash: str = "",
+    currency: str | None = None,
 ) -> ImportReport:
     """Map, parse and validate an already-read file; write nothing. See :func:`check_file`."""
     spec: str | Path | dict[str, Any] | ColumnMapping | Preset | None = mapping
@@ -596,6 +616,10 @@ def check_raw(
         raise MappingError(f"table={table!r} is not one of {', '.join(TABLES)}.")
     resolved = resolve_mapping(spec, list(raw.headers), table=table or "", file=raw.file)
     table = resolved.table
+    if currency:
+        resolved = replace(resolved, options=replace(resolved.options, currency=currency.upper()))
+    if table == "orders":
+        _check_currency_source(raw, resolved)
     channel = channel or resolved.channel
     if not channel:
         raise MappingError(
@@ -650,6 +674,7 @@ def check_file(
     channel: str | None = None,
     mapping: str | Path | dict[str, Any] | ColumnMapping | None = None,
     sheet: str | None = None,
+    currency: str | None = None,
 ) -> ImportReport:
     """Read, map, parse and validate one file; report what an import would do, write nothing.
 
@@ -690,6 +715,7 @@ def check_bytes(
     channel: str | None = None,
     mapping: str | Path | dict[str, Any] | ColumnMapping | None = None,
     sheet: str | None = None,
+    currency: str | None = None,
 ) -> ImportReport:
     """:func:`check_file` for bytes in memory (an upload in the app)."""
     raw = read_bytes(data, name=name, sheet=sheet)
@@ -699,6 +725,7 @@ def check_bytes(
         channel=channel,
         mapping=mapping,
         content_hash=hashlib.sha256(data).hexdigest(),
+        currency=currency,
     )
 
 
@@ -745,9 +772,12 @@ def import_file(
     mapping: str | Path | dict[str, Any] | ColumnMapping | None = None,
     sheet: str | None = None,
     user: str | None = None,
+    currency: str | None = None,
 ) -> ImportResult:
     """Check one file and store it in ``workspace``; a failed import changes nothing."""
-    report = check_file(path, table=table, channel=channel, mapping=mapping, sheet=sheet)
+    report = check_file(
+        path, table=table, channel=channel, mapping=mapping, sheet=sheet, currency=currency
+    )
     return store_report(workspace, report, user=user)
 
 

@@ -225,3 +225,28 @@ def test_online_retail_real_file_counts_add_up(tmp_path):
     result = store_report(ws, report)
     assert result.rows_loaded + result.rows_quarantined == 541_909
     assert ws.table("orders").height == result.rows_loaded
+
+
+def test_a_decimal_first_appearing_at_row_5000_is_read_by_the_columns_rule():
+    rows = [f"A{i},1,{i % 7 + 1},2024-01-05,10" for i in range(1, 5000)]
+    rows.append("B1,1,12.5,2024-01-05,10")  # quantity may be fractional (kg, m)
+    rows.append("B2,12.5,1,2024-01-05,10")  # a line number may not
+    text = "order_id,line,quantity,order_date,amount\n" + "\n".join(rows) + "\n"
+    with pytest.raises(MappingError, match="no currency"):
+        check_bytes(text.encode(), name="late.csv", table="orders", channel="shop")
+    report = check_bytes(
+        text.encode(), name="late.csv", table="orders", channel="shop", currency="cny"
+    )
+    assert report.valid["currency"].unique().to_list() == ["CNY"]
+    assert report.valid.filter(pl.col("order_id") == "B1")["quantity"].to_list() == [12.5]
+    assert report.quarantine.select("line", "column").rows() == [(5002, "line")]
+    assert report.rows_loaded == 5000
+
+
+def test_header_only_file_imports_nothing_and_says_so(tmp_path):
+    path = tmp_path / "empty_day.csv"
+    path.write_text("order_id,order_date,amount,currency\n", encoding="utf-8")
+    ws = Workspace.open(tmp_path / "ws")
+    result = import_file(ws, path, table="orders", channel="shop")
+    assert (result.report.rows_read, result.rows_loaded, result.rows_quarantined) == (0, 0, 0)
+    assert ws.table("orders").height == 0
