@@ -304,6 +304,44 @@ class Workspace:
 
     # ------------------------------------------------------------------ writes
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Hold the writer lock and run one DuckDB transaction on the yielded connection.
+
+        Commits when the block ends normally; rolls back on any exception (the workspace is
+        then exactly as before). Modules that keep their own tables (identities, tags,
+        consent) write through this.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> ws = Workspace.open(tempfile.mkdtemp())
+        >>> ws.ensure_tables(["CREATE TABLE IF NOT EXISTS notes (note VARCHAR)"])
+        >>> with ws.transaction() as con:
+        ...     _ = con.execute("INSERT INTO notes VALUES ('hello')")
+        >>> ws.query("SELECT note FROM notes")["note"].to_list()
+        ['hello']
+        """
+        with self._writer_lock(), self._connect(read_only=False) as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                _rollback(con)
+                raise
+
+    def ensure_tables(self, statements: Sequence[str]) -> None:
+        """Run ``CREATE TABLE IF NOT EXISTS`` statements of a module's own tables, once each."""
+        missing = [s for s in statements if not s.lstrip().upper().startswith("CREATE")]
+        if missing:
+            raise WorkspaceError(
+                f"ensure_tables takes CREATE statements only, got {missing[0][:60]!r}"
+            )
+        with self.transaction() as con:
+            for statement in statements:
+                con.execute(statement)
+
     def import_batch(
         self,
         *,
