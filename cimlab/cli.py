@@ -1,7 +1,64 @@
 """The ``cimlab`` command line: a stable contract for schedulers and other tools.
 
-Exit codes: 0 every row loaded (or the command succeeded), 1 some rows were quarantined,
-2 a file-level error or bad arguments (one line on stderr, never a traceback).
+Commands
+--------
+::
+
+    cimlab import PATH... --workspace DIR --channel NAME [--table T] [--mapping PRESET|FILE.yaml]
+                  [--sheet NAME] [--json] [--no-progress]
+    cimlab validate PATH... [--channel NAME] [--table T] [--mapping ...] [--json]   (writes nothing)
+    cimlab demo --workspace DIR [--files DIR] [--people N] [--seed N] [--force]
+    cimlab workspace info|history --workspace DIR [--json]
+    cimlab workspace undo BATCH --workspace DIR [--json]
+    cimlab workspace backup FILE --workspace DIR
+    cimlab workspace restore FILE --workspace DIR
+    cimlab presets
+    cimlab --version
+
+``python -m cimlab`` is the same program. Every file of one ``import`` is its own transaction:
+a file that fails leaves the others imported.
+
+Exit codes
+----------
+- 0: every row loaded (or the command succeeded);
+- 1: some rows were quarantined (import, validate);
+- 2: a file-level error (missing or unreadable file, missing required column, unknown preset,
+  workspace busy...) or bad arguments. stderr then holds one line per problem, each starting
+  ``cimlab:`` (one line when there is one problem), never a traceback;
+- 130: interrupted (Ctrl+C); the file being imported is rolled back.
+
+A file already imported (same content, table and channel) adds nothing and does not count as
+quarantined: importing the same files again exits 0.
+
+JSON output (``--json``) of ``import`` and ``validate``
+-------------------------------------------------------
+Once the arguments parse, stdout holds exactly one JSON object (UTF-8, one line), even when every
+file failed. Keys (stable; new keys may be added, none removed or renamed):
+
+- ``command``: ``"import"`` or ``"validate"``; ``workspace``: the folder (``null`` for validate);
+- ``rows_read``, ``rows_loaded``, ``rows_quarantined``: totals over the files this run checked
+  or imported (``rows_read = rows_loaded + rows_quarantined``); files already imported and files
+  with an error are left out;
+- ``already_imported``: paths (as given) of the files that were already in the workspace;
+- ``errors``: file-level errors, one object each: ``path`` (as given; ``null`` when no single
+  file is to blame), ``file`` (name), ``type`` (``DataFileError``, ``MappingError``,
+  ``WorkspaceError``, ``WorkspaceBusy``, ``OSError`` or ``InternalError``), ``message`` (the
+  stderr line without ``cimlab:``);
+- ``files``: one object per file checked, in order: ``path``, ``file``, ``table``, ``channel``,
+  ``format``, ``encoding``, ``delimiter``, ``sheet``, ``mapping`` (the resolved column mapping),
+  ``rows_read``, ``rows_loaded``, ``rows_quarantined``, ``problems`` (the first 200:
+  ``line``, ``column`` (source header), ``value`` (personal data masked), ``reason``,
+  ``reason_zh``), ``problems_shown``, ``problems_total``, ``notes``, ``batch_id`` (``null`` for
+  validate), ``rows_duplicate`` (order lines already in the workspace; ``null`` for validate),
+  ``already_imported`` (then the counts are those of the earlier batch ``batch_id``).
+
+``workspace info --json`` prints :meth:`cimlab.workspace.Workspace.info` (times in ISO 8601),
+``workspace history --json`` prints ``{"workspace": DIR, "batches": [...]}`` with the columns of
+:data:`cimlab.workspace.BATCHES_SCHEMA` (``mapping`` as an object), ``workspace undo --json``
+prints ``{"undone": BATCH, "rows_removed": N}``.
+
+Privacy: problem listings and messages never show a raw phone number or e-mail address.
+A progress bar goes to stderr only when stderr is a terminal (``--no-progress`` turns it off).
 
 Examples
 --------
@@ -11,89 +68,159 @@ Examples
     cimlab validate orders.csv --table orders --channel online_shop --json
     cimlab demo --workspace data/workspace --files data/demo
     cimlab workspace history --workspace ws
+
+>>> main(["presets"])  # doctest: +ELLIPSIS
+douyin_orders ...
+0
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime as dt
 import json
+import os
+import re
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
-
-import polars as pl
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from cimlab import __version__
-from cimlab.errors import CimlabError
+from cimlab.errors import CimlabError, MappingError, WorkspaceBusy
 from cimlab.importer import check_file, store_report
-from cimlab.privacy import redact_text
+from cimlab.privacy import PII_COLUMNS, mask_email, mask_phone, mask_value, redact_text
 from cimlab.schemas import TABLES
 
+if TYPE_CHECKING:
+    from cimlab.importer import ImportReport
+    from cimlab.workspace import BatchResult, Workspace
+
 __all__ = ["main"]
+
+_PROBLEMS_JSON = 200
+_PROBLEMS_SHOWN = 10
+_DEBUG_ENV = "CIMLAB_DEBUG"
+_PATH_HELP = "channel export files: CSV/TSV (UTF-8, GBK, GB18030), XLSX, JSON/NDJSON, Parquet"
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"cimlab: error: {message} (see '{self.prog} --help')\n")
+        sys.stderr.write(f"cimlab: error: {_one_line(message)} (see '{self.prog} --help')\n")
         raise SystemExit(2)
 
 
+def _people(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 100:
+        raise argparse.ArgumentTypeError(f"{value} is too few; the demo needs at least 100 people")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="cimlab", description="Customer-information-management lab.")
+    parser = _Parser(
+        prog="cimlab",
+        description="Customer-information-management lab: import channel exports into a "
+        "workspace, check them, manage the workspace.",
+        epilog="Exit codes: 0 all rows loaded, 1 some rows quarantined, 2 a file-level error "
+        "or bad arguments.",
+    )
     parser.add_argument("--version", action="version", version=f"cimlab {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser, metavar="COMMAND"
+    )
 
     def file_options(cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument(
             "--table", choices=TABLES, help="canonical table (guessed from headers if omitted)"
         )
         cmd.add_argument(
-            "--channel", help="channel the file comes from, e.g. tmall, wechat, online_shop"
+            "--channel",
+            metavar="NAME",
+            help="channel the files come from, e.g. tmall, wechat, online_shop "
+            "(required unless the mapping preset names one)",
         )
         cmd.add_argument(
-            "--mapping", help="preset name (see 'cimlab presets') or a mapping YAML file"
+            "--mapping",
+            metavar="PRESET|FILE",
+            help="preset name (see 'cimlab presets') or a mapping YAML file "
+            "(suggested from the headers if omitted)",
         )
-        cmd.add_argument("--sheet", help="worksheet of an XLSX file (default: first visible)")
+        cmd.add_argument(
+            "--sheet", metavar="NAME", help="worksheet of an XLSX file (default: first visible)"
+        )
         cmd.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+        cmd.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
-    imp = sub.add_parser("import", help="import channel files into a workspace")
-    imp.add_argument("paths", nargs="+", metavar="PATH")
-    imp.add_argument("--workspace", required=True, metavar="DIR")
-    imp.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    imp = sub.add_parser(
+        "import",
+        help="import channel files into a workspace",
+        description="Import channel files into a workspace, each file in its own transaction.",
+    )
+    imp.add_argument("paths", nargs="+", metavar="PATH", help=_PATH_HELP)
+    imp.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
     file_options(imp)
 
-    val = sub.add_parser("validate", help="check files and report; writes nothing")
-    val.add_argument("paths", nargs="+", metavar="PATH")
+    val = sub.add_parser(
+        "validate",
+        help="check files and report; writes nothing",
+        description="Read, map, parse and validate files and report; nothing is written.",
+    )
+    val.add_argument("paths", nargs="+", metavar="PATH", help=_PATH_HELP)
     file_options(val)
 
-    demo = sub.add_parser("demo", help="generate the demo files and build a demo workspace")
-    demo.add_argument("--workspace", required=True, metavar="DIR")
+    demo = sub.add_parser(
+        "demo",
+        help="generate the demo files and build a demo workspace",
+        description="Generate the demo channel files and import them into a workspace.",
+    )
+    demo.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
     demo.add_argument(
         "--files", metavar="DIR", help="where to write the demo files (default: DIR/source-files)"
     )
+    demo.add_argument(
+        "--people", type=_people, default=5000, metavar="N", help="fictional people (default 5000)"
+    )
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     demo.add_argument("--force", action="store_true", help="rebuild even if the workspace exists")
-    demo.add_argument("--seed", type=int, default=7)
 
     sub.add_parser("presets", help="list the column-mapping presets")
 
-    ws = sub.add_parser("workspace", help="inspect and manage a workspace")
-    ws_sub = ws.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    ws = sub.add_parser(
+        "workspace",
+        help="inspect and manage a workspace",
+        description="Inspect and manage a workspace.",
+    )
+    ws_sub = ws.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="ACTION")
     for name, text in (("info", "tables, channels and counts"), ("history", "import batches")):
-        cmd = ws_sub.add_parser(name, help=text)
-        cmd.add_argument("--workspace", required=True, metavar="DIR")
-        cmd.add_argument("--json", action="store_true")
-    undo = ws_sub.add_parser("undo", help="remove the rows of one import batch")
-    undo.add_argument("batch", type=int, metavar="BATCH")
-    undo.add_argument("--workspace", required=True, metavar="DIR")
-    undo.add_argument("--json", action="store_true")
-    backup = ws_sub.add_parser("backup", help="write a consistent copy of the workspace")
-    backup.add_argument("file", metavar="FILE")
-    backup.add_argument("--workspace", required=True, metavar="DIR")
-    restore = ws_sub.add_parser("restore", help="replace the workspace with a backup")
-    restore.add_argument("file", metavar="FILE")
-    restore.add_argument("--workspace", required=True, metavar="DIR")
+        cmd = ws_sub.add_parser(name, help=text, description=f"Show the workspace's {text}.")
+        cmd.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
+        cmd.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    undo = ws_sub.add_parser(
+        "undo", help="remove the rows of one import batch", description="Undo one import batch."
+    )
+    undo.add_argument("batch", type=int, metavar="BATCH", help="batch number (see history)")
+    undo.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
+    undo.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    backup = ws_sub.add_parser(
+        "backup",
+        help="write a consistent copy of the workspace",
+        description="Write a consistent single-file copy of the workspace.",
+    )
+    backup.add_argument("file", metavar="FILE", help="backup file to write")
+    backup.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
+    restore = ws_sub.add_parser(
+        "restore",
+        help="replace the workspace with a backup",
+        description="Replace the workspace's data with a backup written by 'workspace backup'.",
+    )
+    restore.add_argument("file", metavar="FILE", help="backup file to restore")
+    restore.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
     return parser
 
 
@@ -101,107 +228,382 @@ def _parser() -> argparse.ArgumentParser:
 
 
 class _Progress:
-    """A one-line progress bar on stderr (only on a terminal)."""
+    """A one-line progress bar on ``stream``, drawn only when it is a terminal.
+
+    Examples
+    --------
+    >>> import io
+    >>> bar = _Progress(2, stream=io.StringIO(), enabled=True)
+    >>> bar.step(1, "a.csv")
+    >>> bar.stream.getvalue()  # not a terminal: nothing written
+    ''
+    """
+
+    width = 28
 
     def __init__(self, total: int, *, stream: TextIO, enabled: bool) -> None:
-        self.total, self.stream, self.enabled = total, stream, enabled and stream.isatty()
+        self.total, self.stream = total, stream
+        self.enabled = enabled and stream.isatty()
         self.start = time.monotonic()
+        self.drawn = False
 
     def step(self, done: float, label: str) -> None:
+        """Redraw the bar at ``done`` of ``total`` steps with ``label``."""
         if not self.enabled:
             return
-        width = 28
-        filled = int(width * done / max(self.total, 1))
+        fraction = min(max(done / max(self.total, 1), 0.0), 1.0)
+        filled = int(self.width * fraction)
         elapsed = time.monotonic() - self.start
         self.stream.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {label[:50]:<50} {elapsed:6.1f}s"
+            f"\r[{'#' * filled}{'.' * (self.width - filled)}] {fraction:4.0%} "
+            f"{label[:40]:<40} {elapsed:6.1f}s"
         )
         self.stream.flush()
+        self.drawn = True
+
+    def clear(self) -> None:
+        """Erase the bar (before other output goes to the terminal)."""
+        if self.enabled and self.drawn:
+            self.stream.write("\r" + " " * (self.width + 57) + "\r")
+            self.stream.flush()
+            self.drawn = False
 
     def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
+        """Erase the bar for good."""
+        self.clear()
 
 
-def _file_error(path: str, exc: Exception) -> dict[str, Any]:
-    return {"file": Path(path).name, "message": redact_text(str(exc))}
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
-def _exit_code(errors: list[dict[str, Any]], quarantined: int) -> int:
-    if errors:
-        return 2
-    return 1 if quarantined else 0
+_AT_TOKEN = re.compile(r"[^\s,;:'\"<>()\[\]{}]*@[^\s,;:'\"<>()\[\]{}]*")
+# a whole field of digits, spaces and dashes (fields split by , ; | tab or space)
+_DIGIT_RUN = re.compile(r"(?<![^\s,;|])\+?\d[\d \-]{5,}\d(?![^\s,;|])")
+_DATE_START = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?!\d)")
 
 
-# --------------------------------------------------------------------------- commands
+def _mask_digit_run(match: re.Match[str]) -> str:
+    text = match.group(0)
+    if _DATE_START.match(text) or not 7 <= sum(c.isdigit() for c in text) <= 15:
+        return text  # a date, a short number or a long id (E.164 has at most 15 digits)
+    return mask_phone(text) or ""
+
+
+def _scrub(text: str, *, digits: bool = False) -> str:
+    """Mask e-mail and phone numbers in text, also malformed ones (``alice@@x.com``).
+
+    With ``digits``, every field made of 7 to 15 digits (with spaces or dashes) is masked too,
+    dates excepted: for raw rows, whose columns are unknown.
+
+    Examples
+    --------
+    >>> _scrub("bad: alice@@example.com, 13800138000x")
+    'bad: a***@example.com, 138****8000x'
+    >>> _scrub("A1,2024-01-08 08:26,010-65529988,BJ01-20240108-0042,1234567890123456789",
+    ...        digits=True)
+    'A1,2024-01-08 08:26,****9988,BJ01-20240108-0042,1234567890123456789'
+    """
+    text = redact_text(text)
+    text = _AT_TOKEN.sub(lambda m: mask_email(m.group(0)) or "", text)
+    if digits:
+        text = _DIGIT_RUN.sub(_mask_digit_run, text)
+    return text
+
+
+def _safe_message(exc: BaseException) -> str:
+    return _one_line(_scrub(str(exc)))
+
+
+def _problems(report: ImportReport, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` problems of a report, personal data masked by canonical column."""
+    canonical = {source: column for column, source in report.mapping.columns.items()}
+    out = []
+    for row in report.quarantine.head(limit).iter_rows(named=True):
+        source, value = row["column"], row["value"]
+        if value is not None:
+            kind = canonical.get(source, source)
+            if kind in PII_COLUMNS:
+                value = mask_value(kind, value)
+            value = _scrub(value, digits=source is None or kind in PII_COLUMNS)
+        out.append(
+            {
+                "line": row["line"],
+                "column": source,
+                "value": value,
+                "reason": row["reason"],
+                "reason_zh": row["reason_zh"],
+            }
+        )
+    return out
+
+
+def _file_summary(path: str, report: ImportReport) -> dict[str, Any]:
+    summary = {"path": path, **report.summary()}
+    problems = _problems(report, _PROBLEMS_JSON)
+    summary.update(
+        problems=problems,
+        problems_shown=len(problems),
+        problems_total=report.quarantine.height,
+        notes=[_one_line(_scrub(n)) for n in report.notes],
+        batch_id=None,
+        rows_duplicate=None,
+        already_imported=False,
+    )
+    return summary
+
+
+def _error(path: str | None, exc: BaseException, *, kind: str | None = None) -> dict[str, Any]:
+    message = _safe_message(exc)
+    name = Path(path).name if path is not None else None
+    if path is not None and path not in message and (name or "") not in message:
+        message = f"{path}: {message}"
+    return {
+        "path": path,
+        "file": name,
+        "type": kind or type(exc).__name__,
+        "message": message,
+    }
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    return str(value)
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, default=_json_default))
+
+
+def _debug() -> bool:
+    return os.environ.get(_DEBUG_ENV, "") not in ("", "0")
+
+
+# --------------------------------------------------------------------------- import / validate
+
+
+def _check_mapping_argument(mapping: str | None) -> None:
+    """Refuse an unknown preset or a missing mapping file before any file is read."""
+    if mapping is None:
+        return
+    from cimlab.mapping import list_presets
+
+    names = [p.name for p in list_presets()]
+    if mapping in names:
+        return
+    if Path(mapping).is_file():  # its YAML must at least parse; its columns are checked per file
+        import yaml
+
+        try:
+            yaml.safe_load(Path(mapping).read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f", line {mark.line + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or getattr(exc, "strerror", None) or exc
+            raise MappingError(
+                f"--mapping {mapping}{where}: not a readable YAML mapping file ({problem}); "
+                "save it as UTF-8 YAML (`table: orders`, `columns: {order_id: <header>}`)"
+            ) from None
+        return
+    if Path(mapping).suffix.lower() in {".yaml", ".yml"}:
+        raise MappingError(f"--mapping {mapping}: mapping file not found; check the path")
+    raise MappingError(
+        f"--mapping {mapping!r} is neither a known preset ({', '.join(names)}) nor a YAML file; "
+        "see 'cimlab presets'"
+    )
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def _describe(f: dict[str, Any], *, validate_only: bool, mapping: str | None) -> list[str]:
+    """Human lines for one checked or imported file (``mapping``: the --mapping argument)."""
+    preset = f["mapping"].get("preset") or (
+        Path(mapping).name if mapping else "suggested from the headers"
+    )
+    source = f["format"] + (f" {f['encoding']}" if f["encoding"] else "")
+    if f["sheet"]:
+        source += f", sheet {f['sheet']}"
+    how = f"channel {f['channel']}, mapping {preset}, {source}"
+    if f.get("already_imported"):
+        return [
+            f"{f['path']}: already imported as batch {f['batch_id']} ({f['table']}, "
+            f"channel {f['channel']}); nothing added"
+        ]
+    if validate_only:
+        head = f"{f['path']}: checked as {f['table']} ({how}); nothing written"
+        counts = (
+            f"  {f['rows_read']:,} rows read: {f['rows_loaded']:,} would load, "
+            f"{f['rows_quarantined']:,} would be quarantined"
+        )
+    else:
+        head = f"{f['path']}: imported into {f['table']} as batch {f['batch_id']} ({how})"
+        counts = (
+            f"  {f['rows_read']:,} rows read: {f['rows_loaded']:,} loaded, "
+            f"{f['rows_quarantined']:,} quarantined"
+        )
+    lines = [head, counts]
+    if f.get("rows_duplicate"):
+        lines.append(
+            f"  {_plural(f['rows_duplicate'], 'order line')} already in the workspace "
+            "(counted as quarantined)"
+        )
+    lines.extend(f"  note: {note}" for note in f["notes"])
+    for p in f["problems"][:_PROBLEMS_SHOWN]:
+        where = [f"line {p['line']}"]
+        if p["column"]:
+            where.append(f"column {p['column']}")
+        if p["value"] is not None:
+            where.append(f"{'value' if p['column'] else 'row'} {p['value']!r}")
+        lines.append(f"  {', '.join(where)}: {p['reason']}")
+    more = f["problems_total"] - min(len(f["problems"]), _PROBLEMS_SHOWN)
+    if more > 0:
+        lines.append(f"  ... and {more:,} more problems (--json lists up to {_PROBLEMS_JSON})")
+    return lines
 
 
 def _cmd_import(args: argparse.Namespace, *, validate_only: bool) -> int:
-    workspace = None
-    if not validate_only:
-        from cimlab.workspace import Workspace
-
-        workspace = Workspace.open(args.workspace, create=True)
-    progress = _Progress(
-        len(args.paths) * 3, stream=sys.stderr, enabled=not validate_only and not args.no_progress
-    )
     files: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
-    for i, path in enumerate(args.paths):
-        name = Path(path).name
-        progress.step(3 * i, f"{name}: reading and checking")
-        try:
-            report = check_file(
-                path, table=args.table, channel=args.channel, mapping=args.mapping, sheet=args.sheet
+    already: list[str] = []
+    workspace_dir: str | None = None if validate_only else args.workspace
+    out = {"command": "validate" if validate_only else "import", "workspace": workspace_dir}
+
+    def finish() -> int:
+        counted = [f for f in files if not f["already_imported"]]
+        totals = {
+            key: sum(f[key] for f in counted)
+            for key in ("rows_read", "rows_loaded", "rows_quarantined")
+        }
+        if args.json:
+            _print_json(
+                {**out, **totals, "already_imported": already, "errors": errors, "files": files}
             )
-            if workspace is None:
-                files.append(report.summary())
-                continue
-            progress.step(3 * i + 2, f"{name}: storing")
-            result = store_report(workspace, report)
-            files.append(result.summary())
-        except CimlabError as exc:
-            errors.append(_file_error(path, exc))
-    progress.step(3 * len(args.paths), "done")
-    progress.close()
-    totals = {
-        key: sum(f[key] for f in files) for key in ("rows_read", "rows_loaded", "rows_quarantined")
-    }
-    if args.json:
-        print(
-            json.dumps(
-                {**totals, "errors": errors, "files": files}, ensure_ascii=False, default=str
-            )
-        )
-    else:
-        for f in files:
+        elif len(args.paths) > 1 and all(e["path"] is not None for e in errors):
             verb = "checked" if validate_only else "imported"
-            if f.get("already_imported"):
-                print(f"{f['file']}: already imported as batch {f['batch_id']}; nothing added")
-                continue
-            batch = f" (batch {f['batch_id']})" if "batch_id" in f else ""
-            print(
-                f"{f['file']}: {verb} into {f['table']} [{f['channel']}, "
-                f"{f['mapping'].get('preset') or 'custom mapping'}, {f['format']}"
-                f"{', ' + f['encoding'] if f['encoding'] else ''}]{batch}: "
-                f"read {f['rows_read']:,}, loaded {f['rows_loaded']:,}, "
-                f"quarantined {f['rows_quarantined']:,}"
-            )
-            if f.get("rows_duplicate"):
-                print(
-                    f"    {f['rows_duplicate']:,} order lines were already in the workspace (quarantined)"
+            parts = []
+            if counted:
+                parts.append(
+                    f"{_plural(len(counted), 'file')} {verb}, "
+                    f"{_plural(totals['rows_read'], 'row')} read: {totals['rows_loaded']:,} "
+                    f"{'would load' if validate_only else 'loaded'}, "
+                    f"{totals['rows_quarantined']:,} "
+                    f"{'would be quarantined' if validate_only else 'quarantined'}"
                 )
-            for note in f["notes"]:
-                print(f"    note: {note}")
-            for p in f["problems"][:10]:
-                where = f"line {p['line']}" + (f", column {p['column']}" if p["column"] else "")
-                value = "" if p["value"] is None else f" {p['value']!r}"
-                print(f"    {where}:{value} — {p['reason']}")
-            if f["problems_total"] > 10:
-                print(f"    ... and {f['problems_total'] - 10:,} more problems")
+            if already:
+                parts.append(f"{_plural(len(already), 'file')} already imported, nothing added")
+            failed = {e["path"] for e in errors}
+            if failed:
+                parts.append(f"{_plural(len(failed), 'file')} not {verb} (see below)")
+            print("total: " + "; ".join(parts or ["nothing done"]))
+        shown: set[str] = set()
         for e in errors:
-            print(f"cimlab: {e['message']}", file=sys.stderr)
-    return _exit_code(errors, totals["rows_quarantined"])
+            if e["message"] not in shown:
+                shown.add(e["message"])
+                print(f"cimlab: {e['message']}", file=sys.stderr)
+        if errors:
+            return 2
+        return 1 if totals["rows_quarantined"] else 0
+
+    try:
+        _check_mapping_argument(args.mapping)
+    except CimlabError as exc:
+        errors.append(_error(None, exc))
+        return finish()
+
+    workspace: Workspace | None = None
+
+    def open_workspace() -> Workspace:
+        from cimlab.workspace import Workspace
+
+        return Workspace.open(args.workspace, create=True)
+
+    def store(report: ImportReport) -> BatchResult:
+        nonlocal workspace
+        if workspace is None:  # created only when a file is ready to be stored
+            workspace = open_workspace()
+        return store_report(workspace, report).batch
+
+    if not validate_only and Path(args.workspace).exists():
+        try:  # an existing folder is checked before reading any file
+            workspace = open_workspace()
+        except CimlabError as exc:
+            errors.append(_error(None, exc))
+            return finish()
+
+    n = len(args.paths)
+    progress = _Progress(3 * n, stream=sys.stderr, enabled=not args.no_progress)
+    try:
+        for i, path in enumerate(args.paths):
+            label = f"{i + 1}/{n} {Path(path).name}"
+            progress.step(3 * i, f"{label}: reading and checking")
+            try:
+                report = check_file(
+                    path,
+                    table=args.table,
+                    channel=args.channel,
+                    mapping=args.mapping,
+                    sheet=args.sheet,
+                )
+                summary = _file_summary(path, report)
+                if not validate_only:
+                    progress.step(3 * i + 2, f"{label}: storing")
+                    batch = store(report)
+                    summary.update(
+                        batch_id=batch.batch_id,
+                        rows_loaded=batch.rows_loaded,
+                        rows_quarantined=batch.rows_quarantined,
+                        rows_duplicate=batch.rows_duplicate,
+                        already_imported=batch.already_imported,
+                    )
+            except WorkspaceBusy as exc:
+                # another process is writing: stop, and name every file not imported
+                rest = args.paths[i:]
+                message = _safe_message(exc) + f" (not imported: {', '.join(rest)})"
+                errors.extend(
+                    {"path": p, "file": Path(p).name, "type": "WorkspaceBusy", "message": message}
+                    for p in rest
+                )
+                break
+            except Exception as exc:
+                errors.append(_file_error(path, exc))
+                continue
+            if summary["already_imported"]:
+                already.append(path)
+            files.append(summary)
+            progress.clear()
+            if not args.json:
+                lines = _describe(summary, validate_only=validate_only, mapping=args.mapping)
+                print("\n".join(lines), flush=True)
+    finally:
+        progress.close()
+    return finish()
+
+
+def _file_error(path: str, exc: Exception) -> dict[str, Any]:
+    """The ``errors`` entry for a file that could not be checked or stored."""
+    if isinstance(exc, CimlabError):
+        return _error(path, exc)
+    if isinstance(exc, OSError):
+        reason = exc.strerror or type(exc).__name__
+        return _error(path, OSError(f"{path}: cannot read the file ({reason})"), kind="OSError")
+    if _debug():
+        raise exc
+    return _error(
+        path,
+        RuntimeError(
+            f"{path}: unexpected error ({type(exc).__name__}: {exc}); this is a bug in cimlab: "
+            f"please report it (set {_DEBUG_ENV}=1 to see the details)"
+        ),
+        kind="InternalError",
+    )
+
+
+# --------------------------------------------------------------------------- other commands
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -209,8 +611,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     ws_dir = Path(args.workspace)
     files = Path(args.files) if args.files else ws_dir / "source-files"
-    summary = build_demo_workspace(ws_dir, files, seed=args.seed, force=args.force)
+    summary = build_demo_workspace(
+        ws_dir, files, seed=args.seed, people=args.people, force=args.force
+    )
     print(summary)
+    if summary.built:
+        print(f"demo files are in {files}; open the app with `make app`")
     return 0
 
 
@@ -218,50 +624,123 @@ def _cmd_presets() -> int:
     from cimlab.mapping import list_presets
 
     for preset in list_presets():
-        print(f"{preset.name:<16} {preset.label} / {preset.label_zh}")
+        tables = ", ".join(preset.tables)
+        print(f"{preset.name:<16} {preset.label} / {preset.label_zh}  [{tables}]")
     return 0
 
 
-def _print_frame(frame: pl.DataFrame, *, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(frame.to_dicts(), ensure_ascii=False, default=str))
-    else:
-        with pl.Config(tbl_rows=50, tbl_cols=20, tbl_width_chars=160, fmt_str_lengths=40):
-            print(frame)
+def _size(n: int) -> str:
+    size = float(n)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _when(value: dt.datetime | None) -> str:
+    return "-" if value is None else value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _print_info(info: dict[str, Any]) -> None:
+    print(
+        f"workspace {info['path']} ({_size(info['size_bytes'])}, "
+        f"schema version {info['schema_version']})"
+    )
+    print(
+        f"imports: {info['active_batches']} active of {info['batches']} batches; "
+        f"last import {_when(info['last_import_at'])}"
+    )
+    print(f"{'table':<14}{'rows':>10}  by channel")
+    for table, part in info["tables"].items():
+        channels = ", ".join(f"{c} {n:,}" for c, n in part["by_channel"].items()) or "-"
+        print(f"{table:<14}{part['rows']:>10,}  {channels}")
+
+
+def _print_history(batches: list[dict[str, Any]], path: Path) -> None:
+    if not batches:
+        print(f"no imports yet in {path}")
+        return
+    header = ("batch", "status", "imported", "table", "channel", "read", "loaded", "quar.", "file")
+    rows = [
+        (
+            str(b["batch_id"]),
+            b["status"],
+            _when(b["imported_at"]),
+            b["table_name"],
+            b["channel"],
+            f"{b['rows_read']:,}",
+            f"{b['rows_loaded']:,}",
+            f"{b['rows_quarantined']:,}",
+            b["file_name"],
+        )
+        for b in batches
+    ]
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    right = {0, 5, 6, 7}
+    for r in (header, *rows):
+        cells = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ]
+        print("  ".join(cells).rstrip())
 
 
 def _cmd_workspace(args: argparse.Namespace) -> int:
-    import datetime as dt
-
     from cimlab.workspace import Workspace
 
     if args.action == "restore":
-        Workspace.restore(args.file, args.workspace)
-        print(f"restored {args.workspace} from {args.file}")
+        ws = Workspace.restore(args.file, args.workspace)
+        info = ws.info()
+        rows = ", ".join(f"{t} {p['rows']:,}" for t, p in info["tables"].items())
+        print(
+            f"restored {args.workspace} from {args.file}: {info['active_batches']} active "
+            f"batches; rows: {rows}"
+        )
         return 0
     ws = Workspace.open(args.workspace, create=False)
     if args.action == "info":
         info = ws.info()
         if args.json:
-            print(json.dumps(info, ensure_ascii=False, default=str))
+            _print_json(info)
         else:
-            for key, value in info.items():
-                print(f"{key}: {value}")
+            _print_info(info)
     elif args.action == "history":
-        _print_frame(ws.batches(), as_json=args.json)
+        batches = ws.batches().to_dicts()
+        for b in batches:
+            with contextlib.suppress(ValueError):  # keep the text if it is not JSON
+                b["mapping"] = json.loads(b["mapping"]) if b["mapping"] else None
+        if args.json:
+            _print_json({"workspace": str(ws.path), "batches": batches})
+        else:
+            _print_history(batches, ws.path)
     elif args.action == "undo":
-        ws.undo(args.batch, at=dt.datetime.now(dt.UTC))
-        message = {"undone": args.batch}
-        print(json.dumps(message) if args.json else f"batch {args.batch} undone")
+        removed = ws.undo(args.batch, at=dt.datetime.now(dt.UTC))
+        if args.json:
+            _print_json({"undone": args.batch, "rows_removed": removed})
+        else:
+            print(
+                f"batch {args.batch} undone: {removed:,} rows removed "
+                "(its quarantined lines stay on record)"
+            )
     elif args.action == "backup":
-        ws.backup(args.file)
-        print(f"backup written to {args.file}")
+        target = ws.backup(args.file)
+        print(f"backup of {ws.path} written to {target} ({_size(target.stat().st_size)})")
     return 0
 
 
+# --------------------------------------------------------------------------- entry point
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
-    args = _parser().parse_args(argv)
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
+
+    Never raises for user errors, ``--help`` or ``--version``: they become exit codes.
+    """
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version (0) and bad arguments (2)
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     try:
         if args.command in {"import", "validate"}:
             return _cmd_import(args, validate_only=args.command == "validate")
@@ -271,14 +750,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_presets()
         return _cmd_workspace(args)
     except CimlabError as exc:
-        print(f"cimlab: {redact_text(str(exc))}", file=sys.stderr)
+        print(f"cimlab: {_safe_message(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(
-            "cimlab: interrupted; the workspace is unchanged by the unfinished import",
+            "cimlab: interrupted; an import in progress was rolled back (files finished "
+            "before it stay imported)",
             file=sys.stderr,
         )
         return 130
+    except BrokenPipeError:  # e.g. `cimlab workspace history | head -1`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception as exc:
+        if _debug():
+            raise
+        print(
+            f"cimlab: unexpected error ({type(exc).__name__}: {_safe_message(exc)}); this is a "
+            f"bug in cimlab: please report it (set {_DEBUG_ENV}=1 to see the details)",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover
