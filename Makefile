@@ -38,7 +38,7 @@ app: demo
 
 lint: env
 	$(BIN)/ruff check cimlab apps tests benchmarks notebooks
-	$(BIN)/ruff format --check cimlab apps tests benchmarks
+	$(BIN)/ruff format --check cimlab apps tests benchmarks notebooks
 
 typecheck: env
 	$(BIN)/mypy cimlab

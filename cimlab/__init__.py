@@ -13,7 +13,8 @@ Examples
 
 from __future__ import annotations
 
-from cimlab import charts
+from typing import TYPE_CHECKING, Any
+
 from cimlab.demo import build_demo_workspace, generate_demo_files, read_manifest
 from cimlab.errors import (
     CimlabError,
@@ -51,7 +52,20 @@ from cimlab.reading import RawTable, read_bytes, read_file
 from cimlab.schemas import TABLES, Customers, Feedback, Interactions, Orders
 from cimlab.workspace import Workspace
 
+if TYPE_CHECKING:
+    from cimlab import charts
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # charts pulls in Altair (~1 s): load it on first use, so the CLI starts quickly
+    if name == "charts":
+        import importlib
+
+        return importlib.import_module("cimlab.charts")
+    raise AttributeError(f"module 'cimlab' has no attribute {name!r}")
+
 
 __all__ = [
     "TABLES",

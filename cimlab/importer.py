@@ -198,7 +198,7 @@ class ImportReport:
                 return mask_value(canonical.get(column, column), value)
             fields = value.split(delimiter)
             return delimiter.join(
-                mask_value(by_position[i] if i < len(by_position) else "", f) or ""
+                (mask_value(by_position[i] if i < len(by_position) else "", f) or "") if f else f
                 for i, f in enumerate(fields)
             )
 

@@ -82,7 +82,7 @@ _TOKEN = re.compile(r"^[a-z][a-z0-9_]*$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 # Ignored when comparing headers: whitespace, underscores, hyphens/dashes, zero-width characters.
 _IGNORED = re.compile(r"[\s_\-\u2010-\u2015\u200b-\u200d\u2060\ufeff]+")
-_EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+")
+_EMAIL_LIKE = re.compile(r"\S*@\S*")
 _PHONE_LIKE = re.compile(r"\+?\d[\d \-]{5,}\d")
 _MAPPING_KEYS = frozenset({"table", "columns", "preset", "channel", "options"})
 _PRESET_KEYS = frozenset(
@@ -780,7 +780,7 @@ def _match(table: PresetTable, headers: Sequence[str]) -> tuple[dict[str, str], 
 
     columns: dict[str, str] = {}
     for column, aliases in table.columns.items():
-        found = pick(aliases)
+        found = pick([*aliases, column])  # the canonical name itself is always understood
         if found is not None:
             columns[column] = found
     line_from = pick(table.line_number_from) if table.line_number_from else None

@@ -717,6 +717,10 @@ def read_file(
         raise DataFileError("does not exist; check the path", file=str(path)) from None
     except IsADirectoryError:
         raise DataFileError("is a folder, not a file", file=str(path)) from None
+    except PermissionError:
+        raise DataFileError("cannot be read: permission denied", file=str(path)) from None
+    except OSError as exc:
+        raise DataFileError(f"cannot be read ({exc.strerror})", file=str(path)) from None
     name = path.name
     if name.lower().endswith(".gz"):
         import gzip

@@ -778,3 +778,17 @@ def test_options_defaults_and_validation() -> None:
         MappingOptions(day_first="yes")  # type: ignore[arg-type]
     with pytest.raises(MappingError, match="default_region"):
         MappingOptions(default_region="china")
+
+
+def test_canonical_column_names_are_always_understood() -> None:
+    mapping = resolve_mapping(
+        "generic_en", ["order_id", "order_ts", "amount", "currency"], table="orders", file="a.csv"
+    )
+    assert mapping.columns["order_ts"] == "order_ts"
+
+
+def test_a_malformed_email_in_a_header_is_not_echoed() -> None:
+    with pytest.raises(MappingError) as info:
+        resolve_mapping(None, ["13712345678", "alice@@example.com", "2024-01-05"], table="orders")
+    assert "alice@@example.com" not in str(info.value)
+    assert "13712345678" not in str(info.value)
