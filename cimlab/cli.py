@@ -89,7 +89,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from cimlab import __version__
-from cimlab.errors import CimlabError, MappingError, WorkspaceBusy
+from cimlab.errors import CimlabError, MappingError, WorkspaceBusy, WorkspaceError
 from cimlab.importer import check_file, store_report
 from cimlab.privacy import PII_COLUMNS, mask_email, mask_phone, mask_value, redact_text
 from cimlab.schemas import TABLES
@@ -221,6 +221,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("file", metavar="FILE", help="backup file to restore")
     restore.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
+    quarantine = ws_sub.add_parser(
+        "quarantine",
+        help="write a batch's quarantined rows to CSV",
+        description="Write the quarantined rows of one batch to a CSV file (UTF-8 with BOM): "
+        "line, problems, then the row as the file wrote it, ready to fix and import again.",
+    )
+    quarantine.add_argument("batch", type=int, metavar="BATCH", help="batch number (see history)")
+    quarantine.add_argument("--out", required=True, metavar="FILE.csv", help="CSV file to write")
+    quarantine.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
     return parser
 
 
@@ -723,6 +732,18 @@ def _cmd_workspace(args: argparse.Namespace) -> int:
                 f"batch {args.batch} undone: {removed:,} rows removed "
                 "(its quarantined lines stay on record)"
             )
+    elif args.action == "quarantine":
+        from cimlab.importer import quarantine_csv
+
+        if args.batch not in ws.batches()["batch_id"].to_list():
+            raise WorkspaceError(
+                f"there is no batch {args.batch} in {ws.path}; see `workspace history`"
+            )
+        problems = ws.quarantine(args.batch)
+        Path(args.out).write_bytes(quarantine_csv(problems))
+        print(
+            f"{problems['line'].n_unique():,} quarantined rows of batch {args.batch} written to {args.out}"
+        )
     elif args.action == "backup":
         target = ws.backup(args.file)
         print(f"backup of {ws.path} written to {target} ({_size(target.stat().st_size)})")

@@ -764,3 +764,19 @@ def test_unexpected_failure_outside_import_is_one_line(
     assert (code, out) == (2, "")
     line = one_error_line(err)
     assert "unexpected error (KeyError" in line and "alice@example.com" not in line
+
+
+def test_workspace_quarantine_writes_the_batch_rows_as_csv(tmp_path: Path) -> None:
+    source = tmp_path / "orders.csv"
+    source.write_text(
+        "order_id,order_date,amount,currency\nA1,2024-01-05,10,CNY\nA2,2024-02-30,5,CNY\n",
+        encoding="utf-8",
+    )
+    ws = tmp_path / "ws"
+    assert main(["import", str(source), "--workspace", str(ws), "--channel", "shop"]) == 1
+    out = tmp_path / "bad.csv"
+    assert main(["workspace", "quarantine", "1", "--out", str(out), "--workspace", str(ws)]) == 0
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "line,problems,order_id,order_date,amount,currency"
+    assert lines[1].startswith("3,order_date:") and lines[1].endswith("A2,2024-02-30,5,CNY")
+    assert main(["workspace", "quarantine", "9", "--out", str(out), "--workspace", str(ws)]) == 2
