@@ -5,7 +5,7 @@ Commands
 ::
 
     cimlab import PATH... --workspace DIR --channel NAME [--table T] [--mapping PRESET|FILE.yaml]
-                  [--sheet NAME] [--json] [--no-progress]
+                  [--sheet NAME] [--currency CODE] [--json] [--no-progress]
     cimlab validate PATH... [--channel NAME] [--table T] [--mapping ...] [--json]   (writes nothing)
     cimlab demo --workspace DIR [--files DIR] [--people N] [--seed N] [--force]
     cimlab workspace info|history --workspace DIR [--json]
@@ -153,6 +153,11 @@ def _parser() -> argparse.ArgumentParser:
         )
         cmd.add_argument(
             "--sheet", metavar="NAME", help="worksheet of an XLSX file (default: first visible)"
+        )
+        cmd.add_argument(
+            "--currency",
+            metavar="CODE",
+            help="ISO currency of order amounts when the file has no currency column (e.g. CNY)",
         )
         cmd.add_argument("--json", action="store_true", help="print one JSON object on stdout")
         cmd.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
@@ -557,6 +562,7 @@ def _cmd_import(args: argparse.Namespace, *, validate_only: bool) -> int:
                     channel=args.channel,
                     mapping=args.mapping,
                     sheet=args.sheet,
+                    currency=args.currency,
                 )
                 summary = _file_summary(path, report)
                 if not validate_only:

@@ -690,11 +690,18 @@ def check_file(
         A preset name, a YAML mapping file, a dict or a :class:`ColumnMapping`; suggested if None.
     sheet
         Worksheet of a workbook (default: the first visible one).
+    currency
+        ISO code for order amounts when the file has no currency column (overrides the preset).
     """
     path = Path(path)
     raw = read_file(path, sheet=sheet)
     return check_raw(
-        raw, table=table, channel=channel, mapping=mapping, content_hash=file_hash(path)
+        raw,
+        table=table,
+        channel=channel,
+        mapping=mapping,
+        content_hash=file_hash(path),
+        currency=currency,
     )
 
 

@@ -780,3 +780,14 @@ def test_workspace_quarantine_writes_the_batch_rows_as_csv(tmp_path: Path) -> No
     assert lines[0] == "line,problems,order_id,order_date,amount,currency"
     assert lines[1].startswith("3,order_date:") and lines[1].endswith("A2,2024-02-30,5,CNY")
     assert main(["workspace", "quarantine", "9", "--out", str(out), "--workspace", str(ws)]) == 2
+
+
+def test_currency_option_for_an_orders_file_without_one(tmp_path: Path, capsys) -> None:
+    source = tmp_path / "orders.csv"
+    source.write_text("order_id,order_date,amount\nA1,2024-01-05,10\n", encoding="utf-8")
+    base = ["validate", str(source), "--table", "orders", "--channel", "shop", "--json"]
+    assert main(base) == 2
+    assert "--currency" in capsys.readouterr().err
+    assert main([*base, "--currency", "cny"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["rows_read"], out["rows_loaded"]) == (1, 1)
