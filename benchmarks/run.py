@@ -11,7 +11,10 @@ import platform
 import subprocess
 import sys
 
-BENCHMARKS = {"import": "benchmarks.bench_import"}
+BENCHMARKS = {
+    "import": "benchmarks.bench_import",
+    "identity": "benchmarks.bench_identity",
+}
 
 _CHILD = """
 import json, resource, importlib, sys
