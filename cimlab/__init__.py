@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cimlab.consent import consent_history, current_consent, set_consent
 from cimlab.demo import build_demo_workspace, generate_demo_files, read_manifest
 from cimlab.errors import (
     CimlabError,
@@ -24,6 +25,8 @@ from cimlab.errors import (
     WorkspaceBusy,
     WorkspaceError,
 )
+from cimlab.golden import golden_records, order_facts
+from cimlab.identity import customer_map, explain, merge, resolve, split
 from cimlab.importer import (
     ImportReport,
     ImportResult,
@@ -48,8 +51,10 @@ from cimlab.mapping import (
     suggest_mapping,
 )
 from cimlab.privacy import mask_email, mask_name, mask_phone
+from cimlab.profile import CustomerProfile, customer_profile, reveal_pii, search
 from cimlab.reading import RawTable, read_bytes, read_file
 from cimlab.schemas import TABLES, Customers, Feedback, Interactions, Orders
+from cimlab.tags import add_tags, customer_tags, refresh_rule_tags, remove_tags
 from cimlab.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -71,6 +76,7 @@ __all__ = [
     "TABLES",
     "CimlabError",
     "ColumnMapping",
+    "CustomerProfile",
     "Customers",
     "DataFileError",
     "Feedback",
@@ -85,13 +91,21 @@ __all__ = [
     "Workspace",
     "WorkspaceBusy",
     "WorkspaceError",
+    "add_tags",
     "build_demo_workspace",
     "charts",
     "check_bytes",
     "check_file",
     "check_raw",
+    "consent_history",
+    "current_consent",
+    "customer_map",
+    "customer_profile",
+    "customer_tags",
     "detect_preset",
+    "explain",
     "generate_demo_files",
+    "golden_records",
     "import_file",
     "import_files",
     "list_presets",
@@ -100,12 +114,21 @@ __all__ = [
     "mask_email",
     "mask_name",
     "mask_phone",
+    "merge",
+    "order_facts",
     "parse_table",
     "quarantine_csv",
     "read_bytes",
     "read_file",
     "read_manifest",
+    "refresh_rule_tags",
+    "remove_tags",
+    "resolve",
     "resolve_mapping",
+    "reveal_pii",
+    "search",
+    "set_consent",
+    "split",
     "store_report",
     "suggest_mapping",
     "validate_table",

@@ -1493,6 +1493,53 @@ def _insert(
         con.unregister("_cimlab_identity")
 
 
+# Tables of other modules whose rows are keyed on a customer_id chosen by a person (manual tags,
+# manual consent): when a merge retires that id, its rows follow the records to their new id.
+_MANUAL_FACT_TABLES = ("tag_events", "consent_events")
+
+
+def successors(
+    previous: pl.DataFrame, current: pl.DataFrame, retired: Sequence[str]
+) -> pl.DataFrame:
+    """Where each retired id went: the new customer holding most of its former records.
+
+    Examples
+    --------
+    >>> prev = pl.DataFrame({"channel": ["a", "b", "c"], "source_customer_id": ["1", "2", "3"],
+    ...                      "customer_id": ["C000001", "C000002", "C000002"]})
+    >>> now = prev.with_columns(customer_id=pl.lit("C000001"))
+    >>> successors(prev, now, ["C000002"]).rows()
+    [('C000002', 'C000001')]
+    """
+    if not retired or previous.is_empty():
+        return pl.DataFrame(schema={"retired_id": pl.String(), "customer_id": pl.String()})
+    return (
+        previous.filter(pl.col("customer_id").is_in(list(retired)))
+        .select("channel", "source_customer_id", retired_id=pl.col("customer_id"))
+        .join(current.select("channel", "source_customer_id", "customer_id"),
+              on=["channel", "source_customer_id"])
+        .group_by("retired_id", "customer_id")
+        .agg(pl.len().alias("n"))
+        .sort(["retired_id", "n", "customer_id"], descending=[False, True, False])
+        .group_by("retired_id", maintain_order=True)
+        .first()
+        .select("retired_id", "customer_id")
+    )  # fmt: skip
+
+
+def _carry_manual_facts(con: duckdb.DuckDBPyConnection, moves: pl.DataFrame) -> None:
+    if moves.is_empty():
+        return
+    present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    for table in _MANUAL_FACT_TABLES:
+        if table in present:
+            for retired_id, customer_id in moves.iter_rows():
+                con.execute(
+                    f"UPDATE {table} SET customer_id = ? WHERE customer_id = ?",
+                    [customer_id, retired_id],
+                )
+
+
 def _last_run(con: duckdb.DuckDBPyConnection) -> tuple[bool, IdentitySettings]:
     row = _first(
         con.execute("SELECT fuzzy, settings FROM identity_runs ORDER BY run_id DESC LIMIT 1")
@@ -1539,6 +1586,7 @@ def _resolve_in(
             "(SELECT unnest(?::VARCHAR[])) AND retired_at IS NULL",
             [when, res.retired_ids],
         )
+        _carry_manual_facts(con, successors(previous, res.map, res.retired_ids))
     result = ResolutionResult(
         **{**asdict(res.result), "review_proposals": fresh.height, "resolved_at": when}
     )

@@ -1,0 +1,439 @@
+"""Customer 360: one customer's identities, golden record, history, tags and consent; search.
+
+- :func:`customer_profile` gathers everything known about one ``customer_id`` into a
+  :class:`CustomerProfile` (frames the app and the CLI render as they are).
+- :func:`search` finds customers by name, phone, e-mail or source id; the input is normalised
+  the way imports are (:func:`cimlab.parsing.normalize_phone`, :func:`normalize_email`) and the
+  results carry masked contact data only.
+- :func:`reveal_pii` returns unmasked contact data and logs who asked, when and why in the
+  ``pii_reveals`` table (never the values). Callers decide who may call it (a role or setting).
+
+Records are tied to customers through the ``identity_map`` table: before identity resolution
+has run, every customer is unknown and :func:`search` finds nothing.
+
+Examples
+--------
+>>> import tempfile
+>>> from cimlab.workspace import Workspace
+>>> search(Workspace.open(tempfile.mkdtemp()), "13800138000").height
+0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from cimlab.consent import (
+    consent_state,
+    consent_timeline,
+    import_consent_events,
+    manual_consent_events,
+)
+from cimlab.errors import WorkspaceError
+from cimlab.golden import (
+    ORDER_METRICS_SCHEMA,
+    check_customers,
+    golden_lineage,
+    golden_records,
+    order_facts,
+    order_metrics,
+    rows_with_import_time,
+    table_exists,
+)
+from cimlab.parsing import normalize_email, normalize_phone
+from cimlab.privacy import mask_email_expr, mask_phone_expr, redact_text
+from cimlab.schemas import TABLES, polars_schema
+from cimlab.tags import current_tags, tag_history, type_tags
+from cimlab.workspace import Workspace
+
+__all__ = [
+    "PII_REVEALS_DDL",
+    "REVEALS_SCHEMA",
+    "SEARCH_SCHEMA",
+    "CustomerProfile",
+    "customer_profile",
+    "reveal_log",
+    "reveal_pii",
+    "search",
+]
+
+PII_REVEALS_DDL = """CREATE TABLE IF NOT EXISTS pii_reveals (
+    reveal_id BIGINT NOT NULL PRIMARY KEY, customer_id VARCHAR NOT NULL,
+    user_name VARCHAR NOT NULL, "at" TIMESTAMPTZ NOT NULL, reason VARCHAR NOT NULL,
+    fields VARCHAR NOT NULL)"""
+
+#: Columns of :func:`reveal_log`.
+REVEALS_SCHEMA: dict[str, pl.DataType] = {
+    "reveal_id": pl.Int64(),
+    "customer_id": pl.String(),
+    "user_name": pl.String(),
+    "at": pl.Datetime("us", "UTC"),
+    "reason": pl.String(),
+    "fields": pl.String(),
+}
+
+#: Columns of :func:`search`.
+SEARCH_SCHEMA: dict[str, pl.DataType] = {
+    "customer_id": pl.String(),
+    "display_name": pl.String(),
+    "phone_masked": pl.String(),
+    "email_masked": pl.String(),
+    "channels": pl.List(pl.String()),
+    "matched_on": pl.List(pl.String()),
+}
+
+# Match kinds, best first.
+_KINDS = ("customer_id", "source_id", "email", "phone", "phone_partial", "name")
+_PHONE_LIKE = re.compile(r"[0-9０-９+＋\s\-().*＊]+")
+_MIN_PARTIAL_DIGITS = 4
+
+
+@dataclass(frozen=True)
+class CustomerProfile:
+    """Everything known about one customer (the 360 view).
+
+    Attributes
+    ----------
+    customer_id
+        The unified id.
+    golden
+        The golden record row as a dict (:data:`cimlab.golden.GOLDEN_SCHEMA`).
+    identities
+        One row per source record: ``channel, source_customer_id, tables`` (canonical tables
+        holding rows of it), ``rule, key_type, score`` (why it belongs to this customer).
+    lineage
+        Every source value of the golden attributes (:func:`cimlab.golden.golden_lineage`).
+    orders
+        Order lines (:func:`cimlab.golden.order_facts` columns plus ``imported_at``), newest
+        first.
+    interactions, feedback
+        Rows of those tables, newest first.
+    tags
+        Current tags (:func:`cimlab.tags.customer_tags`), with the customer type pseudo-tag.
+    consent
+        Current consent per purpose (:data:`cimlab.consent.CURRENT_SCHEMA`).
+    consent_history
+        Every consent event with the state after it (:data:`cimlab.consent.TIMELINE_SCHEMA`).
+    metrics
+        ``first_purchase, last_purchase, orders`` (distinct orders with a paid line),
+        ``gross_spend, refunds, net_spend, currency, channels`` (with a paid line),
+        ``n_channels`` (see :func:`cimlab.golden.order_metrics`).
+    """
+
+    customer_id: str
+    golden: dict[str, Any]
+    identities: pl.DataFrame
+    lineage: pl.DataFrame
+    orders: pl.DataFrame
+    interactions: pl.DataFrame
+    feedback: pl.DataFrame
+    tags: pl.DataFrame
+    consent: pl.DataFrame
+    consent_history: pl.DataFrame
+    metrics: dict[str, Any]
+
+
+def _empty_metrics(customer_id: str) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(ORDER_METRICS_SCHEMA)
+    row.update(
+        customer_id=customer_id, orders=0, gross_spend=0.0, refunds=0.0, net_spend=0.0,
+        channels=[], n_channels=0,
+    )  # fmt: skip
+    return row
+
+
+def customer_profile(
+    ws: Workspace, customer_id: str, *, source_priority: Sequence[str] | None = None
+) -> CustomerProfile:
+    """The 360 view of ``customer_id`` (see :class:`CustomerProfile`).
+
+    Raises :class:`~cimlab.errors.WorkspaceError` when the id is not in the identity map.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> customer_profile(Workspace.open(tempfile.mkdtemp()), "C1")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    cimlab.errors.WorkspaceError: unknown customer_id C1 ...
+    """
+    imap = check_customers(ws, [customer_id])
+    ids = [customer_id]
+    frames = {
+        t: rows_with_import_time(ws, t, columns=list(polars_schema(t)), records=imap)
+        for t in TABLES
+    }
+    orders = order_facts(frames["orders"], imap).sort(
+        "order_ts", "channel", "order_id", "line_number", descending=[True, False, False, False]
+    )
+    golden = golden_records(
+        frames["customers"], imap, orders=frames["orders"], source_priority=source_priority
+    )
+    lineage = golden_lineage(
+        frames["customers"], imap, orders=frames["orders"], source_priority=source_priority
+    )
+    present = pl.concat(
+        [
+            f.select("channel", "source_customer_id").unique().with_columns(pl.lit(t).alias("t"))
+            for t, f in frames.items()
+        ],
+        how="vertical",
+    )
+    identities = imap.join(
+        present.group_by("channel", "source_customer_id").agg(
+            pl.col("t")
+            .sort_by(pl.col("t").replace_strict(dict(zip(TABLES, range(len(TABLES)), strict=True))))
+            .alias("tables")
+        ),
+        on=["channel", "source_customer_id"],
+        how="left",
+    ).select(
+        "channel",
+        "source_customer_id",
+        pl.col("tables").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+        "rule",
+        "key_type",
+        "score",
+    )
+    metrics_frame = order_metrics(orders)
+    metrics = (
+        metrics_frame.row(0, named=True) if metrics_frame.height else _empty_metrics(customer_id)
+    )
+    metrics.pop("customer_id", None)
+    history = consent_timeline(
+        pl.concat(
+            [
+                import_consent_events(frames["customers"], imap),
+                manual_consent_events(ws, customer_ids=ids),
+            ],
+            how="vertical",
+        )
+    )
+    tags = pl.concat(
+        [current_tags(tag_history(ws, customer_ids=ids)), type_tags(golden)], how="vertical"
+    ).sort("customer_id", "origin", "tag")
+    return CustomerProfile(
+        customer_id=customer_id,
+        golden=golden.row(0, named=True),
+        identities=identities.sort("channel", "source_customer_id"),
+        lineage=lineage,
+        orders=orders,
+        interactions=frames["interactions"].sort("ts", descending=True),
+        feedback=frames["feedback"].sort("ts", descending=True),
+        tags=tags,
+        consent=consent_state(history).sort("purpose"),
+        consent_history=history,
+        metrics=metrics,
+    )
+
+
+# ---------------------------------------------------------------------------- search
+
+
+def _normalise(expr: pl.Expr) -> str | None:
+    value = pl.select(expr.alias("v")).item()
+    return value if isinstance(value, str) else None
+
+
+def _search_sql(text: str) -> tuple[str, list[Any]]:
+    """A UNION of ``(channel, source_customer_id, kind)`` hits over the canonical tables."""
+    parts: list[str] = []
+    params: list[Any] = []
+
+    def add(table: str, condition: str, kind: str, *values: Any) -> None:
+        parts.append(
+            f"SELECT channel, source_customer_id, '{kind}' AS kind FROM {table} "
+            f"WHERE source_customer_id IS NOT NULL AND {condition}"
+        )
+        params.extend(values)
+
+    for table in TABLES:
+        add(table, "lower(source_customer_id) = lower(?)", "source_id", text)
+    if "@" in text:
+        email = _normalise(normalize_email(pl.lit(text)))
+        for table in ("customers", "orders"):
+            if email is not None:
+                add(table, "email = ?", "email", email)
+            else:
+                add(table, "contains(lower(email), lower(?))", "email", text)
+    digits = re.sub(r"[^0-9]", "", text.translate({0xFF10 + i: str(i) for i in range(10)}))
+    if _PHONE_LIKE.fullmatch(text) and len(digits) >= 3:
+        phone = _normalise(normalize_phone(pl.lit(text)))
+        for table in ("customers", "orders"):
+            if phone is not None and phone.startswith("+"):
+                add(table, "phone = ?", "phone", phone)
+            if len(digits) >= _MIN_PARTIAL_DIGITS:
+                add(
+                    table,
+                    "contains(regexp_replace(phone, '[^0-9]', '', 'g'), ?)",
+                    "phone_partial",
+                    digits,
+                )
+    if re.search(r"[^\W\d_]", text):  # a letter (any script): look at names
+        add("customers", "contains(lower(name), lower(?))", "name", text)
+        add("orders", "contains(lower(customer_name), lower(?))", "name", text)
+    return " UNION ALL ".join(parts), params
+
+
+def search(ws: Workspace, text: str, *, limit: int = 50) -> pl.DataFrame:
+    """Customers whose records match ``text`` (:data:`SEARCH_SCHEMA`), best matches first.
+
+    What is tried:
+
+    - **customer id**: the unified ``customer_id`` itself (case-insensitive);
+    - **source id**: any table's ``source_customer_id`` equal to ``text`` (case-insensitive);
+    - **e-mail** (text with ``@``): the normalised address, exactly; a partial address
+      (``alice@``) as a substring;
+    - **phone** (digits, spaces, ``+ - ( )``): the number normalised to E.164, exactly; with 4 or
+      more digits also any phone whose digits contain them (last 4 digits, partial numbers,
+      platform-masked ``138****1234`` found by ``1234``);
+    - **name** (text with a letter or a Chinese character): a case-insensitive substring of the
+      customer name or the buyer name on orders.
+
+    Results are ranked by their best kind of match (in the order above), then ``customer_id``;
+    ``matched_on`` lists the kinds. ``display_name`` is the golden name; phone and e-mail are
+    masked (``138****8000``, ``a***@x.com``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> search(Workspace.open(tempfile.mkdtemp()), "alice@example.com").columns[:3]
+    ['customer_id', 'display_name', 'phone_masked']
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string, not {type(text).__name__}")
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"limit={limit!r} must be a whole number >= 1")
+    text = text.strip()
+    if not text or not table_exists(ws, "identity_map"):
+        return pl.DataFrame(schema=SEARCH_SCHEMA)
+    hits_sql, params = _search_sql(text)
+    hits = ws.query(
+        f"SELECT m.customer_id, h.kind FROM ({hits_sql}) h JOIN identity_map m "
+        "USING (channel, source_customer_id) UNION ALL SELECT DISTINCT customer_id, "
+        "'customer_id' AS kind FROM identity_map WHERE upper(customer_id) = upper(?)",
+        [*params, text],
+    )
+    if hits.height == 0:
+        return pl.DataFrame(schema=SEARCH_SCHEMA)
+    order = {k: i for i, k in enumerate(_KINDS)}
+    ranked = (
+        hits.with_columns(pl.col("kind").replace_strict(order, return_dtype=pl.Int64).alias("_r"))
+        .sort("_r")
+        .group_by("customer_id")
+        .agg(
+            pl.col("_r").first().alias("_best"),
+            pl.col("kind").unique(maintain_order=True).alias("matched_on"),
+        )
+        .sort("_best", "customer_id")
+        .head(limit)
+    )
+    golden = golden_records(ws, customer_ids=ranked["customer_id"].to_list())
+    out = ranked.join(golden, on="customer_id", how="left", maintain_order="left").select(
+        "customer_id",
+        pl.col("name").alias("display_name"),
+        mask_phone_expr(pl.col("phone")).alias("phone_masked"),
+        mask_email_expr(pl.col("email")).alias("email_masked"),
+        "channels",
+        "matched_on",
+    )
+    return out.cast(pl.Schema(SEARCH_SCHEMA))
+
+
+# ---------------------------------------------------------------------------- reveal
+
+
+def reveal_pii(
+    ws: Workspace, customer_id: str, *, user: str, at: dt.datetime, reason: str
+) -> dict[str, Any]:
+    """Unmasked contact data of one customer; logs the reveal in ``pii_reveals`` first.
+
+    The log row holds who (``user``), when (``at``), the customer, the reason (phone numbers
+    and e-mail addresses typed into it are masked) and which fields were shown, never the
+    values. The caller (app, CLI) decides who may reveal (a role or a setting).
+
+    Returns
+    -------
+    dict
+        ``customer_id``, ``name``, ``phone``, ``email`` (golden record) and ``phones``,
+        ``emails``: every valid unmasked phone / e-mail known from the customer's records.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> ws = Workspace.open(tempfile.mkdtemp())
+    >>> reveal_pii(ws, "C1", user="", at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC), reason="call")
+    Traceback (most recent call last):
+    ...
+    cimlab.errors.WorkspaceError: user='' must name who reveals the data (the log needs it)
+    """
+    if not isinstance(user, str) or not user.strip():
+        raise WorkspaceError(f"user={user!r} must name who reveals the data (the log needs it)")
+    if not isinstance(reason, str) or not reason.strip():
+        raise WorkspaceError("a reason is required to reveal personal data (it is logged)")
+    if not isinstance(at, dt.datetime) or at.utcoffset() is None:
+        raise WorkspaceError(f"at={at!r} must be a timezone-aware datetime")
+    when = at.astimezone(dt.UTC)
+    check_customers(ws, [customer_id])
+    golden = golden_records(ws, customer_ids=[customer_id]).row(0, named=True)
+    lineage = golden_lineage(ws, customer_ids=[customer_id]).filter(
+        pl.col("valid") & pl.col("attribute").is_in(["phone", "email"])
+    )
+    normal = {
+        "phone": normalize_phone(pl.col("value")),
+        "email": normalize_email(pl.col("value")),
+    }
+    values: dict[str, list[str]] = {}
+    for attribute, expr in normal.items():
+        part = lineage.filter(pl.col("attribute") == attribute)
+        values[attribute] = (
+            part.select(expr.alias("v"))["v"].drop_nulls().unique(maintain_order=True).to_list()
+        )
+    revealed = {
+        "customer_id": customer_id,
+        "name": golden["name"],
+        "phone": golden["phone"],
+        "email": golden["email"],
+        "phones": values["phone"],
+        "emails": values["email"],
+    }
+    fields = ",".join(f for f, v in revealed.items() if f != "customer_id" and v) or "none"
+    with ws.transaction() as con:
+        con.execute(PII_REVEALS_DDL)
+        reveal_id = int(
+            con.execute("SELECT coalesce(max(reveal_id), 0) + 1 FROM pii_reveals").fetchall()[0][0]
+        )
+        con.execute(
+            "INSERT INTO pii_reveals VALUES (?, ?, ?, ?, ?, ?)",
+            [reveal_id, customer_id, user.strip(), when, redact_text(reason.strip()), fields],
+        )  # fmt: skip
+    return revealed
+
+
+def reveal_log(ws: Workspace, *, customer_id: str | None = None) -> pl.DataFrame:
+    """The ``pii_reveals`` log (:data:`REVEALS_SCHEMA`), oldest first.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> reveal_log(Workspace.open(tempfile.mkdtemp())).height
+    0
+    """
+    if not table_exists(ws, "pii_reveals"):
+        return pl.DataFrame(schema=REVEALS_SCHEMA)
+    columns = ", ".join(f'"{c}"' for c in REVEALS_SCHEMA)
+    sql = f"SELECT {columns} FROM pii_reveals"
+    params: list[Any] = []
+    if customer_id is not None:
+        sql += " WHERE customer_id = ?"
+        params.append(customer_id)
+    frame = ws.query(sql + " ORDER BY reveal_id", params)
+    if frame.width == 0:
+        return pl.DataFrame(schema=REVEALS_SCHEMA)
+    return frame.cast(pl.Schema(REVEALS_SCHEMA))
