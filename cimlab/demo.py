@@ -12,6 +12,7 @@ file                           table        channel       mapping          encod
 online_shop_customers.csv      customers    online_shop   generic_en       UTF-8
 wechat_members.xlsx            customers    wechat        wechat_members   (sheet 会员)
 store_members.csv              customers    offline_store generic_zh       GB18030
+call_centre_contacts.csv       customers    call_centre   generic_en       UTF-8
 online_shop_orders.csv         orders       online_shop   generic_en       UTF-8
 tmall_orders.csv               orders       tmall         taobao_orders    GBK
 wechat_orders.ndjson           orders       wechat        generic_en       UTF-8
@@ -30,11 +31,20 @@ Conventions the importer and later tests can rely on:
 - **Tmall statuses**: 交易成功, 卖家已发货, 等待买家确认收货, 买家已付款 and 等待卖家发货 are paid
   orders; 交易关闭 with a 买家付款时间 is refunded, without one it is cancelled. Tmall has no
   pending orders; amounts are ``￥1,234.50`` (full-width yen, GBK has no ``¥``) or ``1234.5``;
-  about half the rows mask the recipient (``林**``) and the phone (``138****1234``).
+  each order masks the recipient (``林**``) and the phone (``138****1234``) with probability
+  one half, independently of the buyer's other orders (so a buyer with a single masked order
+  carries no identifier at all).
 - **Ids**: online shop ``0012345`` (leading zeros), Tmall buyer nicknames, WeChat openid-like
   ``o…`` strings, store cards ``08…`` (12 digits), Tmall order ids of 18–19 digits. The call
   centre records the caller's online-shop ``customer_id`` when they have one, else its own
   ``CC########`` id; ``_truth/identities.csv`` records both.
+- **Contact details**: every online-shop customer has a mobile (Chinese web shops require one
+  to register; e-mail stays optional); a few WeChat members have neither phone nor e-mail.
+  ``call_centre_contacts.csv`` is the call centre's contact list: one row per id it used in
+  interactions or the survey, with the caller's name, the number they called from and the day
+  of the first contact. The number is their own mobile, for about 4 % an office landline of
+  their city (``021-52781234``) that nobody else uses; ``_truth/people.csv`` lists it as
+  ``office_phone`` (E.164).
 - **Channel use**: every person buys in 1–4 of the four sales channels (about 35 % in more
   than one), under a different id in each; call-centre contacts and surveys come on top.
 - **Bad rows** (``expected_bad_rows``): ``line`` is the 1-based physical line of the file, the
@@ -51,8 +61,8 @@ Examples
 >>> import tempfile
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     manifest = generate_demo_files(Path(tmp), people=200)
-...     [f.path for f in manifest.files][:3]
-['online_shop_customers.csv', 'wechat_members.xlsx', 'store_members.csv']
+...     [f.path for f in manifest.files][2:5]
+['store_members.csv', 'call_centre_contacts.csv', 'online_shop_orders.csv']
 """
 
 from __future__ import annotations
@@ -273,6 +283,12 @@ _EMAIL_DOMAINS = (
     ("icloud.com", 0.05),
 )  # fmt: skip
 _OPENID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+# Landline area codes of the cities above (office lines in the call centre's contact list).
+_AREA_CODES = {
+    "上海": "021", "北京": "010", "广州": "020", "深圳": "0755", "杭州": "0571", "南京": "025",
+    "苏州": "0512", "成都": "028", "重庆": "023", "武汉": "027", "西安": "029", "天津": "022",
+    "长沙": "0731", "厦门": "0592", "青岛": "0532", "郑州": "0371", "沈阳": "024", "昆明": "0871",
+}  # fmt: skip
 
 # Order status codes used internally.
 _PAID, _REFUNDED, _CANCELLED, _PENDING = 0, 1, 2, 3
@@ -871,6 +887,9 @@ class _Demo:
         self.start_day: dict[str, np.ndarray] = {}
         self.online_id_of: dict[int, str] = {}
         self.cc_id: dict[int, str] = {}
+        # (person, call-centre id, seconds) of every interaction and survey answer
+        self.service: list[tuple[int, str, int]] = []
+        self.office_phone: dict[int, str] = {}  # person -> office line the call centre has
         self.home_store = np.zeros(0, dtype=np.int64)
 
     # -- members ------------------------------------------------------------------------------
@@ -897,8 +916,7 @@ class _Demo:
         self.source_id["online_shop"] = ids
         self.online_id_of = {int(i): sid for i, sid in zip(who, ids, strict=True)}
         name_style = rng.choice(3, m, p=[0.6, 0.25, 0.15])
-        phone_present = rng.random(m) < 0.85
-        phone_style = rng.integers(0, 3, m)
+        phone_style = rng.integers(0, 3, m)  # a mobile is required to register: always there
         shout_email = rng.random(m) < 0.08
         gender_blank = rng.random(m) < 0.08
         birth_blank = rng.random(m) < 0.3
@@ -926,7 +944,7 @@ class _Demo:
                     ids[k],
                     name,
                     email or "",
-                    _phone_styles(p.phone[i], int(phone_style[k])) if phone_present[k] else "",
+                    _phone_styles(p.phone[i], int(phone_style[k])),
                     "" if gender_blank[k] else ("female" if p.female[i] else "male"),
                     "" if birth_blank[k] else p.birth[i].isoformat(),
                     city[3] if english_city[k] else city[1],
@@ -1282,11 +1300,12 @@ class _Demo:
 
     # -- service ------------------------------------------------------------------------------
 
-    def _service_ids(self, persons: np.ndarray, table: str) -> list[str]:
+    def _service_ids(self, persons: np.ndarray, seconds: np.ndarray, table: str) -> list[str]:
         """The call centre's customer_id: the online-shop id, else a call-centre id."""
         out: list[str] = []
-        for i in persons.tolist():
+        for i, s in zip(persons.tolist(), seconds.tolist(), strict=True):
             out.append(self.online_id_of.get(i) or self.cc_id[i])
+            self.service.append((i, out[-1], s))
         self._record("call_centre", table, persons.tolist(), out)
         return out
 
@@ -1309,7 +1328,7 @@ class _Demo:
         kind = rng.choice(5, total, p=[0.35, 0.2, 0.25, 0.08, 0.12])
         note_pick = rng.integers(0, 1000, total)
         blank_note = rng.random(total) < 0.1
-        ids = self._service_ids(person, "interactions")
+        ids = self._service_ids(person, seconds, "interactions")
         rows: list[list[Any]] = []
         for k in range(total):
             t = types[kind[k]]
@@ -1348,7 +1367,7 @@ class _Demo:
         no_nps = rng.random(total) < 0.05
         comment_pick = rng.integers(0, 1000, total)
         no_comment = rng.random(total) < 0.3
-        ids = self._service_ids(person, "feedback")
+        ids = self._service_ids(person, seconds, "feedback")
         groups = ("promoter", "passive", "detractor")
         rows: list[list[Any]] = []
         for k in range(total):
@@ -1377,6 +1396,41 @@ class _Demo:
         ]
         return _Table(header, rows, first_line=2)
 
+    def call_centre_contacts(self) -> _Table:
+        """The call centre's contact list: one row per id it used, with the caller's phone.
+
+        The phone is the number the caller rang from: their own mobile, now and then an office
+        line (a landline of their city that nobody else uses).
+        """
+        rng, p = self.rng, self.p
+        first: dict[str, tuple[int, int]] = {}  # call-centre id -> (first contact, person)
+        for i, sid, secs in self.service:
+            if sid not in first or secs < first[sid][0]:
+                first[sid] = (secs, i)
+        ids = sorted(first, key=lambda sid: (first[sid][0], sid))
+        m = len(ids)
+        office = rng.random(m) < 0.04
+        local = rng.integers(2 * 10**7, 9 * 10**7, m)
+        plus86 = rng.random(m) < 0.2
+        used: set[str] = set()
+        rows: list[list[Any]] = []
+        persons: list[int] = []
+        for k, sid in enumerate(ids):
+            secs, i = first[sid]
+            persons.append(i)
+            if office[k]:
+                area, number = _AREA_CODES[_CITIES[p.city[i]][1]], int(local[k])
+                while f"{area}{number}" in used:  # nobody else's line
+                    number += 1
+                used.add(f"{area}{number}")
+                phone = f"{area}-{number}"
+                self.office_phone[i] = phone
+            else:
+                phone = _phone_styles(p.phone[i], 1 if plus86[k] else 0)
+            rows.append([sid, p.name[i], phone, _ts(self.start, secs).date().isoformat()])
+        self._record("call_centre", "customers", persons, ids)
+        return _Table(["customer_id", "full_name", "phone", "created_at"], rows, first_line=2)
+
 
 def _break_all(rng: np.random.Generator, t: dict[str, _Table]) -> None:
     """Break a handful of rows of each kind, spread across the files (one problem per row)."""
@@ -1387,7 +1441,7 @@ def _break_all(rng: np.random.Generator, t: dict[str, _Table]) -> None:
         t["wechat_orders"],
         t["store_sales"],
     )
-    ci, fb = t["call_centre_interactions"], t["feedback_survey"]
+    ci, fb, cc = t["call_centre_interactions"], t["feedback_survey"], t["call_centre_contacts"]
 
     def blank(_: Any) -> str:
         return ""
@@ -1443,6 +1497,8 @@ def _break_all(rng: np.random.Generator, t: dict[str, _Table]) -> None:
     _break(rng, tm, "garbage_phone", "联系手机", lambda v: "12345")
     _break(rng, wm, "garbage_phone", "手机号", lambda v: "1380013800")
     _break(rng, sm, "garbage_phone", "手机", lambda v: "12345")
+    mobile_cc = _col(cc, "phone")
+    _break(rng, cc, "garbage_phone", "phone", lambda v: v[:-1], ok=lambda r: mobile_cc(r).isdigit())
     # malformed e-mails
     _break(rng, oc, "malformed_email", "email", lambda v: "bob@@x")
     _break(rng, oc, "malformed_email", "email", lambda v: "wang.wei@qq")
@@ -1509,6 +1565,7 @@ def generate_demo_files(
         "store_sales": demo.store_sales(),
         "call_centre_interactions": demo.interactions(),
         "feedback_survey": demo.feedback(),
+        "call_centre_contacts": demo.call_centre_contacts(),
     }
     _break_all(rng, tables)
     for table in tables.values():
@@ -1534,6 +1591,9 @@ def generate_demo_files(
             sheet="会员"),
         out("store_members", "store_members.csv", "customers", "offline_store", "generic_zh",
             "gb18030", "csv", _csv_bytes(tables["store_members"], encoding="gb18030", newline="\r\n"),
+            delimiter=","),
+        out("call_centre_contacts", "call_centre_contacts.csv", "customers", "call_centre",
+            "generic_en", "utf-8", "csv", _csv_bytes(tables["call_centre_contacts"], encoding="utf-8"),
             delimiter=","),
         out("online_shop_orders", "online_shop_orders.csv", "orders", "online_shop", "generic_en",
             "utf-8", "csv", _csv_bytes(tables["online_shop_orders"], encoding="utf-8"), delimiter=","),
@@ -1584,6 +1644,11 @@ def generate_demo_files(
     return manifest
 
 
+def _office_e164(phone: str) -> str:
+    """``021-52781234`` → ``+862152781234`` (empty stays empty)."""
+    return "+86" + phone.replace("-", "")[1:] if phone else ""
+
+
 def _write_truth(truth_dir: Path, demo: _Demo) -> None:
     rows = sorted(set(demo.truth))
     buf = io.StringIO()
@@ -1597,7 +1662,7 @@ def _write_truth(truth_dir: Path, demo: _Demo) -> None:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["person_id", "name", "gender", "birth_date", "phone", "email", "province", "city",
                 "customer_type", "company", "consent_email", "consent_sms", "consent_wechat",
-                "english_name", "sales_channels"])  # fmt: skip
+                "english_name", "sales_channels", "office_phone"])  # fmt: skip
     for i in range(p.n):
         city = _CITIES[p.city[i]]
         w.writerow(
@@ -1619,6 +1684,7 @@ def _write_truth(truth_dir: Path, demo: _Demo) -> None:
                 ";".join(
                     c for c, used in zip(SALES_CHANNELS, p.uses[i].tolist(), strict=True) if used
                 ),
+                _office_e164(demo.office_phone.get(i, "")),
             ]
         )
     (truth_dir / "people.csv").write_bytes(buf.getvalue().encode("utf-8"))

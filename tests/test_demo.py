@@ -40,6 +40,7 @@ DATA_FILES = {
     "online_shop_customers.csv",
     "wechat_members.xlsx",
     "store_members.csv",
+    "call_centre_contacts.csv",
     "online_shop_orders.csv",
     "tmall_orders.csv",
     "wechat_orders.ndjson",
@@ -60,6 +61,7 @@ HEADERS = {
     "store_members.csv": "会员卡号,姓名,手机,性别,生日,城市,省份,注册时间,门店,邮件营销,短信营销",
     "store_sales.csv": "订单号,行号,会员卡号,下单时间,门店,商品编码,商品名称,品类,数量,单价,金额,币种,订单状态",
     "call_centre_interactions.csv": "interaction_id,customer_id,timestamp,type,note",
+    "call_centre_contacts.csv": "customer_id,full_name,phone,created_at",
     "feedback_survey.json": "feedback_id,customer_id,submitted_at,nps,csat,complaint,comment",
 }
 # (table, channel, mapping, encoding) as the team brief fixes them
@@ -72,6 +74,7 @@ EXPECTED_ENTRIES = {
     "wechat_orders.ndjson": ("orders", "wechat", "generic_en", "utf-8"),
     "store_sales.csv": ("orders", "offline_store", "generic_zh", "utf-8-sig"),
     "call_centre_interactions.csv": ("interactions", "call_centre", "generic_en", "utf-8"),
+    "call_centre_contacts.csv": ("customers", "call_centre", "generic_en", "utf-8"),
     "feedback_survey.json": ("feedback", "call_centre", "generic_en", "utf-8"),
 }
 # file -> column holding the channel's customer id
@@ -85,6 +88,7 @@ CUSTOMER_ID_COLUMN = {
     "store_sales.csv": "会员卡号",
     "call_centre_interactions.csv": "customer_id",
     "feedback_survey.json": "customer_id",
+    "call_centre_contacts.csv": "customer_id",
 }
 
 
@@ -158,6 +162,7 @@ def read_records(folder: Path, path: str) -> tuple[list[str], list[Record]]:
 # ---------------------------------------------------------------------------------------------
 
 PHONE_OK = re.compile(r"^(\+86 ?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}$|^1[3-9]\d\*{4}\d{4}$")
+LANDLINE = re.compile(r"^0\d{2,3}-[2-9]\d{7}$")  # an office line with its area code
 EMAIL_OK = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 AMOUNT_OK = re.compile(r"^-?￥?\d{1,3}(,\d{3})*(\.\d+)?$|^-?\d+(\.\d+)?$")
 ISO_DT = r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})"
@@ -183,6 +188,7 @@ class Rules:
     phones: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
     scores: dict[str, tuple[int, int]] = field(default_factory=dict)
+    landlines: bool = False  # phones may be office landlines
 
 
 RULES = {
@@ -245,6 +251,9 @@ RULES = {
         dates={"timestamp": (r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})",)},
         required_dates=("timestamp",),
     ),
+    "call_centre_contacts.csv": Rules(
+        ids=("customer_id",), dates={"created_at": (ISO_D,)}, phones=("phone",), landlines=True
+    ),
     "feedback_survey.json": Rules(
         ids=("customer_id",),
         dates={"submitted_at": (r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\+08:00",)},
@@ -295,7 +304,8 @@ def problems(rules: Rules, values: dict[str, Any]) -> list[tuple[str, str]]:
             if number < 0 and status in rules.paid:
                 found.append((c, "negative_amount"))
     for c in rules.phones:
-        if values[c] and not PHONE_OK.match(values[c]):
+        landline = rules.landlines and LANDLINE.match(values[c] or "")
+        if values[c] and not (PHONE_OK.match(values[c]) or landline):
             found.append((c, "garbage_phone"))
     for c in rules.emails:
         if values[c] and not EMAIL_OK.match(values[c]):
@@ -510,6 +520,9 @@ def test_people_look_like_the_brief(demo: tuple[Path, Manifest]) -> None:
     assert all(
         date(1950, 1, 1) < date.fromisoformat(p["birth_date"]) < date(2009, 1, 1) for p in people
     )
+    office = [p["office_phone"] for p in people if p["office_phone"]]
+    assert office and all(re.fullmatch(r"\+86(10|[2-9]\d\d?)[2-9]\d{7}", o) for o in office)
+    assert len(set(office)) == len(office)  # an office line nobody else uses
 
 
 def test_orders_volumes_statuses_and_window(demo: tuple[Path, Manifest]) -> None:
@@ -546,11 +559,86 @@ def test_tmall_masks_about_half_the_rows(demo: tuple[Path, Manifest]) -> None:
     assert any(a.startswith("￥") and "," in a for a in amounts)
     assert any(re.fullmatch(r"\d+(\.\d)?", a) for a in amounts)
     assert {r.values["订单状态"] for r in rows} >= TMALL_STATUS
+    masked_by_buyer = defaultdict(set)
+    for r in rows:
+        masked_by_buyer[r.values["买家会员名"]].add("****" in r.values["联系手机"])
+    repeat = [m for m in masked_by_buyer.values() if m]
+    assert sum(m == {True, False} for m in repeat) > len(repeat) // 5  # masking is per order
     closed_unpaid = [
         r for r in rows if r.values["订单状态"] == "交易关闭" and not r.values["买家付款时间"]
     ]
     assert closed_unpaid
     assert all(r.values["买家实付金额"] in ("0", "￥0.00", "N/A", "abc") for r in closed_unpaid)
+
+
+def test_every_online_shop_customer_has_a_mobile(demo: tuple[Path, Manifest]) -> None:
+    _, rows = read_records(demo[0], "online_shop_customers.csv")
+    phones = [r.values["phone"] for r in rows if r.values]
+    assert phones and all(phones)
+    emails = [r.values["email"] for r in rows if r.values]
+    assert 0.7 <= sum(map(bool, emails)) / len(emails) <= 0.95  # e-mail stays optional
+
+
+def _e164(phone: str) -> str:
+    """Test-side normalisation of the demo's phone spellings."""
+    if LANDLINE.match(phone):
+        return "+86" + phone.replace("-", "")[1:]
+    return "+86" + re.sub(r"\D", "", phone)[-11:]
+
+
+def test_call_centre_contacts_list_each_id_with_the_callers_phone(
+    demo: tuple[Path, Manifest],
+) -> None:
+    folder, manifest = demo
+    truth = read_truth(folder)
+    with (folder / "_truth" / "people.csv").open(encoding="utf-8", newline="") as fh:
+        people = {p["person_id"]: p for p in csv.DictReader(fh)}
+    owner = {
+        t["source_customer_id"]: t["person_id"] for t in truth if t["channel"] == "call_centre"
+    }
+    used = {
+        t["source_customer_id"]
+        for t in truth
+        if t["channel"] == "call_centre" and t["table"] in ("interactions", "feedback")
+    }
+    _, rows = read_records(folder, "call_centre_contacts.csv")
+    broken = {b.line for b in manifest.file("call_centre_contacts.csv").expected_bad_rows}
+    assert len(rows) == len(used)
+    ids = [r.values["customer_id"] for r in rows if r.values]
+    assert len(set(ids)) == len(ids)
+    assert {i for i in ids if i} <= used
+    assert len({i for i in ids if i}) >= len(used) - len(broken)
+    # first contact: the earliest interaction or survey answer of that id
+    first: dict[str, str] = {}
+    for path, column, stamp in (
+        ("call_centre_interactions.csv", "customer_id", "timestamp"),
+        ("feedback_survey.json", "customer_id", "submitted_at"),
+    ):
+        for r in read_records(folder, path)[1]:
+            if r.values and r.values[column]:
+                day = r.values[stamp][:10]
+                if re.fullmatch(ISO_D, day) and not date_problem(day, (ISO_D,)):
+                    first[r.values[column]] = min(first.get(r.values[column], day), day)
+    office = exact = 0
+    for r in rows:
+        if not r.values or r.line in broken:
+            continue
+        person = people[owner[r.values["customer_id"]]]
+        assert r.values["full_name"] == person["name"]
+        seen = first.get(r.values["customer_id"])  # None: its only contact row is broken
+        assert seen is None or r.values["created_at"] <= seen
+        exact += r.values["created_at"] == seen
+        phone = _e164(r.values["phone"])
+        if LANDLINE.match(r.values["phone"]):
+            office += 1
+            assert phone == person["office_phone"]
+        else:
+            assert phone == person["phone"]
+    checked = len(rows) - len(broken)
+    assert exact >= 0.98 * checked
+    assert 0.02 <= office / checked <= 0.07
+    mobiles = {p["phone"] for p in people.values()}
+    assert not mobiles & {p["office_phone"] for p in people.values()}
 
 
 def test_feedback_scores_are_realistic(demo: tuple[Path, Manifest]) -> None:

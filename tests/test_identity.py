@@ -739,11 +739,25 @@ def test_demo_keys_agree_with_the_people_behind_them(demo):
         truth.select("person_id", "channel", "source_customer_id").unique(),
         on=["channel", "source_customer_id"],
         how="left",
-    ).join(people.select("person_id", true_phone="phone", true_email="email"), on="person_id")
+    ).join(
+        people.select("person_id", "office_phone", true_phone="phone", true_email="email"),
+        on="person_id",
+    )
     assert joined.height == records.height  # every record is somebody's
-    assert joined.filter(pl.col("phone") != pl.col("true_phone")).is_empty()
+    # the call centre may know a caller by their office line (their own, nobody else's)
+    theirs = (pl.col("phone") == pl.col("true_phone")) | (pl.col("phone") == pl.col("office_phone"))
+    assert joined.filter(~theirs).is_empty()
+    assert set(joined.filter(pl.col("phone") == pl.col("office_phone"))["channel"]) <= {
+        "call_centre"
+    }
     assert joined.filter(pl.col("email") != pl.col("true_email").str.to_lowercase()).is_empty()
     assert joined["phone"].null_count() < joined.height
+
+
+# Recall over ALL same-person pairs of the people=600 demo. Issue 3 targets 0.95; the demo
+# cannot reach it: Tmall buyers whose single order is masked (and WeChat members without phone
+# or e-mail) carry no identifier at all. Measured 0.861 (5,000 people: 0.868).
+ALL_PAIRS_RECALL_FLOOR = 0.85
 
 
 def test_demo_quality_against_the_ground_truth(demo):
@@ -756,14 +770,16 @@ def test_demo_quality_against_the_ground_truth(demo):
     print(
         f"\n[identity quality, demo people=600, deterministic] records={result.records} "
         f"customers={result.customers} links={result.links_by_rule}\n"
-        f"  precision={overall['precision']:.4f} (all pairs)\n"
-        f"  recall={linkable['recall']:.4f} over the {linkable['true_pairs']} pairs that share "
-        f"an identifier chain\n"
-        f"  recall={overall['recall']:.4f} over all {overall['true_pairs']} same-person pairs "
-        "(call-centre CC ids and fully masked Tmall buyers carry no identifier)"
+        f"  all pairs:      precision={overall['precision']:.4f} "
+        f"recall={overall['recall']:.4f} over {overall['true_pairs']} same-person pairs\n"
+        f"  linkable pairs: precision={linkable['precision']:.4f} "
+        f"recall={linkable['recall']:.4f} over the {linkable['true_pairs']} pairs that share an "
+        "identifier chain (fully masked Tmall buyers and members without phone or e-mail "
+        "carry none)"
     )
     assert overall["precision"] >= 0.99
     assert linkable["recall"] >= 0.95
+    assert overall["recall"] >= ALL_PAIRS_RECALL_FLOOR
     fuzzy = idn.resolve(ws, at=LATER, fuzzy=True)
     fq = idn.pair_quality(idn.customer_map(ws), truth)
     print(
