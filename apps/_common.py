@@ -6,6 +6,7 @@ holds analytics: it reads widgets' shared state, opens the workspace and shapes 
 
 from __future__ import annotations
 
+import getpass
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -23,14 +24,18 @@ __all__ = [
     "LANG_KEY",
     "MASKERS",
     "REPO_ROOT",
+    "REVEAL_ENV",
     "current_lang",
+    "current_user",
     "data_version",
+    "error_message",
     "get_workspace",
     "guard",
     "history_frame",
     "load_batches",
     "load_counts",
     "mask_columns",
+    "reveal_allowed",
     "scrub_text",
     "workspace_dir",
 ]
@@ -40,6 +45,8 @@ _log = logging.getLogger("cimlab.app")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LANG_KEY = "lang"
 """Session-state key of the UI language (``"zh"`` or ``"en"``)."""
+REVEAL_ENV = "CIMLAB_ALLOW_REVEAL"
+"""Environment variable that lets app users reveal unmasked contact data (``1`` = allowed)."""
 
 # Contact data inside free text (a rejected raw line, a note): masked before it is shown.
 _EMAIL_IN_TEXT = r"([A-Za-z0-9])[A-Za-z0-9._%+\-]*@((?:[A-Za-z0-9\-]+\.)+[A-Za-z]{2,})"
@@ -57,6 +64,35 @@ def workspace_dir() -> Path:
     if raw:
         return Path(raw).expanduser().resolve()
     return REPO_ROOT / "data" / "workspace"
+
+
+def reveal_allowed() -> bool:
+    """Whether the app may show unmasked contact data: ``$CIMLAB_ALLOW_REVEAL`` is ``1``.
+
+    Set by whoever starts the app (an admin); every reveal still asks for a reason and is
+    logged by :func:`cimlab.profile.reveal_pii`.
+    """
+    return os.environ.get(REVEAL_ENV, "").strip().lower() in {"1", "true", "yes"}
+
+
+def current_user() -> str:
+    """Who acts in this session, for audit fields: the signed-in user's e-mail or name
+    (``st.login``), else ``$CIMLAB_USER``, else the operating-system account."""
+    try:
+        if st.user.is_logged_in:
+            for field in ("email", "name"):
+                value = st.user.get(field)
+                if isinstance(value, str) and value.strip():
+                    return value.strip()
+    except Exception:  # no authentication configured: st.user has nothing to say
+        pass
+    configured = os.environ.get("CIMLAB_USER", "").strip()
+    if configured:
+        return configured
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "app"
 
 
 def current_lang() -> str:
@@ -114,13 +150,22 @@ def guard(body: Callable[[], object], lang: str, *, context: str = "") -> None:
     """
     try:
         body()
-    except WorkspaceBusy as exc:
-        st.error(t("error.workspace_busy", lang, message=str(exc)))
-    except CimlabError as exc:
-        st.error(t("error.prefix", lang, message=str(exc)))
-    except Exception:
-        _log.exception("unexpected error in the cimlab app%s", f" ({context})" if context else "")
-        st.error(t("error.unexpected", lang))
+    except Exception as exc:
+        st.error(error_message(exc, lang, context=context))
+
+
+def error_message(exc: Exception, lang: str, *, context: str = "") -> str:
+    """The text to show for an error: cimlab's own message, or a generic one (details logged)."""
+    if isinstance(exc, WorkspaceBusy):
+        return t("error.workspace_busy", lang, message=str(exc))
+    if isinstance(exc, CimlabError):
+        return t("error.prefix", lang, message=str(exc))
+    _log.error(
+        "unexpected error in the cimlab app%s",
+        f" ({context})" if context else "",
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+    return t("error.unexpected", lang)
 
 
 def scrub_text(expr: pl.Expr) -> pl.Expr:

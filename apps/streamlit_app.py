@@ -1,8 +1,9 @@
 """cimlab app: the router. Run with ``streamlit run apps/streamlit_app.py`` (or ``make app``).
 
 The sidebar holds the language switch (中文/English, session key ``lang``) and shows the workspace
-folder (``$CIMLAB_WORKSPACE``, default ``data/workspace``); ``st.navigation`` routes to the pages
-under ``apps/``. Page bodies run inside :func:`_common.guard`, so errors never show a traceback.
+folder (``$CIMLAB_WORKSPACE``, default ``data/workspace``) and whether unmasked contact data may
+be revealed (``$CIMLAB_ALLOW_REVEAL=1``, set by an admin; each reveal is logged);
+``st.navigation`` routes to the pages under ``apps/``. Page bodies run inside :func:`_common.guard`, so errors never show a traceback.
 """
 
 from __future__ import annotations
@@ -44,10 +45,20 @@ pages = [
         icon=":material/dashboard:",
         url_path="overview",
     ),
+    st.Page(
+        APPS_DIR / "customers_page.py",
+        title=t("nav.customers", lang),
+        icon=":material/groups:",
+        url_path="customers",
+    ),
 ]
 page = st.navigation(pages)
 
 workspace = common.workspace_dir()
 st.sidebar.caption(f"{t('app.workspace', lang)}: `{workspace}`", help=t("app.workspace_help", lang))
+st.sidebar.caption(
+    t("app.reveal_on" if common.reveal_allowed() else "app.reveal_off", lang),
+    help=t("app.reveal_help", lang, env=common.REVEAL_ENV),
+)
 
 common.guard(page.run, lang)

@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 APPS = ROOT / "apps"
 # t("key", ...) and t('key', ...); keys are area.name
 _T_CALL = re.compile(r"""\bt\(\s*["']([A-Za-z0-9_.]+)["']""")
+# _label("cust.rule", value, lang): a family of keys "cust.rule.<value>"
+_LABEL_CALL = re.compile(r"""\b_label\(\s*f?["']([A-Za-z0-9_.]+)["']""")
 
 
 def _placeholders(text: str) -> set[str]:
@@ -112,3 +114,41 @@ def test_every_key_the_apps_use_exists() -> None:
     assert len(used) > 20, "the scanner found almost no keys: is the regex still right?"
     missing = sorted(f"{key} (in {name})" for key, name in used.items() if key not in MESSAGES)
     assert not missing, f"keys used by the app but missing from cimlab.i18n.MESSAGES: {missing}"
+
+
+def test_value_labels_cover_what_the_library_returns() -> None:
+    # The Customers page translates values it gets from cimlab (``_label("cust.rule", ...)``);
+    # an uncovered value would show in English in the 中文 page.
+    import polars as pl
+
+    from cimlab.consent import PURPOSES
+    from cimlab.identity import resolve_records
+    from cimlab.schemas import ORDER_STATUSES
+    from cimlab.tags import DEFAULT_RULES, TYPE_TAGS
+
+    records = pl.DataFrame(
+        {
+            "channel": ["online_shop", "wechat", "offline_store", "call_centre", "tmall"],
+            "source_customer_id": ["0001", "o8fK2", "0888", "0001", "tb_lin"],
+            "phone": ["+8613800138000", "+8613800138000", None, None, None],
+            "email": ["li.na@qq.com", None, "li.na@qq.com", None, None],
+        }
+    )
+    rules = set(resolve_records(records).map["rule"].to_list())
+    assert rules == {"phone", "email", "shared_id", "singleton"}
+    families = {
+        "cust.rule": rules | {"fuzzy_name", "manual_merge", "manual_split"},
+        "cust.purpose": set(PURPOSES),
+        "cust.status": set(ORDER_STATUSES),
+        "cust.tag": {r.name for r in DEFAULT_RULES} | set(TYPE_TAGS),
+        "cust.customer_type": set(TYPE_TAGS),
+        "cust.origin": {"manual", "rule", "customer_type", "import"},
+        "cust.match": {"source_id", "email", "phone", "phone_partial", "name", "customer_id"},
+    }
+    missing = sorted(f"{p}.{v}" for p, values in families.items() for v in values
+                     if f"{p}.{v}" not in MESSAGES)  # fmt: skip
+    assert not missing, missing
+    # and every family the apps look values up in has labels
+    used = {p for path in APPS.glob("*.py") for p in _LABEL_CALL.findall(path.read_text("utf-8"))}
+    assert used >= {"cust.rule", "cust.purpose", "cust.status", "cust.tag", "cust.origin"}, used
+    assert not [p for p in used if not any(k.startswith(p + ".") for k in MESSAGES)]

@@ -1,17 +1,26 @@
 """The Streamlit app through ``AppTest``: start, language switch, upload → report → import → undo,
-bad files, the Overview page, and errors that never show a traceback."""
+bad files, the Overview page, errors that never show a traceback, and the Customers page
+(resolve, search, the 360 view with masked contact data, tags, consent, merge/split, review,
+reveal only with ``CIMLAB_ALLOW_REVEAL=1``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import io
 import json
+import re
 from pathlib import Path
+from typing import Any
 
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button
 
+from cimlab import consent, identity, profile, tags
+from cimlab.demo import build_demo_workspace
 from cimlab.i18n import t
 from cimlab.importer import check_bytes, store_report
 from cimlab.workspace import Workspace
@@ -334,3 +343,332 @@ def test_history_lists_batches_from_elsewhere(workspace: Path) -> None:
     )
     at.run()
     assert list(at.dataframe[-1].value["文件"]) == ["tmall.csv"]
+
+
+# ----------------------------------------------------------------------------- Customers page
+# One demo workspace (300 people) for the module; the first test resolves it through the page.
+
+_MOBILE = re.compile(r"(?<![0-9])(?:\+?86)?1[3-9][0-9]{9}(?![0-9])")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Demo:
+    ws: Path
+    files: Path
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> _Demo:
+    root = tmp_path_factory.mktemp("customers_demo")
+    build_demo_workspace(root / "ws", root / "files", people=300)
+    return _Demo(ws=root / "ws", files=root / "files")
+
+
+@pytest.fixture
+def demo_app(demo: _Demo, monkeypatch: pytest.MonkeyPatch) -> _Demo:
+    monkeypatch.setenv("CIMLAB_WORKSPACE", str(demo.ws))
+    monkeypatch.setenv("CIMLAB_USER", "tester")
+    monkeypatch.delenv("CIMLAB_ALLOW_REVEAL", raising=False)
+    return demo
+
+
+@pytest.fixture
+def resolved(demo_app: _Demo) -> _Demo:
+    ws = Workspace.open(demo_app.ws)
+    if identity.customer_map(ws).is_empty():  # when this test runs without the first one
+        identity.resolve(ws, at=dt.datetime(2026, 7, 1, tzinfo=dt.UTC))
+    return demo_app
+
+
+def _customers_app() -> AppTest:
+    at = _app()
+    at.switch_page("customers_page.py").run()
+    assert not at.exception
+    return at
+
+
+@functools.cache
+def _person(demo: _Demo) -> dict[str, str]:
+    """A demo person whose phone is on 3+ of their customer records, all one customer, who
+    bought in 2+ channels: name, phone (E.164), email and the expected customer id."""
+    ws = Workspace.open(demo.ws)
+    people = pl.read_csv(demo.files / "_truth" / "people.csv", infer_schema=False)
+    truth = pl.read_csv(demo.files / "_truth" / "identities.csv", infer_schema=False)
+    rows = ws.query("SELECT channel, source_customer_id, phone FROM customers")
+    records = (
+        truth.filter(pl.col("table") == "customers")
+        .join(rows, on=["channel", "source_customer_id"])
+        .join(people.select("person_id", "name", "email", true_phone="phone"), on="person_id")
+        .filter(pl.col("phone") == pl.col("true_phone"))
+        .join(identity.customer_map(ws), on=["channel", "source_customer_id"])
+    )
+    candidates = (
+        records.group_by("person_id", "name", "email", "phone")
+        .agg(pl.len().alias("n"), pl.col("customer_id").unique().alias("ids"))
+        .filter((pl.col("n") >= 3) & (pl.col("ids").list.len() == 1))
+        .sort("person_id")
+    )
+    for row in candidates.iter_rows(named=True):
+        customer_id = row["ids"][0]
+        if profile.customer_profile(ws, customer_id).metrics["n_channels"] >= 2:
+            return {
+                "name": row["name"],
+                "phone": row["phone"],
+                "email": row["email"] or "",
+                "customer_id": customer_id,
+            }
+    raise AssertionError("the demo has no multi-channel person with a phone on 3 records")
+
+
+def _rendered(at: AppTest) -> tuple[str, list[Any]]:
+    """All text the page shows (titles, markdown, captions, alerts, metrics, options) and the
+    dataframes it renders."""
+    parts: list[str] = []
+    for kind in ("title", "subheader", "markdown", "caption", "success", "info", "warning",
+                 "error", "text"):  # fmt: skip
+        parts.extend(str(e.value) for e in getattr(at, kind))
+    parts.extend(f"{m.label} {m.value}" for m in at.metric)
+    for box in [*at.selectbox, *at.multiselect]:
+        parts.extend(str(o) for o in box.options)
+    return "\n".join(parts), [d.value for d in at.dataframe]
+
+
+def _open(at: AppTest, customer_id: str) -> AppTest:
+    at.text_input(key="cust_query").input(customer_id).run()
+    assert at.selectbox(key="cust_pick").value == customer_id
+    return at
+
+
+def test_customers_page_resolves_searches_and_opens_the_360(demo_app: _Demo) -> None:
+    at = _customers_app()
+    assert at.title[0].value == "客户"
+    assert t("cust.never_resolved", "zh") in _texts(at.info)
+    assert not [b for b in at.text_input if b.key == "cust_query"]  # nothing to search yet
+
+    at.button(key="cust_resolve").click().run()
+    assert not at.exception and not at.error, _texts(at.error)
+    ws = Workspace.open(demo_app.ws)
+    cmap = identity.customer_map(ws)
+    records, customers = cmap.height, cmap["customer_id"].n_unique()
+    assert 100 < customers < records  # records were linked, and not into one blob
+    done = _texts(at.success)
+    assert len(done) == 1 and done[0].startswith(
+        f"识别完成：{records:,} 条记录 → {customers:,} 位客户。关联：相同手机号 "
+    ), done
+    metrics = _metrics(at)
+    assert (metrics["来源记录"], metrics["客户数"]) == (f"{records:,}", f"{customers:,}")
+    assert metrics["已屏蔽的标识"] == f"{identity.blocked_keys(ws).height:,}"
+    assert metrics["待审核建议"] == "0"  # no fuzzy pass, no proposals
+
+    # search by phone, typed the way a person says it: the library normalises it
+    person = _person(demo_app)
+    local = person["phone"].removeprefix("+86")
+    masked = f"{local[:3]}****{local[-4:]}"
+    at.text_input(key="cust_query").input(f"+86 {local[:3]} {local[3:7]} {local[7:]}").run()
+    assert not at.exception and not at.error, _texts(at.error)
+    assert at.selectbox(key="cust_pick").value == person["customer_id"]
+    results = next(d.value for d in at.dataframe if "匹配项" in d.value.columns)
+    first = results.iloc[0]
+    assert (first["客户编号"], first["手机号"]) == (person["customer_id"], masked)
+    assert "手机号" in first["匹配项"]
+
+    # the 360 view
+    view = profile.customer_profile(ws, person["customer_id"])
+    assert any(person["customer_id"] in s.value for s in at.subheader)
+    metrics = _metrics(at)
+    assert metrics["订单数"] == f"{view.metrics['orders']:,}"
+    assert metrics["首次购买"] == view.metrics["first_purchase"].strftime("%Y-%m-%d")
+    assert metrics["购买渠道数"] == str(view.metrics["n_channels"])
+    text, dataframes = _rendered(at)
+    golden = next(d for d in dataframes if list(d.columns) == ["属性", "值", "来源"])
+    assert dict(zip(golden["属性"], golden["值"], strict=True))["手机号"] == masked
+    identities = next(d for d in dataframes if "出现于" in d.columns)
+    assert len(identities) == view.identities.height >= 3
+    why = next(d for d in dataframes if list(d.columns) == ["关联方式", "原因"])
+    assert list(why["原因"]) == identity.explain(ws, person["customer_id"])["reason_zh"].to_list()
+    assert masked in " ".join(why["原因"])
+
+    # no raw mobile number or e-mail anywhere on the page
+    assert local not in text and not _MOBILE.search(text), _MOBILE.findall(text)
+    for frame in dataframes:
+        csv = frame.to_csv()
+        assert local not in csv
+        if person["email"]:
+            assert person["email"] not in csv
+        contact = [c for c in frame.columns if c in ("手机号", "邮箱", "值", "原因")]
+        assert not _MOBILE.search(frame[contact].to_csv()) if contact else True
+
+    # by name, and by the unified id
+    at.text_input(key="cust_query").input(person["name"]).run()
+    options = at.selectbox(key="cust_pick").options  # labels: id · name · masked phone
+    assert any(o.startswith(f"{person['customer_id']} · {person['name']}") for o in options)
+    _open(at, person["customer_id"].lower().replace("c", "C", 1))
+
+    # English: the explanations follow the language
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    why = next(d.value for d in at.dataframe if list(d.value.columns) == ["Linked by", "Reason"])
+    assert list(why["Reason"]) == identity.explain(ws, person["customer_id"])["reason"].to_list()
+    assert at.title[0].value == "Customers"
+
+
+def test_customers_page_tags_and_consent(resolved: _Demo) -> None:
+    ws = Workspace.open(resolved.ws)
+    person = _person(resolved)
+    cid = person["customer_id"]
+    at = _open(_customers_app(), cid)
+
+    at.text_input(key="cust_tag_text").input("高潜力，wholesale lead")
+    at.button(key="cust_tag_add").click().run()
+    assert not at.exception
+    assert t("cust.tags_added", "zh", n=2, tags="高潜力, wholesale lead") in _texts(at.success)
+    assert at.text_input(key="cust_tag_text").value == ""  # cleared for the next one
+    events = tags.tag_history(ws, customer_ids=[cid])
+    assert set(events["tag"]) == {"高潜力", "wholesale lead"}
+    assert set(events["user_name"]) == {"tester"} and set(events["origin"]) == {"manual"}
+
+    # a rule tag's name is refused with a message, nothing is written
+    at.text_input(key="cust_tag_text").input("VIP")
+    at.button(key="cust_tag_add").click().run()
+    assert not at.exception
+    assert any("rule tag" in e for e in _texts(at.error)), _texts(at.error)
+    assert tags.tag_history(ws, customer_ids=[cid]).height == 2
+
+    # rule tags refresh on demand and are marked as such
+    at.date_input(key="cust_rule_as_of").set_value(dt.date(2026, 7, 1))
+    at.button(key="cust_rules_go").click().run()
+    assert not at.exception and not at.error, _texts(at.error)
+    table = next(d.value for d in at.dataframe if list(d.value.columns)[:2] == ["标签", "类型"])
+    kinds = dict(zip(table["标签"], table["类型"], strict=True))
+    assert kinds["多渠道"] == "规则标签" and kinds["高潜力"] == "人工"
+    assert kinds["wholesale lead"] == "人工" and kinds["个人"] == "客户类型"
+
+    at.text_input(key="cust_tag_text").input("wholesale lead")
+    at.button(key="cust_tag_remove").click().run()
+    assert t("cust.tags_removed", "zh", n=1, tags="wholesale lead") in _texts(at.success)
+    current = tags.customer_tags(ws, customer_ids=[cid], include_type=False)
+    assert set(current["tag"]) == {"高潜力", "multi_channel"}
+
+    # consent: the change needs the confirmation, then shows in the state and the history
+    at.selectbox(key="cust_consent_purpose").set_value("sms")
+    at.radio(key="cust_consent_granted").set_value("out")
+    at.text_input(key="cust_consent_note").input("来电要求不再接收短信")
+    assert at.button(key="cust_consent_go").disabled
+    at.checkbox(key="cust_consent_confirm").check().run()
+    at.button(key="cust_consent_go").click().run()
+    assert not at.exception and not at.error, _texts(at.error)
+    assert t("cust.consent_saved_out", "zh", purpose="短信") in _texts(at.success)
+    assert at.checkbox(key="cust_consent_confirm").value is False
+    state = next(d.value for d in at.dataframe if "许可状态" in d.value.columns)
+    sms = state[state["用途"] == "短信"].iloc[0]
+    assert (sms["许可状态"], sms["依据"]) == ("未同意", "人工")
+    manual = consent.consent_history(ws, cid).filter(origin="manual")
+    assert manual.select("purpose", "granted", "user_name", "note").rows() == [
+        ("sms", False, "tester", "来电要求不再接收短信")
+    ]
+    current_sms = consent.current_consent(ws, customer_ids=[cid]).filter(purpose="sms")
+    assert current_sms["granted"].to_list() == [False]
+
+
+def test_customers_page_reveal_needs_the_setting(
+    resolved: _Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = Workspace.open(resolved.ws)
+    person = _person(resolved)
+    cid, local = person["customer_id"], person["phone"].removeprefix("+86")
+    before = profile.reveal_log(ws).height
+
+    at = _open(_customers_app(), cid)
+    assert not [b for b in at.button if b.key == "cust_reveal_go"]
+    assert t("cust.reveal_off", "zh") in _texts(at.caption)
+    assert t("app.reveal_off", "zh") in _texts(at.sidebar.caption)
+
+    monkeypatch.setenv("CIMLAB_ALLOW_REVEAL", "1")
+    at = _open(_customers_app(), cid)
+    assert t("app.reveal_on", "zh") in _texts(at.sidebar.caption)
+    at.button(key="cust_reveal_go").click().run()  # no reason: refused, nothing logged
+    assert t("cust.reveal_need_reason", "zh") in _texts(at.error)
+    assert profile.reveal_log(ws).height == before
+    text, frames = _rendered(at)
+    assert local not in text + "".join(f.to_csv() for f in frames)
+
+    at.text_input(key="cust_reveal_reason").input("客户来电 13900001111 核对配送")
+    at.button(key="cust_reveal_go").click().run()
+    assert not at.exception and not at.error, _texts(at.error)
+    assert t("cust.reveal_logged", "zh", user="tester") in _texts(at.success)
+    shown = next(d.value for d in at.dataframe if list(d.value.columns) == ["字段", "值"])
+    values = dict(zip(shown["字段"], shown["值"], strict=True))
+    assert values["手机号"] == person["phone"] and values["姓名"] == person["name"]
+    log = profile.reveal_log(ws, customer_id=cid).tail(1)
+    assert log.select("user_name", "reason").row(0) == ("tester", "客户来电 139****1111 核对配送")
+    assert "phone" in log["fields"][0]
+    # another customer's view never carries the revealed values
+    other = identity.customer_map(ws).filter(pl.col("customer_id") != cid)["customer_id"][0]
+    _open(at, other)
+    assert not any(list(d.value.columns) == ["字段", "值"] for d in at.dataframe)
+
+
+def test_customers_page_merge_split_and_review(resolved: _Demo) -> None:
+    ws = Workspace.open(resolved.ws)
+    cmap = identity.customer_map(ws)
+    sizes = cmap.group_by("customer_id").len().sort("customer_id")
+    a, b = sizes.filter(pl.col("len") == 1)["customer_id"].head(2).to_list()
+    record_b = cmap.filter(customer_id=b).select("channel", "source_customer_id").row(0)
+
+    at = _open(_customers_app(), a)
+    assert at.button(key="cust_merge_go").disabled  # until confirmed
+    at.text_input(key="cust_merge_other").input(b.lower())
+    at.checkbox(key="cust_merge_confirm").check().run()
+    at.button(key="cust_merge_go").click().run()
+    assert not at.exception and not at.error, _texts(at.error)
+    merged = identity.customer_map(ws).filter(pl.col("customer_id").is_in([a, b]))
+    assert merged.height == 2 and merged["customer_id"].n_unique() == 1
+    kept = merged["customer_id"][0]
+    assert t("cust.merged", "zh", a=a, b=b, merged=kept) in _texts(at.success)
+    assert at.selectbox(key="cust_pick").value == kept  # the merged customer is open
+    assert set(merged["rule"]) == {"manual_merge"}
+
+    # split b's record off again
+    split_box = at.multiselect(key="cust_split_records")
+    split_box.set_value([f"{record_b[0]}:{record_b[1]}"])
+    at.checkbox(key="cust_split_confirm").check().run()
+    at.button(key="cust_split_go").click().run()
+    assert not at.exception and not at.error, _texts(at.error)
+    after = identity.customer_map(ws)
+    part = after.filter(channel=record_b[0], source_customer_id=record_b[1])["customer_id"][0]
+    assert part != kept and after.filter(customer_id=kept).height == 1
+    assert any(part in s for s in _texts(at.success))
+
+    # fuzzy proposals wait in the review queue until a person decides: a new Youzan member
+    # with the name and city of a known customer but no phone or e-mail is only proposed
+    person = _person(resolved)
+    golden = profile.customer_profile(ws, person["customer_id"]).golden
+    member = f"customer_id,name,city\nYZ0001,{golden['name']},{golden['city']}\n".encode()
+    store_report(
+        ws,
+        check_bytes(member, name="youzan.csv", table="customers", channel="youzan"),
+        user="test",
+    )
+    at.checkbox(key="cust_fuzzy").check()
+    at.button(key="cust_resolve").click().run()
+    assert not at.exception and not at.error, _texts(at.error)
+    queue = identity.review_queue(ws)
+    assert _metrics(at)["待审核建议"] == str(queue.height)
+    proposal = queue.filter(channel_b="youzan", source_customer_id_b="YZ0001").row(0, named=True)
+    assert proposal["customer_id_a"] == person["customer_id"]
+    assert any(proposal["review_id"] in o for o in at.selectbox(key="cust_review_pick").options)
+    at.selectbox(key="cust_review_pick").set_value(proposal["review_id"])
+    at.button(key="cust_review_accept").click().run()
+    assert not at.exception and not at.error, _texts(at.error)
+    joined = identity.customer_map(ws).filter(channel="youzan", source_customer_id="YZ0001")
+    assert joined["customer_id"].to_list() == [person["customer_id"]]
+    assert proposal["review_id"] not in identity.review_queue(ws)["review_id"].to_list()
+    assert t(
+        "cust.review_accepted", "zh", review=proposal["review_id"], customers=person["customer_id"]
+    ) in _texts(at.success)
+
+
+def test_customers_page_without_data(workspace: Path) -> None:
+    at = _customers_app()
+    assert t("cust.no_data", "zh") in _texts(at.info)
+    assert not at.button and not at.error
