@@ -13,6 +13,7 @@ online_shop_customers.csv      customers    online_shop   generic_en       UTF-8
 wechat_members.xlsx            customers    wechat        wechat_members   (sheet 会员)
 store_members.csv              customers    offline_store generic_zh       GB18030
 call_centre_contacts.csv       customers    call_centre   generic_en       UTF-8
+tmall_members.csv              customers    tmall         tmall_members    GBK
 online_shop_orders.csv         orders       online_shop   generic_en       UTF-8
 tmall_orders.csv               orders       tmall         taobao_orders    GBK
 wechat_orders.ndjson           orders       wechat        generic_en       UTF-8
@@ -33,20 +34,28 @@ Conventions the importer and later tests can rely on:
   pending orders; amounts are ``￥1,234.50`` (full-width yen, GBK has no ``¥``) or ``1234.5``;
   each order masks the recipient (``林**``) and the phone (``138****1234``) with probability
   one half, independently of the buyer's other orders (so a buyer with a single masked order
-  carries no identifier at all).
+  carries no identifier in the order report; the member list below gives most of them one).
 - **Ids**: online shop ``0012345`` (leading zeros), Tmall buyer nicknames, WeChat openid-like
   ``o…`` strings, store cards ``08…`` (12 digits), Tmall order ids of 18–19 digits. The call
   centre records the caller's online-shop ``customer_id`` when they have one, else its own
   ``CC########`` id; ``_truth/identities.csv`` records both.
 - **Contact details**: every online-shop customer has a mobile (Chinese web shops require one
-  to register; e-mail stays optional); a few WeChat members have neither phone nor e-mail.
+  to register; e-mail stays optional), and so has every WeChat member (a mini-program member
+  card needs phone authorisation, 手机号授权).
   ``call_centre_contacts.csv`` is the call centre's contact list: one row per id it used in
   interactions or the survey, with the caller's name, the number they called from and the day
   of the first contact. The number is their own mobile, for about 4 % an office landline of
   their city (``021-52781234``) that nobody else uses; ``_truth/people.csv`` lists it as
   ``office_phone`` (E.164).
+- **Tmall brand members** (``tmall_members.csv``, 天猫品牌会员 / 会员通): about 85 % of the
+  Tmall buyers joined the brand's membership, plus a few people who never bought on Tmall
+  (about 4 % of the list). 会员昵称 is the buyer nickname of ``tmall_orders.csv`` (the same
+  source id), 手机号 the full mobile members agree to share with the brand; 会员等级 follows
+  the number of Tmall orders. This is how a brand ties Tmall nicknames to its CRM: only the
+  non-members whose every order is masked stay without an identifier.
 - **Channel use**: every person buys in 1–4 of the four sales channels (about 35 % in more
-  than one), under a different id in each; call-centre contacts and surveys come on top.
+  than one), under a different id in each; call-centre contacts, surveys and the Tmall
+  membership of people who never bought there come on top.
 - **Bad rows** (``expected_bad_rows``): ``line`` is the 1-based physical line of the file, the
   header being line 1 (XLSX: the sheet row; NDJSON has no header, so record 1 is line 1; the
   JSON array holds one object per line after ``[``, so record 1 is line 2). ``column`` is the
@@ -61,8 +70,8 @@ Examples
 >>> import tempfile
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     manifest = generate_demo_files(Path(tmp), people=200)
-...     [f.path for f in manifest.files][2:5]
-['store_members.csv', 'call_centre_contacts.csv', 'online_shop_orders.csv']
+...     [f.path for f in manifest.files][2:6]
+['store_members.csv', 'call_centre_contacts.csv', 'tmall_members.csv', 'online_shop_orders.csv']
 """
 
 from __future__ import annotations
@@ -885,6 +894,9 @@ class _Demo:
         self.members: dict[str, np.ndarray] = {}
         self.source_id: dict[str, list[str]] = {}
         self.start_day: dict[str, np.ndarray] = {}
+        self.signup: dict[str, np.ndarray] = {}  # days from the window start (may be < 0)
+        self.tmall_orders_of = np.zeros(0, dtype=np.int64)  # orders per Tmall buyer
+        self.tmall_nicks: set[str] = set()
         self.online_id_of: dict[int, str] = {}
         self.cc_id: dict[int, str] = {}
         # (person, call-centre id, seconds) of every interaction and survey answer
@@ -901,6 +913,7 @@ class _Demo:
         by_signup = np.lexsort((who, signup))
         who, signup = who[by_signup], signup[by_signup]
         self.members[channel] = who
+        self.signup[channel] = signup
         self.start_day[channel] = np.maximum(signup, 0)
         return who, signup
 
@@ -987,7 +1000,6 @@ class _Demo:
         self.source_id["wechat"] = ids
         nickname = rng.random(m) < 0.4
         nick = rng.integers(0, len(_WECHAT_NICKNAMES), m)
-        phone_present = rng.random(m) < 0.9
         unknown_gender = rng.random(m) < 0.15
         birth_style = rng.choice(3, m, p=[0.4, 0.35, 0.25])  # 年月日, ISO, blank
         secs = rng.integers(8 * 3600, 23 * 3600, m)
@@ -1004,7 +1016,7 @@ class _Demo:
                 [
                     ids[k],
                     _WECHAT_NICKNAMES[nick[k]] if nickname[k] else p.name[i],
-                    p.phone[i] if phone_present[k] else "",
+                    p.phone[i],
                     "未知" if unknown_gender[k] else ("女" if p.female[i] else "男"),
                     (_zh_date(birth), birth.isoformat(), "")[birth_style[k]],
                     self.start + timedelta(days=int(signup[k]), seconds=int(secs[k])),
@@ -1142,34 +1154,39 @@ class _Demo:
         ]
         return _Table(header, rows, first_line=2)
 
-    def tmall_orders(self) -> _Table:
-        rng, p = self.rng, self.p
-        who, _ = self._members("tmall", signup_low=-200)
-        m = len(who)
+    def _tmall_nicknames(self, persons: np.ndarray) -> list[str]:
+        """Tmall buyer nicknames of ``persons``, unique across every call."""
+        rng, p, m = self.rng, self.p, len(persons)
         heads = rng.integers(0, len(_NICK_HEAD), m)
         tails = rng.integers(0, len(_NICK_TAIL), m)
         style = rng.choice(3, m, p=[0.4, 0.35, 0.25])
         num = rng.integers(10**8, 10**10, m)
         small = rng.integers(1, 1000, m)
-        used: set[str] = set()
         ids: list[str] = []
         for k in range(m):
-            i = int(who[k])
+            i = int(persons[k])
             nick = (
                 f"tb{num[k]}",
                 f"{_NICK_HEAD[heads[k]]}{_NICK_TAIL[tails[k]]}{small[k]}",
                 f"{p.given_latin[i].lower()}_{p.surname_latin[i].lower()}{small[k]}",
             )[style[k]]
             base, bump = nick, 1
-            while nick in used:
+            while nick in self.tmall_nicks:
                 bump += 1
                 nick = f"{base}_{bump}"
-            used.add(nick)
+            self.tmall_nicks.add(nick)
             ids.append(nick)
+        return ids
+
+    def tmall_orders(self) -> _Table:
+        rng, p = self.rng, self.p
+        who, _ = self._members("tmall", signup_low=-200)
+        ids = self._tmall_nicknames(who)
         self.source_id["tmall"] = ids
         o = self._orders("tmall", mean_orders=4.0, at_least_one=True, line_p=[1.0],
                          hours="web", pending=False)  # fmt: skip
         self._order_truth("tmall", o)
+        self.tmall_orders_of = np.bincount(o.member, minlength=len(who))
         n = o.n_orders
         long_id = rng.random(n) < 0.8
         order_ids: list[str] = []
@@ -1229,6 +1246,52 @@ class _Demo:
             "订单编号", "买家会员名", "买家实付金额", "订单状态", "收货人姓名", "联系手机", "买家下单时间",
             "买家付款时间", "宝贝标题", "宝贝总数量", "商家编码", "省", "市",
         ]  # fmt: skip
+        return _Table(header, rows, first_line=2)
+
+    def tmall_members(self) -> _Table:
+        """The brand's Tmall member list (会员通): most buyers, and a few who never bought.
+
+        Members agree to share their phone with the brand when they join, so 手机号 is the full
+        number; 会员昵称 is the buyer nickname of the order report. 会员等级 follows the number
+        of orders (never bought or one: 普通会员; 2-3: 银卡; 4-7: 金卡; 8 or more: 钻石).
+        """
+        rng, p = self.rng, self.p
+        who, ids = self.members["tmall"], self.source_id["tmall"]
+        joined = np.flatnonzero(rng.random(len(who)) < 0.85)
+        others = np.flatnonzero(~p.uses[:, SALES_CHANNELS.index("tmall")])
+        n_extra = max(1, round(0.04 * len(joined)))
+        extra = np.sort(rng.permutation(others)[:n_extra])
+        persons = np.concatenate([who[joined], extra])
+        nicks = [ids[k] for k in joined.tolist()] + self._tmall_nicknames(extra)
+        orders = np.concatenate([self.tmall_orders_of[joined], np.zeros(len(extra), np.int64)])
+        signup = np.concatenate(
+            [self.signup["tmall"][joined], rng.integers(-200, _WINDOW_DAYS - 20, len(extra))]
+        )
+        n = len(persons)
+        day = np.minimum(signup + rng.integers(0, 30, n), _WINDOW_DAYS - 1)
+        secs = day * 86400 + rng.integers(8 * 3600, 23 * 3600, n)
+        unknown_gender = rng.random(n) < 0.2
+        with_birthday = rng.random(n) < 0.45
+        level = np.searchsorted(np.array([2, 4, 8]), orders, side="right")
+        levels = ("普通会员", "银卡会员", "金卡会员", "钻石会员")
+        rows: list[list[Any]] = []
+        for k in sorted(range(n), key=lambda k: (int(secs[k]), nicks[k])):
+            i = int(persons[k])
+            city = _CITIES[p.city[i]]
+            rows.append(
+                [
+                    nicks[k],
+                    p.phone[i],
+                    _ts(self.start, int(secs[k])).strftime("%Y-%m-%d %H:%M:%S"),
+                    levels[int(level[k])],
+                    "未知" if unknown_gender[k] else ("女" if p.female[i] else "男"),
+                    p.birth[i].isoformat() if with_birthday[k] else "",
+                    city[0] if city[5] else city[0] + "省",
+                    city[1] + "市",
+                ]
+            )
+        self._record("tmall", "customers", persons.tolist(), nicks)
+        header = ["会员昵称", "手机号", "入会时间", "会员等级", "性别", "生日", "省份", "城市"]
         return _Table(header, rows, first_line=2)
 
     def wechat_orders(self) -> _Table:
@@ -1566,6 +1629,7 @@ def generate_demo_files(
         "call_centre_interactions": demo.interactions(),
         "feedback_survey": demo.feedback(),
         "call_centre_contacts": demo.call_centre_contacts(),
+        "tmall_members": demo.tmall_members(),
     }
     _break_all(rng, tables)
     for table in tables.values():
@@ -1594,6 +1658,9 @@ def generate_demo_files(
             delimiter=","),
         out("call_centre_contacts", "call_centre_contacts.csv", "customers", "call_centre",
             "generic_en", "utf-8", "csv", _csv_bytes(tables["call_centre_contacts"], encoding="utf-8"),
+            delimiter=","),
+        out("tmall_members", "tmall_members.csv", "customers", "tmall", "tmall_members", "gbk",
+            "csv", _csv_bytes(tables["tmall_members"], encoding="gbk", newline="\r\n"),
             delimiter=","),
         out("online_shop_orders", "online_shop_orders.csv", "orders", "online_shop", "generic_en",
             "utf-8", "csv", _csv_bytes(tables["online_shop_orders"], encoding="utf-8"), delimiter=","),

@@ -41,6 +41,7 @@ DATA_FILES = {
     "wechat_members.xlsx",
     "store_members.csv",
     "call_centre_contacts.csv",
+    "tmall_members.csv",
     "online_shop_orders.csv",
     "tmall_orders.csv",
     "wechat_orders.ndjson",
@@ -62,6 +63,7 @@ HEADERS = {
     "store_sales.csv": "订单号,行号,会员卡号,下单时间,门店,商品编码,商品名称,品类,数量,单价,金额,币种,订单状态",
     "call_centre_interactions.csv": "interaction_id,customer_id,timestamp,type,note",
     "call_centre_contacts.csv": "customer_id,full_name,phone,created_at",
+    "tmall_members.csv": "会员昵称,手机号,入会时间,会员等级,性别,生日,省份,城市",
     "feedback_survey.json": "feedback_id,customer_id,submitted_at,nps,csat,complaint,comment",
 }
 # (table, channel, mapping, encoding) as the team brief fixes them
@@ -75,6 +77,7 @@ EXPECTED_ENTRIES = {
     "store_sales.csv": ("orders", "offline_store", "generic_zh", "utf-8-sig"),
     "call_centre_interactions.csv": ("interactions", "call_centre", "generic_en", "utf-8"),
     "call_centre_contacts.csv": ("customers", "call_centre", "generic_en", "utf-8"),
+    "tmall_members.csv": ("customers", "tmall", "tmall_members", "gbk"),
     "feedback_survey.json": ("feedback", "call_centre", "generic_en", "utf-8"),
 }
 # file -> column holding the channel's customer id
@@ -89,6 +92,7 @@ CUSTOMER_ID_COLUMN = {
     "call_centre_interactions.csv": "customer_id",
     "feedback_survey.json": "customer_id",
     "call_centre_contacts.csv": "customer_id",
+    "tmall_members.csv": "会员昵称",
 }
 
 
@@ -144,7 +148,11 @@ def read_records(folder: Path, path: str) -> tuple[list[str], list[Record]]:
         objs = [(n, json.loads(t.rstrip(","))) for n, t in enumerate(lines, 1) if t.startswith("{")]
         assert [o for _, o in objs] == whole
         return list(objs[0][1]), [Record(n, o, len(o)) for n, o in objs]
-    encoding = {"tmall_orders.csv": "gbk", "store_members.csv": "gb18030"}.get(path, "utf-8")
+    encoding = {
+        "tmall_orders.csv": "gbk",
+        "tmall_members.csv": "gbk",
+        "store_members.csv": "gb18030",
+    }.get(path, "utf-8")
     text = raw.decode(encoding).removeprefix("\ufeff")
     reader = csv.reader(
         io.StringIO(text, newline=""), delimiter=";" if path == "store_sales.csv" else ","
@@ -253,6 +261,9 @@ RULES = {
     ),
     "call_centre_contacts.csv": Rules(
         ids=("customer_id",), dates={"created_at": (ISO_D,)}, phones=("phone",), landlines=True
+    ),
+    "tmall_members.csv": Rules(
+        ids=("会员昵称",), dates={"入会时间": (ISO_DT,), "生日": (ISO_D,)}, phones=("手机号",)
     ),
     "feedback_survey.json": Rules(
         ids=("customer_id",),
@@ -577,6 +588,57 @@ def test_every_online_shop_customer_has_a_mobile(demo: tuple[Path, Manifest]) ->
     assert phones and all(phones)
     emails = [r.values["email"] for r in rows if r.values]
     assert 0.7 <= sum(map(bool, emails)) / len(emails) <= 0.95  # e-mail stays optional
+
+
+def test_every_wechat_member_has_a_phone(demo: tuple[Path, Manifest]) -> None:
+    """A mini-program member card needs phone authorisation (手机号授权)."""
+    _, rows = read_records(demo[0], "wechat_members.xlsx")
+    assert all(str(r.values["手机号"]) for r in rows)
+
+
+def test_tmall_members_link_most_buyers_to_their_phone(demo: tuple[Path, Manifest]) -> None:
+    folder = demo[0]
+    raw = (folder / "tmall_members.csv").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    truth = read_truth(folder)
+    owner = {
+        (t["table"], t["source_customer_id"]): t["person_id"]
+        for t in truth
+        if t["channel"] == "tmall"
+    }
+    with (folder / "_truth" / "people.csv").open(encoding="utf-8", newline="") as fh:
+        people = {p["person_id"]: p for p in csv.DictReader(fh)}
+    _, orders = read_records(folder, "tmall_orders.csv")
+    order_count = Counter(r.values["买家会员名"] for r in orders if r.values)
+    unreadable = sum(not r.values or not r.values["买家会员名"] for r in orders)  # broken rows
+
+    def level(n: int) -> str:
+        return "普通会员" if n < 2 else "银卡会员" if n < 4 else "金卡会员" if n < 8 else "钻石会员"
+
+    buyers = {nick for (table, nick) in owner if table == "orders"}
+    _, rows = read_records(folder, "tmall_members.csv")
+    members = [r.values for r in rows]
+    nicks = [m["会员昵称"] for m in members]
+    assert len(set(nicks)) == len(nicks)
+    assert 0.80 <= len(set(nicks) & buyers) / len(buyers) <= 0.90
+    never_bought = set(nicks) - buyers
+    assert 0 < len(never_bought) <= 0.06 * len(nicks)
+    stamps = [m["入会时间"] for m in members]
+    assert stamps == sorted(stamps)  # the export lists members in joining order
+    for m in members:
+        person = owner[("customers", m["会员昵称"])]
+        if m["会员昵称"] in buyers:
+            assert owner[("orders", m["会员昵称"])] == person  # the same nickname, one person
+        assert "+86" + m["手机号"] == people[person]["phone"]  # in full, never masked
+        n = order_count[m["会员昵称"]]  # the level follows the number of orders
+        assert m["会员等级"] in {level(n + k) for k in range(unreadable + 1)}
+        assert m["性别"] in ("男", "女", "未知")
+    # members who never bought on Tmall: people of other channels
+    for nick in never_bought:
+        person = people[owner[("customers", nick)]]
+        assert person["sales_channels"] and "tmall" not in person["sales_channels"].split(";")
+        assert next(m for m in members if m["会员昵称"] == nick)["会员等级"] == "普通会员"
 
 
 def _e164(phone: str) -> str:

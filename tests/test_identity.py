@@ -240,16 +240,47 @@ def test_switchboard_phone_shared_by_30_records_does_not_merge():
     assert not res.blocked.select(pl.all().cast(pl.String).str.contains("61234567").any()).row(0)[0]
 
 
-def test_household_limit_is_max_records_per_key():
-    def family(n: int) -> pl.DataFrame:
+def test_one_persons_phone_on_six_channels_is_not_blocked():
+    # 4 sales channels, the call centre's contact list and the Tmall membership of one person
+    channels = ("online_shop", "tmall", "wechat", "offline_store", "call_centre", "jd")
+    rows = recs(*[(ch, f"id{k}", "+8613912340000", None) for k, ch in enumerate(channels)])
+    six = idn.resolve_records(rows)
+    assert six.result.customers == 1
+    assert six.result.links_by_rule == {"phone": 5}
+    assert six.blocked.is_empty()
+
+
+def test_a_key_under_several_ids_of_one_channel_is_blocked():
+    # a couple sharing a phone: two records of one channel still link...
+    two = recs(("shop", "1", "+8613912340000", None), ("shop", "2", "+8613912340000", None))
+    assert idn.resolve_records(two).result.customers == 1
+    # ...a third id of the same channel makes it a shared line, whatever the other channels say
+    three = recs(
+        *[("shop", str(i), "+8613912340000", None) for i in range(3)],
+        ("wechat", "o1", "+8613912340000", None),
+    )
+    res = idn.resolve_records(three)
+    assert res.result.customers == 4
+    assert res.blocked.select("records", "channels", "reason").rows() == [
+        (4, 2, "too_many_in_channel")
+    ]
+    looser = idn.IdentitySettings(max_records_per_channel=3)
+    assert idn.resolve_records(three, settings=looser).result.customers == 1
+
+
+def test_a_key_on_more_than_max_records_per_key_records_is_blocked():
+    def spread(n: int) -> pl.DataFrame:  # one record per channel: only the total can block it
         return recs(*[(f"ch{i}", "1", "+8613912340000", None) for i in range(n)])
 
-    assert idn.resolve_records(family(5)).result.customers == 1
-    six = idn.resolve_records(family(6))
-    assert six.result.customers == 6
-    assert six.blocked["reason"].to_list() == ["too_many_records"]
-    wider = idn.IdentitySettings(max_records_per_key=6)
-    assert idn.resolve_records(family(6), settings=wider).result.customers == 1
+    assert idn.resolve_records(spread(12)).result.customers == 1
+    thirteen = idn.resolve_records(spread(13))
+    assert thirteen.result.customers == 13
+    assert thirteen.blocked.select("records", "channels", "reason").rows() == [
+        (13, 13, "too_many_records")
+    ]
+    tighter = idn.IdentitySettings(max_records_per_key=5)
+    assert idn.resolve_records(spread(6), settings=tighter).result.customers == 6
+    assert idn.resolve_records(spread(5), settings=tighter).result.customers == 1
 
 
 @pytest.mark.parametrize(
@@ -328,6 +359,8 @@ def test_guard_keys_is_usable_on_its_own():
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="max_records_per_key=1"):
         idn.resolve_records(recs(), settings=idn.IdentitySettings(max_records_per_key=1))
+    with pytest.raises(ValueError, match="max_records_per_channel=0"):
+        idn.resolve_records(recs(), settings=idn.IdentitySettings(max_records_per_channel=0))
     with pytest.raises(ValueError, match="review_threshold"):
         idn.resolve_records(
             recs(), settings=idn.IdentitySettings(threshold=0.7, review_threshold=0.9)
@@ -754,13 +787,12 @@ def test_demo_keys_agree_with_the_people_behind_them(demo):
     assert joined["phone"].null_count() < joined.height
 
 
-# Recall over ALL same-person pairs of the people=600 demo. Issue 3 targets 0.95; the demo
-# cannot reach it: Tmall buyers whose single order is masked (and WeChat members without phone
-# or e-mail) carry no identifier at all. Measured 0.861 (5,000 people: 0.868).
-ALL_PAIRS_RECALL_FLOOR = 0.85
-
-
 def test_demo_quality_against_the_ground_truth(demo):
+    """Issue 3's target, over ALL same-person pairs: precision >= 0.99 and recall >= 0.95.
+
+    Measured (deterministic pass): people=600 precision 1.0, recall 0.975 (730 of 749 pairs);
+    people=5,000 precision 1.0, recall 0.975 (5,884 of 6,036).
+    """
     ws, truth, _ = demo
     result = idn.resolve(ws, at=AT)
     predicted = idn.customer_map(ws)
@@ -769,25 +801,30 @@ def test_demo_quality_against_the_ground_truth(demo):
     linkable = idn.pair_quality(predicted, idn.linkable_truth(records, truth))
     print(
         f"\n[identity quality, demo people=600, deterministic] records={result.records} "
-        f"customers={result.customers} links={result.links_by_rule}\n"
+        f"customers={result.customers} links={result.links_by_rule} "
+        f"blocked keys={result.blocked_keys}\n"
         f"  all pairs:      precision={overall['precision']:.4f} "
-        f"recall={overall['recall']:.4f} over {overall['true_pairs']} same-person pairs\n"
+        f"recall={overall['recall']:.4f} f1={overall['f1']:.4f} "
+        f"({overall['correct_pairs']} of {overall['true_pairs']} same-person pairs, "
+        f"{overall['predicted_pairs']} predicted)\n"
         f"  linkable pairs: precision={linkable['precision']:.4f} "
         f"recall={linkable['recall']:.4f} over the {linkable['true_pairs']} pairs that share an "
-        "identifier chain (fully masked Tmall buyers and members without phone or e-mail "
+        "identifier chain (Tmall non-members with every order masked and office-line callers "
         "carry none)"
     )
     assert overall["precision"] >= 0.99
-    assert linkable["recall"] >= 0.95
-    assert overall["recall"] >= ALL_PAIRS_RECALL_FLOOR
+    assert overall["recall"] >= 0.95
+    assert linkable["recall"] >= 0.99
+    assert result.blocked_keys == 0  # no honest demo key trips the over-merge guard
     fuzzy = idn.resolve(ws, at=LATER, fuzzy=True)
     fq = idn.pair_quality(idn.customer_map(ws), truth)
     print(
         f"[identity quality, demo people=600, fuzzy] precision={fq['precision']:.4f} "
-        f"recall={fq['recall']:.4f} (all pairs); review proposals={fuzzy.review_proposals}"
+        f"recall={fq['recall']:.4f} f1={fq['f1']:.4f} (all pairs); "
+        f"links={fuzzy.links_by_rule} review proposals={fuzzy.review_proposals}"
     )
     assert fq["precision"] >= 0.99
-    assert fq["recall"] >= overall["recall"]
+    assert fq["recall"] >= max(overall["recall"], 0.95)
     # stable: re-resolving the same data keeps every id
     again = idn.resolve(ws, at=LATER, fuzzy=True)
     assert (again.ids_new, again.ids_retired) == (0, 0)

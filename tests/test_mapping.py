@@ -54,6 +54,7 @@ YOUZAN = [
     "客户姓名", "微信昵称", "手机号", "性别", "生日", "所在地区", "成为客户时间", "会员等级", "标签",
     "积分", "消费金额", "消费次数", "上次消费时间", "粉丝ID", "会员卡号", "是否接收短信",
 ]  # fmt: skip
+TMALL_MEMBERS = ["会员昵称", "手机号", "入会时间", "会员等级", "性别", "生日", "省份", "城市"]
 UCI = [
     "InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID",
     "Country",
@@ -90,6 +91,7 @@ def test_all_presets_load_with_unique_names() -> None:
         "jd_orders",
         "douyin_orders",
         "wechat_members",
+        "tmall_members",
         "online_retail",
     } <= set(names)
     assert len(names) == len(set(names))
@@ -233,6 +235,19 @@ def test_unknown_preset_lists_the_known_ones() -> None:
             },
         ),
         (
+            TMALL_MEMBERS,
+            "tmall_members",
+            "customers",
+            {
+                "source_customer_id": "会员昵称",
+                "phone": "手机号",
+                "signup_date": "入会时间",
+                "tags": "会员等级",
+                "region": "省份",
+                "city": "城市",
+            },
+        ),
+        (
             UCI,
             "online_retail",
             "orders",
@@ -250,7 +265,17 @@ def test_unknown_preset_lists_the_known_ones() -> None:
             {"order_id": "Invoice", "unit_price": "Price", "source_customer_id": "Customer ID"},
         ),
     ],
-    ids=["taobao", "taobao-drifted", "jd-帐号", "jd-账号", "douyin", "youzan", "uci", "uci-ii"],
+    ids=[
+        "taobao",
+        "taobao-drifted",
+        "jd-帐号",
+        "jd-账号",
+        "douyin",
+        "youzan",
+        "tmall-members",
+        "uci",
+        "uci-ii",
+    ],
 )
 def test_presets_are_recognised(
     headers: list[str], preset: str, table: str, expected: dict[str, str]
@@ -268,6 +293,29 @@ def test_presets_are_recognised(
                 assert other_score <= score
     resolved = resolve_mapping(None, headers, file="export.csv")
     assert resolved == mapping
+
+
+def test_tmall_member_export_is_detected_from_its_headers() -> None:
+    """The brand's Tmall member list (会员通) is told apart from Youzan members and orders."""
+    preset, table, score = detect_preset(TMALL_MEMBERS)
+    assert (preset and preset.name, table, score) == ("tmall_members", "customers", 8)
+    assert preset.channel == "tmall"
+    mapping = resolve_mapping(None, TMALL_MEMBERS, file="tmall_members.csv")
+    assert (mapping.preset, mapping.table, mapping.channel) == (
+        "tmall_members",
+        "customers",
+        "tmall",
+    )
+    assert mapping.unmapped(TMALL_MEMBERS) == []
+    assert mapping.columns["source_customer_id"] == "会员昵称"
+    # the nickname is the order report's 买家会员名: that spelling is understood too
+    assert (
+        "买家会员名"
+        in load_preset("tmall_members").tables["customers"].columns["source_customer_id"]
+    )
+    # neither the Youzan member export nor the Tmall order report is taken for it
+    assert detect_preset(YOUZAN)[0].name == "wechat_members"  # type: ignore[union-attr]
+    assert detect_preset(TAOBAO_NEW)[0].name == "taobao_orders"  # type: ignore[union-attr]
 
 
 def test_douyin_sub_order_numbers_the_lines() -> None:
