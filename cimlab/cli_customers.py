@@ -25,6 +25,7 @@ from typing import Any
 import polars as pl
 
 from cimlab.errors import CimlabError, WorkspaceError
+from cimlab.privacy import redact_text
 
 __all__ = ["add_parser", "run"]
 
@@ -108,7 +109,9 @@ def _masked_frame(frame: pl.DataFrame) -> pl.DataFrame:
     from cimlab.privacy import mask_email_expr, mask_name_expr, mask_phone_expr
 
     maskers = {"phone": mask_phone_expr, "email": mask_email_expr, "name": mask_name_expr}
-    return frame.with_columns(maskers[c](pl.col(c)).alias(c) for c in frame.columns if c in maskers)
+    return frame.with_columns(
+        maskers[c](pl.col(c).cast(pl.String)).alias(c) for c in frame.columns if c in maskers
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -139,9 +142,9 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "search":
         found = profile.search(ws, args.text, limit=args.limit)
         if args.json:
-            _json({"query": args.text, "results": found.to_dicts()})
+            _json({"query": redact_text(args.text), "results": found.to_dicts()})
         elif found.is_empty():
-            print(f"no customer matches {args.text!r}")
+            print(f"no customer matches {redact_text(args.text)!r}")
         else:
             with pl.Config(tbl_rows=args.limit, tbl_width_chars=160, fmt_str_lengths=40):
                 print(found)
