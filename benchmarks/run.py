@@ -14,6 +14,7 @@ import sys
 BENCHMARKS = {
     "import": "benchmarks.bench_import",
     "identity": "benchmarks.bench_identity",
+    "rfm": "benchmarks.bench_rfm",
 }
 
 _CHILD = """
@@ -57,14 +58,20 @@ def main(names: list[str]) -> int:
             return 1
         rows.append(json.loads(line[7:]))
     print(f"machine: {machine()}\n")
-    print("| benchmark | rows | seconds | rows/s | peak MB | target |")
-    print("|---|---:|---:|---:|---:|---|")
+    print("| benchmark | rows | seconds | rows/s | peak MB | target | measured besides |")
+    print("|---|---:|---:|---:|---:|---|---|")
     for r in rows:
+        extra = "; ".join(
+            f"{k} {v}" for k, v in r.items() if k not in _STANDARD and k in r.get("show", ())
+        )
         print(
             f"| {r['benchmark']} | {r['rows']:,} | {r['seconds']} | {r['rows_per_s']:,} | "
-            f"{r['peak_mb']:,} | {r['target']} |"
+            f"{r['peak_mb']:,} | {r['target']} | {extra} |"
         )
     return 0
+
+
+_STANDARD = {"benchmark", "rows", "seconds", "rows_per_s", "peak_mb", "target", "show"}
 
 
 if __name__ == "__main__":
