@@ -88,7 +88,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from cimlab import __version__, cli_customers
+from cimlab import __version__, cli_analyse, cli_customers
 from cimlab.errors import CimlabError, MappingError, WorkspaceBusy, WorkspaceError
 from cimlab.importer import check_file, store_report
 from cimlab.privacy import PII_COLUMNS, mask_email, mask_phone, mask_value, redact_text
@@ -236,6 +236,7 @@ def _parser() -> argparse.ArgumentParser:
     quarantine.add_argument("--out", required=True, metavar="FILE.csv", help="CSV file to write")
     quarantine.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
     cli_customers.add_parser(sub, _Parser)
+    cli_analyse.add_parser(sub, _Parser)
     return parser
 
 
@@ -778,6 +779,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_presets()
         if args.command == "customers":
             return cli_customers.run(args)
+        if args.command == "analyse":
+            return cli_analyse.run(args)
         return _cmd_workspace(args)
     except CimlabError as exc:
         print(f"cimlab: {_safe_message(exc)}", file=sys.stderr)
