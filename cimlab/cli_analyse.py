@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from cimlab.errors import CimlabError, WorkspaceError
+from cimlab.errors import WorkspaceError
+from cimlab.export import write_table
 
-__all__ = ["add_parser", "run", "write_table"]
-
-_FORMULA_START = ("=", "+", "-", "@")
+__all__ = ["add_parser", "run", "segment_table"]
 
 
 def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -56,50 +54,6 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-06-30") from None
-
-
-def write_table(frame: pl.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` as CSV (UTF-8 with BOM), Parquet or XLSX by the file's extension.
-
-    Text cells starting with ``= + - @`` get a leading ``'`` in CSV and XLSX so a spreadsheet
-    shows them instead of running them as formulas.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        frame.write_parquet(path)
-        return path
-    if suffix not in {".csv", ".xlsx"}:
-        raise CimlabError(f"--out {path.name}: write a .csv, .parquet or .xlsx file")
-    safe = frame.with_columns(
-        pl.when(pl.any_horizontal(pl.col(c).str.starts_with(s) for s in _FORMULA_START))
-        .then("'" + pl.col(c))
-        .otherwise(pl.col(c))
-        .alias(c)
-        for c, dtype in frame.schema.items()
-        if dtype == pl.String
-    )
-    if suffix == ".csv":
-        path.write_text("\ufeff" + _flat(safe).write_csv(), encoding="utf-8")
-        return path
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("cimlab")
-    flat = _flat(safe)
-    sheet.append(flat.columns)
-    for row in flat.iter_rows():
-        sheet.append([v.replace(tzinfo=None) if isinstance(v, dt.datetime) else v for v in row])
-    book.save(path)
-    return path
-
-
-def _flat(frame: pl.DataFrame) -> pl.DataFrame:
-    """Lists and decimals as plain text/float, for CSV and spreadsheets."""
-    return frame.with_columns(
-        [pl.col(c).list.join(", ") for c, t in frame.schema.items() if isinstance(t, pl.List)]
-        + [pl.col(c).cast(pl.Float64) for c, t in frame.schema.items() if isinstance(t, pl.Decimal)]
-    )
 
 
 def _customer_rfm(ws: Any, *, as_of: dt.date, time_unit: str) -> pl.DataFrame:

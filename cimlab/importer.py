@@ -31,6 +31,7 @@ import polars as pl
 
 from cimlab import parsing as p
 from cimlab.errors import CimlabError, MappingError
+from cimlab.export import escape_formulas
 from cimlab.mapping import (
     ColumnMapping,
     MappingOptions,
@@ -837,24 +838,7 @@ def quarantine_csv(quarantine: pl.DataFrame, *, mask: bool = False) -> bytes:
     for rec in records:
         columns.extend(k for k in rec if k not in columns)
     frame = pl.DataFrame(
-        {c: [_escape_formula(rec.get(c)) for rec in records] for c in columns},
+        {c: [None if rec.get(c) is None else str(rec[c]) for rec in records] for c in columns},
         schema=dict.fromkeys(columns, pl.String()),
     )
-    return ("\ufeff" + frame.write_csv()).encode()
-
-
-def _escape_formula(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return ("\ufeff" + escape_formulas(frame).write_csv()).encode()

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from cimlab.cli import main
-from cimlab.cli_analyse import write_table
+from cimlab.export import write_table
 from cimlab.identity import resolve
 from cimlab.importer import check_bytes, store_report
 from cimlab.workspace import Workspace
