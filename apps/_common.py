@@ -6,6 +6,7 @@ holds analytics: it reads widgets' shared state, opens the workspace and shapes 
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import logging
 import os
@@ -16,15 +17,19 @@ import polars as pl
 import streamlit as st
 
 from cimlab.errors import CimlabError, WorkspaceBusy
+from cimlab.facts import CustomerData, customer_data
+from cimlab.golden import read_identity_map
 from cimlab.i18n import LANGS, channel_label, t, table_label
 from cimlab.privacy import mask_email_expr, mask_name_expr, mask_phone_expr
 from cimlab.workspace import DB_NAME, Workspace
 
 __all__ = [
+    "AS_OF_KEY",
     "LANG_KEY",
     "MASKERS",
     "REPO_ROOT",
     "REVEAL_ENV",
+    "analysis_inputs",
     "current_lang",
     "current_user",
     "data_version",
@@ -34,6 +39,7 @@ __all__ = [
     "history_frame",
     "load_batches",
     "load_counts",
+    "load_customer_data",
     "mask_columns",
     "reveal_allowed",
     "scrub_text",
@@ -45,6 +51,8 @@ _log = logging.getLogger("cimlab.app")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LANG_KEY = "lang"
 """Session-state key of the UI language (``"zh"`` or ``"en"``)."""
+AS_OF_KEY = "analysis_as_of"
+"""Session-state key of the analysis date shared by the analytics pages."""
 REVEAL_ENV = "CIMLAB_ALLOW_REVEAL"
 """Environment variable that lets app users reveal unmasked contact data (``1`` = allowed)."""
 
@@ -140,6 +148,40 @@ def load_batches(path: str, version: str) -> pl.DataFrame:
     """Import history, newest first (cached on the workspace path and its data version)."""
     del version
     return get_workspace(path).batches()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def load_customer_data(path: str, version: str) -> CustomerData | None:
+    """:func:`cimlab.facts.customer_data` of the workspace; ``None`` until identities are resolved."""
+    del version
+    ws = get_workspace(path)
+    if read_identity_map(ws).is_empty():
+        return None
+    return customer_data(ws)
+
+
+def analysis_inputs(lang: str) -> tuple[CustomerData, dt.date] | None:
+    """The common head of the analytics pages: their data and the analysis date.
+
+    Shows a hint and returns ``None`` when identities were never resolved. The date input
+    (default: the day of the last order) keeps its value across pages.
+    """
+    path = str(workspace_dir())
+    data = load_customer_data(path, data_version(path))
+    if data is None:
+        st.info(t("ana.not_resolved", lang))
+        return None
+    last = data.orders["order_ts"].max()
+    default = last.date() if isinstance(last, dt.datetime) else dt.date.today()
+    chosen = st.date_input(
+        t("ana.as_of", lang),
+        value=st.session_state.get(AS_OF_KEY, default),
+        help=t("ana.as_of_help", lang),
+        format="YYYY-MM-DD",
+    )
+    as_of = chosen if isinstance(chosen, dt.date) else default
+    st.session_state[AS_OF_KEY] = as_of
+    return data, as_of
 
 
 def guard(body: Callable[[], object], lang: str, *, context: str = "") -> None:

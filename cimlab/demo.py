@@ -84,7 +84,7 @@ import re
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -1769,6 +1769,7 @@ class DemoBuild:
     workspace: Path
     built: bool
     imports: tuple[dict[str, Any], ...] = ()
+    customers: int | None = None
 
     def __str__(self) -> str:
         if not self.built:
@@ -1779,6 +1780,8 @@ class DemoBuild:
                 f"  {item['file']:<30} {item['table']:<12} read {item['rows_read']:>6,}  "
                 f"loaded {item['rows_loaded']:>6,}  quarantined {item['rows_quarantined']:>3,}"
             )
+        if self.customers is not None:
+            lines.append(f"  identities resolved: {self.customers:,} customers")
         return "\n".join(lines)
 
 
@@ -1789,9 +1792,12 @@ def build_demo_workspace(
     seed: int = 7,
     people: int = 5000,
     force: bool = False,
+    resolve_identities: bool = True,
 ) -> DemoBuild:
     """Generate the demo files and import them through the same pipeline a user goes through.
 
+    Then, unless ``resolve_identities`` is false, identities are resolved (deterministic rules,
+    run time the end of the demo's last day) so the analytics pages have customers to show.
     Nothing happens when the workspace already holds imports, unless ``force`` is set (then the
     workspace folder's database is replaced). Each file is imported with the table, channel and
     mapping preset its manifest entry names.
@@ -1819,4 +1825,12 @@ def build_demo_workspace(
             user="demo",
         )
         imports.append(result.summary())
-    return DemoBuild(workspace=workspace_dir, built=True, imports=tuple(imports))
+    customers = None
+    if resolve_identities:
+        from cimlab.identity import resolve
+
+        run_at = datetime.combine(manifest.as_of, time(23, 59), tzinfo=UTC)
+        customers = resolve(workspace, at=run_at).customers
+    return DemoBuild(
+        workspace=workspace_dir, built=True, imports=tuple(imports), customers=customers
+    )

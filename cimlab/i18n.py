@@ -21,6 +21,9 @@ import functools
 from typing import Final
 
 from cimlab.errors import CimlabError
+from cimlab.messages import channels as _channel_texts
+from cimlab.messages import satisfaction as _satisfaction_texts
+from cimlab.messages import segments as _segment_texts
 
 __all__ = [
     "CHANNEL_LABELS",
@@ -673,6 +676,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     "chart.outcome": {"en": "Outcome", "zh": "结果"},
     "chart.loaded": {"en": "Loaded", "zh": "已导入"},
     "chart.quarantined": {"en": "Quarantined", "zh": "已隔离"},
+    # ------------------------------------------------------------------ analytics pages
+    "ana.as_of": {"en": "Analysis date", "zh": "分析日期"},
+    "ana.as_of_help": {
+        "en": "Everything on this page is computed as of the end of this day; later orders and "
+        "answers are ignored. Defaults to the day of the last order.",
+        "zh": "本页所有结果均以该日结束时为准计算，之后的订单和反馈不计入。默认为最后一笔订单的日期。",
+    },
+    "ana.not_resolved": {
+        "en": "Customers are not unified yet. Open the Customers page and resolve identities "
+        "(or run `cimlab customers resolve`); analyses work on unified customers.",
+        "zh": "客户尚未合并。请先在“客户”页面执行身份识别（或运行 `cimlab customers resolve`），"
+        "分析基于合并后的客户。",
+    },
     # ------------------------------------------------------------------ tables
     "table.customers": {"en": "Customers", "zh": "客户"},
     "table.orders": {"en": "Orders", "zh": "订单"},
@@ -680,6 +696,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "table.feedback": {"en": "Feedback", "zh": "客户反馈"},
 }
 """Key → language → text. Keys are ``area.name``; every key has every language of :data:`LANGS`."""
+
+
+def _merge_page_texts() -> None:
+    """Add the analytics pages' texts (:mod:`cimlab.messages`); a key defined twice is a bug."""
+    for part in (_segment_texts, _channel_texts, _satisfaction_texts):
+        twice = MESSAGES.keys() & part.MESSAGES.keys()
+        if twice:
+            raise RuntimeError(f"UI text keys defined twice: {', '.join(sorted(twice))}")
+        MESSAGES.update(part.MESSAGES)
+
+
+_merge_page_texts()
 
 CHANNEL_LABELS: dict[str, dict[str, str]] = {
     "online_shop": {"en": "Online shop", "zh": "官网商城"},

@@ -137,7 +137,7 @@ def demo_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     _require_chromium()
     from cimlab.demo import build_demo_workspace
 
-    build_demo_workspace(tmp_path / "ws", tmp_path / "files", people=200)
+    build_demo_workspace(tmp_path / "ws", tmp_path / "files", people=200, resolve_identities=False)
     with _serve(tmp_path, tmp_path / "ws") as url:
         yield url, tmp_path / "files"
 

@@ -1,7 +1,4 @@
-"""Chart builders shared by the app and notebooks: Polars frame in, ``alt.Chart`` out.
-
-Builders are pure: they never call Streamlit and never read a workspace. Labels follow the
-``lang`` argument (``"zh"`` or ``"en"``, see :mod:`cimlab.i18n`).
+"""Charts of the workspace itself: rows per table and channel, import history.
 
 Examples
 --------
@@ -15,32 +12,13 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import altair as alt
 import polars as pl
 
+from cimlab.charts._util import COUNT_AXIS, labels, require
 from cimlab.i18n import channel_label, t, table_label
 
 __all__ = ["counts_chart", "import_history_chart"]
-
-_COUNT_AXIS = alt.Axis(tickMinStep=1, format=",d")
-
-
-def _require(frame: pl.DataFrame, columns: list[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"{what} needs the columns {', '.join(columns)}; missing: {', '.join(missing)} "
-            f"(got {', '.join(frame.columns) or 'no columns'})."
-        )
-
-
-def _labels(frame: pl.DataFrame, column: str, label: Callable[[str], str]) -> pl.Expr:
-    """A column of display labels for the distinct values of ``column`` (a small lookup)."""
-    values = frame[column].unique().drop_nulls().to_list()
-    lookup = {v: label(v) for v in values}
-    return pl.col(column).replace_strict(lookup, default=pl.col(column), return_dtype=pl.String)
 
 
 def counts_chart(counts: pl.DataFrame, *, lang: str = "zh") -> alt.Chart:
@@ -62,10 +40,10 @@ def counts_chart(counts: pl.DataFrame, *, lang: str = "zh") -> alt.Chart:
     >>> [r["table_label"] for r in chart.to_dict()["datasets"].popitem()[1]]
     ['订单']
     """
-    _require(counts, ["table", "channel", "rows"], "counts_chart")
+    require(counts, ["table", "channel", "rows"], "counts_chart")
     data = counts.select(
-        _labels(counts, "table", lambda v: table_label(v, lang)).alias("table_label"),
-        _labels(counts, "channel", lambda v: channel_label(v, lang)).alias("channel_label"),
+        labels(counts, "table", lambda v: table_label(v, lang)).alias("table_label"),
+        labels(counts, "channel", lambda v: channel_label(v, lang)).alias("channel_label"),
         pl.col("rows").cast(pl.Int64),
     )
     order = data.group_by("table_label", maintain_order=True).agg(pl.col("rows").sum())
@@ -73,7 +51,7 @@ def counts_chart(counts: pl.DataFrame, *, lang: str = "zh") -> alt.Chart:
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("rows:Q", title=t("chart.rows", lang), stack="zero", axis=_COUNT_AXIS),
+            x=alt.X("rows:Q", title=t("chart.rows", lang), stack="zero", axis=COUNT_AXIS),
             y=alt.Y(
                 "table_label:N", title=t("chart.table", lang), sort=order["table_label"].to_list()
             ),
@@ -107,7 +85,7 @@ def import_history_chart(batches: pl.DataFrame, *, lang: str = "zh") -> alt.Char
     >>> [(r["batch_id"], r["outcome"], r["rows"]) for r in rows]
     [(1, 'Loaded', 3), (1, 'Quarantined', 0), (2, 'Loaded', 8), (2, 'Quarantined', 2)]
     """
-    _require(batches, ["batch_id", "rows_loaded", "rows_quarantined"], "import_history_chart")
+    require(batches, ["batch_id", "rows_loaded", "rows_quarantined"], "import_history_chart")
     loaded, quarantined = t("chart.loaded", lang), t("chart.quarantined", lang)
     file_name = pl.col("file_name") if "file_name" in batches.columns else pl.lit(None, pl.String)
     data = (
@@ -135,7 +113,7 @@ def import_history_chart(batches: pl.DataFrame, *, lang: str = "zh") -> alt.Char
                 sort="ascending",
                 axis=alt.Axis(labelAngle=0),
             ),
-            y=alt.Y("rows:Q", title=t("chart.rows", lang), stack="zero", axis=_COUNT_AXIS),
+            y=alt.Y("rows:Q", title=t("chart.rows", lang), stack="zero", axis=COUNT_AXIS),
             color=alt.Color(
                 "outcome:N",
                 title=t("chart.outcome", lang),

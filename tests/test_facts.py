@@ -1,0 +1,123 @@
+"""The analytics inputs of a workspace: tables keyed by the unified customer id."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from cimlab import identity
+from cimlab.errors import WorkspaceError
+from cimlab.facts import CUSTOMERS_SCHEMA, customer_data, require_resolved, with_customer
+from cimlab.importer import check_bytes, store_report
+from cimlab.workspace import Workspace
+
+WHEN = dt.datetime(2025, 2, 1, tzinfo=dt.UTC)
+
+
+def _load(ws: Workspace, text: str, *, table: str, channel: str, name: str) -> None:
+    headers = text.split("\n", 1)[0].split(",")
+    columns = {("source_customer_id" if h == "customer_id" else h): h for h in headers}
+    report = check_bytes(
+        text.encode(),
+        name=name,
+        table=table,
+        channel=channel,
+        mapping={"table": table, "columns": columns},
+    )
+    store_report(ws, report, at=WHEN, user="test")
+
+
+def _link(ws: Workspace, groups: dict[str, list[tuple[str, str]]]) -> None:
+    ws.ensure_tables(identity.DDL)
+    rows = [(ch, sid, cid, WHEN) for cid, recs in groups.items() for ch, sid in recs]
+    with ws.transaction() as con:
+        con.executemany("INSERT INTO identity_map VALUES (?, ?, ?, 'test', NULL, NULL, ?)", rows)
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    ws = Workspace.open(tmp_path / "ws")
+    _load(
+        ws,
+        "customer_id,name,signup_date\nS1,Ann,2024-03-01\nS2,Bo,\nS3,Cy,\n",
+        table="customers",
+        channel="online_shop",
+        name="shop_customers.csv",
+    )
+    _load(
+        ws,
+        "order_id,customer_id,order_ts,amount,currency,status\n"
+        "A,T1,2024-05-02 10:00,30,CNY,paid\n"
+        "B,T1,2024-01-10 10:00,12,CNY,refunded\n"
+        "C,T9,2024-06-01 10:00,5,CNY,paid\n",
+        table="orders",
+        channel="tmall",
+        name="tmall_orders.csv",
+    )
+    _load(
+        ws,
+        "customer_id,ts,nps\nS2,2024-07-01 08:00,9\nX,2024-07-02 08:00,3\n",
+        table="feedback",
+        channel="online_shop",
+        name="survey.csv",
+    )
+    return ws
+
+
+def test_unresolved_workspace_is_refused_with_advice(ws: Workspace) -> None:
+    with pytest.raises(WorkspaceError, match="cimlab customers resolve --workspace"):
+        require_resolved(ws)
+    with pytest.raises(WorkspaceError, match="never resolved"):
+        customer_data(ws)
+
+
+def test_customer_data_keys_every_table_and_dates_first_seen(ws: Workspace) -> None:
+    # C1 = shop S1 + tmall T1; C2 = shop S2; C3 = shop S3 (no dated record at all)
+    _link(
+        ws,
+        {
+            "C1": [("online_shop", "S1"), ("tmall", "T1")],
+            "C2": [("online_shop", "S2")],
+            "C3": [("online_shop", "S3")],
+        },
+    )
+    data = customer_data(ws)
+    utc = dt.UTC
+    expected = pl.DataFrame(
+        {
+            "customer_id": ["C1", "C2", "C3"],
+            # C1: the refund line of 2024-01-10 is earlier than the sign-up (2024-03-01);
+            # times without a zone are China time (UTC+8), stored in UTC
+            "first_seen": [
+                dt.datetime(2024, 1, 10, 2, tzinfo=utc),
+                dt.datetime(2024, 7, 1, 0, tzinfo=utc),
+                None,
+            ],
+            "channels": [["online_shop", "tmall"], ["online_shop"], ["online_shop"]],
+        },
+        schema=CUSTOMERS_SCHEMA,
+    )
+    assert_frame_equal(data.customers, expected)
+    # orders: every line once, customer id first, the unknown buyer T9 kept with a null id
+    assert data.orders.columns[0] == "customer_id"
+    assert sorted(data.orders.select("order_id", "customer_id").rows(), key=str) == [
+        ("A", "C1"),
+        ("B", "C1"),
+        ("C", None),
+    ]
+    assert {"net_amount", "refund_amount"} <= set(data.orders.columns)
+    assert data.feedback.select("customer_id", "nps").rows() == [("C2", 9), (None, 3)]
+    assert data.interactions.is_empty()
+    assert data.interactions.columns[0] == "customer_id"
+
+
+def test_with_customer_ignores_duplicate_map_rows_and_casts_ids() -> None:
+    imap = pl.DataFrame(
+        {"channel": ["jd", "jd"], "source_customer_id": ["7", "7"], "customer_id": ["C1", "C2"]}
+    )
+    rows = pl.DataFrame({"channel": ["jd"], "source_customer_id": ["7"], "x": [1]})
+    assert with_customer(rows, imap).rows() == [("C1", "jd", "7", 1)]
