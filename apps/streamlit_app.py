@@ -51,6 +51,30 @@ pages = [
         icon=":material/groups:",
         url_path="customers",
     ),
+    st.Page(
+        APPS_DIR / "segments_page.py",
+        title=t("nav.segments", lang),
+        icon=":material/donut_small:",
+        url_path="segments",
+    ),
+    st.Page(
+        APPS_DIR / "channels_page.py",
+        title=t("nav.channels", lang),
+        icon=":material/hub:",
+        url_path="channels",
+    ),
+    st.Page(
+        APPS_DIR / "satisfaction_page.py",
+        title=t("nav.satisfaction", lang),
+        icon=":material/sentiment_satisfied:",
+        url_path="satisfaction",
+    ),
+    st.Page(
+        APPS_DIR / "products_page.py",
+        title=t("nav.products", lang),
+        icon=":material/shopping_basket:",
+        url_path="products",
+    ),
 ]
 page = st.navigation(pages)
 

@@ -15,6 +15,9 @@ BENCHMARKS = {
     "import": "benchmarks.bench_import",
     "identity": "benchmarks.bench_identity",
     "rfm": "benchmarks.bench_rfm",
+    "clusters": "benchmarks.bench_clusters",
+    "lifecycle": "benchmarks.bench_lifecycle",
+    "affinity": "benchmarks.bench_affinity",
 }
 
 _CHILD = """

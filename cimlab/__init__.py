@@ -59,23 +59,86 @@ from cimlab.workspace import Workspace
 
 if TYPE_CHECKING:
     from cimlab import charts
+    from cimlab.affinity import ONLINE_RETAIL_NON_PRODUCTS, also_bought, item_labels, product_pairs
+    from cimlab.channels import (
+        acquisition_channels,
+        acquisition_summary,
+        channel_metrics,
+        channel_migration,
+        channel_overlap,
+    )
+    from cimlab.clusters import CustomerClusters, cluster_customers, customer_features
+    from cimlab.cohorts import cohort_matrix, cohort_table
+    from cimlab.facts import CustomerData, customer_data
+    from cimlab.kpis import kpi_trend
+    from cimlab.lifecycle import (
+        STAGES,
+        LifecycleRules,
+        lifecycle_stages,
+        month_ends,
+        stage_counts,
+        stage_transitions,
+    )
+    from cimlab.rfm import SEGMENTS, customer_summary, rfm_scores, rfm_segments
+    from cimlab.satisfaction import unhappy_high_value
 
 __version__ = "0.1.0"
 
+# Analytics pull in scikit-learn, SciPy and Altair (seconds): they load on first use, so the CLI
+# starts quickly. Name -> module; `rfm`, `kpis` and `satisfaction` stay modules (cl.rfm.rfm,
+# cl.kpis.kpis, cl.satisfaction.satisfaction) because a function of the same name would hide them.
+_LAZY: dict[str, str] = {
+    "CustomerData": "cimlab.facts",
+    "customer_data": "cimlab.facts",
+    "SEGMENTS": "cimlab.rfm",
+    "customer_summary": "cimlab.rfm",
+    "rfm_scores": "cimlab.rfm",
+    "rfm_segments": "cimlab.rfm",
+    "CustomerClusters": "cimlab.clusters",
+    "cluster_customers": "cimlab.clusters",
+    "customer_features": "cimlab.clusters",
+    "STAGES": "cimlab.lifecycle",
+    "LifecycleRules": "cimlab.lifecycle",
+    "lifecycle_stages": "cimlab.lifecycle",
+    "stage_counts": "cimlab.lifecycle",
+    "stage_transitions": "cimlab.lifecycle",
+    "month_ends": "cimlab.lifecycle",
+    "channel_metrics": "cimlab.channels",
+    "acquisition_channels": "cimlab.channels",
+    "acquisition_summary": "cimlab.channels",
+    "channel_overlap": "cimlab.channels",
+    "channel_migration": "cimlab.channels",
+    "cohort_table": "cimlab.cohorts",
+    "cohort_matrix": "cimlab.cohorts",
+    "kpi_trend": "cimlab.kpis",
+    "unhappy_high_value": "cimlab.satisfaction",
+    "product_pairs": "cimlab.affinity",
+    "ONLINE_RETAIL_NON_PRODUCTS": "cimlab.affinity",
+    "also_bought": "cimlab.affinity",
+    "item_labels": "cimlab.affinity",
+}
+_SUBMODULES = ("charts", "rfm", "kpis", "satisfaction")
+
 
 def __getattr__(name: str) -> Any:
-    # charts pulls in Altair (~1 s): load it on first use, so the CLI starts quickly
-    if name == "charts":
-        import importlib
+    import importlib
 
-        return importlib.import_module("cimlab.charts")
+    if name in _SUBMODULES:
+        return importlib.import_module(f"cimlab.{name}")
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'cimlab' has no attribute {name!r}")
 
 
 __all__ = [
+    "ONLINE_RETAIL_NON_PRODUCTS",
+    "SEGMENTS",
+    "STAGES",
     "TABLES",
     "CimlabError",
     "ColumnMapping",
+    "CustomerClusters",
+    "CustomerData",
     "CustomerProfile",
     "Customers",
     "DataFileError",
@@ -83,6 +146,7 @@ __all__ = [
     "ImportReport",
     "ImportResult",
     "Interactions",
+    "LifecycleRules",
     "MappingError",
     "MappingOptions",
     "Orders",
@@ -91,16 +155,28 @@ __all__ = [
     "Workspace",
     "WorkspaceBusy",
     "WorkspaceError",
+    "acquisition_channels",
+    "acquisition_summary",
     "add_tags",
+    "also_bought",
     "build_demo_workspace",
+    "channel_metrics",
+    "channel_migration",
+    "channel_overlap",
     "charts",
     "check_bytes",
     "check_file",
     "check_raw",
+    "cluster_customers",
+    "cohort_matrix",
+    "cohort_table",
     "consent_history",
     "current_consent",
+    "customer_data",
+    "customer_features",
     "customer_map",
     "customer_profile",
+    "customer_summary",
     "customer_tags",
     "detect_preset",
     "explain",
@@ -108,6 +184,10 @@ __all__ = [
     "golden_records",
     "import_file",
     "import_files",
+    "item_labels",
+    "kpi_trend",
+    "kpis",
+    "lifecycle_stages",
     "list_presets",
     "load_preset",
     "map_columns",
@@ -115,8 +195,10 @@ __all__ = [
     "mask_name",
     "mask_phone",
     "merge",
+    "month_ends",
     "order_facts",
     "parse_table",
+    "product_pairs",
     "quarantine_csv",
     "read_bytes",
     "read_file",
@@ -126,10 +208,17 @@ __all__ = [
     "resolve",
     "resolve_mapping",
     "reveal_pii",
+    "rfm",
+    "rfm_scores",
+    "rfm_segments",
+    "satisfaction",
     "search",
     "set_consent",
     "split",
+    "stage_counts",
+    "stage_transitions",
     "store_report",
     "suggest_mapping",
+    "unhappy_high_value",
     "validate_table",
 ]

@@ -1,52 +1,128 @@
-"""``cimlab analyse ...``: analytics of a workspace from the command line (issue 4, in progress).
+"""``cimlab analyse ...``: analytics of a workspace from the command line.
 
-Commands (all take ``--workspace DIR --as-of DATE``)::
+Every action takes ``--workspace DIR --as-of DATE`` (that day included; nothing later counts)
+and ``--out FILE.csv|.parquet|.xlsx`` (spreadsheet formulas escaped); without ``--out`` the
+first rows are printed. Actions with more than one result take ``--view``::
 
-    cimlab analyse rfm [--time-unit day|week|month] [--out FILE.csv|.parquet|.xlsx]
-    cimlab analyse segments [--time-unit ...] [--out FILE...]
+    cimlab analyse rfm          [--time-unit day|week|month]    one row per customer
+    cimlab analyse segments     [--time-unit ...]               one row per RFM segment, with actions
+    cimlab analyse clusters     [--k N] [--criterion silhouette|bic] [--seed N]
+                                [--view customers|profiles|k]
+    cimlab analyse lifecycle    [--since DATE] [--view customers|counts|transitions]
+    cimlab analyse channels     [--start DATE] [--view metrics|acquisition|value|overlap|migration]
+    cimlab analyse cohorts      [--view table|retention|revenue]
+    cimlab analyse satisfaction [--start DATE] [--by overall|channel|month|segment]
+                                [--view summary|unhappy]
+    cimlab analyse affinity     [--start DATE] [--level order|customer]
+                                [--item sku|product_name|category] [--min-support X]
+                                [--min-confidence X] [--min-lift X] [--exclude ITEM ...]
+    cimlab analyse kpis         [--days N] [--view summary|trend]
 
-``rfm`` writes one row per customer (``customer_id, frequency, recency, T, monetary_value,
-r_score, f_score, m_score, segment`` and more); ``segments`` one row per named segment with its
-customers, net spend and suggested action (English and 中文). Identities must have been resolved
-(``cimlab customers resolve``): analytics work on unified customers. Without ``--out`` the first
-rows are printed.
+Identities must have been resolved (``cimlab customers resolve``): analytics work on unified
+customers. Output holds customer ids and figures, never names, phones or e-mails.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
 
-from cimlab.errors import WorkspaceError
+from cimlab.errors import CimlabError
 from cimlab.export import write_table
 
-__all__ = ["add_parser", "run", "segment_table"]
+__all__ = ["ACTIONS", "add_parser", "analyse", "run", "segment_table"]
+
+ACTIONS: dict[str, str] = {
+    "rfm": "one row per customer: summary, RFM scores, segment",
+    "segments": "one row per RFM segment: customers, spend, suggested action",
+    "clusters": "behavioural clusters: customers, cluster profiles or the k curve",
+    "lifecycle": "lifecycle stage per customer, stage counts by month, or transitions",
+    "channels": "per-channel metrics, acquisition, overlap or migration",
+    "cohorts": "monthly acquisition cohorts: retention and revenue",
+    "satisfaction": "NPS, CSAT and complaint rate with confidence intervals",
+    "affinity": "products bought together: support, confidence, lift",
+    "kpis": "key figures and their change against the previous period",
+}
+"""Action name → one-line description (the ``--help`` text)."""
+
+_VIEWS: dict[str, tuple[str, ...]] = {
+    "clusters": ("customers", "profiles", "k"),
+    "lifecycle": ("customers", "counts", "transitions"),
+    "channels": ("metrics", "acquisition", "value", "overlap", "migration"),
+    "cohorts": ("table", "retention", "revenue"),
+    "satisfaction": ("summary", "unhappy"),
+    "kpis": ("summary", "trend"),
+}
 
 
 def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     """Register the ``analyse`` command group on the top-level subparsers ``sub``."""
     analyse = sub.add_parser(
         "analyse",
-        help="customer analytics (RFM, segments)",
+        help="customer analytics (RFM, segments, clusters, lifecycle, channels, ...)",
         description="Customer analytics of a workspace, with an explicit --as-of date.",
     )
     actions = analyse.add_subparsers(
         dest="action", required=True, parser_class=parser_class, metavar="ACTION"
     )
-    for name, text in (
-        ("rfm", "one row per customer: summary, RFM scores, segment"),
-        ("segments", "one row per RFM segment: customers, spend, suggested action"),
-    ):
+    for name, text in ACTIONS.items():
         cmd = actions.add_parser(name, help=text, description=text)
         cmd.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
         cmd.add_argument(
             "--as-of", required=True, type=_date, metavar="DATE", help="analysis date, YYYY-MM-DD"
         )
-        cmd.add_argument("--time-unit", choices=("day", "week", "month"), default="day")
         cmd.add_argument("--out", metavar="FILE", help="write .csv, .parquet or .xlsx")
+        if name in _VIEWS:
+            views = _VIEWS[name]
+            cmd.add_argument("--view", choices=views, default=views[0], help="which result")
+        if name in {"rfm", "segments", "clusters"}:
+            cmd.add_argument("--time-unit", choices=("day", "week", "month"), default="day")
+        if name in {"channels", "satisfaction", "affinity"}:
+            cmd.add_argument(
+                "--start", type=_date, metavar="DATE", help="first day of the window (default: all)"
+            )
+        _add_options(name, cmd)
+
+
+def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
+    if name == "clusters":
+        cmd.add_argument(
+            "--k", type=_count(2), metavar="N", help="number of clusters (default: chosen)"
+        )
+        cmd.add_argument("--criterion", choices=("silhouette", "bic"), default="silhouette")
+        cmd.add_argument("--seed", type=int, default=0, help="random seed (same seed, same labels)")
+    elif name == "lifecycle":
+        cmd.add_argument(
+            "--since",
+            type=_date,
+            metavar="DATE",
+            help="transitions from this date (default: 90 days)",
+        )
+    elif name == "satisfaction":
+        cmd.add_argument(
+            "--by", choices=("overall", "channel", "month", "segment"), default="overall"
+        )
+    elif name == "affinity":
+        cmd.add_argument("--level", choices=("order", "customer"), default="order")
+        cmd.add_argument("--item", choices=("sku", "product_name", "category"), default="sku")
+        cmd.add_argument("--min-support", type=_share, default=0.001, metavar="X")
+        cmd.add_argument("--min-confidence", type=_share, default=0.0, metavar="X")
+        cmd.add_argument("--min-lift", type=float, default=1.0, metavar="X")
+        cmd.add_argument(
+            "--exclude",
+            action="append",
+            default=[],
+            metavar="ITEM",
+            help="leave this item out (repeatable), e.g. a postage code",
+        )
+    elif name == "kpis":
+        cmd.add_argument(
+            "--days", type=_count(1), default=30, metavar="N", help="period length in days"
+        )
 
 
 def _date(text: str) -> dt.date:
@@ -56,18 +132,27 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-06-30") from None
 
 
-def _customer_rfm(ws: Any, *, as_of: dt.date, time_unit: str) -> pl.DataFrame:
-    from cimlab import rfm
-    from cimlab.golden import order_facts
-    from cimlab.identity import customer_map
+def _count(least: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = least - 1
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of at least {least}")
+        return value
 
-    if customer_map(ws).is_empty():
-        raise WorkspaceError(
-            f"identities of {ws.path} were never resolved; run `cimlab customers resolve "
-            f"--workspace {ws.path}` first (analytics work on unified customers)"
-        )
-    orders = order_facts(ws)
-    return rfm.rfm(orders, as_of=as_of, time_unit=time_unit)  # type: ignore[arg-type]
+    return parse
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a share between 0 and 1, like 0.01")
+    return value
 
 
 def segment_table(scores: pl.DataFrame) -> pl.DataFrame:
@@ -86,17 +171,179 @@ def segment_table(scores: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run one ``analyse`` action; returns the exit code (errors raise ``CimlabError``)."""
+# --------------------------------------------------------------------------- one function per action
+
+
+def _rfm(data: Any, args: argparse.Namespace) -> pl.DataFrame:
+    from cimlab.rfm import rfm
+
+    return rfm(data.orders, as_of=args.as_of, time_unit=args.time_unit)
+
+
+def _segments(data: Any, args: argparse.Namespace) -> pl.DataFrame:
+    return segment_table(_rfm(data, args))
+
+
+def _clusters(data: Any, args: argparse.Namespace) -> pl.DataFrame:
+    from cimlab.clusters import cluster_customers
+
+    assigned, model = cluster_customers(
+        data.orders,
+        as_of=args.as_of,
+        feedback=data.feedback,
+        time_unit=args.time_unit,
+        n_clusters=args.k,
+        criterion=args.criterion,
+        random_state=args.seed,
+    )
+    views = {"customers": assigned, "profiles": model.profiles_, "k": model.k_scores_}
+    frame: pl.DataFrame = views[args.view]
+    return frame
+
+
+def _lifecycle(data: Any, args: argparse.Namespace) -> pl.DataFrame:
+    from cimlab import lifecycle
+
+    if args.view == "customers":
+        return lifecycle.lifecycle_stages(data.orders, as_of=args.as_of, customers=data.customers)
+    if args.view == "counts":
+        first = data.orders["order_ts"].min()
+        start = first.date() if isinstance(first, dt.datetime) else args.as_of
+        dates = lifecycle.month_ends(start, args.as_of)
+        return lifecycle.stage_counts(data.orders, dates=dates, customers=data.customers)
+    since = args.since or args.as_of - dt.timedelta(days=90)
+    return lifecycle.stage_transitions(
+        data.orders, start=since, end=args.as_of, customers=data.customers
+    )
+
+
+def _channels(data: Any, args: argparse.Namespace) -> pl.DataFrame:
+    from cimlab import channels
+
+    orders, as_of = data.orders, args.as_of
+    if args.view == "metrics":
+        return channels.channel_metrics(orders, as_of=as_of, start=args.start)
+    if args.view == "acquisition":
+        return channels.acquisition_channels(orders, as_of=as_of)
+    if args.view == "value":
+        return channels.acquisition_summary(orders, as_of=as_of)
+    if args.view == "overlap":
+        return channels.channel_overlap(orders, as_of=as_of, start=args.start)
+    # migration: the window (or the last 180 days) against the window of the same length before
+    start = args.start or as_of - dt.timedelta(days=179)
+    days = (as_of - start).days + 1
+    before = (start - dt.timedelta(days=days), start - dt.timedelta(days=1))
+    return channels.channel_migration(orders, before=before, after=(start, as_of))
+
+
+def _cohorts(data: Any, args: argparse.Namespace) -> pl.DataFrame:
+    from cimlab.cohorts import cohort_matrix, cohort_table
+
+    table = cohort_table(data.orders, as_of=args.as_of)
+    if args.view == "table":
+        return table
+    value = "retention_rate" if args.view == "retention" else "revenue_per_customer"
+    return cohort_matrix(table, value=value)
+
+
+def _satisfaction(data: Any, args: argparse.Namespace) -> pl.DataFrame:
+    from cimlab.rfm import rfm
+    from cimlab.satisfaction import satisfaction, unhappy_high_value
+
+    scores = rfm(data.orders, as_of=args.as_of)
+    if args.view == "unhappy":
+        return unhappy_high_value(
+            data.feedback,
+            scores,
+            as_of=args.as_of,
+            start=args.start,
+            interactions=data.interactions,
+        )
+    return satisfaction(
+        data.feedback,
+        as_of=args.as_of,
+        start=args.start,
+        by=None if args.by == "overall" else args.by,
+        interactions=data.interactions,
+        segments=scores.select("customer_id", "segment"),
+    )
+
+
+def _affinity(data: Any, args: argparse.Namespace) -> pl.DataFrame:
+    from cimlab.affinity import item_labels, product_pairs
+
+    pairs = product_pairs(
+        data.orders,
+        as_of=args.as_of,
+        start=args.start,
+        level=args.level,
+        item=args.item,
+        min_support=args.min_support,
+        min_confidence=args.min_confidence,
+        min_lift=args.min_lift,
+        exclude=args.exclude,
+    )
+    if args.item != "sku":
+        return pairs
+    names = item_labels(data.orders, item="sku")  # the product name each SKU is sold under most
+    for side in ("a", "b"):
+        pairs = pairs.join(
+            names.rename({"item": f"item_{side}", "label": f"name_{side}"}),
+            on=f"item_{side}",
+            how="left",
+            maintain_order="left",
+        )
+    return pairs
+
+
+def _kpis(data: Any, args: argparse.Namespace) -> pl.DataFrame:
+    from cimlab.kpis import kpi_trend, kpis
+
+    if args.view == "trend":
+        return kpi_trend(data.orders, as_of=args.as_of, days=args.days)
+    return kpis(data.orders, as_of=args.as_of, days=args.days, customers=data.customers)
+
+
+_RUN: dict[str, Callable[[Any, argparse.Namespace], pl.DataFrame]] = {
+    "rfm": _rfm,
+    "segments": _segments,
+    "clusters": _clusters,
+    "lifecycle": _lifecycle,
+    "channels": _channels,
+    "cohorts": _cohorts,
+    "satisfaction": _satisfaction,
+    "affinity": _affinity,
+    "kpis": _kpis,
+}
+
+
+def analyse(args: argparse.Namespace) -> pl.DataFrame:
+    """The result frame of one ``analyse`` action (parsed arguments in, frame out)."""
+    from cimlab.facts import customer_data
     from cimlab.workspace import Workspace
 
     ws = Workspace.open(args.workspace, create=False)
-    scores = _customer_rfm(ws, as_of=args.as_of, time_unit=args.time_unit)
-    frame = scores if args.action == "rfm" else segment_table(scores)
+    data = customer_data(ws)
+    try:
+        return _RUN[args.action](data, args)
+    except (
+        ValueError
+    ) as exc:  # an option the data cannot satisfy (e.g. more clusters than customers)
+        raise CimlabError(f"analyse {args.action}: {exc}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one ``analyse`` action; returns the exit code (errors raise ``CimlabError``)."""
+    frame = analyse(args)
     if args.out:
         target = write_table(frame, args.out)
         print(f"{frame.height:,} rows written to {target}")
-    else:
-        with pl.Config(tbl_rows=20, tbl_cols=12, tbl_width_chars=160, fmt_str_lengths=30):
-            print(frame.head(20) if args.action == "rfm" else frame)
+        return 0
+    if frame.is_empty():
+        print("no rows (nothing in the workspace up to --as-of matches)")
+        return 0
+    with pl.Config(tbl_rows=25, tbl_cols=14, tbl_width_chars=180, fmt_str_lengths=40):
+        print(frame.head(25))
+    if frame.height > 25:
+        print(f"... {frame.height:,} rows in all; write them with --out FILE.csv")
     return 0

@@ -20,6 +20,9 @@ wechat_orders.ndjson           orders       wechat        generic_en       UTF-8
 store_sales.csv                orders       offline_store generic_zh       UTF-8 BOM, ``;``
 call_centre_interactions.csv   interactions call_centre   generic_en       UTF-8
 feedback_survey.json           feedback     call_centre   generic_en       UTF-8
+online_shop_survey.csv         feedback     online_shop   generic_en       UTF-8
+wechat_survey.csv              feedback     wechat        generic_zh       UTF-8 BOM
+store_survey.csv               feedback     offline_store generic_zh       GBK
 ============================== ============ ============= ================ ==================
 
 Conventions the importer and later tests can rely on:
@@ -61,6 +64,29 @@ Conventions the importer and later tests can rely on:
   JSON array holds one object per line after ``[``, so record 1 is line 2). ``column`` is the
   source header, ``None`` for a row with too few or too many fields; ``value`` is the raw value
   written. Every other row is clean.
+- **Behaviour** (``behaviour`` in ``_truth/people.csv``, :data:`BEHAVIOURS`): each person is
+  ``regular``, ``one_time`` (a single order, in their first channel), ``loyal`` (about four
+  times the order rate, joined early), ``lapsed`` (last order 380–600 days before ``as_of``),
+  ``won_back`` (a first spell ending in the first 200 days, then back in the last 170 days:
+  a gap of more than a year) or ``new`` (joined and first bought in the last 90 days). The
+  mix depends on the first channel: Tmall brings many one-time buyers, stores and WeChat
+  loyal ones, people of several channels are the most loyal; so the 12-month repeat rate
+  differs by acquisition channel.
+- **Bundles**: seven product pairs (``_BUNDLES``: yoga mat (pro) + yoga block, smartphone +
+  phone case, green tea + teapot, shampoo + body wash, diapers + baby wipes, serum + face
+  cream, running shoes + sports bottle) fill lines 1–2 of 12 % of the orders of two or more
+  lines (Tmall orders have one line), so they stand out with a lift far above 3.
+- **Service and feedback**: a refunded or cancelled order leads to a complaint call 20 % of
+  the time; during a courier backlog around the Spring Festival (days 555–611 of the window:
+  2026-01-06 to 2026-03-02 for the default ``as_of``) a third of the online orders arrive
+  late and some of those lead to a complaint. Surveys: the call centre's after a contact
+  (half of the complaints answer), the online shop's 2–10 days after 12 % of the orders, the
+  WeChat mini-program's after 10 %, the stores' (QR code on the receipt) after 7 %. Every
+  answer comes from one latent satisfaction: the person's mood (loyal buyers like the brand,
+  one-time and lapsed buyers less), their number of paid orders, the experience asked about
+  (a refunded order, a late parcel, a complaint in the 60 days before), the channel (stores
+  best, callers worst) and a slow improvement over the two years. NPS, CSAT (tracks NPS) and
+  the complaint flag (never from a promoter) all follow from it.
 - **Determinism**: one ``numpy.random.default_rng(seed)`` stream and no clock, so the same seed
   gives byte-identical files with the same numpy and zlib (XLSX timestamps are pinned to
   ``as_of``).
@@ -93,6 +119,7 @@ import yaml
 
 __all__ = [
     "BAD_ROW_KINDS",
+    "BEHAVIOURS",
     "SALES_CHANNELS",
     "BadRow",
     "DemoBuild",
@@ -246,22 +273,36 @@ _CATEGORIES: tuple[
      (("小包装", "small pack", 1.0), ("大包装", "large pack", 1.9))),
     ("HM", "家居", "Home", 10,
      (("四件套床品", "Bedding set", 499), ("乳胶枕", "Latex pillow", 259), ("保温杯", "Insulated bottle", 129),
-      ("香薰蜡烛", "Scented candle", 89), ("收纳箱", "Storage box", 59.9), ("毛巾套装", "Towel set", 79)),
+      ("香薰蜡烛", "Scented candle", 89), ("收纳箱", "Storage box", 59.9), ("毛巾套装", "Towel set", 79),
+      ("茶壶", "Teapot", 159)),
      (("米白", "ivory", 1.0), ("灰色", "grey", 1.0))),
     ("EL", "数码", "Electronics", 9,
      (("蓝牙耳机", "Bluetooth earbuds", 699), ("充电宝", "Power bank", 149), ("智能手表", "Smartwatch", 1999),
       ("机械键盘", "Mechanical keyboard", 459), ("数据线", "Charging cable", 29.9),
-      ("平板支架", "Tablet stand", 69)),
+      ("平板支架", "Tablet stand", 69), ("智能手机", "Smartphone", 2499), ("手机壳", "Phone case", 49)),
      (("标准版", "standard", 1.0), ("Pro版", "Pro", 1.6))),
     ("SP", "运动", "Sports", 7,
      (("瑜伽垫", "Yoga mat", 129), ("哑铃", "Dumbbells", 199), ("运动水壶", "Sports bottle", 59.9),
-      ("跳绳", "Skipping rope", 29.9), ("速干衣", "Quick-dry top", 149), ("登山包", "Hiking backpack", 399)),
+      ("跳绳", "Skipping rope", 29.9), ("速干衣", "Quick-dry top", 149), ("登山包", "Hiking backpack", 399),
+      ("瑜伽砖", "Yoga block", 39.9)),
      (("入门款", "entry", 1.0), ("专业款", "pro", 1.7))),
     ("BK", "图书", "Books", 6,
      (("小说", "Novel", 45), ("儿童绘本", "Picture book", 39.9), ("烹饪书", "Cookbook", 68),
       ("历史读物", "History book", 79), ("英语词典", "English dictionary", 129), ("漫画", "Comic", 35)),
      (("平装", "paperback", 1.0), ("精装", "hardcover", 1.6))),
 )  # fmt: skip
+# Products bought together (SKU codes of the catalogue above) and how often each bundle is
+# chosen: an order of two or more lines holds one of them with probability _BUNDLE_P.
+_BUNDLES: tuple[tuple[str, str, float], ...] = (
+    ("SP012", "SP071", 3),  # Yoga mat (pro) + Yoga block (entry)
+    ("EL071", "EL081", 3),  # Smartphone (standard) + Phone case (standard)
+    ("FD021", "HM071", 2),  # Green tea (small pack) + Teapot (ivory)
+    ("PC011", "PC021", 3),  # Shampoo (single) + Body wash (single)
+    ("MB011", "MB031", 3),  # Diapers (standard) + Baby wipes (standard)
+    ("BE041", "BE031", 2),  # Serum (standard) + Face cream (standard)
+    ("SH011", "SP031", 2),  # Running shoes (classic) + Sports bottle (entry)
+)
+_BUNDLE_P = 0.12
 _TITLE_TAILS = ("2025新款", "正品保证", "官方正品", "包邮", "热卖爆款", "限时特惠")
 
 _NOTES: dict[str, tuple[str, ...]] = {
@@ -304,6 +345,28 @@ _PAID, _REFUNDED, _CANCELLED, _PENDING = 0, 1, 2, 3
 _STATUS_EN = ("paid", "refunded", "cancelled", "pending")
 _STATUS_STORE = ("已完成", "已退款", "已取消")
 _TMALL_SHIPPING = ("卖家已发货", "等待买家确认收货", "买家已付款", "等待卖家发货")
+
+# Buying behaviour of a person (``behaviour`` in ``_truth/people.csv``).
+BEHAVIOURS = ("regular", "one_time", "loyal", "lapsed", "won_back", "new")
+_REGULAR, _ONE_TIME, _LOYAL, _LAPSED, _WON_BACK, _NEW = range(len(BEHAVIOURS))
+# P(behaviour) by the person's first sales channel (single-channel people) and for people of
+# several channels (last row): Tmall brings one-time buyers, stores and WeChat loyal ones.
+_BEHAVIOUR_P = np.array(
+    [
+        # regular one_time loyal lapsed won_back new
+        [0.34, 0.28, 0.09, 0.15, 0.05, 0.09],  # online_shop
+        [0.24, 0.46, 0.03, 0.15, 0.03, 0.09],  # tmall
+        [0.40, 0.18, 0.14, 0.12, 0.07, 0.09],  # wechat
+        [0.38, 0.14, 0.20, 0.14, 0.05, 0.09],  # offline_store
+        [0.44, 0.04, 0.26, 0.11, 0.07, 0.08],  # two or more channels
+    ]
+)
+# Orders per year in each channel for a regular buyer, and the multiplier per behaviour.
+_ORDERS_PER_YEAR = {"online_shop": 2.0, "tmall": 1.5, "wechat": 2.0, "offline_store": 2.4}
+_BEHAVIOUR_RATE = np.array([1.0, 0.0, 4.0, 1.6, 1.4, 1.5])
+# Days (from the window start) of the service trouble: a courier backlog around the Spring
+# Festival delays online deliveries (late_day_share of the online orders of those days).
+_DELAY = (555, 612)
 
 # ---------------------------------------------------------------------------------------------
 # Manifest
@@ -578,6 +641,20 @@ class _People:
             used.add(email)
             self.email.append(email)
 
+        # Behaviour: drawn by first channel, with the days that shape it (from the window start).
+        self.primary = np.where(self.uses[:, 1], 1, order[:, 0])  # Tmall buyers buy there first
+        row = np.where(k > 1, 4, self.primary)
+        cum = np.cumsum(_BEHAVIOUR_P[row], axis=1)
+        self.kind = (rng.random(n)[:, None] > cum).sum(axis=1)
+        self.kind = np.minimum(self.kind, len(BEHAVIOURS) - 1)
+        self.lapse_day = rng.integers(_WINDOW_DAYS - 600, _WINDOW_DAYS - 380, n)  # last order
+        self.early_end = rng.integers(90, 200, n)  # won back: first spell ends ...
+        self.late_start = rng.integers(_WINDOW_DAYS - 170, _WINDOW_DAYS - 20, n)  # ... returns
+        self.new_start = rng.integers(_WINDOW_DAYS - 88, _WINDOW_DAYS - 5, n)
+        # How the person feels about the brand: loyal buyers like it, leavers less so.
+        kind_mood = np.array([0.0, -0.35, 0.55, -0.45, 0.1, 0.1])
+        self.mood = rng.normal(0.0, 0.8, n) + kind_mood[self.kind]
+
 
 # ---------------------------------------------------------------------------------------------
 # Orders
@@ -607,7 +684,9 @@ class _Catalogue:
         self.category_en: list[str] = []
         self.title: list[str] = []
         prices: list[float] = []
+        sizes: list[int] = []
         for ci, (code, cat_zh, cat_en, _, products, variants) in enumerate(_CATEGORIES):
+            sizes.append(len(products) * len(variants))
             for bi, (base_zh, base_en, list_price) in enumerate(products):
                 for vi, (var_zh, var_en, mult) in enumerate(variants):
                     price = list_price * mult
@@ -622,7 +701,12 @@ class _Catalogue:
                     self.title.append(f"【官方旗舰店】{base_zh} {var_zh} {tail}")
                     prices.append(min(price, 2999.0))
         self.price = np.array(prices)
-        self.per_category = len(_CATEGORIES[0][4]) * len(_CATEGORIES[0][5])
+        self.size = np.array(sizes)  # SKUs per category
+        self.offset = np.cumsum(self.size) - self.size  # index of each category's first SKU
+        index = {sku: k for k, sku in enumerate(self.sku)}
+        self.bundles = np.array([[index[a], index[b]] for a, b, _ in _BUNDLES])
+        weights = np.array([w for _, _, w in _BUNDLES])
+        self.bundle_w = weights / weights.sum()
 
 
 def _hour_weights(kind: str) -> np.ndarray:
@@ -637,36 +721,42 @@ def _hour_weights(kind: str) -> np.ndarray:
 def _make_orders(
     rng: np.random.Generator,
     *,
-    start_day: np.ndarray,
+    plan: _Plan,
     fav: np.ndarray,
     business: np.ndarray,
-    mean_orders: float,
+    orders_per_year: float,
     at_least_one: bool,
     line_p: Sequence[float],
     hours: str,
     pending: bool,
     catalogue: _Catalogue,
 ) -> _Orders:
-    m = len(start_day)
-    rate = rng.gamma(0.9, mean_orders / 0.9, m)
-    n_orders = rng.poisson(rate)
+    m = len(plan.lo)
+    late = plan.late_lo >= 0
+    span = (plan.hi - plan.lo) + np.where(late, _WINDOW_DAYS - plan.late_lo, 0)
+    rate = rng.gamma(0.9, 1 / 0.9, m) * orders_per_year * plan.mult * span / 365
+    n_orders = np.clip(rng.poisson(rate), plan.min_orders, plan.max_orders)
     if at_least_one:
         n_orders = np.maximum(n_orders, 1)
     member = np.repeat(np.arange(m), n_orders)
     total = len(member)
-    start = start_day[member]
-    day = start + np.floor(rng.random(total) * (_WINDOW_DAYS - start)).astype(np.int64)
+    # won back: the first half of the orders (at least one) before the gap, the rest after it
+    rank = np.arange(total) - np.repeat(np.cumsum(n_orders) - n_orders, n_orders)
+    after_gap = late[member] & (rank >= np.maximum(1, (n_orders[member] + 1) // 2))
+    lo = np.where(after_gap, plan.late_lo[member], plan.lo[member])
+    hi = np.where(after_gap, _WINDOW_DAYS, plan.hi[member])
+    day = lo + np.floor(rng.random(total) * (hi - lo)).astype(np.int64)
     hour = rng.choice(24, total, p=_hour_weights(hours))
     secs = hour * 3600 + rng.integers(0, 3600, total)
     u = rng.random(total)
     status = np.full(total, _PAID)
     status[u < 0.05] = _REFUNDED
     status[(u >= 0.05) & (u < 0.08)] = _CANCELLED
-    if pending:
-        is_pending = (u >= 0.08) & (u < 0.09)
+    if pending:  # placed in the last days (only by people still buying)
+        is_pending = (u >= 0.08) & (u < 0.09) & (hi == _WINDOW_DAYS)
         status[is_pending] = _PENDING
         recent = _WINDOW_DAYS - 1 - rng.integers(0, 3, total)
-        day = np.where(is_pending, np.maximum(recent, start), day)
+        day = np.where(is_pending, np.maximum(recent, lo), day)
     seconds = day * 86400 + secs
     by_time = np.lexsort((member, seconds))
     member, seconds, status = member[by_time], seconds[by_time], status[by_time]
@@ -679,7 +769,15 @@ def _make_orders(
     n = len(order)
     random_cat = rng.choice(len(_CATEGORIES), n)
     category = np.where(rng.random(n) < 0.55, fav[lm], random_cat)
-    sku = category * catalogue.per_category + rng.integers(0, catalogue.per_category, n)
+    sku = catalogue.offset[category] + np.floor(rng.random(n) * catalogue.size[category]).astype(
+        np.int64
+    )
+    # planted bundles: lines 1 and 2 of some orders of two or more lines
+    bundled = np.flatnonzero((n_lines >= 2) & (rng.random(total) < _BUNDLE_P))
+    which = rng.choice(len(catalogue.bundles), len(bundled), p=catalogue.bundle_w)
+    head = (np.cumsum(n_lines) - n_lines)[bundled]
+    sku[head] = catalogue.bundles[which, 0]
+    sku[head + 1] = catalogue.bundles[which, 1]
     qty = rng.choice(6, n, p=[0.75, 0.17, 0.05, 0.01, 0.01, 0.01]) + 1
     qty = np.where(business[lm], qty + rng.integers(2, 20, n), qty)
     return _Orders(
@@ -692,6 +790,18 @@ def _make_orders(
         qty=qty,
         n_orders=total,
     )
+
+
+@dataclass
+class _Plan:
+    """Per channel member: when they buy and how much (days from the window start)."""
+
+    lo: np.ndarray  # first possible order day
+    hi: np.ndarray  # end (exclusive) of the buying spell (before the gap for won-back people)
+    late_lo: np.ndarray  # won back: first day of the second spell (to the window end), else -1
+    mult: np.ndarray  # order-rate multiplier
+    min_orders: np.ndarray
+    max_orders: np.ndarray
 
 
 # ---------------------------------------------------------------------------------------------
@@ -903,13 +1013,28 @@ class _Demo:
         self.service: list[tuple[int, str, int]] = []
         self.office_phone: dict[int, str] = {}  # person -> office line the call centre has
         self.home_store = np.zeros(0, dtype=np.int64)
+        self.orders: dict[str, _Orders] = {}
+        # (person, day) of every complaint the call centre logged, sorted
+        self.complaints = np.zeros(0, dtype=np.int64)
+        self.late_order: dict[str, np.ndarray] = {}  # per channel: order delivered late
 
     # -- members ------------------------------------------------------------------------------
 
     def _members(self, channel: str, *, signup_low: int) -> tuple[np.ndarray, np.ndarray]:
         """People of a sales channel sorted by signup day (days from the window start)."""
-        who = np.flatnonzero(self.p.uses[:, SALES_CHANNELS.index(channel)])
+        p = self.p
+        who = np.flatnonzero(p.uses[:, SALES_CHANNELS.index(channel)])
         signup = self.rng.integers(signup_low, _WINDOW_DAYS - 20, len(who))
+        # behaviour shapes the signup: new people joined lately, the others before they bought
+        kind, u = p.kind[who], self.rng.random(len(who))
+        latest = np.select(
+            [kind == _LAPSED, kind == _WON_BACK, kind == _LOYAL],
+            [p.lapse_day[who] - 45, p.early_end[who] - 30, np.full(len(who), 400)],
+            _WINDOW_DAYS,
+        )
+        early = signup_low + np.floor(u * (latest - signup_low)).astype(np.int64)
+        signup = np.where(signup > latest, early, signup)
+        signup = np.where(kind == _NEW, p.new_start[who], signup)
         by_signup = np.lexsort((who, signup))
         who, signup = who[by_signup], signup[by_signup]
         self.members[channel] = who
@@ -1095,16 +1220,38 @@ class _Demo:
 
     # -- orders -------------------------------------------------------------------------------
 
+    def _plan(self, channel: str) -> _Plan:
+        p, who = self.p, self.members[channel]
+        kind = p.kind[who]
+        lo = self.start_day[channel]
+        hi = np.select(
+            [kind == _LAPSED, kind == _WON_BACK], [p.lapse_day[who], p.early_end[who]], _WINDOW_DAYS
+        )
+        hi = np.maximum(hi, lo + 1)
+        late_lo = np.where(kind == _WON_BACK, p.late_start[who], -1)
+        primary = p.primary[who] == SALES_CHANNELS.index(channel)
+        # one-time buyers buy once, in their first channel; new and won-back people are only
+        # new or won back with an order (two: one on each side of the gap) there
+        min_orders = np.where(primary & (kind == _NEW), 1, 0)
+        min_orders = np.where(primary & (kind == _WON_BACK), 2, min_orders)
+        max_orders = np.where(kind == _ONE_TIME, np.where(primary, 1, 0), 10_000)
+        min_orders = np.where(primary & (kind == _ONE_TIME), 1, min_orders)
+        mult = _BEHAVIOUR_RATE[kind]
+        return _Plan(lo, hi, late_lo, mult, min_orders, max_orders)
+
     def _orders(self, channel: str, **kw: Any) -> _Orders:
         who = self.members[channel]
-        return _make_orders(
+        o = _make_orders(
             self.rng,
-            start_day=self.start_day[channel],
+            plan=self._plan(channel),
             fav=self.p.fav_category[who],
             business=self.p.business[who],
             catalogue=self.cat,
+            orders_per_year=_ORDERS_PER_YEAR[channel],
             **kw,
         )
+        self.orders[channel] = o
+        return o
 
     def _order_truth(self, channel: str, o: _Orders) -> None:
         who, ids = self.members[channel], self.source_id[channel]
@@ -1112,11 +1259,12 @@ class _Demo:
         self._record(channel, "orders", who[seen].tolist(), [ids[k] for k in seen.tolist()])
 
     def online_orders(self) -> _Table:
-        o = self._orders("online_shop", mean_orders=5.0, at_least_one=False,
+        o = self._orders("online_shop", at_least_one=False,
                          line_p=[0.5, 0.28, 0.14, 0.08], hours="web", pending=True)  # fmt: skip
         self._order_truth("online_shop", o)
         ids = self.source_id["online_shop"]
         order_no = [f"{x}" for x in _unique_ids(self.rng, o.n_orders, low=20_000_000, gap=9)]
+        self.online_order_no = order_no
         price = self.cat.price[o.sku]
         rows = [
             [
@@ -1183,7 +1331,7 @@ class _Demo:
         who, _ = self._members("tmall", signup_low=-200)
         ids = self._tmall_nicknames(who)
         self.source_id["tmall"] = ids
-        o = self._orders("tmall", mean_orders=4.0, at_least_one=True, line_p=[1.0],
+        o = self._orders("tmall", at_least_one=True, line_p=[1.0],
                          hours="web", pending=False)  # fmt: skip
         self._order_truth("tmall", o)
         self.tmall_orders_of = np.bincount(o.member, minlength=len(who))
@@ -1295,7 +1443,7 @@ class _Demo:
         return _Table(header, rows, first_line=2)
 
     def wechat_orders(self) -> _Table:
-        o = self._orders("wechat", mean_orders=4.0, at_least_one=False,
+        o = self._orders("wechat", at_least_one=False,
                          line_p=[0.6, 0.25, 0.1, 0.05], hours="web", pending=True)  # fmt: skip
         self._order_truth("wechat", o)
         ids = self.source_id["wechat"]
@@ -1323,14 +1471,14 @@ class _Demo:
         return _Table(header, rows, first_line=1)
 
     def store_sales(self) -> _Table:
-        o = self._orders("offline_store", mean_orders=5.0, at_least_one=False,
+        o = self._orders("offline_store", at_least_one=False,
                          line_p=[0.45, 0.3, 0.15, 0.1], hours="store", pending=False)  # fmt: skip
         self._order_truth("offline_store", o)
         ids = self.source_id["offline_store"]
         n = o.n_orders
         elsewhere = self.rng.random(n) < 0.15
         other = self.rng.integers(0, len(_STORES), n)
-        store_of_order = np.where(
+        self.store_of_order = store_of_order = np.where(
             elsewhere, other, self.home_store[o.member[np.searchsorted(o.order, np.arange(n))]]
         )
         price = self.cat.price[o.sku]
@@ -1372,7 +1520,20 @@ class _Demo:
         self._record("call_centre", table, persons.tolist(), out)
         return out
 
+    def _order_facts(self, channel: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per order of ``channel`` (in time order): person, member index, seconds, status."""
+        o = self.orders[channel]
+        first = np.searchsorted(o.order, np.arange(o.n_orders))
+        member = o.member[first]
+        return self.members[channel][member], member, o.seconds[first], o.status[first]
+
     def interactions(self) -> _Table:
+        """Call-centre log: everyday contacts, plus complaints that follow a bad experience.
+
+        A refunded or cancelled order leads to a complaint with probability 0.3 within a week;
+        during the courier backlog (``_DELAY``) about a third of the online orders arrive late,
+        and a quarter of those lead to a complaint (快递太慢).
+        """
         rng, n = self.rng, self.p.n
         cc = _unique_ids(rng, n, low=10_000_000, gap=20)
         self.cc_id = {i: f"CC{cc[i]:08d}" for i in range(n)}
@@ -1385,12 +1546,50 @@ class _Demo:
             + rng.choice(24, total, p=_hour_weights("store")) * 3600
             + rng.integers(0, 3600, total)
         )
-        by_time = np.lexsort((person, seconds))
-        person, seconds = person[by_time], seconds[by_time]
         types = ("call", "email", "chat", "complaint", "visit")
-        kind = rng.choice(5, total, p=[0.35, 0.2, 0.25, 0.08, 0.12])
-        note_pick = rng.integers(0, 1000, total)
+        kind = rng.choice(5, total, p=[0.37, 0.21, 0.26, 0.03, 0.13])
+        note = rng.integers(0, 1000, total)
+        persons, secs, kinds, notes_at = [person], [seconds], [kind], [note]
+        for channel in SALES_CHANNELS:
+            who, _, placed, status = self._order_facts(channel)
+            day = placed // 86400
+            m = len(day)
+            late = np.zeros(m, dtype=bool)
+            if channel != "offline_store":
+                late = (day >= _DELAY[0]) & (day < _DELAY[1]) & (rng.random(m) < 0.35)
+            self.late_order[channel] = late
+            bad = (status == _REFUNDED) | (status == _CANCELLED)
+            u = rng.random(m)
+            complain = np.flatnonzero((bad & (u < 0.2)) | (late & (u < 0.2)))
+            when = day[complain] + rng.integers(1, 8, len(complain))
+            at = (
+                when * 86400
+                + rng.choice(24, len(complain), p=_hour_weights("store")) * 3600
+                + rng.integers(0, 3600, len(complain))
+            )
+            # 快递太慢 for a late parcel; else damaged, wrong item, refund late, not as described
+            why = np.where(
+                late[complain], 1, np.array([0, 2, 3, 5])[rng.integers(0, 4, len(complain))]
+            )
+            keep = when < _WINDOW_DAYS
+            persons.append(who[complain][keep])
+            secs.append(at[keep])
+            kinds.append(np.full(int(keep.sum()), 3))
+            notes_at.append(why[keep])
+        person, seconds = np.concatenate(persons), np.concatenate(secs)
+        kind, note = np.concatenate(kinds), np.concatenate(notes_at)
+        total = len(person)
+        by_time = np.lexsort((person, seconds))
+        person, seconds, kind, note = (
+            person[by_time],
+            seconds[by_time],
+            kind[by_time],
+            note[by_time],
+        )
         blank_note = rng.random(total) < 0.1
+        complaint = kind == 3
+        self.complaints = np.sort(person[complaint] * 4096 + seconds[complaint] // 86400)
+        self.contacts = (person, seconds, complaint)
         ids = self._service_ids(person, seconds, "interactions")
         rows: list[list[Any]] = []
         for k in range(total):
@@ -1402,52 +1601,127 @@ class _Demo:
                     ids[k],
                     _ts(self.start, int(seconds[k])).strftime("%Y-%m-%dT%H:%M:%S"),
                     t,
-                    "" if blank_note[k] else notes[note_pick[k] % len(notes)],
+                    "" if blank_note[k] else notes[note[k] % len(notes)],
                 ]
             )
         return _Table(["interaction_id", "customer_id", "timestamp", "type", "note"], rows, 2)
 
-    def feedback(self) -> _Table:
-        rng, n = self.rng, self.p.n
-        answering = np.flatnonzero(rng.random(n) < 0.22)
-        count = rng.choice(2, len(answering), p=[0.75, 0.25]) + 1
-        person = np.repeat(answering, count)
-        total = len(person)
-        seconds = rng.integers(0, _WINDOW_DAYS, total) * 86400 + rng.integers(
-            8 * 3600, 23 * 3600, total
+    # -- feedback -----------------------------------------------------------------------------
+
+    def _answers(
+        self,
+        person: np.ndarray,
+        day: np.ndarray,
+        *,
+        offset: float,
+        bad_order: np.ndarray | None = None,
+        late: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """NPS (-1 = not answered), CSAT, complaint flag and group of each answer.
+
+        A latent satisfaction: the person's mood (loyal buyers like the brand, one-time and
+        lapsed buyers less), how much they bought, the experience the survey is about (a
+        refunded order, a late parcel, a complaint in the 60 days before), the survey's
+        channel and a slow improvement over the two years. NPS, CSAT and the complaint flag
+        all follow from it, so they agree.
+        """
+        rng, p, m = self.rng, self.p, len(person)
+        zero = np.zeros(m, dtype=bool)
+        bad_order = zero if bad_order is None else bad_order
+        late = zero if late is None else late
+        key = person * 4096 + day
+        recent = np.searchsorted(self.complaints, key, side="right") - np.searchsorted(
+            self.complaints, key - 60, side="left"
         )
+        h = (
+            p.mood[person]
+            + 0.25 * np.log1p(self.paid_orders[person])
+            - 1.8 * bad_order
+            - 1.2 * late
+            - 1.2 * (recent > 0)
+            + 0.5 * day / _WINDOW_DAYS
+            + offset
+            + rng.normal(0.0, 0.7, m)
+        )
+        nps = np.clip(np.rint(6.9 + 1.5 * h), 0, 10).astype(np.int64)
+        csat = np.clip(np.rint(1.2 + 0.4 * nps + rng.normal(0, 0.45, m)), 1, 5).astype(np.int64)
+        group = np.where(nps >= 9, 0, np.where(nps >= 7, 1, 2))
+        p_complaint = np.select([nps <= 4, nps <= 6, nps <= 8], [0.35, 0.12, 0.02], 0.0)
+        p_complaint = p_complaint + 0.15 * ((bad_order | late | (recent > 0)) & (nps <= 6))
+        complaint = rng.random(m) < p_complaint
+        nps = np.where(rng.random(m) < 0.05, -1, nps)
+        return nps, csat, complaint, group
+
+    def _post_purchase(
+        self, channel: str, *, rate: float, delay: tuple[int, int]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Survey answers after orders of ``channel``: order number, person, member, seconds,
+        whether the order was refunded and whether it arrived late, in time order."""
+        rng = self.rng
+        person, member, placed, status = self._order_facts(channel)
+        m = len(person)
+        asked = (status == _PAID) | (status == _REFUNDED)
+        answered = np.flatnonzero(asked & (rng.random(m) < rate))
+        day = placed[answered] // 86400 + rng.integers(delay[0], delay[1] + 1, len(answered))
+        secs = day * 86400 + rng.integers(8 * 3600, 23 * 3600, len(answered))
+        keep = day < _WINDOW_DAYS
+        answered, secs = answered[keep], secs[keep]
+        by_time = np.lexsort((answered, secs))
+        answered, secs = answered[by_time], secs[by_time]
+        return (
+            answered,
+            person[answered],
+            member[answered],
+            secs,
+            status[answered] == _REFUNDED,
+            self.late_order[channel][answered],
+        )
+
+    def _comments(self, group: np.ndarray, complaint: np.ndarray) -> list[str | None]:
+        rng, m = self.rng, len(group)
+        pick = rng.integers(0, 1000, m)
+        none = rng.random(m) < 0.3
+        names = ("promoter", "passive", "detractor")
+        return [
+            None
+            if none[k] and not complaint[k]
+            else _COMMENTS[names[group[k]]][pick[k] % len(_COMMENTS[names[group[k]]])]
+            for k in range(m)
+        ]
+
+    def feedback(self) -> _Table:
+        """The call centre's satisfaction survey: sent after a contact (half of the complaints
+        and a third of the other contacts answer within two days)."""
+        rng = self.rng
+        paid = []
+        for channel in SALES_CHANNELS:
+            who, _, _, status = self._order_facts(channel)
+            paid.append(who[status == _PAID])
+        self.paid_orders = np.bincount(np.concatenate(paid), minlength=self.p.n)
+        person, seconds, complaint_contact = self.contacts
+        m = len(person)
+        answered = np.flatnonzero(rng.random(m) < np.where(complaint_contact, 0.5, 0.33))
+        day = seconds[answered] // 86400 + rng.integers(0, 3, len(answered))
+        keep = day < _WINDOW_DAYS
+        person, day = person[answered][keep], day[keep]
+        seconds = day * 86400 + rng.integers(8 * 3600, 23 * 3600, len(day))
         by_time = np.lexsort((person, seconds))
         person, seconds = person[by_time], seconds[by_time]
-        group = rng.choice(3, total, p=[0.45, 0.30, 0.25])  # promoter, passive, detractor
-        nps = np.where(
-            group == 0, rng.integers(9, 11, total),
-            np.where(group == 1, rng.integers(7, 9, total), rng.integers(0, 7, total)),
-        )  # fmt: skip
-        csat_base = np.array([4.6, 3.8, 2.2])[group] + rng.normal(0, 0.6, total)
-        csat = np.clip(np.rint(csat_base), 1, 5).astype(np.int64)
-        p_complaint = np.array([0.0, 0.02, 0.28])[group]
-        complaint = rng.random(total) < p_complaint
-        no_nps = rng.random(total) < 0.05
-        comment_pick = rng.integers(0, 1000, total)
-        no_comment = rng.random(total) < 0.3
+        nps, csat, complaint, group = self._answers(person, seconds // 86400, offset=-0.1)
+        comments = self._comments(group, complaint)
         ids = self._service_ids(person, seconds, "feedback")
-        groups = ("promoter", "passive", "detractor")
-        rows: list[list[Any]] = []
-        for k in range(total):
-            comments = _COMMENTS[groups[group[k]]]
-            rows.append(
-                [
-                    f"FB{k + 1:06d}",
-                    ids[k],
-                    _ts(self.start, int(seconds[k])).strftime("%Y-%m-%dT%H:%M:%S+08:00"),
-                    None if no_nps[k] else int(nps[k]),
-                    int(csat[k]),
-                    bool(complaint[k]),
-                    None
-                    if no_comment[k] and not complaint[k]
-                    else comments[comment_pick[k] % len(comments)],
-                ]
-            )
+        rows: list[list[Any]] = [
+            [
+                f"FB{k + 1:06d}",
+                ids[k],
+                _ts(self.start, int(seconds[k])).strftime("%Y-%m-%dT%H:%M:%S+08:00"),
+                None if nps[k] < 0 else int(nps[k]),
+                int(csat[k]),
+                bool(complaint[k]),
+                comments[k],
+            ]
+            for k in range(len(person))
+        ]
         header = [
             "feedback_id",
             "customer_id",
@@ -1457,6 +1731,90 @@ class _Demo:
             "complaint",
             "comment",
         ]
+        return _Table(header, rows, first_line=2)
+
+    def online_survey(self) -> _Table:
+        """Post-purchase survey of the online shop (e-mail link, 2-10 days after the order)."""
+        order, person, member, secs, refunded, late = self._post_purchase(
+            "online_shop", rate=0.12, delay=(2, 10)
+        )
+        nps, csat, complaint, group = self._answers(
+            person, secs // 86400, offset=0.0, bad_order=refunded, late=late
+        )
+        comments = self._comments(group, complaint)
+        ids = self.source_id["online_shop"]
+        rows: list[list[Any]] = [
+            [
+                f"R{k + 1:07d}",
+                ids[member[k]],
+                self.online_order_no[order[k]],
+                _ts(self.start, int(secs[k])).strftime("%Y-%m-%d %H:%M:%S"),
+                "" if nps[k] < 0 else str(nps[k]),
+                str(csat[k]),
+                "true" if complaint[k] else "false",
+                comments[k] or "",
+            ]
+            for k in range(len(order))
+        ]
+        self._record("online_shop", "feedback", person.tolist(), [r[1] for r in rows])
+        header = ["response_id", "customer_id", "order_id", "submitted_at", "nps", "csat",
+                  "complaint", "comment"]  # fmt: skip
+        return _Table(header, rows, first_line=2)
+
+    def wechat_survey(self) -> _Table:
+        """The mini-program's 评价 card, pushed after delivery (1-5 days after the order)."""
+        order, person, member, secs, refunded, late = self._post_purchase(
+            "wechat", rate=0.10, delay=(1, 5)
+        )
+        nps, csat, complaint, group = self._answers(
+            person, secs // 86400, offset=0.15, bad_order=refunded, late=late
+        )
+        comments = self._comments(group, complaint)
+        ids = self.source_id["wechat"]
+        rows: list[list[Any]] = [
+            [
+                f"WJ{k + 1:07d}",
+                ids[member[k]],
+                _ts(self.start, int(secs[k])).strftime("%Y-%m-%d %H:%M:%S"),
+                "" if nps[k] < 0 else str(nps[k]),
+                str(csat[k]),
+                "是" if complaint[k] else "否",
+                comments[k] or "",
+            ]
+            for k in range(len(order))
+        ]
+        self._record("wechat", "feedback", person.tolist(), [r[1] for r in rows])
+        header = ["问卷编号", "会员ID", "提交时间", "推荐值", "满意度", "是否投诉", "留言"]
+        return _Table(header, rows, first_line=2)
+
+    def store_survey(self) -> _Table:
+        """The in-store survey (a QR code on the receipt, answered the same or the next day)."""
+        order, person, member, secs, refunded, late = self._post_purchase(
+            "offline_store", rate=0.07, delay=(0, 1)
+        )
+        nps, csat, complaint, group = self._answers(
+            person, secs // 86400, offset=0.35, bad_order=refunded, late=late
+        )
+        comments = self._comments(group, complaint)
+        ids = self.source_id["offline_store"]
+        rows: list[list[Any]] = []
+        for k in range(len(order)):
+            when = _ts(self.start, int(secs[k]))
+            rows.append(
+                [
+                    f"SV{k + 1:06d}",
+                    ids[member[k]],
+                    _STORES[int(self.store_of_order[order[k]])][1],
+                    f"{when.year}/{when.month}/{when.day} {when:%H:%M}",
+                    "" if nps[k] < 0 else str(nps[k]),
+                    str(csat[k]),
+                    "是" if complaint[k] else "否",
+                    comments[k] or "",
+                ]
+            )
+        self._record("offline_store", "feedback", person.tolist(), [r[1] for r in rows])
+        header = ["反馈编号", "会员卡号", "门店", "评价时间", "推荐意愿", "满意度评分", "投诉",
+                  "评价内容"]  # fmt: skip
         return _Table(header, rows, first_line=2)
 
     def call_centre_contacts(self) -> _Table:
@@ -1505,6 +1863,7 @@ def _break_all(rng: np.random.Generator, t: dict[str, _Table]) -> None:
         t["store_sales"],
     )
     ci, fb, cc = t["call_centre_interactions"], t["feedback_survey"], t["call_centre_contacts"]
+    ws_, ss_ = t["wechat_survey"], t["store_survey"]
 
     def blank(_: Any) -> str:
         return ""
@@ -1567,9 +1926,12 @@ def _break_all(rng: np.random.Generator, t: dict[str, _Table]) -> None:
     _break(rng, oc, "malformed_email", "email", lambda v: "wang.wei@qq")
     _break(rng, wm, "malformed_email", "邮箱", lambda v: "lina@@163.com")
     # survey scores out of range
-    for _ in range(3):
+    for _ in range(2):
         _break(rng, fb, "nps_out_of_range", "nps", lambda v: 11)
         _break(rng, fb, "csat_out_of_range", "csat", lambda v: 0)
+    answered = _col(ws_, "推荐值")
+    _break(rng, ws_, "nps_out_of_range", "推荐值", lambda v: "11", ok=lambda r: answered(r) != "")
+    _break(rng, ss_, "csat_out_of_range", "满意度评分", lambda v: "0")
     # field counts (CSV only)
     for table in (oc, tm, sm, ci):
         _break(rng, table, "too_few_fields", None, blank)
@@ -1628,6 +1990,9 @@ def generate_demo_files(
         "store_sales": demo.store_sales(),
         "call_centre_interactions": demo.interactions(),
         "feedback_survey": demo.feedback(),
+        "online_shop_survey": demo.online_survey(),
+        "wechat_survey": demo.wechat_survey(),
+        "store_survey": demo.store_survey(),
         "call_centre_contacts": demo.call_centre_contacts(),
         "tmall_members": demo.tmall_members(),
     }
@@ -1676,6 +2041,14 @@ def generate_demo_files(
             _csv_bytes(tables["call_centre_interactions"], encoding="utf-8"), delimiter=","),
         out("feedback_survey", "feedback_survey.json", "feedback", "call_centre", "generic_en",
             "utf-8", "json", _json_array_bytes(tables["feedback_survey"])),
+        out("online_shop_survey", "online_shop_survey.csv", "feedback", "online_shop",
+            "generic_en", "utf-8", "csv", _csv_bytes(tables["online_shop_survey"], encoding="utf-8"),
+            delimiter=","),
+        out("wechat_survey", "wechat_survey.csv", "feedback", "wechat", "generic_zh", "utf-8-sig",
+            "csv", _csv_bytes(tables["wechat_survey"], encoding="utf-8-sig"), delimiter=","),
+        out("store_survey", "store_survey.csv", "feedback", "offline_store", "generic_zh", "gbk",
+            "csv", _csv_bytes(tables["store_survey"], encoding="gbk", newline="\r\n"),
+            delimiter=","),
     ]  # fmt: skip
 
     truth_dir = out_dir / "_truth"
@@ -1729,7 +2102,7 @@ def _write_truth(truth_dir: Path, demo: _Demo) -> None:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["person_id", "name", "gender", "birth_date", "phone", "email", "province", "city",
                 "customer_type", "company", "consent_email", "consent_sms", "consent_wechat",
-                "english_name", "sales_channels", "office_phone"])  # fmt: skip
+                "english_name", "sales_channels", "office_phone", "behaviour"])  # fmt: skip
     for i in range(p.n):
         city = _CITIES[p.city[i]]
         w.writerow(
@@ -1752,6 +2125,7 @@ def _write_truth(truth_dir: Path, demo: _Demo) -> None:
                     c for c, used in zip(SALES_CHANNELS, p.uses[i].tolist(), strict=True) if used
                 ),
                 _office_e164(demo.office_phone.get(i, "")),
+                BEHAVIOURS[p.kind[i]],
             ]
         )
     (truth_dir / "people.csv").write_bytes(buf.getvalue().encode("utf-8"))

@@ -64,3 +64,119 @@ def test_write_table_escapes_formulas(tmp_path):
     assert "'=cmd()" in text
     with pytest.raises(Exception, match=r"\.csv, \.parquet or \.xlsx"):
         write_table(frame, tmp_path / "x.txt")
+
+
+# ---------------------------------------------------------------------------- the other actions
+
+SHOP = (
+    "order_id,line,customer_id,order_date,sku,product_name,amount,currency,status\n"
+    "A1,1,c1,2026-01-10 10:00,TEA,Green tea,100,CNY,paid\n"
+    "A1,2,c1,2026-01-10 10:00,POT,Teapot,50,CNY,paid\n"
+    "A3,1,c1,2026-03-01 10:00,TEA,Green tea,30,CNY,paid\n"
+    "B1,1,c2,2026-02-01 10:00,TEA,Green tea,20,CNY,paid\n"
+    "B1,2,c2,2026-02-01 10:00,POT,Teapot,10,CNY,paid\n"
+    "B2,1,c2,2026-02-05 10:00,MUG,Mug,99,CNY,cancelled\n"
+    "C1,1,c3,2026-03-20 10:00,MUG,Mug,15,CNY,paid\n"
+)
+ANSWERS = (
+    "customer_id,ts,nps,csat,complaint\n"
+    "c1,2026-03-02 10:00,10,5,false\n"
+    "c2,2026-03-03 10:00,3,2,true\n"
+    "c3,2026-03-25 10:00,8,4,false\n"
+)
+
+
+@pytest.fixture
+def shop(tmp_path):
+    ws = Workspace.open(tmp_path / "shop")
+    store_report(ws, check_bytes(SHOP.encode(), name="o.csv", table="orders", channel="shop"))
+    store_report(ws, check_bytes(ANSWERS.encode(), name="f.csv", table="feedback", channel="shop"))
+    resolve(ws, at=dt.datetime(2026, 4, 1, tzinfo=dt.UTC))
+    return ws
+
+
+def _run(ws, tmp_path, *args, name="out.csv"):
+    out = tmp_path / name
+    code = main(["analyse", *args, "--workspace", str(ws.path), "--as-of", "2026-03-31",
+                 "--out", str(out)])  # fmt: skip
+    assert code == 0
+    return pl.read_csv(io.StringIO(out.read_text(encoding="utf-8-sig")))
+
+
+def _ids(ws, frame, column="customer_id"):
+    """Source id (c1, c2...) of each unified customer id in ``column``."""
+    links = ws.query("SELECT source_customer_id, customer_id FROM identity_map")
+    back = dict(zip(links["customer_id"], links["source_customer_id"], strict=True))
+    return [back[c] for c in frame[column]]
+
+
+def test_channels_lifecycle_cohorts_and_kpis(shop, tmp_path):
+    metrics = _run(shop, tmp_path, "channels")
+    # paid orders A1, A3, B1, C1; the cancelled B2 is no sale: 100+50+30+20+10+15 = 225
+    assert metrics.select("channel", "customers", "orders", "revenue").rows() == [
+        ("shop", 3, 4, 225.0)
+    ]
+    assert metrics["aov"].item() == pytest.approx(56.25)
+
+    stages = _run(shop, tmp_path, "lifecycle").sort("customer_id")
+    # c1 bought on two days (last 30 days ago): repeat; c2 and c3 once, within 90 days: new
+    assert dict(zip(_ids(shop, stages), stages["stage"], strict=True)) == {
+        "c1": "repeat",
+        "c2": "new",
+        "c3": "new",
+    }
+
+    cohorts = _run(shop, tmp_path, "cohorts").filter(pl.col("period_index") == 0)
+    assert cohorts.select("cohort", "cohort_size").rows() == [
+        ("2026-01-01", 1),
+        ("2026-02-01", 1),
+        ("2026-03-01", 1),
+    ]
+
+    kpis = _run(shop, tmp_path, "kpis", "--days", "90")
+    values = dict(zip(kpis["kpi"], kpis["value"], strict=True))
+    assert values["active_customers"] == 3
+    assert values["revenue"] == 225.0
+
+
+def test_satisfaction_and_unhappy_customers(shop, tmp_path):
+    overall = _run(shop, tmp_path, "satisfaction").row(0, named=True)
+    # one promoter (10), one passive (8), one detractor (3): NPS 0; CSAT top-2-box 2 of 3
+    assert (overall["promoters"], overall["passives"], overall["detractors"]) == (1, 1, 1)
+    assert overall["nps"] == 0.0
+    assert overall["csat"] == pytest.approx(2 / 3)
+    assert overall["complaint_rate"] == pytest.approx(1 / 3)
+    unhappy = _run(shop, tmp_path, "satisfaction", "--view", "unhappy")
+    # c2 (detractor and complainer) is not in the top 20 % by spend (c1 is): nobody qualifies
+    assert unhappy.height == 0
+    by_segment = _run(shop, tmp_path, "satisfaction", "--by", "segment")
+    assert by_segment["nps_answers"].sum() == 3
+
+
+def test_affinity_names_the_products(shop, tmp_path):
+    pairs = _run(shop, tmp_path, "affinity", "--min-support", "0.1", "--min-lift", "0").filter(
+        pl.col("item_a") == "POT"
+    )
+    # 4 paid orders; TEA in 3, POT in 2, both in 2: confidence(POT -> TEA) = 1, lift 4/3
+    row = pairs.row(0, named=True)
+    assert (row["item_b"], row["name_a"], row["name_b"]) == ("TEA", "Teapot", "Green tea")
+    assert row["baskets_both"] == 2
+    assert row["confidence"] == 1.0
+    assert row["lift"] == pytest.approx(4 / 3)
+    # without the teapot, no pair is left above the thresholds
+    rest = _run(shop, tmp_path, "affinity", "--min-support", "0.1", "--min-lift", "0",
+                "--exclude", "POT", name="rest.csv")  # fmt: skip
+    assert "POT" not in rest["item_a"].to_list() + rest["item_b"].to_list()
+
+
+def test_bad_options_exit_2_with_a_message(shop, capsys):
+    base = ["--workspace", str(shop.path), "--as-of", "2026-03-31"]
+    # three buyers are too few to cluster: a message with advice, not a traceback
+    assert main(["analyse", "clusters", *base]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cimlab: analyse clusters:") and "Traceback" not in err
+    assert main(["analyse", "clusters", *base, "--k", "1"]) == 2
+    assert "at least 2" in capsys.readouterr().err
+    assert main(["analyse", "affinity", *base, "--min-support", "2"]) == 2
+    assert "between 0 and 1" in capsys.readouterr().err
+    assert main(["analyse", "kpis", *base, "--days", "0"]) == 2

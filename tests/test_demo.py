@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -48,6 +49,9 @@ DATA_FILES = {
     "store_sales.csv",
     "call_centre_interactions.csv",
     "feedback_survey.json",
+    "online_shop_survey.csv",
+    "wechat_survey.csv",
+    "store_survey.csv",
 }
 HEADERS = {
     "online_shop_customers.csv": "customer_id,full_name,email,phone,gender,birth_date,city,"
@@ -65,6 +69,10 @@ HEADERS = {
     "call_centre_contacts.csv": "customer_id,full_name,phone,created_at",
     "tmall_members.csv": "会员昵称,手机号,入会时间,会员等级,性别,生日,省份,城市",
     "feedback_survey.json": "feedback_id,customer_id,submitted_at,nps,csat,complaint,comment",
+    "online_shop_survey.csv": "response_id,customer_id,order_id,submitted_at,nps,csat,complaint,"
+    "comment",
+    "wechat_survey.csv": "问卷编号,会员ID,提交时间,推荐值,满意度,是否投诉,留言",
+    "store_survey.csv": "反馈编号,会员卡号,门店,评价时间,推荐意愿,满意度评分,投诉,评价内容",
 }
 # (table, channel, mapping, encoding) as the team brief fixes them
 EXPECTED_ENTRIES = {
@@ -79,6 +87,9 @@ EXPECTED_ENTRIES = {
     "call_centre_contacts.csv": ("customers", "call_centre", "generic_en", "utf-8"),
     "tmall_members.csv": ("customers", "tmall", "tmall_members", "gbk"),
     "feedback_survey.json": ("feedback", "call_centre", "generic_en", "utf-8"),
+    "online_shop_survey.csv": ("feedback", "online_shop", "generic_en", "utf-8"),
+    "wechat_survey.csv": ("feedback", "wechat", "generic_zh", "utf-8-sig"),
+    "store_survey.csv": ("feedback", "offline_store", "generic_zh", "gbk"),
 }
 # file -> column holding the channel's customer id
 CUSTOMER_ID_COLUMN = {
@@ -93,6 +104,9 @@ CUSTOMER_ID_COLUMN = {
     "feedback_survey.json": "customer_id",
     "call_centre_contacts.csv": "customer_id",
     "tmall_members.csv": "会员昵称",
+    "online_shop_survey.csv": "customer_id",
+    "wechat_survey.csv": "会员ID",
+    "store_survey.csv": "会员卡号",
 }
 
 
@@ -152,6 +166,7 @@ def read_records(folder: Path, path: str) -> tuple[list[str], list[Record]]:
         "tmall_orders.csv": "gbk",
         "tmall_members.csv": "gbk",
         "store_members.csv": "gb18030",
+        "store_survey.csv": "gbk",
     }.get(path, "utf-8")
     text = raw.decode(encoding).removeprefix("\ufeff")
     reader = csv.reader(
@@ -271,6 +286,31 @@ RULES = {
         required_dates=("submitted_at",),
         scores={"nps": (0, 10), "csat": (1, 5)},
     ),
+    "online_shop_survey.csv": Rules(
+        ids=("customer_id",),
+        dates={"submitted_at": (ISO_DT,)},
+        required_dates=("submitted_at",),
+        scores={"nps": (0, 10), "csat": (1, 5)},
+    ),
+    "wechat_survey.csv": Rules(
+        ids=("会员ID",),
+        dates={"提交时间": (ISO_DT,)},
+        required_dates=("提交时间",),
+        scores={"推荐值": (0, 10), "满意度": (1, 5)},
+    ),
+    "store_survey.csv": Rules(
+        ids=("会员卡号",),
+        dates={"评价时间": (SLASH_DT,)},
+        required_dates=("评价时间",),
+        scores={"推荐意愿": (0, 10), "满意度评分": (1, 5)},
+    ),
+}
+# survey file -> (nps, csat, complaint, time) columns
+SURVEYS = {
+    "feedback_survey.json": ("nps", "csat", "complaint", "submitted_at"),
+    "online_shop_survey.csv": ("nps", "csat", "complaint", "submitted_at"),
+    "wechat_survey.csv": ("推荐值", "满意度", "是否投诉", "提交时间"),
+    "store_survey.csv": ("推荐意愿", "满意度评分", "投诉", "评价时间"),
 }
 
 
@@ -321,10 +361,13 @@ def problems(rules: Rules, values: dict[str, Any]) -> list[tuple[str, str]]:
     for c in rules.emails:
         if values[c] and not EMAIL_OK.match(values[c]):
             found.append((c, "malformed_email"))
-    for c, (lo, hi) in rules.scores.items():
+    for i, (c, (lo, hi)) in enumerate(rules.scores.items()):
         v = values[c]
+        if isinstance(v, str):  # CSV: a whole number or empty
+            assert v == "" or re.fullmatch(r"\d+", v), (c, v)
+            v = int(v) if v else None
         if v is not None and not lo <= v <= hi:
-            found.append((c, f"{c}_out_of_range"))
+            found.append((c, ("nps", "csat")[i] + "_out_of_range"))
     return found
 
 
@@ -703,16 +746,196 @@ def test_call_centre_contacts_list_each_id_with_the_callers_phone(
     assert not mobiles & {p["office_phone"] for p in people.values()}
 
 
-def test_feedback_scores_are_realistic(demo: tuple[Path, Manifest]) -> None:
-    _, rows = read_records(demo[0], "feedback_survey.json")
-    nps = [r.values["nps"] for r in rows if r.values["nps"] is not None and r.values["nps"] <= 10]
-    promoters = sum(v >= 9 for v in nps) / len(nps)
-    detractors = sum(v <= 6 for v in nps) / len(nps)
-    assert 0.40 <= promoters <= 0.50 and 0.20 <= detractors <= 0.30
-    complaints = sum(r.values["complaint"] for r in rows) / len(rows)
-    assert 0.05 <= complaints <= 0.11
-    assert any(re.search(r"[\u4e00-\u9fff]", r.values["comment"] or "") for r in rows)
-    assert any(re.fullmatch(r"[A-Za-z ,.!']+", r.values["comment"] or "") for r in rows)
+def _answers(folder: Path, path: str) -> list[dict[str, Any]]:
+    """Survey answers of ``path`` as {nps, csat, complaint, day, id, order} (broken rows skipped)."""
+    nps_c, csat_c, complaint_c, when_c = SURVEYS[path]
+    pattern = RULES[path].dates[when_c]
+    out = []
+    for r in read_records(folder, path)[1]:
+        v = r.values
+        if not v or not v[CUSTOMER_ID_COLUMN[path]] or date_problem(str(v[when_c]), pattern):
+            continue
+        nps, csat = v[nps_c], v[csat_c]
+        nps = int(nps) if nps not in (None, "") else None
+        csat = int(csat) if csat not in (None, "") else None
+        if (nps is not None and nps > 10) or (csat is not None and csat < 1):
+            continue
+        m = re.match(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", str(v[when_c]))
+        assert m, v[when_c]
+        out.append(
+            {
+                "nps": nps,
+                "csat": csat,
+                "complaint": v[complaint_c] in (True, "true", "是"),
+                "day": date(*map(int, m.groups())),
+                "id": v[CUSTOMER_ID_COLUMN[path]],
+                "order": v.get("order_id"),
+            }
+        )
+    return out
+
+
+def nps_of(answers: list[dict[str, Any]]) -> float:
+    scores = [a["nps"] for a in answers if a["nps"] is not None]
+    return 100 * (sum(s >= 9 for s in scores) - sum(s <= 6 for s in scores)) / len(scores)
+
+
+def test_feedback_comes_from_four_channels_and_scores_agree(demo: tuple[Path, Manifest]) -> None:
+    folder, manifest = demo
+    channels = {manifest.file(path).channel for path in SURVEYS}
+    assert channels == {"call_centre", "online_shop", "wechat", "offline_store"}
+    everything = []
+    by_file = {}
+    for path in SURVEYS:
+        answers = _answers(folder, path)
+        assert len(answers) >= 400, path
+        by_file[path] = nps_of(answers)
+        everything += answers
+    scored = [a for a in everything if a["nps"] is not None]
+    promoters = sum(a["nps"] >= 9 for a in scored) / len(scored)
+    detractors = sum(a["nps"] <= 6 for a in scored) / len(scored)
+    assert 0.40 <= promoters <= 0.60 and 0.12 <= detractors <= 0.30
+    assert 0.03 <= sum(a["nps"] is None for a in everything) / len(everything) <= 0.08
+    # CSAT follows NPS; promoters never complain
+    mean = {
+        g: sum(a["csat"] for a in grp) / len(grp)
+        for g, grp in (
+            ("promoter", [a for a in scored if a["nps"] >= 9]),
+            ("passive", [a for a in scored if 7 <= a["nps"] <= 8]),
+            ("detractor", [a for a in scored if a["nps"] <= 6]),
+        )
+    }
+    assert mean["promoter"] > 4.5 > mean["passive"] > 3.5 > mean["detractor"]
+    assert not [a for a in scored if a["complaint"] and a["nps"] >= 9]
+    complaints = sum(a["complaint"] for a in everything) / len(everything)
+    assert 0.03 <= complaints <= 0.12
+    # the stores please most, callers (often with a problem) least
+    assert by_file["store_survey.csv"] > by_file["online_shop_survey.csv"] + 5
+    assert by_file["online_shop_survey.csv"] > by_file["feedback_survey.json"] + 20
+    assert any(re.search(r"[\u4e00-\u9fff]", str(r["comment"] or "")) for r in
+               [x.values for x in read_records(folder, "feedback_survey.json")[1]])  # fmt: skip
+
+
+def _people(folder: Path) -> dict[str, dict[str, str]]:
+    with (folder / "_truth" / "people.csv").open(encoding="utf-8", newline="") as fh:
+        return {p["person_id"]: p for p in csv.DictReader(fh)}
+
+
+def test_feedback_follows_the_experience(demo: tuple[Path, Manifest]) -> None:
+    folder, _ = demo
+    truth = read_truth(folder)
+    people = _people(folder)
+    owner = {(t["channel"], t["source_customer_id"]): t["person_id"] for t in truth}
+    status = {
+        r.values["order_id"]: r.values["status"]
+        for r in read_records(folder, "online_shop_orders.csv")[1]
+        if r.values
+    }
+    online = [a for a in _answers(folder, "online_shop_survey.csv") if a["nps"] is not None]
+    online = [a for a in online if a["order"] in status]  # (not those of a broken order row)
+    assert {status[a["order"]] for a in online} == {"paid", "refunded"}  # asked after an order
+    refunded = [a for a in online if status[a["order"]] == "refunded"]
+    paid = [a for a in online if status[a["order"]] == "paid"]
+
+    def share(answers: list[dict[str, Any]]) -> float:
+        return sum(a["nps"] <= 6 for a in answers) / len(answers)
+
+    assert len(refunded) >= 20 and share(refunded) > 2 * share(paid)
+    # loyal buyers promote, the ones who left did not like it much
+    everything = []
+    for path in SURVEYS:
+        channel = {"feedback_survey.json": "call_centre"}.get(path) or EXPECTED_ENTRIES[path][1]
+        for a in _answers(folder, path):
+            everything.append({**a, "who": people[owner[(channel, a["id"])]]["behaviour"]})
+    kinds = {k: [a for a in everything if a["who"] == k] for k in ("loyal", "lapsed", "one_time")}
+    assert nps_of(kinds["loyal"]) > nps_of(kinds["one_time"]) + 15
+    assert nps_of(kinds["loyal"]) > nps_of(kinds["lapsed"]) + 15
+    # happier than a year ago; the courier backlog around the Spring Festival hurt Q1 2026,
+    # Q2 2026 recovered: "happier than last quarter" has an answer
+    first_year = [a for a in everything if a["day"] < date(2025, 6, 30)]
+    second_year = [a for a in everything if a["day"] >= date(2025, 6, 30)]
+    assert nps_of(second_year) > nps_of(first_year) + 5
+    q1 = [a for a in everything if date(2026, 1, 1) <= a["day"] <= date(2026, 3, 31)]
+    q2 = [a for a in everything if date(2026, 4, 1) <= a["day"] <= date(2026, 6, 30)]
+    assert nps_of(q2) > nps_of(q1) + 8
+
+
+ORDER_COLUMNS = {  # file -> (customer id, order id, time, time pattern)
+    "online_shop_orders.csv": ("customer_id", "order_id", "order_date", ISO_DT),
+    "tmall_orders.csv": ("买家会员名", "订单编号", "买家下单时间", SLASH_DT),
+    "wechat_orders.ndjson": ("member_id", "order_id", "paid_at", ISO_DT),
+    "store_sales.csv": ("会员卡号", "订单号", "下单时间", ZH_DT),
+}
+
+
+def test_behaviours_show_in_the_orders(demo: tuple[Path, Manifest]) -> None:
+    """One-time, loyal, lapsed, won-back and new buyers look like their names (ground truth)."""
+    folder, manifest = demo
+    people = _people(folder)
+    owner = {
+        (t["channel"], t["source_customer_id"]): t["person_id"]
+        for t in read_truth(folder)
+        if t["table"] == "orders"
+    }
+    days: dict[str, set[date]] = defaultdict(set)  # person -> order days (any status)
+    for path, (cid, oid, when, pattern) in ORDER_COLUMNS.items():
+        channel = manifest.file(path).channel
+        for r in read_records(folder, path)[1]:
+            v = r.values
+            if not v or not v[cid] or not v[oid] or date_problem(v[when], (pattern,)):
+                continue
+            day = date(*map(int, re.match(pattern, v[when]).groups()[:3]))  # type: ignore[union-attr]
+            days[owner[(channel, v[cid])]].add(day)
+    kinds = Counter(p["behaviour"] for p in people.values())
+    assert set(kinds) == {"regular", "one_time", "loyal", "lapsed", "won_back", "new"}
+    assert all(0.03 <= n / len(people) <= 0.40 for n in kinds.values()), kinds
+    year_ago = date(2025, 6, 30)
+    orders_of: dict[str, list[int]] = defaultdict(list)
+    for person, p in people.items():
+        mine = sorted(days.get(person, ()))
+        orders_of[p["behaviour"]].append(len(mine))
+        kind = p["behaviour"]
+        if kind == "one_time":
+            assert len(mine) <= 1
+        elif kind == "lapsed":
+            assert not mine or mine[-1] < year_ago
+        elif kind == "new":  # (no order at all: their one order row is broken on purpose)
+            assert not mine or mine[0] >= date(2026, 3, 30)
+        elif kind == "won_back" and len(mine) >= 2:  # (fewer: a row broken on purpose)
+            gaps = [(b - a).days for a, b in itertools.pairwise(mine)]
+            assert max(gaps) > 365 and mine[-1] >= date(2026, 1, 1)
+    assert sum(n > 0 for n in orders_of["new"]) > 0.99 * len(orders_of["new"])
+    mean = {k: sum(v) / len(v) for k, v in orders_of.items()}
+    assert mean["loyal"] > 2.5 * mean["regular"]
+    assert sum(n == 1 for n in orders_of["one_time"]) > 0.9 * len(orders_of["one_time"])
+    # Tmall brings one-time buyers, stores keep theirs
+    only = defaultdict(list)
+    for p in people.values():
+        if ";" not in p["sales_channels"]:
+            only[p["sales_channels"]].append(p["behaviour"] == "one_time")
+    assert sum(only["tmall"]) / len(only["tmall"]) > 2 * sum(only["offline_store"]) / len(
+        only["offline_store"]
+    )
+
+
+def test_bundles_are_bought_together(demo: tuple[Path, Manifest]) -> None:
+    """Planted co-purchases: the pair's lift (over orders of the online shop) is far above 3."""
+    baskets: dict[str, set[str]] = defaultdict(set)
+    for r in read_records(demo[0], "online_shop_orders.csv")[1]:
+        if r.values and r.values["order_id"]:
+            baskets[r.values["order_id"]].add(r.values["product"])
+    n = len(baskets)
+
+    def lift(a: str, b: str) -> float:
+        with_a = sum(a in x for x in baskets.values())
+        with_b = sum(b in x for x in baskets.values())
+        both = sum(a in x and b in x for x in baskets.values())
+        return both * n / (with_a * with_b)
+
+    assert lift("Yoga mat (pro)", "Yoga block (entry)") > 10
+    assert lift("Smartphone (standard)", "Phone case (standard)") > 10
+    assert lift("Green tea (small pack)", "Teapot (ivory)") > 10
+    assert lift("Jeans (black)", "Dress (white)") < 3  # nothing planted there
 
 
 # ---------------------------------------------------------------------------------------------

@@ -53,7 +53,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "seg.col.revenue": {"en": "Net revenue", "zh": "净收入"},
     "seg.col.revenue_share": {"en": "Share of revenue", "zh": "收入占比"},
     "seg.col.action": {"en": "Suggested action", "zh": "建议行动"},
-    "seg.shares": {"en": "Customers and revenue per segment", "zh": "各分群的客户与收入占比"},
     "seg.distribution": {
         "en": "Distributions of recency, frequency and spend",
         "zh": "最近购买、频次与消费金额的分布",
@@ -98,7 +97,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "seg.auto_k": {"en": "Choose k automatically", "zh": "自动选择 k"},
     "seg.k": {"en": "Number of clusters k", "zh": "聚类数 k"},
     "seg.criterion": {"en": "Criterion", "zh": "准则"},
-    "seg.criterion.silhouette": {"en": "Silhouette (higher is better)", "zh": "轮廓系数（越高越好）"},
+    "seg.criterion.silhouette": {
+        "en": "Silhouette (higher is better)",
+        "zh": "轮廓系数（越高越好）",
+    },
     "seg.criterion.bic": {"en": "BIC (lower is better)", "zh": "BIC（越低越好）"},
     "seg.k_chosen": {"en": "Clusters", "zh": "聚类数"},
     "seg.k_curve": {"en": "Choosing k", "zh": "k 的选择"},

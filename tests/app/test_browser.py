@@ -1,11 +1,12 @@
 """End to end in headless Chromium: upload a GBK CSV, see the report, import, open the Overview;
 and on a demo workspace, resolve identities on the Customers page, search a demo customer by
-phone and open the 360 view.
+phone and open the 360 view; on a resolved demo workspace, open every analytics page (Overview KPIs,
+Segments, Channels & cohorts, Satisfaction, Products) and see its charts.
 
 Needs Debian's ``chromium`` at ``/usr/bin/chromium`` (Playwright drives it through
 ``executable_path``; no browser download). Skips with a reason where it is missing, and fails
 instead when ``CI=true``. Screenshots are written to /tmp/cimlab_import.png,
-/tmp/cimlab_overview.png and /tmp/cimlab_customers.png.
+/tmp/cimlab_overview.png, /tmp/cimlab_customers.png and /tmp/cimlab_<page>.png.
 """
 
 from __future__ import annotations
@@ -240,5 +241,53 @@ def test_customers_page_resolve_search_and_360(demo_server: tuple[str, Path]) ->
             assert local not in page.content()
             expect(page.get_by_test_id("stException")).to_have_count(0)
             page.screenshot(path=str(CUSTOMERS_SCREENSHOT), full_page=True)
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def resolved_server(tmp_path: Path) -> Iterator[str]:
+    """The app on a small demo workspace whose identities are resolved."""
+    _require_chromium()
+    from cimlab.demo import build_demo_workspace
+
+    build_demo_workspace(tmp_path / "ws", tmp_path / "files", people=200)
+    with _serve(tmp_path, tmp_path / "ws") as url:
+        yield url
+
+
+# url path -> (title in 中文, title in English)
+ANALYTICS_PAGES = {
+    "overview": ("数据概览", "Overview"),
+    "segments": ("客户分群", "Customer segments"),
+    "channels": ("渠道与同期群", "Channels & cohorts"),
+    "satisfaction": ("客户满意度", "Satisfaction"),
+    "products": ("商品关联", "Products"),
+}
+
+
+def test_analytics_pages_open_with_charts(resolved_server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=WAIT)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=STEP_TIMEOUT
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 2400}, locale="zh-CN")
+            page.set_default_timeout(STEP_TIMEOUT)
+            for path, (title_zh, _) in ANALYTICS_PAGES.items():
+                page.goto(f"{resolved_server}/{path}")
+                expect(page.get_by_role("heading", name=title_zh, exact=True)).to_be_visible()
+                expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+                expect(page.get_by_test_id("stException")).to_have_count(0)
+                expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+                page.screenshot(path=f"/tmp/cimlab_{path}.png", full_page=True)
+            # the language switch relabels the page it is on
+            page.get_by_text("English", exact=True).click()
+            title_en = ANALYTICS_PAGES["products"][1]
+            expect(page.get_by_role("heading", name=title_en, exact=True)).to_be_visible()
+            expect(page.get_by_test_id("stException")).to_have_count(0)
         finally:
             browser.close()

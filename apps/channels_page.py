@@ -1,0 +1,343 @@
+"""Channels & cohorts page: per-channel figures, acquisition channels and what their customers are
+worth, multi-channel overlap, channel migration between two periods, monthly cohorts.
+
+Thin by design: widgets, one cached cimlab call per section (keyed on the workspace version and
+plain parameters), a chart and a table. Session keys start with ``ch_`` and ``coh_``. Only
+channel tokens and aggregated figures are shown, never customer data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import _common as common
+import polars as pl
+import streamlit as st
+
+from cimlab import channels, cohorts
+from cimlab.charts.channels import (
+    ACQUISITION_MEASURES,
+    CHANNEL_MEASURES,
+    acquisition_chart,
+    channel_chart,
+    migration_chart,
+    overlap_chart,
+)
+from cimlab.charts.cohorts import cohort_chart
+from cimlab.i18n import channel_label, t
+
+WINDOWS = (90, 180, 365, 0)  # days up to the analysis date; 0 = all history
+HORIZONS = (90, 180, 365)
+OVERLAP_TOP = 15
+COHORT_MONTHS = 12
+
+# (what, as) -> cohort_table column
+COHORT_VALUE = {
+    ("retention", "rates"): "retention_rate",
+    ("retention", "counts"): "active_customers",
+    ("revenue", "rates"): "revenue_per_customer",
+    ("revenue", "counts"): "revenue",
+}
+# display formats: shares rounded to 0.1 % (see _rounded), money with separators and cents
+PERCENT = st.column_config.NumberColumn(format="percent")
+MONEY = st.column_config.NumberColumn(format="%,.2f")
+COUNT = st.column_config.NumberColumn(format="%,d")
+SHARE_COLUMNS = ("revenue_share", "share", "repeat_rate", "migration_share")
+MONEY_COLUMNS = ("revenue", "aov", "revenue_per_customer")
+
+
+# ----------------------------------------------------------------------------- cached calls
+
+
+def _orders(path: str, version: str) -> pl.DataFrame:
+    data = common.load_customer_data(path, version)
+    return pl.DataFrame() if data is None else data.orders
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def load_metrics(path: str, version: str, as_of: dt.date, start: dt.date | None) -> pl.DataFrame:
+    """:func:`cimlab.channels.channel_metrics` of the workspace."""
+    return channels.channel_metrics(_orders(path, version), as_of=as_of, start=start)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def load_acquisition(path: str, version: str, as_of: dt.date, horizon: int) -> pl.DataFrame:
+    """:func:`cimlab.channels.acquisition_summary` of the workspace."""
+    return channels.acquisition_summary(_orders(path, version), as_of=as_of, horizon_days=horizon)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def load_overlap(path: str, version: str, as_of: dt.date, start: dt.date | None) -> pl.DataFrame:
+    """:func:`cimlab.channels.channel_overlap` of the workspace."""
+    return channels.channel_overlap(_orders(path, version), as_of=as_of, start=start)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def load_migration(
+    path: str, version: str, before: tuple[dt.date, dt.date], after: tuple[dt.date, dt.date]
+) -> pl.DataFrame:
+    """:func:`cimlab.channels.channel_migration` of the workspace."""
+    return channels.channel_migration(_orders(path, version), before=before, after=after)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def load_cohorts(path: str, version: str, as_of: dt.date, max_periods: int) -> pl.DataFrame:
+    """:func:`cimlab.cohorts.cohort_table` (monthly) of the workspace."""
+    return cohorts.cohort_table(
+        _orders(path, version), as_of=as_of, period="month", max_periods=max_periods
+    )
+
+
+# ----------------------------------------------------------------------------- display helpers
+
+
+def _months_back(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months earlier (a month's last day stays a last day)."""
+    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
+    next_first = dt.date(year + (month0 + 1) // 12, (month0 + 1) % 12 + 1, 1)
+    last = (next_first - dt.timedelta(days=1)).day
+    if (day + dt.timedelta(days=1)).day == 1:  # a month's last day: the other month's last day
+        return dt.date(year, month0 + 1, last)
+    return dt.date(year, month0 + 1, min(day.day, last))
+
+
+def _channel_names(frame: pl.DataFrame, columns: list[str], lang: str) -> pl.DataFrame:
+    """Channel tokens (and the combinations of :func:`channel_overlap`) as display names."""
+
+    def name(token: str) -> str:
+        if token == channels.NONE_CHANNEL:
+            return t("ch.none", lang)
+        return channel_label(token, lang)
+
+    exprs = []
+    for column in columns:
+        if column == "channels":
+            exprs.append(
+                pl.col(column)
+                .str.split(channels.CHANNEL_SEPARATOR)
+                .list.eval(
+                    pl.element().replace_strict(
+                        {v: name(v) for v in _tokens(frame)}, return_dtype=pl.String
+                    )
+                )
+                .list.join(channels.CHANNEL_SEPARATOR)
+            )
+        else:
+            lookup = {v: name(v) for v in frame[column].drop_nulls().unique().to_list()}
+            exprs.append(pl.col(column).replace_strict(lookup, return_dtype=pl.String))
+    return frame.with_columns(exprs)
+
+
+def _tokens(overlap: pl.DataFrame) -> list[str]:
+    return overlap["channels"].str.split(channels.CHANNEL_SEPARATOR).explode().unique().to_list()
+
+
+def _show_table(frame: pl.DataFrame, lang: str, *, prefix: str = "ch.col") -> None:
+    """A table with translated headers; share/rate columns as percentages, money with cents."""
+    config: dict[str, Any] = {}
+    renamed = {}
+    for column in frame.columns:
+        label = t(f"{prefix}.{column}", lang)
+        renamed[column] = label
+        if column in SHARE_COLUMNS:
+            config[label] = PERCENT
+        elif column in MONEY_COLUMNS:
+            config[label] = MONEY
+        elif frame.schema[column].is_integer():
+            config[label] = COUNT
+    shown = frame.with_columns(pl.col(c).round(3) for c in SHARE_COLUMNS if c in frame.columns)
+    st.dataframe(
+        shown.rename(renamed),
+        hide_index=True,
+        column_config=config,
+        placeholder="—",
+        height="content" if frame.height <= 20 else "auto",
+    )
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+# ----------------------------------------------------------------------------- sections
+
+
+def channel_section(path: str, version: str, as_of: dt.date, start: dt.date | None) -> None:
+    st.subheader(t("ch.metrics_header", lang))
+    metrics = load_metrics(path, version, as_of, start)
+    measure = st.radio(
+        t("ch.measure", lang),
+        CHANNEL_MEASURES,
+        format_func=lambda m: t(f"ch.col.{m}", lang),
+        horizontal=True,
+        key="ch_measure",
+    )
+    st.altair_chart(channel_chart(metrics, measure=measure, lang=lang), width="stretch")
+    buyers = int(load_overlap(path, version, as_of, start)["customers"].sum())
+    st.caption(t("ch.metrics_caption", lang, n=f"{buyers:,}"))
+    _show_table(_channel_names(metrics, ["channel"], lang), lang)
+
+
+def acquisition_section(path: str, version: str, as_of: dt.date) -> None:
+    st.subheader(t("ch.acq_header", lang))
+    left, right = st.columns(2)
+    horizon = left.selectbox(
+        t("ch.horizon", lang),
+        HORIZONS,
+        index=len(HORIZONS) - 1,
+        format_func=lambda n: t("ch.horizon_days", lang, n=n),
+        key="ch_horizon",
+    )
+    measure = right.radio(
+        t("ch.acq_measure", lang),
+        ACQUISITION_MEASURES,
+        format_func=lambda m: t(f"ch.col.{m}", lang),
+        horizontal=True,
+        key="ch_acq_measure",
+    )
+    summary = load_acquisition(path, version, as_of, horizon)
+    st.altair_chart(acquisition_chart(summary, measure=measure, lang=lang), width="stretch")
+    observed = int(summary["observed_customers"].sum())
+    st.caption(t("ch.acq_caption", lang, n=horizon, observed=f"{observed:,}"))
+    _show_table(_channel_names(summary, ["acquisition_channel"], lang), lang)
+
+
+def overlap_section(path: str, version: str, as_of: dt.date, start: dt.date | None) -> None:
+    st.subheader(t("ch.overlap_header", lang))
+    overlap = load_overlap(path, version, as_of, start)
+    total = int(overlap["customers"].sum())
+    multi = int(overlap.filter(pl.col("n_channels") >= 2)["customers"].sum())
+    share = _pct(multi / total if total else None)
+    st.caption(t("ch.overlap_caption", lang, multi=f"{multi:,}", total=f"{total:,}", share=share))
+    st.altair_chart(overlap_chart(overlap, top=OVERLAP_TOP, lang=lang), width="content")
+    _show_table(_channel_names(overlap, ["channels"], lang), lang)
+
+
+def _period_input(label: str, default: tuple[dt.date, dt.date], key: str) -> tuple[dt.date, ...]:
+    chosen = st.date_input(
+        label, value=default, help=t("ch.period_help", lang), format="YYYY-MM-DD", key=key
+    )
+    return tuple(chosen) if isinstance(chosen, tuple | list) else (chosen,)  # type: ignore[arg-type]
+
+
+def migration_section(path: str, version: str, as_of: dt.date) -> None:
+    st.subheader(t("ch.migration_header", lang))
+    after_start = _months_back(as_of, 6) + dt.timedelta(days=1)
+    before_start = _months_back(as_of, 12) + dt.timedelta(days=1)
+    left, right = st.columns(2)
+    with left:
+        before = _period_input(
+            t("ch.before", lang),
+            (before_start, after_start - dt.timedelta(days=1)),
+            f"ch_before_{as_of}",
+        )
+    with right:
+        after = _period_input(t("ch.after", lang), (after_start, as_of), f"ch_after_{as_of}")
+    if len(before) != 2 or len(after) != 2 or before[1] >= after[0]:
+        st.warning(t("ch.migration_bad", lang))
+        return
+    migration = load_migration(path, version, (before[0], before[1]), (after[0], after[1]))
+    st.caption(t("ch.migration_caption", lang, none=t("ch.none", lang)))
+    both = migration.filter(
+        pl.col("from_channel") != channels.NONE_CHANNEL,
+        pl.col("to_channel") != channels.NONE_CHANNEL,
+    )
+    stayed = int(both.filter(pl.col("from_channel") == pl.col("to_channel"))["customers"].sum())
+    n_both = int(both["customers"].sum())
+    st.markdown(
+        t(
+            "ch.migration_stayed",
+            lang,
+            stayed=f"{stayed:,}",
+            both=f"{n_both:,}",
+            share=_pct(stayed / n_both if n_both else None),
+        )
+    )
+    st.altair_chart(migration_chart(migration, lang=lang), width="content")
+    table = _channel_names(migration, ["from_channel", "to_channel"], lang)
+    _show_table(table.rename({"share": "migration_share"}), lang)
+
+
+def cohort_section(path: str, version: str, as_of: dt.date) -> None:
+    st.subheader(t("coh.header", lang))
+    left, middle, right = st.columns(3)
+    what = left.radio(
+        t("coh.value", lang),
+        ("retention", "revenue"),
+        format_func=lambda v: t(f"coh.{v}", lang),
+        horizontal=True,
+        key="coh_value",
+    )
+    mode = middle.radio(
+        t("coh.mode", lang),
+        ("rates", "counts"),
+        format_func=lambda v: t(f"coh.{v}", lang),
+        horizontal=True,
+        key="coh_mode",
+    )
+    months = right.slider(
+        t("coh.max_periods", lang), min_value=1, max_value=36, value=COHORT_MONTHS, key="coh_max"
+    )
+    value = COHORT_VALUE[(what, mode)]
+    if value == "revenue_per_customer" and st.checkbox(t("coh.cumulative", lang), key="coh_cum"):
+        value = "cumulative_revenue_per_customer"
+    table = load_cohorts(path, version, as_of, months)
+    st.caption(t("coh.caption", lang))
+    st.altair_chart(cohort_chart(table, value=value, lang=lang), width="content")
+    matrix = cohorts.cohort_matrix(table, value=value).with_columns(
+        pl.col("cohort").dt.strftime("%Y-%m")
+    )
+    periods = [c for c in matrix.columns if c not in ("cohort", "cohort_size")]
+    if value == "retention_rate":
+        matrix = matrix.with_columns(pl.col(periods).round(3))
+    fmt = {"retention_rate": "percent", "active_customers": "%,d"}.get(value, "%,.0f")
+    st.dataframe(
+        matrix.rename(
+            {
+                "cohort": t("coh.col.cohort", lang),
+                "cohort_size": t("coh.col.cohort_size", lang),
+            }
+        ),
+        hide_index=True,
+        column_config={
+            t("coh.col.cohort_size", lang): COUNT,
+            **{
+                c: st.column_config.NumberColumn(t("coh.col.period", lang, n=c), format=fmt)
+                for c in periods
+            },
+        },
+        placeholder="",  # periods a cohort has not reached yet stay blank
+        height="content",
+    )
+
+
+# ----------------------------------------------------------------------------- the page
+
+lang = common.current_lang()
+st.title(t("ch.title", lang))
+st.caption(t("ch.intro", lang))
+inputs = common.analysis_inputs(lang)
+if inputs is not None:
+    _, as_of = inputs
+    ws_path = str(common.workspace_dir())
+    version = common.data_version(ws_path)
+    days = st.selectbox(
+        t("ch.window", lang),
+        WINDOWS,
+        index=WINDOWS.index(365),
+        format_func=lambda n: t("ch.window_days", lang, n=n) if n else t("ch.window_all", lang),
+        help=t("ch.window_help", lang),
+        key="ch_window",
+    )
+    start = as_of - dt.timedelta(days=days - 1) if days else None
+    if start is not None:
+        st.caption(t("ch.window_range", lang, start=start, end=as_of))
+    if load_metrics(ws_path, version, as_of, None).is_empty():
+        st.info(t("ch.no_orders", lang))
+    else:
+        channel_section(ws_path, version, as_of, start)
+        acquisition_section(ws_path, version, as_of)
+        overlap_section(ws_path, version, as_of, start)
+        migration_section(ws_path, version, as_of)
+        cohort_section(ws_path, version, as_of)

@@ -1,0 +1,252 @@
+"""Products page (商品关联): what is bought together — pairs with support, confidence and lift,
+and "customers who bought X also bought Y".
+
+Session keys start with ``prod_``. Rules come from :func:`cimlab.affinity.product_pairs`,
+cached on the workspace path, its data version and the widgets' values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import _common as common
+import polars as pl
+import streamlit as st
+
+from cimlab.affinity import also_bought, baskets, item_labels, product_pairs
+from cimlab.charts.affinity import pairs_scatter_chart, top_pairs_chart
+from cimlab.i18n import t
+
+WINDOWS = (30, 90, 180, 365, 0)  # days; 0 = all time
+DEFAULT_WINDOW = 365
+ITEMS = ("sku", "product_name", "category")
+LEVELS = ("order", "customer")
+ROWS_SHOWN = 500
+TOP_PAIRS = 20
+ALSO_BOUGHT = 10
+
+
+def window_start(as_of: dt.date, days: int) -> dt.date | None:
+    """First day of the window of ``days`` days ending on ``as_of`` (None for all time)."""
+    return None if days == 0 else as_of - dt.timedelta(days=days - 1)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _rules(
+    path: str,
+    version: str,
+    as_of: dt.date,
+    start: dt.date | None,
+    level: str,
+    item: str,
+    thresholds: tuple[float, float, float, int, int | None],
+) -> tuple[pl.DataFrame, int, int]:
+    """The rules, and the number of baskets and distinct items they were counted over."""
+    data = common.load_customer_data(path, version)
+    assert data is not None
+    min_support, min_confidence, min_lift, min_count, max_items = thresholds
+    options = {"as_of": as_of, "start": start, "level": level, "item": item}
+    pairs = product_pairs(
+        data.orders,
+        **options,  # type: ignore[arg-type]
+        min_support=min_support,
+        min_confidence=min_confidence,
+        min_lift=min_lift,
+        min_count=min_count,
+        max_basket_items=max_items,
+    )
+    kept = baskets(data.orders, **options, max_basket_items=max_items)  # type: ignore[arg-type]
+    return pairs, kept["basket"].n_unique(), kept["item"].n_unique()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _labels(path: str, version: str, item: str) -> pl.DataFrame | None:
+    if item != "sku":
+        return None  # names and categories are their own labels
+    data = common.load_customer_data(path, version)
+    assert data is not None
+    return item_labels(data.orders, item="sku")
+
+
+def _with_names(pairs: pl.DataFrame, labels: pl.DataFrame | None) -> pl.DataFrame:
+    if labels is None:
+        return pairs
+    out = pairs
+    for side in ("a", "b"):
+        out = out.join(
+            labels.rename({"item": f"item_{side}", "label": f"name_{side}"}),
+            on=f"item_{side}",
+            how="left",
+            maintain_order="left",
+        )
+    return out.select("item_a", "name_a", "item_b", "name_b", pl.exclude("^item_.$", "^name_.$"))
+
+
+def _table(pairs: pl.DataFrame, lang: str) -> pl.DataFrame:
+    shown = pairs.with_columns(
+        pl.col("support", "support_a", "support_b").round(4),
+        pl.col("confidence").round(3),
+        pl.col("lift").round(2),
+    )
+    return common.mask_columns(shown, {}).rename(
+        {c: t(f"prod.col.{c}", lang) for c in shown.columns}
+    )
+
+
+def _show_table(table: pl.DataFrame, lang: str, *, key: str) -> None:
+    """:func:`_table` as a dataframe: support and confidence as percentages."""
+    formats = {
+        **dict.fromkeys(("support", "confidence", "support_a", "support_b"), "percent"),
+        "lift": "%.2f",
+        "baskets_both": "%,d",
+    }
+    config = {
+        t(f"prod.col.{c}", lang): st.column_config.NumberColumn(format=f)
+        for c, f in formats.items()
+    }
+    st.dataframe(table, hide_index=True, column_config=config, placeholder="—", key=key)
+
+
+def _controls(lang: str) -> tuple[int, str, str, tuple[float, float, float, int, int | None]]:
+    top = st.columns(3)
+    days = top[0].selectbox(
+        t("sat.window", lang),
+        WINDOWS,
+        index=WINDOWS.index(DEFAULT_WINDOW),
+        format_func=lambda d: (
+            t("sat.window_all", lang) if d == 0 else t("sat.window_days", lang, n=d)
+        ),
+        key="prod_window",
+    )
+    item = top[1].radio(
+        t("prod.item", lang),
+        ITEMS,
+        format_func=lambda x: t(f"prod.item.{x}", lang),
+        horizontal=True,
+        key="prod_item",
+    )
+    level = top[2].radio(
+        t("prod.level", lang),
+        LEVELS,
+        format_func=lambda x: t(f"prod.level.{x}", lang),
+        horizontal=True,
+        key="prod_level",
+    )
+    row = st.columns(5)
+    support = row[0].number_input(
+        t("prod.min_support", lang),
+        min_value=0.0,
+        max_value=100.0,
+        value=0.1,
+        step=0.1,
+        format="%.2f",
+        help=t("prod.min_support_help", lang),
+        key="prod_min_support",
+    )
+    confidence = row[1].number_input(
+        t("prod.min_confidence", lang),
+        min_value=0.0,
+        max_value=100.0,
+        value=0.0,
+        step=5.0,
+        format="%.0f",
+        help=t("prod.min_confidence_help", lang),
+        key="prod_min_confidence",
+    )
+    lift = row[2].number_input(
+        t("prod.min_lift", lang),
+        min_value=0.0,
+        value=1.0,
+        step=0.5,
+        format="%.1f",
+        help=t("prod.min_lift_help", lang),
+        key="prod_min_lift",
+    )
+    count = row[3].number_input(
+        t("prod.min_count", lang), min_value=1, value=2, step=1, key="prod_min_count"
+    )
+    cap = row[4].number_input(
+        t("prod.max_items", lang),
+        min_value=0,
+        value=0,
+        step=50,
+        help=t("prod.max_items_help", lang),
+        key="prod_max_items",
+    )
+    thresholds = (
+        float(support) / 100.0,
+        float(confidence) / 100.0,
+        float(lift),
+        int(count),
+        int(cap) if int(cap) >= 2 else None,
+    )
+    return int(days), str(item), str(level), thresholds
+
+
+def _page(lang: str) -> None:
+    inputs = common.analysis_inputs(lang)
+    if inputs is None:
+        return
+    _, as_of = inputs
+    path = str(common.workspace_dir())
+    version = common.data_version(path)
+    st.caption(t("prod.caption", lang))
+    days, item, level, thresholds = _controls(lang)
+    start = window_start(as_of, days)
+    pairs, n_baskets, n_items = _rules(path, version, as_of, start, level, item, thresholds)
+    with st.expander(t("prod.rules", lang)):
+        st.markdown(t("prod.rules_text", lang))
+    if n_baskets == 0:
+        st.info(t("prod.no_orders", lang))
+        return
+    st.caption(
+        t(
+            "prod.summary",
+            lang,
+            baskets=f"{n_baskets:,}",
+            items=f"{n_items:,}",
+            rules=f"{pairs.height:,}",
+        )
+    )
+    if pairs.is_empty():
+        st.info(t("prod.empty", lang))
+        return
+    labels = _labels(path, version, item)
+
+    st.subheader(t("prod.top_pairs", lang))
+    st.altair_chart(top_pairs_chart(pairs, labels=labels, n=TOP_PAIRS, lang=lang), width="stretch")
+    st.subheader(t("prod.scatter", lang))
+    st.altair_chart(pairs_scatter_chart(pairs, labels=labels, lang=lang), width="stretch")
+
+    st.subheader(t("prod.table", lang))
+    st.caption(
+        t(
+            "prod.table_caption",
+            lang,
+            shown=f"{min(ROWS_SHOWN, pairs.height):,}",
+            rules=f"{pairs.height:,}",
+        )
+    )
+    _show_table(
+        _table(_with_names(pairs.head(ROWS_SHOWN), labels), lang), lang, key="prod_pairs_table"
+    )
+
+    st.subheader(t("prod.also_bought", lang))
+    sources = pairs["item_a"].unique().sort().to_list()
+    names = {} if labels is None else dict(labels.iter_rows())
+    chosen = st.selectbox(
+        t("prod.pick_item", lang),
+        sources,
+        format_func=lambda x: f"{x} · {names[x]}" if names.get(x) and names[x] != x else str(x),
+        key="prod_also_item",
+    )
+    rows = also_bought(pairs, str(chosen), n=ALSO_BOUGHT) if chosen is not None else pairs.clear()
+    if rows.is_empty():
+        st.info(t("prod.also_none", lang))
+    else:
+        _show_table(_table(_with_names(rows, labels), lang), lang, key="prod_also_table")
+
+
+lang = common.current_lang()
+st.title(t("nav.products", lang))
+_page(lang)

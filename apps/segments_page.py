@@ -1,0 +1,434 @@
+"""Segments page: RFM grid and segments with suggested actions, customer clusters, lifecycle.
+
+Thin by design: widgets, one cached cimlab call per section, a chart or a table. Only unified
+customer ids and their figures are shown or downloaded, never contact data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import _common as common
+import polars as pl
+import streamlit as st
+
+from cimlab import clusters, lifecycle, rfm
+from cimlab.charts.clusters import (
+    cluster_k_chart,
+    cluster_profile_chart,
+    cluster_scatter_chart,
+    feature_label,
+)
+from cimlab.charts.lifecycle import stage_counts_chart, transition_chart
+from cimlab.charts.rfm import (
+    rfm_distribution_chart,
+    rfm_grid_chart,
+    segment_bar_chart,
+    segment_label,
+)
+from cimlab.cli_analyse import segment_table
+from cimlab.export import escape_formulas
+from cimlab.i18n import t
+
+TIME_UNITS = ("day", "week", "month")
+# display formats: shares rounded to 0.1 % before display, money with separators and cents
+PERCENT = st.column_config.NumberColumn(format="percent")
+MONEY = st.column_config.NumberColumn(format="%,.2f")
+COUNT = st.column_config.NumberColumn(format="%,d")
+MONEY_FEATURES = ("total_spend", "monetary_value", "avg_order_value", "spend_per_day")
+CRITERIA = ("silhouette", "bic")
+MONTH_CHOICES = (12, 18, 24)
+TRANSITION_DAYS = 90
+MEMBERS_SHOWN = 500
+PROFILE_KEYS = ("cluster", "name", "name_zh", "customers", "share")
+MEMBER_COLUMNS = (
+    "customer_id",
+    "r_score",
+    "f_score",
+    "m_score",
+    "purchase_days",
+    "since_last",
+    "T",
+    "total_spend",
+    "monetary_value",
+    "last_purchase",
+)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_scores(path: str, version: str, as_of: dt.date, time_unit: str) -> pl.DataFrame:
+    """:func:`cimlab.rfm.rfm` of the workspace's orders (cached on workspace version and inputs)."""
+    data = common.load_customer_data(path, version)
+    if data is None:
+        return pl.DataFrame()
+    return rfm.rfm(data.orders, as_of=as_of, time_unit=time_unit)  # type: ignore[arg-type]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_clusters(
+    path: str, version: str, as_of: dt.date, time_unit: str, k: int | None, criterion: str
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, int]:
+    """:func:`cimlab.clusters.cluster_customers`: assignments, k scores, profiles and k."""
+    data = common.load_customer_data(path, version)
+    if data is None:
+        return pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), 0
+    assignments, model = clusters.cluster_customers(
+        data.orders,
+        as_of=as_of,
+        feedback=data.feedback,
+        time_unit=time_unit,  # type: ignore[arg-type]
+        n_clusters=k,
+        criterion=criterion,  # type: ignore[arg-type]
+    )
+    return assignments, model.k_scores_, model.profiles_, int(model.n_clusters_)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_stage_counts(path: str, version: str, as_of: dt.date, months: int) -> pl.DataFrame:
+    """Customers per lifecycle stage at the month ends of the last ``months`` months."""
+    data = common.load_customer_data(path, version)
+    if data is None:
+        return pl.DataFrame()
+    start = pl.Series([as_of]).dt.offset_by(f"-{months}mo").item() + dt.timedelta(days=1)
+    dates = lifecycle.month_ends(start, as_of, include_end=True)
+    return lifecycle.stage_counts(data.orders, dates=dates, customers=data.customers)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_stages(path: str, version: str, as_of: dt.date) -> pl.DataFrame:
+    """:func:`cimlab.lifecycle.lifecycle_stages` of every known customer on ``as_of``."""
+    data = common.load_customer_data(path, version)
+    if data is None:
+        return pl.DataFrame()
+    return lifecycle.lifecycle_stages(data.orders, as_of=as_of, customers=data.customers)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_transitions(path: str, version: str, start: dt.date, end: dt.date) -> pl.DataFrame:
+    """:func:`cimlab.lifecycle.stage_transitions` between ``start`` and ``end``."""
+    data = common.load_customer_data(path, version)
+    if data is None:
+        return pl.DataFrame()
+    return lifecycle.stage_transitions(data.orders, start=start, end=end, customers=data.customers)
+
+
+def unit_label(time_unit: str, lang: str) -> str:
+    return t(f"seg.unit.{time_unit}", lang)
+
+
+def segment_rows(scores: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """The segment table for display: fixed order (Champions → Lost), texts in ``lang``."""
+    table = segment_table(scores)
+    revenue = table["net_spend"].sum()
+    rules = rfm.SEGMENTS.select(pl.col("name").alias("segment"), "rule")
+    order = {name: i for i, name in enumerate(rfm.SEGMENT_NAMES)}
+    return (
+        table.join(rules, on="segment", how="left")
+        .with_columns(
+            rank=pl.col("segment").replace_strict(order, default=len(order), return_dtype=pl.Int64),
+            revenue_share=pl.col("net_spend") / revenue if revenue else pl.lit(0.0),
+        )
+        .sort("rank")
+        .select(
+            pl.col("segment")
+            .replace_strict(
+                {s: segment_label(s, lang) for s in table["segment"].to_list()},
+                return_dtype=pl.String,
+            )
+            .alias(t("seg.col.segment", lang)),
+            pl.col("rule").alias(t("seg.col.rule", lang)),
+            pl.col("customers").alias(t("seg.col.customers", lang)),
+            pl.col("share").round(3).alias(t("seg.col.share", lang)),
+            pl.col("net_spend").round(2).alias(t("seg.col.revenue", lang)),
+            pl.col("revenue_share").round(3).alias(t("seg.col.revenue_share", lang)),
+            pl.col("action_zh" if lang == "zh" else "action").alias(t("seg.col.action", lang)),
+        )
+    )
+
+
+def members_csv(members: pl.DataFrame) -> bytes:
+    """A segment's customers as UTF-8 CSV with BOM (Excel shows Chinese), formulas escaped."""
+    return ("\ufeff" + escape_formulas(members).write_csv()).encode()
+
+
+def member_headers(time_unit: str, lang: str) -> dict[str, str]:
+    unit = unit_label(time_unit, lang).lower()
+    return {
+        c: t(f"seg.col.{c}", lang, unit=unit)
+        if c in ("since_last", "T")
+        else t(f"seg.col.{c}", lang)
+        for c in MEMBER_COLUMNS
+    }
+
+
+def rfm_section(scores: pl.DataFrame, *, as_of: dt.date, time_unit: str, lang: str) -> None:
+    revenue = float(scores["total_spend"].sum())
+    left, middle, right = st.columns(3)
+    left.metric(t("seg.customers_scored", lang), f"{scores.height:,}", border=True)
+    middle.metric(t("seg.revenue_total", lang), f"{revenue:,.2f}", border=True)
+    right.metric(t("seg.segments_present", lang), f"{scores['segment'].n_unique()}", border=True)
+
+    st.subheader(t("seg.grid", lang), help=t("seg.grid_help", lang))
+    value = st.radio(
+        t("seg.grid_value", lang),
+        ("customers", "revenue"),
+        format_func=lambda v: t(f"seg.value.{v}", lang),
+        horizontal=True,
+        key="seg_grid_value",
+    )
+    st.altair_chart(rfm_grid_chart(scores, value=value, lang=lang), width="content")
+
+    st.subheader(t("seg.table", lang))
+    st.dataframe(
+        segment_rows(scores, lang),
+        hide_index=True,
+        column_config={
+            t("seg.col.customers", lang): COUNT,
+            t("seg.col.share", lang): PERCENT,
+            t("seg.col.revenue_share", lang): PERCENT,
+            t("seg.col.revenue", lang): MONEY,
+            t("seg.col.action", lang): st.column_config.TextColumn(width="large"),
+        },
+        height="content",
+    )
+    st.altair_chart(segment_bar_chart(segment_table(scores), lang=lang), width="content")
+    with st.expander(t("seg.distribution", lang)):
+        st.altair_chart(
+            rfm_distribution_chart(scores, time_unit=time_unit, lang=lang), width="content"
+        )
+
+    st.subheader(t("seg.members", lang))
+    present = [s for s in rfm.SEGMENT_NAMES if s in set(scores["segment"].to_list())]
+    chosen = st.selectbox(
+        t("seg.pick", lang),
+        present,
+        format_func=lambda s: segment_label(s, lang),
+        key="seg_pick",
+    )
+    if chosen is None:
+        return
+    members = (
+        scores.filter(pl.col("segment") == chosen)
+        .select(MEMBER_COLUMNS)
+        .sort("total_spend", "customer_id", descending=[True, False])
+    )
+    action = rfm.SEGMENTS.filter(pl.col("name") == chosen).row(0, named=True)
+    st.caption(
+        t(
+            "seg.members_caption",
+            lang,
+            n=f"{members.height:,}",
+            segment=segment_label(chosen, lang),
+            action=action["action_zh" if lang == "zh" else "action"],
+        )
+    )
+    if members.height > MEMBERS_SHOWN:
+        st.caption(t("seg.members_shown", lang, shown=MEMBERS_SHOWN, n=f"{members.height:,}"))
+    headers = member_headers(time_unit, lang)
+    duration = "%d" if time_unit == "day" else "%.1f"
+    st.dataframe(
+        members.head(MEMBERS_SHOWN).rename(headers),
+        hide_index=True,
+        column_config={
+            headers["since_last"]: st.column_config.NumberColumn(format=duration),
+            headers["T"]: st.column_config.NumberColumn(format=duration),
+            headers["purchase_days"]: COUNT,
+            headers["total_spend"]: MONEY,
+            headers["monetary_value"]: MONEY,
+            headers["last_purchase"]: st.column_config.DateColumn(format="YYYY-MM-DD"),
+        },
+        placeholder="—",
+    )
+    slug = chosen.lower().replace(" ", "_")
+    st.download_button(
+        t("seg.download", lang),
+        data=members_csv(members),
+        file_name=f"segment_{slug}_{as_of.isoformat()}.csv",
+        mime="text/csv",
+        help=t("seg.download_help", lang),
+        key="seg_download",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def cluster_section(
+    buyers: int, *, path: str, version: str, as_of: dt.date, time_unit: str, lang: str
+) -> None:
+    st.caption(t("seg.clusters_intro", lang))
+    if buyers < clusters.MIN_CUSTOMERS:
+        st.info(t("seg.too_few", lang, n=buyers))
+        return
+    auto = st.checkbox(t("seg.auto_k", lang), value=True, key="seg_auto_k")
+    k: int | None = None
+    criterion = "silhouette"
+    if auto:
+        criterion = st.radio(
+            t("seg.criterion", lang),
+            CRITERIA,
+            format_func=lambda c: t(f"seg.criterion.{c}", lang),
+            horizontal=True,
+            key="seg_criterion",
+        )
+    else:
+        k = st.slider(t("seg.k", lang), min_value=2, max_value=8, value=4, key="seg_k")
+    assignments, k_scores, profiles, chosen = load_clusters(
+        path, version, as_of, time_unit, k, criterion
+    )
+    st.metric(t("seg.k_chosen", lang), chosen, border=True)
+    if auto:
+        st.subheader(t("seg.k_curve", lang))
+        st.altair_chart(cluster_k_chart(k_scores, lang=lang), width="content")
+    st.subheader(t("seg.profiles", lang))
+    st.altair_chart(cluster_profile_chart(profiles, lang=lang), width="stretch")
+    name = "name_zh" if lang == "zh" else "name"
+    features = [c for c in profiles.columns if c not in PROFILE_KEYS]
+    shares = [f for f in features if f.startswith("share_")]
+    st.dataframe(
+        profiles.select(
+            pl.col("cluster").alias(t("seg.col.cluster", lang)),
+            pl.col(name).alias(t("seg.col.name", lang)),
+            pl.col("customers").alias(t("seg.col.customers", lang)),
+            pl.col("share").round(3).alias(t("seg.col.share", lang)),
+            *(
+                pl.col(f).round(3 if f in shares else 2).alias(feature_label(f, lang))
+                for f in features
+            ),
+        ),
+        hide_index=True,
+        column_config={
+            t("seg.col.customers", lang): COUNT,
+            t("seg.col.share", lang): PERCENT,
+            **{
+                feature_label(f, lang): PERCENT
+                if f in shares
+                else MONEY
+                if f in MONEY_FEATURES
+                else st.column_config.NumberColumn(format="%,.1f")
+                for f in features
+            },
+        },
+        placeholder="—",
+        height="content",
+    )
+    st.subheader(t("seg.scatter", lang))
+    numeric = [c for c in features if c in assignments.columns]
+    if len(numeric) >= 2:
+        left, right = st.columns(2)
+        x = left.selectbox(
+            t("seg.scatter_x", lang),
+            numeric,
+            index=0,
+            format_func=lambda f: feature_label(f, lang),
+            key="seg_scatter_x",
+        )
+        y = right.selectbox(
+            t("seg.scatter_y", lang),
+            numeric,
+            format_func=lambda f: feature_label(f, lang),
+            index=numeric.index("total_spend") if "total_spend" in numeric else 1,
+            key="seg_scatter_y",
+        )
+        st.altair_chart(cluster_scatter_chart(assignments, x=x, y=y, lang=lang), width="stretch")
+
+
+def stage_rows(stages: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Customers per lifecycle stage on the analysis date, with the rules, in ``lang``."""
+    suffix = "_zh" if lang == "zh" else ""
+    counted = stages.group_by("stage").agg(customers=pl.len().cast(pl.Int64))
+    total = max(stages.height, 1)
+    return (
+        lifecycle.STAGES.join(counted, on="stage", how="left", maintain_order="left")
+        .with_columns(pl.col("customers").fill_null(0))
+        .select(
+            pl.col(f"name{suffix}").alias(t("seg.col.stage", lang)),
+            pl.col("customers").alias(t("seg.col.customers", lang)),
+            (pl.col("customers") / total).round(3).alias(t("seg.col.share", lang)),
+            pl.col(f"rule{suffix}").alias(t("seg.col.rule", lang)),
+        )
+    )
+
+
+def lifecycle_section(*, path: str, version: str, as_of: dt.date, lang: str) -> None:
+    st.caption(t("seg.lifecycle_intro", lang))
+    months = st.select_slider(
+        t("seg.months", lang), MONTH_CHOICES, value=MONTH_CHOICES[0], key="seg_months"
+    )
+    st.subheader(t("seg.stage_counts", lang))
+    counts = load_stage_counts(path, version, as_of, months)
+    st.altair_chart(stage_counts_chart(counts, lang=lang), width="stretch")
+
+    st.subheader(t("seg.current", lang))
+    st.dataframe(
+        stage_rows(load_stages(path, version, as_of), lang),
+        hide_index=True,
+        column_config={t("seg.col.customers", lang): COUNT, t("seg.col.share", lang): PERCENT},
+        height="content",
+    )
+
+    st.subheader(t("seg.transitions", lang))
+    left, right = st.columns(2)
+    start = left.date_input(
+        t("seg.from_date", lang),
+        value=as_of - dt.timedelta(days=TRANSITION_DAYS),
+        format="YYYY-MM-DD",
+        key=f"seg_from_{as_of.isoformat()}",
+    )
+    end = right.date_input(
+        t("seg.to_date", lang), value=as_of, format="YYYY-MM-DD", key=f"seg_to_{as_of.isoformat()}"
+    )
+    if not isinstance(start, dt.date) or not isinstance(end, dt.date) or start >= end:
+        st.warning(t("seg.bad_dates", lang))
+        return
+    moves = load_transitions(path, version, start, end)
+    st.altair_chart(transition_chart(moves, lang=lang), width="content")
+
+
+lang = common.current_lang()
+st.title(t("seg.title", lang))
+st.caption(t("seg.intro", lang))
+inputs = common.analysis_inputs(lang)
+if inputs is not None:
+    data, as_of = inputs
+    ws_path = str(common.workspace_dir())
+    version = common.data_version(ws_path)
+    time_unit = st.radio(
+        t("seg.time_unit", lang),
+        TIME_UNITS,
+        format_func=lambda u: unit_label(u, lang),
+        horizontal=True,
+        help=t("seg.time_unit_help", lang),
+        key="seg_time_unit",
+    )
+    scores = load_scores(ws_path, version, as_of, time_unit)
+    rfm_tab, cluster_tab, lifecycle_tab = st.tabs(
+        [t("seg.tab.rfm", lang), t("seg.tab.clusters", lang), t("seg.tab.lifecycle", lang)]
+    )
+    with rfm_tab:
+        if scores.is_empty():
+            st.info(t("seg.no_buyers", lang, as_of=as_of.isoformat()))
+        else:
+            common.guard(
+                lambda: rfm_section(scores, as_of=as_of, time_unit=time_unit, lang=lang),
+                lang,
+                context="segments/rfm",
+            )
+    with cluster_tab:
+        common.guard(
+            lambda: cluster_section(
+                scores.height,
+                path=ws_path,
+                version=version,
+                as_of=as_of,
+                time_unit=time_unit,
+                lang=lang,
+            ),
+            lang,
+            context="segments/clusters",
+        )
+    with lifecycle_tab:
+        common.guard(
+            lambda: lifecycle_section(path=ws_path, version=version, as_of=as_of, lang=lang),
+            lang,
+            context="segments/lifecycle",
+        )

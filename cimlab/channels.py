@@ -1,0 +1,503 @@
+"""Channels: customers, orders and revenue per channel, acquisition channel, overlap, migration.
+
+Every function is pure: order lines in (a DataFrame or LazyFrame meeting the orders contract,
+with the unified ``customer_id``, as :func:`cimlab.facts.customer_data` gives), a DataFrame out;
+dates are explicit (nothing here calls ``now()``).
+
+Which order lines count (the rule, shared with :mod:`cimlab.cohorts` and :mod:`cimlab.kpis`)
+----------------------------------------------------------------------------------------------
+The purchase rule of :mod:`cimlab.rfm`:
+
+* Lines without a ``customer_id`` are ignored (the figures are about customers).
+* A **purchase** is a ``paid`` line. ``pending`` lines (not paid yet) and ``cancelled`` lines are
+  never purchases; a customer is active, counted or acquired through paid lines only.
+* **Revenue is net of refunds**: the sum of :func:`cimlab.golden.net_amount` (the
+  ``net_amount`` column when the frame has one, as :func:`cimlab.golden.order_facts` adds it):
+  paid lines count their amount, refund records and credit notes (a ``refunded`` or
+  ``cancelled`` line with a negative amount, such as UCI ``C`` invoices) their negative amount,
+  a ``refunded`` line that keeps the positive amount paid back counts 0. A refund lowers the
+  revenue of its own line's channel and date. (:func:`cimlab.rfm.customer_summary` ignores
+  ``cancelled`` credit notes; here they are netted, as :mod:`cimlab.golden` does.)
+  Money is summed as exact decimals, so totals do not depend on the order of the lines.
+* **Orders** are distinct ``(channel, order_id)`` pairs with at least one paid line.
+* **Days are UTC calendar days** of ``order_ts`` (a time-zone-aware column is converted to UTC;
+  a naive one is taken as UTC). A window ``start``..``as_of`` includes both days; ``start=None``
+  means since the first line.
+
+Examples
+--------
+>>> import datetime as dt
+>>> import polars as pl
+>>> orders = pl.DataFrame({
+...     "customer_id": ["a", "a", "b"], "channel": ["tmall", "jd", "jd"],
+...     "order_id": ["1", "2", "3"],
+...     "order_ts": [dt.datetime(2024, 1, d, tzinfo=dt.UTC) for d in (1, 5, 3)],
+...     "amount": [100.0, 50.0, 30.0], "status": ["paid", "paid", "paid"]})
+>>> channel_metrics(orders, as_of=dt.date(2024, 1, 31)).select(
+...     "channel", "customers", "orders", "revenue").rows()
+[('tmall', 1, 1, 100.0), ('jd', 2, 2, 80.0)]
+>>> channel_overlap(orders, as_of=dt.date(2024, 1, 31)).rows()
+[('jd', 1, 1, 0.5), ('jd + tmall', 2, 1, 0.5)]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import polars as pl
+
+from cimlab.golden import net_amount
+
+__all__ = [
+    "CHANNEL_SEPARATOR",
+    "NONE_CHANNEL",
+    "acquisition_channels",
+    "acquisition_summary",
+    "channel_metrics",
+    "channel_migration",
+    "channel_overlap",
+]
+
+#: Money is summed as a decimal with 6 places: exact, whatever the order of the lines.
+MONEY = pl.Decimal(38, 6)
+
+#: Joins the sorted channel tokens of a combination in :func:`channel_overlap`.
+CHANNEL_SEPARATOR = " + "
+
+#: The ``from_channel``/``to_channel`` of :func:`channel_migration` for a customer without any
+#: purchase in that period.
+NONE_CHANNEL = "(none)"
+
+DateLike = dt.date | str
+Orders = pl.DataFrame | pl.LazyFrame
+
+_BASE_COLUMNS = ("customer_id", "order_ts", "status")
+
+
+# --------------------------------------------------------------------------------------------
+# Shared helpers (used by cimlab.cohorts and cimlab.kpis too)
+# --------------------------------------------------------------------------------------------
+
+
+def _as_date(value: DateLike | dt.datetime, name: str = "as_of") -> dt.date:
+    """A calendar day from a date, a datetime (its UTC day when aware) or ``"YYYY-MM-DD"``."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            raise ValueError(f"{name}={value!r} is not a date; write it as YYYY-MM-DD.") from None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    raise TypeError(f"{name}={value!r} should be a date or 'YYYY-MM-DD'.")
+
+
+def _utc_day(dtype: pl.DataType, column: str = "order_ts") -> pl.Expr:
+    if dtype == pl.Date:
+        return pl.col(column)
+    if isinstance(dtype, pl.Datetime):
+        col = pl.col(column)
+        if dtype.time_zone is not None and dtype.time_zone != "UTC":
+            col = col.dt.convert_time_zone("UTC")
+        return col.dt.date()
+    raise TypeError(
+        f"column {column!r} has type {dtype}; a Date or Datetime is needed "
+        "(parse it first, e.g. with cimlab.parsing.parse_datetime)."
+    )
+
+
+def _lines(
+    orders: Orders,
+    *,
+    as_of: DateLike | None,
+    start: DateLike | None = None,
+    need: Iterable[str] = (),
+) -> pl.LazyFrame:
+    """Counted lines (module rule) of days ``start..as_of``:
+    ``customer_id, ts, day, paid, net`` plus the columns in ``need``."""
+    lf = orders.lazy()
+    schema = lf.collect_schema()
+    wanted = [*_BASE_COLUMNS, *need]
+    missing = [c for c in wanted if c not in schema]
+    if "net_amount" not in schema and "amount" not in schema:
+        missing.append("amount (or net_amount)")
+    if missing:
+        raise ValueError(
+            f"the orders have no column {', '.join(missing)}; columns are "
+            f"{', '.join(schema.names()) or 'none'}. Pass order lines as cimlab.facts gives them."
+        )
+    net = pl.col("net_amount") if "net_amount" in schema else net_amount()
+    day = _utc_day(schema["order_ts"])
+    lf = lf.select(
+        "customer_id",
+        *need,
+        pl.col("order_ts").alias("ts"),
+        day.alias("day"),
+        (pl.col("status") == "paid").fill_null(False).alias("paid"),
+        net.cast(pl.Float64).fill_null(0.0).alias("net"),
+    )
+    keep = pl.col("customer_id").is_not_null() & (pl.col("paid") | (pl.col("net") != 0))
+    if as_of is not None:
+        keep = keep & (pl.col("day") <= _as_date(as_of))
+    if start is not None:
+        keep = keep & (pl.col("day") >= _as_date(start, "start"))
+    return lf.filter(keep)
+
+
+def _money(expr: pl.Expr) -> pl.Expr:
+    """Exact sum of a money column, as a float."""
+    return expr.cast(MONEY).sum().cast(pl.Float64)
+
+
+def _ratio(num: str | pl.Expr, den: str | pl.Expr) -> pl.Expr:
+    """``num / den`` as a float, null when ``den`` is 0 or null."""
+    n = pl.col(num) if isinstance(num, str) else num
+    d = pl.col(den) if isinstance(den, str) else den
+    return pl.when(d != 0).then(n.cast(pl.Float64) / d.cast(pl.Float64))
+
+
+def _first_purchases(lines: pl.LazyFrame, *, channel: bool = True) -> pl.LazyFrame:
+    """Per customer: ``first_ts``, ``first_day`` and (``channel=True``) ``acquisition_channel``
+    of the first paid line (earliest ``order_ts``; at equal times the channel whose token sorts
+    first)."""
+    aggs = [pl.col("ts").min().alias("first_ts"), pl.col("day").min().alias("first_day")]
+    if channel:
+        aggs.append(pl.col("channel").sort_by("ts", "channel").first().alias("acquisition_channel"))
+    return lines.filter("paid").group_by("customer_id").agg(aggs)
+
+
+# --------------------------------------------------------------------------------------------
+# Per channel
+# --------------------------------------------------------------------------------------------
+
+
+def channel_metrics(
+    orders: Orders, *, as_of: DateLike, start: DateLike | None = None
+) -> pl.DataFrame:
+    """Customers, new customers, orders, revenue and average order value per channel.
+
+    Parameters
+    ----------
+    orders
+        Order lines with ``customer_id, channel, order_id, order_ts, status`` and ``amount``
+        (or ``net_amount``).
+    as_of, start
+        The window: days ``start``..``as_of``, both included; ``start=None`` = all history.
+
+    Returns
+    -------
+    pl.DataFrame
+        One row per channel with a counted line in the window: ``channel``, ``customers``
+        (distinct buyers with a paid line in the channel), ``new_customers`` (customers whose
+        first purchase ever, see :func:`acquisition_channels`, falls in the window and in this
+        channel), ``orders``, ``revenue`` (net), ``revenue_share`` (of all channels' revenue;
+        null when that is 0) and ``aov`` (revenue / orders; null without orders). Sorted by
+        revenue, largest first, then channel. There is no total row: orders, revenue and
+        new_customers add up over channels, customers do not (a customer can buy in several
+        channels; :func:`channel_overlap` counts each once).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import polars as pl
+    >>> orders = pl.DataFrame({"customer_id": ["a", "a", "b"], "channel": ["jd"] * 3,
+    ...     "order_id": ["1", "1", "2"], "order_ts": [dt.datetime(2024, 1, 2)] * 3,
+    ...     "amount": [60.0, 40.0, -20.0], "status": ["paid", "paid", "refunded"]})
+    >>> channel_metrics(orders, as_of=dt.date(2024, 1, 2)).row(0, named=True)["aov"]
+    80.0
+    """
+    need = ("channel", "order_id")
+    end = _as_date(as_of)
+    history = _lines(orders, as_of=end, need=need)
+    window = history if start is None else _lines(orders, as_of=end, start=start, need=need)
+    first = _first_purchases(history)
+    if start is not None:
+        first = first.filter(pl.col("first_day") >= _as_date(start, "start"))
+    new = first.group_by(pl.col("acquisition_channel").alias("channel")).agg(
+        pl.len().cast(pl.Int64).alias("new_customers")
+    )
+    paid = pl.col("paid")
+    per_channel = window.group_by("channel").agg(
+        pl.col("customer_id").filter(paid).n_unique().cast(pl.Int64).alias("customers"),
+        pl.col("order_id").filter(paid).n_unique().cast(pl.Int64).alias("orders"),
+        _money(pl.col("net")).alias("revenue"),
+    )
+    result = (
+        per_channel.join(new, on="channel", how="left")
+        .select(
+            "channel",
+            "customers",
+            pl.col("new_customers").fill_null(0),
+            "orders",
+            "revenue",
+            _ratio("revenue", pl.col("revenue").sum()).alias("revenue_share"),
+            _ratio("revenue", "orders").alias("aov"),
+        )
+        .sort(["revenue", "channel"], descending=[True, False], nulls_last=True)
+    )
+    return result.collect()
+
+
+def acquisition_channels(orders: Orders, *, as_of: DateLike) -> pl.DataFrame:
+    """The acquisition channel of every customer: the channel of their first paid line.
+
+    The first paid line is the one with the earliest ``order_ts`` up to ``as_of``; when lines of
+    several channels share that exact time, the channel whose token sorts first
+    (alphabetically) wins, so the answer never depends on the order of the rows.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``customer_id, acquisition_channel, first_order_ts`` (type of ``order_ts``), one row per
+        customer with a paid line, sorted by ``customer_id``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import polars as pl
+    >>> noon = dt.datetime(2024, 1, 1, 12)
+    >>> orders = pl.DataFrame({"customer_id": ["a", "a", "a"],
+    ...     "channel": ["tmall", "jd", "wechat"], "order_ts": [noon, noon, dt.datetime(2023, 5, 1)],
+    ...     "amount": [10.0, 10.0, 10.0], "status": ["paid", "paid", "cancelled"]})
+    >>> acquisition_channels(orders, as_of=dt.date(2024, 1, 1)).rows()
+    [('a', 'jd', datetime.datetime(2024, 1, 1, 12, 0))]
+    """
+    lines = _lines(orders, as_of=as_of, need=("channel",))
+    return (
+        _first_purchases(lines)
+        .select("customer_id", "acquisition_channel", pl.col("first_ts").alias("first_order_ts"))
+        .sort("customer_id")
+        .collect()
+    )
+
+
+def acquisition_summary(
+    orders: Orders, *, as_of: DateLike, horizon_days: int = 365
+) -> pl.DataFrame:
+    """Which acquisition channel brings customers that stay, and what they are worth.
+
+    A customer's **horizon** is the ``horizon_days`` days starting on the day of their first
+    purchase (that day is day 1). Only customers whose whole horizon is observed (first purchase
+    on or before ``as_of - horizon_days + 1``) enter the rates and means, so recent customers
+    who had no time to come back do not pull the rates down.
+
+    Parameters
+    ----------
+    orders
+        Order lines with ``customer_id, channel, order_ts, status`` and ``amount``.
+    as_of
+        Last day of data used (included).
+    horizon_days
+        Length of the horizon in days (≥ 1).
+
+    Returns
+    -------
+    pl.DataFrame
+        One row per acquisition channel: ``acquisition_channel``, ``customers`` (all acquired up
+        to ``as_of``), ``share`` (of all customers), ``observed_customers`` (full horizon
+        observed), ``repeat_customers`` (of those, customers with a second purchase day within
+        the horizon, in any channel), ``repeat_rate`` (repeat / observed),
+        ``revenue_per_customer`` (mean net revenue within the horizon, all channels, per
+        observed customer). Rates and means are null without observed customers. Sorted by
+        ``customers``, largest first, then channel.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import polars as pl
+    >>> orders = pl.DataFrame({"customer_id": ["a", "a", "b"], "channel": ["jd", "tmall", "jd"],
+    ...     "order_ts": [dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 5), dt.datetime(2024, 1, 2)],
+    ...     "amount": [10.0, 20.0, 5.0], "status": ["paid"] * 3})
+    >>> acquisition_summary(orders, as_of=dt.date(2024, 1, 31), horizon_days=30).select(
+    ...     "acquisition_channel", "customers", "repeat_rate", "revenue_per_customer").rows()
+    [('jd', 2, 0.5, 17.5)]
+    """
+    if not isinstance(horizon_days, int) or horizon_days < 1:
+        raise ValueError(f"horizon_days={horizon_days!r} should be a whole number of days >= 1.")
+    end = _as_date(as_of)
+    lines = _lines(orders, as_of=end, need=("channel",))
+    first = _first_purchases(lines)
+    last_observed = end - dt.timedelta(days=horizon_days - 1)
+    first = first.with_columns((pl.col("first_day") <= last_observed).alias("observed"))
+    horizon = pl.col("day") < pl.col("first_day") + pl.duration(days=horizon_days)
+    per_customer = (
+        lines.join(first.select("customer_id", "first_day"), on="customer_id")
+        .filter(pl.col("day") >= pl.col("first_day"), horizon)
+        .group_by("customer_id")
+        .agg(
+            pl.col("day").filter("paid").n_unique().alias("purchase_days"),
+            pl.col("net").cast(MONEY).sum().alias("revenue"),
+        )
+    )
+    observed = pl.col("observed")
+    return (
+        first.join(per_customer, on="customer_id", how="left")
+        .group_by("acquisition_channel")
+        .agg(
+            pl.len().cast(pl.Int64).alias("customers"),
+            observed.sum().cast(pl.Int64).alias("observed_customers"),
+            (observed & (pl.col("purchase_days") >= 2)).sum().cast(pl.Int64).alias("repeat"),
+            pl.col("revenue").filter(observed).sum().cast(pl.Float64).alias("observed_revenue"),
+        )
+        .select(
+            "acquisition_channel",
+            "customers",
+            _ratio("customers", pl.col("customers").sum()).alias("share"),
+            "observed_customers",
+            pl.col("repeat").alias("repeat_customers"),
+            _ratio("repeat", "observed_customers").alias("repeat_rate"),
+            _ratio("observed_revenue", "observed_customers").alias("revenue_per_customer"),
+        )
+        .sort(["customers", "acquisition_channel"], descending=[True, False])
+        .collect()
+    )
+
+
+def channel_overlap(
+    orders: Orders, *, as_of: DateLike, start: DateLike | None = None
+) -> pl.DataFrame:
+    """How many customers buy in each combination of channels.
+
+    Each customer with a paid line in the window counts once, under the set of channels in which
+    they have a paid line in the window.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``channels`` (the sorted channel tokens joined by :data:`CHANNEL_SEPARATOR`, e.g.
+        ``"offline_store + tmall"``), ``n_channels``, ``customers`` and ``share`` (of the
+        window's buyers). Sorted by ``customers``, largest first, then ``channels``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import polars as pl
+    >>> orders = pl.DataFrame({"customer_id": ["a", "a", "b", "c"],
+    ...     "channel": ["tmall", "offline_store", "tmall", "tmall"],
+    ...     "order_ts": [dt.datetime(2024, 1, 1)] * 4, "amount": [1.0] * 4,
+    ...     "status": ["paid", "paid", "paid", "pending"]})
+    >>> channel_overlap(orders, as_of=dt.date(2024, 1, 1)).rows()
+    [('offline_store + tmall', 2, 1, 0.5), ('tmall', 1, 1, 0.5)]
+    """
+    lines = _lines(orders, as_of=as_of, start=start, need=("channel",)).filter("paid")
+    combos = (
+        lines.group_by("customer_id")
+        .agg(pl.col("channel").unique().sort().alias("set"))
+        .select(
+            pl.col("set").list.join(CHANNEL_SEPARATOR).alias("channels"),
+            pl.col("set").list.len().cast(pl.Int64).alias("n_channels"),
+        )
+    )
+    return (
+        combos.group_by("channels", "n_channels")
+        .agg(pl.len().cast(pl.Int64).alias("customers"))
+        .with_columns(_ratio("customers", pl.col("customers").sum()).alias("share"))
+        .sort(["customers", "channels"], descending=[True, False])
+        .collect()
+    )
+
+
+def _main_channels(lines: pl.LazyFrame, period: tuple[dt.date, dt.date]) -> pl.LazyFrame:
+    """Per customer with a paid line in ``period``: the channel with the most net revenue among
+    the channels with a paid line (ties: more orders, then the token that sorts first)."""
+    lo, hi = period
+    paid = pl.col("paid")
+    per_channel = (
+        lines.filter(pl.col("day").is_between(lo, hi))
+        .group_by("customer_id", "channel")
+        .agg(
+            paid.any().alias("bought"),
+            pl.col("net").cast(MONEY).sum().alias("revenue"),
+            pl.col("order_id").filter(paid).n_unique().alias("orders"),
+        )
+        .filter("bought")
+    )
+    return (
+        per_channel.sort(
+            ["customer_id", "revenue", "orders", "channel"],
+            descending=[False, True, True, False],
+        )
+        .unique("customer_id", keep="first", maintain_order=True)
+        .select("customer_id", "channel")
+    )
+
+
+def _period(value: tuple[DateLike, DateLike], name: str) -> tuple[dt.date, dt.date]:
+    try:
+        lo, hi = value
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name}={value!r} should be a pair of dates (first day, last day)."
+        ) from None
+    lo_d, hi_d = _as_date(lo, name), _as_date(hi, name)
+    if lo_d > hi_d:
+        raise ValueError(f"{name}=({lo_d}, {hi_d}): the first day is after the last day.")
+    return lo_d, hi_d
+
+
+def channel_migration(
+    orders: Orders,
+    *,
+    before: tuple[DateLike, DateLike],
+    after: tuple[DateLike, DateLike],
+) -> pl.DataFrame:
+    """Where customers bought mainly in one period and where in the next.
+
+    A customer's **main channel** in a period is, among the channels where they have a paid line
+    in the period, the one with the most net revenue in the period; ties go to the channel with
+    more orders, then to the token that sorts first. Customers who bought in only one of the two
+    periods appear with :data:`NONE_CHANNEL` (``"(none)"``) on the other side: ``from (none)``
+    = new or returning in ``after``, ``to (none)`` = did not buy again in ``after``.
+
+    Parameters
+    ----------
+    orders
+        Order lines with ``customer_id, channel, order_id, order_ts, status`` and ``amount``.
+    before, after
+        ``(first day, last day)`` of each period, both included; ``before`` must end before
+        ``after`` starts.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``from_channel, to_channel, customers, share`` (share of the ``from_channel``'s
+        customers), one row per observed pair, sorted by ``from_channel`` then ``to_channel``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import polars as pl
+    >>> orders = pl.DataFrame({"customer_id": ["a", "a", "b"], "channel": ["jd", "tmall", "jd"],
+    ...     "order_id": ["1", "2", "3"],
+    ...     "order_ts": [dt.datetime(2024, 1, 5), dt.datetime(2024, 2, 5), dt.datetime(2024, 1, 9)],
+    ...     "amount": [10.0, 20.0, 5.0], "status": ["paid"] * 3})
+    >>> channel_migration(orders, before=(dt.date(2024, 1, 1), dt.date(2024, 1, 31)),
+    ...     after=(dt.date(2024, 2, 1), dt.date(2024, 2, 29))).rows()
+    [('jd', '(none)', 1, 0.5), ('jd', 'tmall', 1, 0.5)]
+    """
+    b, a = _period(before, "before"), _period(after, "after")
+    if b[1] >= a[0]:
+        raise ValueError(
+            f"before=({b[0]}, {b[1]}) must end before after=({a[0]}, {a[1]}) starts; "
+            "choose two periods that do not overlap."
+        )
+    lines = _lines(orders, as_of=a[1], start=b[0], need=("channel", "order_id"))
+    first = _main_channels(lines, b).rename({"channel": "from_channel"})
+    second = _main_channels(lines, a).rename({"channel": "to_channel"})
+    return (
+        first.join(second, on="customer_id", how="full", coalesce=True)
+        .group_by(
+            pl.col("from_channel").fill_null(NONE_CHANNEL),
+            pl.col("to_channel").fill_null(NONE_CHANNEL),
+        )
+        .agg(pl.len().cast(pl.Int64).alias("customers"))
+        .with_columns(
+            _ratio("customers", pl.col("customers").sum().over("from_channel")).alias("share")
+        )
+        .sort("from_channel", "to_channel")
+        .collect()
+    )

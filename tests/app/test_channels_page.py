@@ -1,0 +1,198 @@
+"""The Channels & cohorts page and the Overview KPIs through ``AppTest``, on a demo workspace:
+sections, numbers equal to the cimlab functions on the same data, widgets, both languages, and
+the hint when customers are not unified."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cimlab import channels, cohorts
+from cimlab.demo import build_demo_workspace
+from cimlab.facts import CustomerData, customer_data
+from cimlab.i18n import channel_label, t
+from cimlab.kpis import KPI_NAMES, kpis
+from cimlab.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "apps" / "streamlit_app.py"
+TIMEOUT = 60
+SECTIONS = ("ch.metrics_header", "ch.acq_header", "ch.overlap_header", "ch.migration_header")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, CustomerData]:
+    root = tmp_path_factory.mktemp("channels_demo")
+    build_demo_workspace(root / "ws", root / "files", people=300)
+    return root / "ws", customer_data(Workspace.open(root / "ws"))
+
+
+@pytest.fixture
+def data(demo: tuple[Path, CustomerData], monkeypatch: pytest.MonkeyPatch) -> CustomerData:
+    monkeypatch.setenv("CIMLAB_WORKSPACE", str(demo[0]))
+    return demo[1]
+
+
+def _page(name: str, lang: str = "zh") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    if lang != "zh":
+        at.radio(key="lang").set_value(lang).run()
+    at.switch_page(name).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _as_of(data: CustomerData) -> dt.date:
+    return data.orders["order_ts"].max().date()  # type: ignore[union-attr]
+
+
+def _table(at: AppTest, header: str) -> Any:
+    """The first dataframe whose columns include ``header``."""
+    for frame in at.dataframe:
+        if header in frame.value.columns:
+            return frame.value
+    raise AssertionError(f"no table with a column {header!r}")
+
+
+def _months_back(day: dt.date, months: int) -> dt.date:
+    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return day.replace(year=year, month=month0 + 1)  # the demo's last day is no month end
+
+
+def _charts(at: AppTest) -> list[dict[str, Any]]:
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def test_channels_page_in_chinese_matches_the_functions(data: CustomerData) -> None:
+    at = _page("channels_page.py")
+    as_of = _as_of(data)
+    assert at.title[0].value == t("ch.title", "zh")
+    headers = [h.value for h in at.subheader]
+    assert headers == [t(k, "zh") for k in (*SECTIONS, "coh.header")]
+    assert len(_charts(at)) == 5
+
+    # per-channel metrics over the default window: the last 365 days
+    start = as_of - dt.timedelta(days=364)
+    expected = channels.channel_metrics(data.orders, as_of=as_of, start=start)
+    shown = _table(at, t("ch.col.revenue_share", "zh"))
+    assert list(shown[t("ch.col.channel", "zh")]) == [
+        channel_label(c, "zh") for c in expected["channel"]
+    ]
+    assert list(shown[t("ch.col.orders", "zh")]) == expected["orders"].to_list()
+    assert list(shown[t("ch.col.revenue", "zh")]) == pytest.approx(expected["revenue"].to_list())
+
+    # acquisition (365-day horizon) and overlap
+    summary = channels.acquisition_summary(data.orders, as_of=as_of, horizon_days=365)
+    acq = _table(at, t("ch.col.repeat_rate", "zh"))
+    assert (
+        list(acq[t("ch.col.observed_customers", "zh")]) == summary["observed_customers"].to_list()
+    )
+    overlap = channels.channel_overlap(data.orders, as_of=as_of, start=start)
+    multi = overlap.filter(pl.col("n_channels") >= 2)["customers"].sum()
+    captions = " ".join(c.value for c in at.caption)
+    assert f"{overlap['customers'].sum():,} 位客户中有 {multi:,} 位" in captions
+    assert (
+        list(_table(at, t("ch.col.n_channels", "zh"))[t("ch.col.customers", "zh")])
+        == overlap["customers"].to_list()
+    )
+
+    # migration: the last 6 months against the 6 before
+    before = at.date_input(key=f"ch_before_{as_of}").value
+    after = at.date_input(key=f"ch_after_{as_of}").value
+    assert after == (_months_back(as_of, 6) + dt.timedelta(days=1), as_of)
+    assert before == (
+        _months_back(as_of, 12) + dt.timedelta(days=1),
+        after[0] - dt.timedelta(days=1),
+    )
+    migration = channels.channel_migration(data.orders, before=before, after=after)
+    moved = _table(at, t("ch.col.from_channel", "zh"))
+    assert list(moved[t("ch.col.customers", "zh")]) == migration["customers"].to_list()
+    assert t("ch.none", "zh") in set(moved[t("ch.col.from_channel", "zh")])
+
+    # cohorts: retention rates, 12 months
+    matrix = cohorts.cohort_matrix(cohorts.cohort_table(data.orders, as_of=as_of, max_periods=12))
+    shown = _table(at, t("coh.col.cohort", "zh"))
+    assert list(shown.columns) == [t("coh.col.cohort", "zh"), t("coh.col.cohort_size", "zh")] + [
+        str(i) for i in range(13)
+    ]
+    # rates are rounded to 0.1 % for display
+    assert list(shown["1"].fillna(-1)) == pytest.approx(
+        matrix["1"].fill_null(-1).to_list(), abs=5e-4
+    )
+
+
+def test_channels_page_widgets_and_english(data: CustomerData) -> None:
+    at = _page("channels_page.py", lang="en")
+    as_of = _as_of(data)
+    assert [h.value for h in at.subheader][:4] == [t(k, "en") for k in SECTIONS]
+
+    at.selectbox(key="ch_window").set_value(0).run()  # all history
+    expected = channels.channel_metrics(data.orders, as_of=as_of)
+    shown = _table(at, "Share of revenue")
+    assert list(shown["Channel"]) == [channel_label(c, "en") for c in expected["channel"]]
+    assert list(shown["Customers"]) == expected["customers"].to_list()
+
+    at.radio(key="ch_measure").set_value("aov").run()
+    assert _charts(at)[0]["encoding"]["x"]["title"] == "Average order value"
+
+    at.radio(key="coh_value").set_value("revenue").run()
+    at.radio(key="coh_mode").set_value("counts").run()
+    at.slider(key="coh_max").set_value(3).run()
+    table = cohorts.cohort_table(data.orders, as_of=as_of, max_periods=3)
+    revenue = cohorts.cohort_matrix(table, value="revenue")
+    shown = _table(at, "Cohort")
+    assert list(shown.columns)[2:] == ["0", "1", "2", "3"]
+    assert list(shown["0"]) == pytest.approx(revenue["0"].to_list())
+
+    # overlapping periods: a hint instead of a table
+    at.date_input(key=f"ch_before_{as_of}").set_value((dt.date(2026, 1, 1), as_of)).run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [t("ch.migration_bad", "en")]
+
+
+def test_overview_shows_kpis_with_deltas(data: CustomerData) -> None:
+    at = _page("overview_page.py")
+    as_of = _as_of(data)
+    metrics = {m.label: m for m in at.metric}
+    expected = kpis(data.orders, as_of=as_of, days=30, customers=data.customers)
+    rows = {r["kpi"]: r for r in expected.iter_rows(named=True)}
+    for kpi in KPI_NAMES:
+        metric = metrics[t(f"kpi.{kpi}", "zh")]
+        assert metric.delta, kpi
+    assert metrics[t("kpi.customers", "zh")].value == f"{rows['customers']['value']:,.0f}"
+    assert metrics[t("kpi.revenue", "zh")].value == f"{rows['revenue']['value']:,.0f}"
+    orders = rows["orders"]
+    assert metrics[t("kpi.orders", "zh")].delta.startswith(f"{orders['change']:+,.0f}")
+    rate = rows["repeat_purchase_rate"]
+    assert metrics[t("kpi.repeat_purchase_rate", "zh")].value == f"{rate['value']:.1%}"
+    # the existing overview is still there
+    assert metrics[t("table.orders", "zh")].value == f"{data.orders.height:,}"
+    titles = [c["encoding"]["y"]["title"] for c in _charts(at) if "encoding" in c]
+    assert t("kpi.revenue", "zh") in titles
+
+    at.segmented_control(key="ov_kpi_days").set_value(90).run()
+    ninety = kpis(data.orders, as_of=as_of, days=90, customers=data.customers)
+    active = ninety.filter(pl.col("kpi") == "active_customers")["value"].item()
+    assert {m.label: m.value for m in at.metric}[t("kpi.active_customers", "zh")] == (
+        f"{active:,.0f}"
+    )
+    at.radio(key="lang").set_value("en").run()
+    assert "Active customers" in {m.label for m in at.metric}
+
+
+def test_unresolved_workspace_shows_the_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CIMLAB_WORKSPACE", str(tmp_path / "empty"))
+    at = _page("channels_page.py")
+    assert [i.value for i in at.info] == [t("ana.not_resolved", "zh")]
+    assert not at.subheader and not at.dataframe
+    at.switch_page("overview_page.py").run()
+    assert not at.exception and not at.metric
