@@ -16,8 +16,8 @@ The purchase rule of :mod:`cimlab.rfm`:
   paid lines count their amount, refund records and credit notes (a ``refunded`` or
   ``cancelled`` line with a negative amount, such as UCI ``C`` invoices) their negative amount,
   a ``refunded`` line that keeps the positive amount paid back counts 0. A refund lowers the
-  revenue of its own line's channel and date. (:func:`cimlab.rfm.customer_summary` ignores
-  ``cancelled`` credit notes; here they are netted, as :mod:`cimlab.golden` does.)
+  revenue of its own line's channel and date (the rule of :mod:`cimlab.golden` and
+  :mod:`cimlab.rfm` too).
   Money is summed as exact decimals, so totals do not depend on the order of the lines.
 * **Orders** are distinct ``(channel, order_id)`` pairs with at least one paid line.
 * **Days are UTC calendar days** of ``order_ts`` (a time-zone-aware column is converted to UTC;

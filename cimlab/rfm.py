@@ -9,17 +9,22 @@ Which order lines count (the rule)
 Input is order lines as stored in the workspace (one row per line; see
 :class:`cimlab.schemas.Orders`) plus a customer column (the unified ``customer_id`` by default).
 
-* Lines without a customer, ``pending`` lines (not yet paid) and ``cancelled`` lines (the sale
-  never happened, whatever the sign of their amount) are ignored entirely.
+* Lines without a customer, ``pending`` lines (not yet paid) and ``cancelled`` lines with a
+  positive amount (the sale never happened) are ignored entirely.
 * A **purchase day** is a day (in ``time_zone``, UTC by default) with at least one ``paid`` line.
   Same-day purchases count once, as in the BTYD literature, so an order whose lines were all
   refunded is not a purchase: the order happened but the money came back.
-* **Spend is net**: ``paid`` amounts plus the negative amounts of ``refunded`` lines (refund
-  records). A ``refunded`` line with a positive amount is the value that was paid back, so it
-  adds nothing. ``total_spend`` nets every refund; the spend of a purchase day nets the refunds
+* **Spend is net**: ``paid`` amounts plus the negative amounts of ``refunded`` and ``cancelled``
+  lines (refund records and credit notes, such as UCI Online Retail's ``C`` invoices, which
+  reverse an earlier sale). A ``refunded`` line with a positive amount is the value that was
+  paid back, so it adds nothing. This is :func:`cimlab.golden.net_amount`, the rule of every
+  other analysis. ``total_spend`` nets every refund; the spend of a purchase day nets the refunds
   dated that day only, so a refund recorded on a later day without a purchase lowers
-  ``total_spend`` but not ``monetary_value``. Amounts are summed exactly as decimals with six
-  places (so the result never depends on the order of the lines) and returned as floats.
+  ``total_spend`` but not ``monetary_value``. Amounts are summed exactly (so the result never
+  depends on the order of the lines) as whole ten-thousandths of the currency unit: each line
+  is rounded to 4 decimal places (half away from zero; finer than any currency's minor unit)
+  and a line or a customer's net total must stay within ±9.2 × 10**14 (a larger line raises).
+  Results are returned as floats, correctly rounded (up to 9 × 10**11; beyond, within 1 ulp).
 * Lines after ``as_of`` are ignored (the day of ``as_of`` is included).
 
 Units
@@ -75,9 +80,14 @@ Monetary = Literal["repeat_mean", "mean"]
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 DateLike = dt.date | dt.datetime | str
 
-#: Money is summed as a decimal with 6 places: exact, so the result never depends on the order of
-#: the lines (float sums do, by the last bit) and equal spends always tie.
-MONEY = pl.Decimal(38, 6)
+#: Money is summed exactly as whole ten-thousandths of the currency unit in 64-bit integers:
+#: finer than the minor unit of every ISO 4217 currency, exact (the result never depends on the
+#: order of the lines, float sums do by the last bit; equal spends always tie), and as fast as
+#: float sums. Each line is rounded to 4 places (half away from zero) first; a line or a
+#: customer's net total must stay within ±9.2 × 10**14 currency units (a larger line raises).
+MONEY_PLACES = 4
+_MONEY_SCALE = 10**MONEY_PLACES
+_MONEY_INT = pl.Int64
 
 #: Length of one time unit in days (a month is a twelfth of a Julian year, as in lifetimes' use).
 UNIT_DAYS: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
@@ -325,7 +335,9 @@ def _day(dtype: pl.DataType, column: str, time_zone: str) -> pl.Expr:
         return pl.col(column)
     if isinstance(dtype, pl.Datetime):
         col = pl.col(column)
-        if dtype.time_zone is not None and dtype.time_zone != time_zone:
+        if dtype.time_zone is None or dtype.time_zone == "UTC" == time_zone:
+            return col.cast(pl.Date)  # the wall-clock day as stored: no time zone arithmetic
+        if dtype.time_zone != time_zone:
             col = col.dt.convert_time_zone(time_zone)
         return col.dt.date()
     raise TypeError(
@@ -345,6 +357,32 @@ def _up_to(dtype: pl.DataType, column: str, day: pl.Expr, last: dt.date, time_zo
             dtype.time_unit
         ).dt.replace_time_zone(dtype.time_zone)
     return day <= last
+
+
+def _money(dtype: pl.DataType, column: str) -> pl.Expr:
+    """An amount column as a whole number of ten-thousandths (:data:`MONEY_PLACES`), so that
+    sums are exact; strict casts, so NaN, ±inf and amounts beyond ±9.2e14 raise."""
+    col = pl.col(column)
+    if isinstance(dtype, pl.Decimal):
+        scaled = col.round(MONEY_PLACES, mode="half_away_from_zero")
+        return scaled.cast(pl.Decimal(38, MONEY_PLACES)).to_physical().cast(_MONEY_INT)
+    if dtype.is_integer():
+        return (col.cast(pl.Int128) * _MONEY_SCALE).cast(_MONEY_INT)
+    if dtype.is_float():
+        # the nearest whole number of ten-thousandths: exact for amounts with up to 4 decimal
+        # places (below 2**53 ten-thousandths, i.e. 9 × 10**11)
+        scaled = (col.cast(pl.Float64) * float(_MONEY_SCALE)).round(mode="half_away_from_zero")
+        return scaled.cast(_MONEY_INT)
+    raise TypeError(
+        f"column {column!r} has type {dtype}; amounts must be numbers "
+        "(parse them first, e.g. with cimlab.parsing)."
+    )
+
+
+def _from_money(total: pl.Expr) -> pl.Expr:
+    """Ten-thousandths back to a float, correctly rounded (a true division, not × 1e-4)."""
+    value = total.cast(pl.Float64)
+    return value / (value * 0.0 + float(_MONEY_SCALE))
 
 
 def _check_columns(schema: pl.Schema, needed: dict[str, str | None]) -> None:
@@ -367,7 +405,8 @@ def _daily(
     time_zone: str,
     period: Period,
 ) -> pl.LazyFrame:
-    """Counted lines grouped by (customer, day): ``day, purchase, spend``."""
+    """Counted lines grouped by (customer, day): ``day, purchase, spend`` (in ten-thousandths);
+    without a status column every day is a purchase day and there is no ``purchase`` column."""
     if period not in get_args(Period):
         raise ValueError(f"period={period!r} should be one of {', '.join(get_args(Period))}.")
     lf = orders.lazy()
@@ -383,22 +422,25 @@ def _daily(
     )
     dtype = schema[time_col]
     day = _day(dtype, time_col, time_zone)
-    amount = pl.col(amount_col)
+    money = _money(schema[amount_col], amount_col)
     keep = pl.col(customer_col).is_not_null()
-    if status_col is None:
-        paid = pl.lit(True)
-    else:
-        paid = pl.col(status_col) == "paid"
-        keep = keep & pl.col(status_col).is_in(["paid", "refunded"])
     if as_of is not None:
         keep = keep & _up_to(dtype, time_col, day, _to_date(as_of, time_zone), time_zone)
     if period == "week":
         day = day.dt.truncate("1w")
-    net = pl.when(paid | (amount < 0)).then(amount).otherwise(0).cast(MONEY)
+    if status_col is None:
+        return lf.filter(keep).group_by(customer_col, day.alias("day")).agg(spend=money.sum())
+    # a refunded or cancelled line with a positive amount is neither a purchase nor money (a
+    # negative one is a credit note): drop it here, so
+    # the spend is a plain sum of the lines kept
+    status = pl.col(status_col)
+    paid = status == "paid"
+    credit = status.is_in(["refunded", "cancelled"]) & (pl.col(amount_col) < 0)
+    keep = keep & (paid | credit)
     return (
         lf.filter(keep)
         .group_by(customer_col, day.alias("day"))
-        .agg(purchase=paid.any(), spend=net.sum())
+        .agg(purchase=paid.any(), spend=money.sum())
     )
 
 
@@ -455,10 +497,10 @@ def purchase_days(
         time_zone=time_zone,
         period=period,
     )
-    result = (
-        daily.filter("purchase")
-        .select(customer_col, "day", pl.col("spend").cast(pl.Float64))
-        .sort(customer_col, "day")
+    if status_col is not None:
+        daily = daily.filter("purchase")
+    result = daily.select(customer_col, "day", spend=_from_money(pl.col("spend"))).sort(
+        customer_col, "day"
     )
     return _like(orders, result)
 
@@ -487,7 +529,7 @@ def customer_summary(
     On CDNOW, ``frequency``, ``recency`` and ``T`` equal lifetimes'
     ``summary_data_from_transaction_data`` bit for bit (``freq="D"`` with ``freq_multiplier``
     1, 7 or 30.4375; ``period="week"`` is ``freq="W"``); ``monetary_value`` is the exact
-    decimal mean, within 1e-13 of lifetimes' float sums. Amounts must be finite (NaN raises).
+    mean, within 1e-13 of lifetimes' float sums. Amounts must be finite (NaN raises).
 
     Parameters
     ----------
@@ -529,32 +571,34 @@ def customer_summary(
         time_zone=time_zone,
         period=period,
     )
-    # Only plain column aggregations below (Polars' fast paths): the purchase-day columns are
-    # made row-wise first; the first day's spend is taken with min_by. Sums are exact decimals,
-    # so "all purchase days minus the first" is exactly the sum of the repeat days.
-    bought = pl.col("purchase")
+    # Purchase days and days with refund records only are aggregated apart (plain column
+    # aggregations, Polars' fast paths; the daily frame is computed once and shared), the latter
+    # joined back for the total spend. The first day's spend is taken with min_by. Sums are
+    # exact integers (ten-thousandths), so "all purchase days minus the first" is exactly the
+    # sum of the repeat days.
     end_lit = pl.lit(end, dtype=pl.Date)
-    per_customer = (
-        daily.with_columns(
-            pday=pl.when(bought).then(pl.col("day")),
-            pspend=pl.when(bought).then(pl.col("spend")),
-        )
-        .group_by(customer_col)
-        .agg(
-            first_purchase=pl.col("pday").min(),
-            last_purchase=pl.col("pday").max(),
-            purchase_days=pl.col("pday").count().cast(pl.Int64),
-            total_spend=pl.col("spend").sum(),
-            purchase_spend=pl.col("pspend").sum(),
-            first_spend=pl.col("pspend").min_by("pday"),
-        )
-        .filter(pl.col("purchase_days") > 0)
+    days = daily if status_col is None else daily.filter("purchase")
+    per_customer = days.group_by(customer_col).agg(
+        first_purchase=pl.col("day").min(),
+        last_purchase=pl.col("day").max(),
+        purchase_days=pl.len().cast(pl.Int64),
+        purchase_spend=pl.col("spend").sum(),
+        first_spend=pl.col("spend").min_by("day"),
     )
+    total = pl.col("purchase_spend")
+    if status_col is not None:  # refunds recorded on a day without a purchase
+        refunds = (
+            daily.filter(~pl.col("purchase"))
+            .group_by(customer_col)
+            .agg(refund_only=pl.col("spend").sum())
+        )
+        per_customer = per_customer.join(refunds, on=customer_col, how="left")
+        total = total + pl.col("refund_only").fill_null(0)
     if monetary == "mean":
-        spent = pl.col("purchase_spend").cast(pl.Float64)
+        spent = pl.col("purchase_spend")
         spent_days = pl.col("purchase_days").cast(pl.Float64)
     else:
-        spent = (pl.col("purchase_spend") - pl.col("first_spend")).cast(pl.Float64)
+        spent = pl.col("purchase_spend") - pl.col("first_spend")
         spent_days = (pl.col("purchase_days") - 1).cast(pl.Float64)
     summary = per_customer.select(
         customer_col,
@@ -565,9 +609,12 @@ def customer_summary(
         recency=elapsed("first_purchase", "last_purchase", time_unit=time_unit),
         T=elapsed("first_purchase", end_lit, time_unit=time_unit),
         since_last=elapsed("last_purchase", end_lit, time_unit=time_unit),
-        total_spend=pl.col("total_spend").cast(pl.Float64),
-        # a true division (column by column), as in numpy/pandas; 0 without repeat days
-        monetary_value=pl.when(spent_days > 0).then(spent / spent_days).otherwise(0.0),
+        total_spend=_from_money(total),
+        # the exact mean, correctly rounded: one true division (column by column) of integers
+        # (ten-thousandths, and days × 10**4); 0 without repeat days
+        monetary_value=pl.when(spent_days > 0)
+        .then(spent.cast(pl.Float64) / (spent_days * float(_MONEY_SCALE)))
+        .otherwise(0.0),
     ).sort(customer_col)
     return _like(orders, summary)
 

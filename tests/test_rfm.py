@@ -86,18 +86,28 @@ def test_days_are_calendar_days_of_the_chosen_time_zone() -> None:
     assert shanghai.rows() == [("a", dt.date(2024, 1, 2), 2.0)]
 
 
-def test_cancelled_and_pending_lines_are_ignored() -> None:
+def test_cancelled_and_pending_lines_are_ignored_and_credit_notes_netted() -> None:
     orders = lines(
         ("a", ts(1), 10.0, "paid"),
         ("a", ts(2), 99.0, "cancelled"),
-        ("a", ts(3), -99.0, "cancelled"),
-        ("a", ts(4), 50.0, "pending"),
+        ("a", ts(3), 50.0, "pending"),
         ("b", ts(5), 20.0, "cancelled"),
         ("c", ts(6), 30.0, "pending"),
         (None, ts(7), 40.0, "paid"),
+        # d bought 60 then got a credit note of -25 (a UCI "C" invoice): net 35, one purchase day
+        ("d", ts(1), 60.0, "paid"),
+        ("d", ts(2), -25.0, "cancelled"),
     )
     summary = customer_summary(orders, as_of=dt.date(2024, 1, 10))
-    assert summary.select("customer_id", "purchase_days", "total_spend").rows() == [("a", 1, 10.0)]
+    assert summary.select("customer_id", "purchase_days", "total_spend").rows() == [
+        ("a", 1, 10.0),
+        ("d", 1, 35.0),
+    ]
+    # the same rule as the customer 360 and every other analysis
+    from cimlab.golden import net_amount
+
+    spend = orders.filter(pl.col("customer_id") == "d").select(net_amount().sum()).item()
+    assert spend == 35.0
 
 
 def test_refunds_are_netted_and_fully_refunded_orders_are_not_purchases() -> None:
@@ -140,11 +150,39 @@ def test_money_sums_do_not_depend_on_line_order() -> None:
     backward = customer_summary(lines(*reversed(rows)), as_of="2024-01-31")
     assert_frame_equal(forward, backward, check_exact=True)
     assert forward["total_spend"].item() == 1120.605  # the exact sum, correctly rounded
-    # float sums (naive, pairwise or Kahan) lose the cents next to a huge amount; decimals do not
+    # float sums (naive, pairwise or Kahan) lose the cents next to a huge amount; exact sums do not
     huge = lines(
-        ("a", ts(1), 1e15, "paid"), ("a", ts(2), 0.01, "paid"), ("a", ts(3), -1e15, "refunded")
+        ("a", ts(1), 1e12, "paid"), ("a", ts(2), 0.01, "paid"), ("a", ts(3), -1e12, "refunded")
     )
+    assert (1e12 + 0.01) - 1e12 != 0.01
     assert customer_summary(huge, as_of="2024-01-31")["total_spend"].item() == 0.01
+
+
+def test_money_is_summed_in_ten_thousandths_of_any_numeric_type() -> None:
+    # each line is rounded to 4 places (half away from zero), then summed exactly
+    orders = lines(
+        ("a", ts(1), 0.12344, "paid"),  # 0.1234
+        ("a", ts(1), 0.00005, "paid"),  # 0.0001 (a tie, away from zero)
+        ("a", ts(2), -0.00005, "refunded"),  # -0.0001
+        ("b", ts(1), 4e14, "paid"),  # a huge line next to a tiny one
+        ("b", ts(2), 0.0001, "paid"),
+        ("b", ts(2), -4e14, "refunded"),
+    )
+    summary = customer_summary(orders, as_of="2024-01-31")
+    assert summary["total_spend"].to_list() == [0.1234, 0.0001]
+    assert summary["monetary_value"].to_list() == [0.0, 0.0001 - 4e14]
+    decimals = orders.with_columns(pl.col("amount").cast(pl.Decimal(30, 6)))
+    assert_frame_equal(customer_summary(decimals, as_of="2024-01-31"), summary)
+    integers = pl.DataFrame(
+        {"customer_id": ["a", "a"], "order_ts": [ts(1), ts(2)], "amount": [7, -2]},
+        schema_overrides={"order_ts": pl.Datetime("us", "UTC")},
+    )
+    assert customer_summary(integers, as_of="2024-01-31", status_col=None).select(
+        "total_spend", "monetary_value"
+    ).row(0) == (5.0, -2.0)
+    # a line beyond ±9.2e14 (2**63 ten-thousandths) raises instead of wrapping around
+    with pytest.raises(pl.exceptions.InvalidOperationError, match="amount"):
+        customer_summary(lines(("a", ts(1), 1e15, "paid")), as_of="2024-01-31")
 
 
 def test_as_of_includes_its_day_and_excludes_later_lines() -> None:
@@ -598,7 +636,7 @@ def test_cdnow_agrees_with_lifetimes(
         theirs.select(exact),
         check_exact=True,
     )
-    # money: ours sums exactly (decimal); lifetimes sums floats, so they differ in the last bits
+    # money: ours sums exactly (integers); lifetimes sums floats, so they differ in the last bits
     diff = (ours["monetary_value"] - theirs["monetary_value"]).abs()
     assert diff.max() < 1e-12  # type: ignore[operator]
     assert (ours["monetary_value"].round(6) == theirs["monetary_value"].round(6)).all()
