@@ -47,6 +47,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from cimlab.dates import day_of, to_date
 from cimlab.golden import net_amount
 
 __all__ = [
@@ -80,36 +81,6 @@ _BASE_COLUMNS = ("customer_id", "order_ts", "status")
 # --------------------------------------------------------------------------------------------
 
 
-def _as_date(value: DateLike | dt.datetime, name: str = "as_of") -> dt.date:
-    """A calendar day from a date, a datetime (its UTC day when aware) or ``"YYYY-MM-DD"``."""
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            raise ValueError(f"{name}={value!r} is not a date; write it as YYYY-MM-DD.") from None
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC)
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    raise TypeError(f"{name}={value!r} should be a date or 'YYYY-MM-DD'.")
-
-
-def _utc_day(dtype: pl.DataType, column: str = "order_ts") -> pl.Expr:
-    if dtype == pl.Date:
-        return pl.col(column)
-    if isinstance(dtype, pl.Datetime):
-        col = pl.col(column)
-        if dtype.time_zone is not None and dtype.time_zone != "UTC":
-            col = col.dt.convert_time_zone("UTC")
-        return col.dt.date()
-    raise TypeError(
-        f"column {column!r} has type {dtype}; a Date or Datetime is needed "
-        "(parse it first, e.g. with cimlab.parsing.parse_datetime)."
-    )
-
-
 def _lines(
     orders: Orders,
     *,
@@ -131,7 +102,7 @@ def _lines(
             f"{', '.join(schema.names()) or 'none'}. Pass order lines as cimlab.facts gives them."
         )
     net = pl.col("net_amount") if "net_amount" in schema else net_amount()
-    day = _utc_day(schema["order_ts"])
+    day = day_of("order_ts", schema["order_ts"])
     lf = lf.select(
         "customer_id",
         *need,
@@ -142,9 +113,9 @@ def _lines(
     )
     keep = pl.col("customer_id").is_not_null() & (pl.col("paid") | (pl.col("net") != 0))
     if as_of is not None:
-        keep = keep & (pl.col("day") <= _as_date(as_of))
+        keep = keep & (pl.col("day") <= to_date(as_of))
     if start is not None:
-        keep = keep & (pl.col("day") >= _as_date(start, "start"))
+        keep = keep & (pl.col("day") >= to_date(start, name="start"))
     return lf.filter(keep)
 
 
@@ -211,12 +182,12 @@ def channel_metrics(
     80.0
     """
     need = ("channel", "order_id")
-    end = _as_date(as_of)
+    end = to_date(as_of)
     history = _lines(orders, as_of=end, need=need)
     window = history if start is None else _lines(orders, as_of=end, start=start, need=need)
     first = _first_purchases(history)
     if start is not None:
-        first = first.filter(pl.col("first_day") >= _as_date(start, "start"))
+        first = first.filter(pl.col("first_day") >= to_date(start, name="start"))
     new = first.group_by(pl.col("acquisition_channel").alias("channel")).agg(
         pl.len().cast(pl.Int64).alias("new_customers")
     )
@@ -318,7 +289,7 @@ def acquisition_summary(
     """
     if not isinstance(horizon_days, int) or horizon_days < 1:
         raise ValueError(f"horizon_days={horizon_days!r} should be a whole number of days >= 1.")
-    end = _as_date(as_of)
+    end = to_date(as_of)
     lines = _lines(orders, as_of=end, need=("channel",))
     first = _first_purchases(lines)
     last_observed = end - dt.timedelta(days=horizon_days - 1)
@@ -433,7 +404,7 @@ def _period(value: tuple[DateLike, DateLike], name: str) -> tuple[dt.date, dt.da
         raise ValueError(
             f"{name}={value!r} should be a pair of dates (first day, last day)."
         ) from None
-    lo_d, hi_d = _as_date(lo, name), _as_date(hi, name)
+    lo_d, hi_d = to_date(lo, name=name), to_date(hi, name=name)
     if lo_d > hi_d:
         raise ValueError(f"{name}=({lo_d}, {hi_d}): the first day is after the last day.")
     return lo_d, hi_d

@@ -98,6 +98,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 from threadpoolctl import threadpool_limits
 
+from cimlab.dates import day_of, to_date
 from cimlab.i18n import channel_label
 from cimlab.rfm import customer_summary
 
@@ -135,23 +136,6 @@ _NOT_FEATURES = {"customer_id", "cluster", "cluster_name", "cluster_name_zh"}
 # --------------------------------------------------------------------------------------------
 
 
-def _as_of_date(value: DateLike, time_zone: str) -> dt.date:
-    from cimlab.lifecycle import _to_date
-
-    return _to_date(value, "as_of", time_zone)
-
-
-def _day_expr(dtype: pl.DataType, column: str, time_zone: str, table: str) -> pl.Expr:
-    if dtype == pl.Date:
-        return pl.col(column)
-    if isinstance(dtype, pl.Datetime):
-        col = pl.col(column)
-        if dtype.time_zone is not None and dtype.time_zone != time_zone:
-            col = col.dt.convert_time_zone(time_zone)
-        return col.dt.date()
-    raise ValueError(f"{table}.{column} has type {dtype}; a Date or Datetime is needed.")
-
-
 def _require(frame: pl.DataFrame, columns: list[str], table: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -165,7 +149,10 @@ def _channel_shares(orders: pl.DataFrame, day: dt.date, time_zone: str) -> pl.Da
     paid = orders.lazy().filter(
         pl.col("customer_id").is_not_null()
         & (pl.col("status") == "paid")
-        & (_day_expr(orders.schema["order_ts"], "order_ts", time_zone, "orders") <= day)
+        & (
+            day_of("order_ts", orders.schema["order_ts"], time_zone=time_zone, table="orders")
+            <= day
+        )
     )
     per = (
         paid.group_by(
@@ -195,7 +182,7 @@ def _feedback_features(feedback: pl.DataFrame, day: dt.date, time_zone: str) -> 
     _require(feedback, ["customer_id", "ts"], "feedback")
     answers = feedback.filter(
         pl.col("customer_id").is_not_null()
-        & (_day_expr(feedback.schema["ts"], "ts", time_zone, "feedback") <= day)
+        & (day_of("ts", feedback.schema["ts"], time_zone=time_zone, table="feedback") <= day)
     )
     aggs: list[pl.Expr] = []
     if "nps" in answers.columns:
@@ -255,7 +242,7 @@ def customer_features(
     if isinstance(orders, pl.LazyFrame):
         orders = orders.collect()
     _require(orders, ["customer_id", "order_ts", "amount", "status"], "orders")
-    day = _as_of_date(as_of, time_zone)
+    day = to_date(as_of, time_zone=time_zone)
     unit = _UNIT_SUFFIX[time_unit]
     summary = customer_summary(
         orders, as_of=day, time_unit=time_unit, time_zone=time_zone, monetary="mean"
@@ -790,7 +777,7 @@ def cluster_customers(
     features = customer_features(
         orders, as_of=as_of, feedback=feedback, time_unit=time_unit, time_zone=time_zone
     )
-    day = _as_of_date(as_of, time_zone)
+    day = to_date(as_of, time_zone=time_zone)
     if features.height < MIN_CUSTOMERS:
         raise ValueError(
             f"clustering needs at least {MIN_CUSTOMERS} customers with a purchase up to {day}; "

@@ -41,7 +41,8 @@ from typing import Literal, get_args
 
 import polars as pl
 
-from cimlab.channels import MONEY, DateLike, Orders, _as_date, _first_purchases, _lines, _ratio
+from cimlab.channels import MONEY, DateLike, Orders, _first_purchases, _lines, _ratio
+from cimlab.dates import to_date
 
 __all__ = ["COHORT_VALUES", "cohort_matrix", "cohort_table"]
 
@@ -133,7 +134,7 @@ def cohort_table(
         raise ValueError(f"period={period!r} should be one of {', '.join(get_args(CohortPeriod))}.")
     if max_periods is not None and (not isinstance(max_periods, int) or max_periods < 0):
         raise ValueError(f"max_periods={max_periods!r} should be None or a whole number >= 0.")
-    end = _as_date(as_of)
+    end = to_date(as_of)
     lines = _lines(orders, as_of=end)
     first = _first_purchases(lines, channel=False).select(
         "customer_id", _start_of(pl.col("first_day"), period).alias("cohort")

@@ -58,12 +58,11 @@ from cimlab.channels import (
     MONEY,
     DateLike,
     Orders,
-    _as_date,
     _first_purchases,
     _lines,
     _ratio,
-    _utc_day,
 )
+from cimlab.dates import day_of, to_date
 
 __all__ = ["KPI_NAMES", "kpi_trend", "kpis"]
 
@@ -99,7 +98,7 @@ def _known_dates(first: pl.LazyFrame, customers: pl.DataFrame | None) -> pl.Lazy
         )
     seen = customers.lazy().select(
         pl.col("customer_id").cast(known.collect_schema()["customer_id"]),
-        _utc_day(customers.schema["first_seen"], "first_seen").alias("known"),
+        day_of("first_seen", customers.schema["first_seen"]).alias("known"),
     )
     return pl.concat([known, seen]).group_by("customer_id").agg(pl.col("known").min())
 
@@ -115,7 +114,7 @@ def _by_period(
     """One row per period (``k = 0`` ends on ``as_of``): ``k, period_start, period_end`` and
     one Float64 column per KPI."""
     _check(days, periods)
-    end = _as_date(as_of)
+    end = to_date(as_of)
     end_lit = pl.lit(end, dtype=pl.Date)
 
     def back(day: pl.Expr) -> pl.Expr:  # index of the period holding ``day``

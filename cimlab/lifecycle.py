@@ -54,10 +54,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from cimlab.dates import to_date
 from cimlab.rfm import purchase_days as _purchase_days
 
 __all__ = [
@@ -221,21 +221,6 @@ STAGES_SCHEMA: dict[str, pl.DataType] = {
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _to_date(value: DateLike, name: str, time_zone: str = "UTC") -> dt.date:
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value[:10])
-        except ValueError:
-            raise ValueError(f"{name}={value!r} is not a date; write it as YYYY-MM-DD.") from None
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            return value.astimezone(ZoneInfo(time_zone)).date()
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    raise TypeError(f"{name}={value!r} should be a date, a datetime or 'YYYY-MM-DD'.")
 
 
 def _check_rules(rules: LifecycleRules) -> LifecycleRules:
@@ -430,7 +415,7 @@ def lifecycle_stages(
     [('a', 'new', 1), ('p', 'prospect', 0)]
     """
     rules = _check_rules(rules)
-    day = _to_date(as_of, "as_of", time_zone)
+    day = to_date(as_of, name="as_of", time_zone=time_zone)
     history = _day_history(orders, last=day, rules=rules, time_zone=time_zone)
     return _stages_at(history, day, rules, _known(customers, day, time_zone))
 
@@ -449,7 +434,7 @@ def month_ends(start: DateLike, end: DateLike, *, include_end: bool = False) -> 
     >>> month_ends("2024-01-01", "2024-02-10", include_end=True)
     [datetime.date(2024, 1, 31), datetime.date(2024, 2, 10)]
     """
-    first, last = _to_date(start, "start"), _to_date(end, "end")
+    first, last = to_date(start, name="start"), to_date(end, name="end")
     if first > last:
         raise ValueError(f"start={first} is after end={last}; swap them.")
     months = pl.date_range(first.replace(day=1), last, "1mo", eager=True).dt.month_end()
@@ -485,7 +470,7 @@ def stage_counts(
     [(datetime.date(2024, 1, 31), 'new', 1), (datetime.date(2024, 2, 29), 'new', 2)]
     """
     rules = _check_rules(rules)
-    days = sorted({_to_date(d, "dates", time_zone) for d in dates})
+    days = sorted({to_date(d, name="dates", time_zone=time_zone) for d in dates})
     grid = pl.DataFrame(
         {"as_of": [d for d in days for _ in STAGE_ORDER], "stage": list(STAGE_ORDER) * len(days)},
         schema={"as_of": pl.Date, "stage": pl.String},
@@ -531,7 +516,10 @@ def stage_transitions(
     [('unknown', 'new', 1, 1.0), ('new', 'at_risk', 1, 1.0)]
     """
     rules = _check_rules(rules)
-    first, last = _to_date(start, "start", time_zone), _to_date(end, "end", time_zone)
+    first, last = (
+        to_date(start, name="start", time_zone=time_zone),
+        to_date(end, name="end", time_zone=time_zone),
+    )
     if first > last:
         raise ValueError(f"start={first} is after end={last}; swap them.")
     history = _day_history(orders, last=last, rules=rules, time_zone=time_zone)

@@ -55,9 +55,11 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, TypeVar, cast, get_args
+from typing import Literal, TypeVar, get_args
 
 import polars as pl
+
+from cimlab.dates import day_of, to_date
 
 __all__ = [
     "SEGMENTS",
@@ -314,38 +316,6 @@ def quantile_score(column: str | pl.Expr, *, bins: int = 5, descending: bool = F
 # --------------------------------------------------------------------------------------------
 
 
-def _to_date(value: DateLike, time_zone: str) -> dt.date:
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value[:10])
-        except ValueError:
-            raise ValueError(f"as_of={value!r} is not a date; write it as YYYY-MM-DD.") from None
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            stamp = pl.Series([value]).dt.convert_time_zone(time_zone)
-            return cast(dt.date, stamp.dt.date().item())
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    raise TypeError(f"as_of={value!r} should be a date, a datetime or 'YYYY-MM-DD'.")
-
-
-def _day(dtype: pl.DataType, column: str, time_zone: str) -> pl.Expr:
-    if dtype == pl.Date:
-        return pl.col(column)
-    if isinstance(dtype, pl.Datetime):
-        col = pl.col(column)
-        if dtype.time_zone is None or dtype.time_zone == "UTC" == time_zone:
-            return col.cast(pl.Date)  # the wall-clock day as stored: no time zone arithmetic
-        if dtype.time_zone != time_zone:
-            col = col.dt.convert_time_zone(time_zone)
-        return col.dt.date()
-    raise TypeError(
-        f"column {column!r} has type {dtype}; a Date or Datetime is needed "
-        "(parse it first, e.g. with cimlab.parsing.parse_datetime)."
-    )
-
-
 def _up_to(dtype: pl.DataType, column: str, day: pl.Expr, last: dt.date, time_zone: str) -> pl.Expr:
     """Rows on or before the day ``last``; a plain timestamp comparison where no time zone
     conversion is involved (cheaper, and lets Parquet skip row groups)."""
@@ -421,11 +391,11 @@ def _daily(
         },
     )
     dtype = schema[time_col]
-    day = _day(dtype, time_col, time_zone)
+    day = day_of(time_col, dtype, time_zone=time_zone)
     money = _money(schema[amount_col], amount_col)
     keep = pl.col(customer_col).is_not_null()
     if as_of is not None:
-        keep = keep & _up_to(dtype, time_col, day, _to_date(as_of, time_zone), time_zone)
+        keep = keep & _up_to(dtype, time_col, day, to_date(as_of, time_zone=time_zone), time_zone)
     if period == "week":
         day = day.dt.truncate("1w")
     if status_col is None:
@@ -558,7 +528,7 @@ def customer_summary(
     _check_unit(time_unit)
     if monetary not in get_args(Monetary):
         raise ValueError(f"monetary={monetary!r} should be one of {', '.join(get_args(Monetary))}.")
-    end = _to_date(as_of, time_zone)
+    end = to_date(as_of, time_zone=time_zone)
     if period == "week":  # lifetimes' freq="W": T is counted from week starts
         end = end - dt.timedelta(days=end.weekday())
     daily = _daily(

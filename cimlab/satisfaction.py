@@ -62,6 +62,7 @@ from typing import Literal, cast, get_args
 import polars as pl
 from scipy.stats import norm
 
+from cimlab.dates import day_of, to_date
 from cimlab.rfm import SEGMENT_NAMES
 
 __all__ = [
@@ -202,36 +203,6 @@ def nps_interval(
     )
 
 
-def _to_date(value: DateLike, name: str, time_zone: str) -> dt.date:
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value[:10])
-        except ValueError:
-            raise ValueError(f"{name}={value!r} is not a date; write it as YYYY-MM-DD.") from None
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            stamp = pl.Series([value]).dt.convert_time_zone(time_zone)
-            return cast(dt.date, stamp.dt.date().item())
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    raise TypeError(f"{name}={value!r} should be a date, a datetime or 'YYYY-MM-DD'.")
-
-
-def _day(column: str, dtype: pl.DataType, time_zone: str) -> pl.Expr:
-    if dtype == pl.Date:
-        return pl.col(column)
-    if isinstance(dtype, pl.Datetime):
-        col = pl.col(column)
-        if dtype.time_zone is not None and dtype.time_zone != time_zone:
-            col = col.dt.convert_time_zone(time_zone)
-        return col.dt.date()
-    raise TypeError(
-        f"column {column!r} has type {dtype}; a Date or Datetime is needed "
-        "(parse it first, e.g. with cimlab.parsing.parse_datetime)."
-    )
-
-
 def in_window(
     frame: pl.DataFrame | pl.LazyFrame,
     column: str,
@@ -258,11 +229,11 @@ def in_window(
     schema = frame.collect_schema() if isinstance(frame, pl.LazyFrame) else frame.schema
     if column not in schema:
         raise ValueError(f"the frame has no column {column!r}; columns are {', '.join(schema)}.")
-    day = _day(column, schema[column], time_zone)
-    last = _to_date(as_of, "as_of", time_zone)
+    day = day_of(column, schema[column], time_zone=time_zone)
+    last = to_date(as_of, name="as_of", time_zone=time_zone)
     keep = day <= last
     if start is not None:
-        first = _to_date(start, "start", time_zone)
+        first = to_date(start, name="start", time_zone=time_zone)
         if first > last:
             raise ValueError(f"start={first} is after as_of={last}; the window would be empty.")
         keep = keep & (day >= first)
@@ -348,7 +319,9 @@ def _with_group(
     if by == "channel":
         return frame
     if by == "month":
-        month = _day("ts", frame.schema["ts"], time_zone).dt.truncate("1mo").alias("month")
+        month = (
+            day_of("ts", frame.schema["ts"], time_zone=time_zone).dt.truncate("1mo").alias("month")
+        )
         return frame.with_columns(month)
     assert segments is not None
     return frame.join(segments, on="customer_id", how="left", maintain_order="left")
@@ -366,9 +339,9 @@ def _group_list(
 ) -> pl.DataFrame:
     """Every group to report, in display order."""
     if by == "month":
-        last = _to_date(as_of, "as_of", time_zone).replace(day=1)
+        last = to_date(as_of, name="as_of", time_zone=time_zone).replace(day=1)
         if start is not None:
-            first = _to_date(start, "start", time_zone).replace(day=1)
+            first = to_date(start, name="start", time_zone=time_zone).replace(day=1)
         elif contacts.height:
             first = cast(dt.date, contacts["month"].min())
         else:

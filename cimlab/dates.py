@@ -1,0 +1,79 @@
+"""Dates for analyses: the analysis date given by a user, and the calendar day of a time column.
+
+Every analysis takes ``as_of`` (and sometimes ``start``) as a date, a datetime or
+``"YYYY-MM-DD"``, and counts calendar days in one time zone (UTC unless told otherwise). These
+two helpers are that rule, in one place.
+
+Examples
+--------
+>>> import datetime as dt
+>>> to_date("2026-06-30"), to_date(dt.datetime(2026, 6, 30, 20, tzinfo=dt.UTC), time_zone="Asia/Shanghai")
+(datetime.date(2026, 6, 30), datetime.date(2026, 7, 1))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+__all__ = ["DateLike", "day_of", "to_date"]
+
+DateLike = dt.date | dt.datetime | str
+"""What users may pass as a date: a date, a datetime or ``"YYYY-MM-DD"``."""
+
+
+def to_date(value: DateLike, *, name: str = "as_of", time_zone: str = "UTC") -> dt.date:
+    """The calendar day of ``value``; an aware datetime is read in ``time_zone``.
+
+    ``name`` is the parameter's name, for the error message.
+
+    Examples
+    --------
+    >>> to_date("2026-13-01", name="start")
+    Traceback (most recent call last):
+    ...
+    ValueError: start='2026-13-01' is not a date; write it as YYYY-MM-DD.
+    """
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            raise ValueError(f"{name}={value!r} is not a date; write it as YYYY-MM-DD.") from None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            return value.astimezone(ZoneInfo(time_zone)).date()
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    raise TypeError(f"{name}={value!r} should be a date, a datetime or 'YYYY-MM-DD'.")
+
+
+def day_of(column: str, dtype: pl.DataType, *, time_zone: str = "UTC", table: str = "") -> pl.Expr:
+    """Expression: the calendar day of ``column`` (of type ``dtype``) in ``time_zone``.
+
+    A naive timestamp is taken as written; an aware one is converted to ``time_zone`` first
+    (no conversion when it is already there, and a plain cast for UTC, which is cheapest).
+
+    Examples
+    --------
+    >>> frame = pl.DataFrame({"ts": [dt.datetime(2026, 6, 30, 20)]}).with_columns(
+    ...     pl.col("ts").dt.replace_time_zone("UTC"))
+    >>> frame.select(day_of("ts", frame.schema["ts"], time_zone="Asia/Shanghai")).item()
+    datetime.date(2026, 7, 1)
+    """
+    if dtype == pl.Date:
+        return pl.col(column)
+    if isinstance(dtype, pl.Datetime):
+        col = pl.col(column)
+        if dtype.time_zone is None or dtype.time_zone == time_zone == "UTC":
+            return col.cast(pl.Date)  # the wall-clock day as stored: no time zone arithmetic
+        if dtype.time_zone != time_zone:
+            col = col.dt.convert_time_zone(time_zone)
+        return col.dt.date()
+    where = f"{table}.{column}" if table else f"column {column!r}"
+    raise TypeError(
+        f"{where} has type {dtype}; a Date or Datetime is needed "
+        "(parse it first, e.g. with cimlab.parsing.parse_datetime)."
+    )
