@@ -354,7 +354,10 @@ def run_100m(rows: int = ROWS_100M) -> dict[str, object]:
     Parquet file in 10,000,000-line chunks, then ``rfm(pl.scan_parquet(...))`` collected with
     the streaming engine in a fresh process: wall time (read included) and peak RSS."""
     customers = round(CUSTOMERS * rows / ROWS)
-    with tempfile.TemporaryDirectory(dir=os.environ.get("CIMLAB_BENCH_TMP")) as tmp:
+    folder = os.environ.get("CIMLAB_BENCH_TMP")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
         path = Path(tmp) / "orders_100m.parquet"
         generated = _in_child("generate_orders_parquet_timed", path, rows, customers)
         size_mb = path.stat().st_size / 1024**2

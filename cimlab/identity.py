@@ -50,12 +50,11 @@ Each record's ``rule`` in ``identity_map`` is its last manual action if any, els
 link it takes part in (shared_id > phone > email > fuzzy_name), else ``singleton``.
 
 Quality on the demo (``tests/test_identity.py`` prints it; deterministic pass): precision 1.0
-and recall 0.975 of *all* same-person pairs (people=5,000: 5,884 of 6,036 pairs; people=600:
-730 of 749), and recall 1.0 of the pairs joined by a chain of shared identifiers
-(:func:`linkable_truth`). The missed pairs (5,000 people: 152) carry no identifier to link on:
-Tmall buyers who are not brand members and whose every order masks the phone (74), callers the
-call centre knows only by an office landline (62), and records whose contact row was broken on
-purpose and quarantined (11). The fuzzy pass adds no correct link on the demo; its proposals
+and recall 0.972 of *all* same-person pairs (people=5,000: 5,537 of 5,697 pairs; people=600:
+648 of 664), and recall 1.0 of the pairs joined by a chain of shared identifiers
+(:func:`linkable_truth`). The missed pairs carry no identifier to link on: Tmall buyers who are
+not brand members and whose every order masks the phone, callers the call centre knows only by
+an office landline, and records whose contact row was broken on purpose and quarantined. The fuzzy pass adds no correct link on the demo; its proposals
 go to review.
 
 Tables (created with ``Workspace.ensure_tables``): ``identity_map``, ``identity_links`` (one

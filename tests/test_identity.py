@@ -790,8 +790,8 @@ def test_demo_keys_agree_with_the_people_behind_them(demo):
 def test_demo_quality_against_the_ground_truth(demo):
     """Issue 3's target, over ALL same-person pairs: precision >= 0.99 and recall >= 0.95.
 
-    Measured (deterministic pass): people=600 precision 1.0, recall 0.975 (730 of 749 pairs);
-    people=5,000 precision 1.0, recall 0.975 (5,884 of 6,036).
+    Measured (deterministic pass): people=600 precision 1.0, recall 0.976 (648 of 664 pairs);
+    people=5,000 precision 1.0, recall 0.972 (5,537 of 5,697).
     """
     ws, truth, _ = demo
     result = idn.resolve(ws, at=AT)
