@@ -13,7 +13,13 @@ import _common as common
 import polars as pl
 import streamlit as st
 
-from cimlab.affinity import also_bought, baskets, item_labels, product_pairs
+from cimlab.affinity import (
+    ONLINE_RETAIL_NON_PRODUCTS,
+    also_bought,
+    baskets,
+    item_labels,
+    product_pairs,
+)
 from cimlab.charts.affinity import pairs_scatter_chart, top_pairs_chart
 from cimlab.i18n import t
 
@@ -40,12 +46,13 @@ def _rules(
     level: str,
     item: str,
     thresholds: tuple[float, float, float, int, int | None],
+    exclude: tuple[str, ...] = (),
 ) -> tuple[pl.DataFrame, int, int]:
     """The rules, and the number of baskets and distinct items they were counted over."""
     data = common.load_customer_data(path, version)
     assert data is not None
     min_support, min_confidence, min_lift, min_count, max_items = thresholds
-    options = {"as_of": as_of, "start": start, "level": level, "item": item}
+    options = {"as_of": as_of, "start": start, "level": level, "item": item, "exclude": exclude}
     pairs = product_pairs(
         data.orders,
         **options,  # type: ignore[arg-type]
@@ -57,6 +64,28 @@ def _rules(
     )
     kept = baskets(data.orders, **options, max_basket_items=max_items)  # type: ignore[arg-type]
     return pairs, kept["basket"].n_unique(), kept["item"].n_unique()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _items(path: str, version: str, item: str) -> list[str]:
+    """The distinct values of the item column (the choices of items to leave out)."""
+    data = common.load_customer_data(path, version)
+    assert data is not None
+    return data.orders[item].drop_nulls().cast(pl.String).unique().sort().to_list()
+
+
+def _exclusions(path: str, version: str, item: str, lang: str) -> tuple[str, ...]:
+    """Items to leave out; by default the known non-product codes (postage, fees) present."""
+    choices = _items(path, version, item)
+    known = set(ONLINE_RETAIL_NON_PRODUCTS)
+    chosen = st.multiselect(
+        t("prod.exclude", lang),
+        choices,
+        default=[c for c in choices if c in known] if item == "sku" else [],
+        help=t("prod.exclude_help", lang),
+        key=f"prod_exclude_{item}",
+    )
+    return tuple(chosen)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -192,8 +221,11 @@ def _page(lang: str) -> None:
     version = common.data_version(path)
     st.caption(t("prod.caption", lang))
     days, item, level, thresholds = _controls(lang)
+    exclude = _exclusions(path, version, item, lang)
     start = window_start(as_of, days)
-    pairs, n_baskets, n_items = _rules(path, version, as_of, start, level, item, thresholds)
+    pairs, n_baskets, n_items = _rules(
+        path, version, as_of, start, level, item, thresholds, exclude
+    )
     with st.expander(t("prod.rules", lang)):
         st.markdown(t("prod.rules_text", lang))
     if n_baskets == 0:

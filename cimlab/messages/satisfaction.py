@@ -169,6 +169,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "置信度除以商品 B 本身的购物篮占比；大于 1 表示一起购买的频率高于随机。",
     },
     "prod.min_count": {"en": "Min. baskets with both", "zh": "最少共同购物篮数"},
+    "prod.exclude": {"en": "Leave out", "zh": "排除的商品"},
+    "prod.exclude_help": {
+        "en": "Items that are not products (postage, fees, discounts) pair with everything. They "
+        "are removed before baskets are counted; a basket left empty no longer counts. Known "
+        "non-product codes (e.g. POST, DOT, M in UCI Online Retail) are preselected.",
+        "zh": "非商品项目（运费、手续费、折扣）会与所有商品配对。它们会在统计购物篮之前被移除；"
+        "移除后为空的购物篮不再计入。已知的非商品编码（如 UCI Online Retail 中的 POST、DOT、M）"
+        "已预先选中。",
+    },
     "prod.max_items": {
         "en": "Ignore baskets with more items than",
         "zh": "忽略商品数超过此值的购物篮",

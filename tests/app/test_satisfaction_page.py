@@ -215,3 +215,19 @@ def test_products_widgets_change_the_result(demo: Path, data: CustomerData) -> N
     other = at.selectbox(key="prod_window")
     other.set_value(0).run()
     assert not at.exception and not at.error
+
+
+def test_products_exclusions_leave_items_out(demo: Path, data: CustomerData) -> None:
+    at = _page("products_page.py")
+    as_of = _as_of(data)
+    start = as_of - dt.timedelta(days=364)
+    # the demo has no postage codes: nothing is preselected
+    assert at.multiselect(key="prod_exclude_sku").value == []
+    pairs = product_pairs(data.orders, as_of=as_of, start=start)
+    top = pairs["item_a"][0]
+    at.multiselect(key="prod_exclude_sku").select(top).run()
+    assert not at.exception and not at.error
+    left = product_pairs(data.orders, as_of=as_of, start=start, exclude=[top])
+    table = at.dataframe[0].value
+    assert top not in table[t("prod.col.item_a", "zh")].tolist()
+    assert table[t("prod.col.item_a", "zh")].tolist() == left["item_a"].head(500).to_list()
