@@ -10,23 +10,27 @@ import datetime as dt
 import getpass
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import streamlit as st
 
+from cimlab.dates import to_date
 from cimlab.errors import CimlabError, WorkspaceBusy
 from cimlab.facts import CustomerData, customer_data
 from cimlab.golden import read_identity_map
 from cimlab.i18n import LANGS, channel_label, t, table_label
 from cimlab.privacy import mask_email_expr, mask_name_expr, mask_phone_expr
+from cimlab.settings import automatic_time_zone, set_time_zone, time_zone_choice
 from cimlab.workspace import DB_NAME, Workspace
 
 __all__ = [
     "AS_OF_KEY",
     "LANG_KEY",
     "MASKERS",
+    "PERCENT_FORMAT",
     "REPO_ROOT",
     "REVEAL_ENV",
     "analysis_inputs",
@@ -43,6 +47,8 @@ __all__ = [
     "mask_columns",
     "reveal_allowed",
     "scrub_text",
+    "time_zone_setting",
+    "translated_choice",
     "workspace_dir",
 ]
 
@@ -53,6 +59,9 @@ LANG_KEY = "lang"
 """Session-state key of the UI language (``"zh"`` or ``"en"``)."""
 AS_OF_KEY = "analysis_as_of"
 """Session-state key of the analysis date shared by the analytics pages."""
+PERCENT_FORMAT = "%.1f%%"
+"""Column format of every share in the app's tables: the share × 100 with one decimal, so
+"3.0%" sits next to "10.6%" (Streamlit's ``"percent"`` drops trailing zeros)."""
 REVEAL_ENV = "CIMLAB_ALLOW_REVEAL"
 """Environment variable that lets app users reveal unmasked contact data (``1`` = allowed)."""
 
@@ -172,16 +181,84 @@ def analysis_inputs(lang: str) -> tuple[CustomerData, dt.date] | None:
         st.info(t("ana.not_resolved", lang))
         return None
     last = data.orders["order_ts"].max()
-    default = last.date() if isinstance(last, dt.datetime) else dt.date.today()
+    if isinstance(last, dt.datetime):
+        default = to_date(last, time_zone=data.time_zone)
+    else:
+        default = dt.date.today()
     chosen = st.date_input(
         t("ana.as_of", lang),
         value=st.session_state.get(AS_OF_KEY, default),
-        help=t("ana.as_of_help", lang),
+        help=t("ana.as_of_help", lang, zone=data.time_zone),
         format="YYYY-MM-DD",
     )
     as_of = chosen if isinstance(chosen, dt.date) else default
     st.session_state[AS_OF_KEY] = as_of
     return data, as_of
+
+
+_AUTO_ZONE = ""
+
+
+@st.cache_data(show_spinner=False)
+def _zones() -> list[str]:
+    import zoneinfo
+
+    return sorted(z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC")
+
+
+def time_zone_setting(lang: str) -> None:
+    """The sidebar's workspace settings: the business time zone (:mod:`cimlab.settings`).
+
+    "Automatic" (the zone of the imports) or any IANA zone; a change is stored in the
+    workspace, so every page and every user of it counts days the same way. Not shown when the
+    workspace cannot be opened (the page says why).
+    """
+    try:
+        ws = get_workspace(str(workspace_dir()))
+        choice = time_zone_choice(ws)
+        automatic = automatic_time_zone(ws).zone
+    except CimlabError:
+        return
+    current = choice.zone if choice.source == "setting" else _AUTO_ZONE
+    options = [_AUTO_ZONE, *_zones()]
+    if current not in options:
+        options.append(current)
+    with st.sidebar.expander(t("app.settings", lang)):
+        picked = st.selectbox(
+            t("app.time_zone", lang),
+            options,
+            index=options.index(current),
+            format_func=lambda z: z or t("app.time_zone_auto", lang, zone=automatic),
+            help=t("app.time_zone_help", lang),
+        )
+    if picked != current:
+        set_time_zone(ws, picked or None)
+        st.rerun()
+
+
+def translated_choice(
+    widget: Callable[..., Any],
+    label: str,
+    options: Sequence[Any],
+    *,
+    key: str,
+    lang: str,
+    default: Any,
+    **kwargs: Any,
+) -> Any:
+    """``widget`` (``st.selectbox`` or ``st.radio``) over ``options`` with translated labels,
+    whose choice survives a language switch.
+
+    Streamlit keeps a keyed widget's state as the label on screen: after a switch the old
+    language's label stays in a selectbox and a radio shows no choice. So the widget is keyed
+    per language (``<key>_<lang>``) and the choice is kept under ``key``.
+    """
+    chosen = st.session_state.get(key, default)
+    options = list(options)
+    index = options.index(chosen if chosen in options else default)
+    value = widget(label, options, index=index, key=f"{key}_{lang}", **kwargs)
+    st.session_state[key] = value
+    return value
 
 
 def guard(body: Callable[[], object], lang: str, *, context: str = "") -> None:

@@ -2,8 +2,12 @@
 worth, multi-channel overlap, channel migration between two periods, monthly cohorts.
 
 Thin by design: widgets, one cached cimlab call per section (keyed on the workspace version and
-plain parameters), a chart and a table. Session keys start with ``ch_`` and ``coh_``. Only
-channel tokens and aggregated figures are shown, never customer data.
+plain parameters), a chart and a table. Session keys start with ``ch_`` and ``coh_``; a widget
+with translated labels is keyed per language (``ch_window_zh``) and its choice kept under the
+plain key (``ch_window``), see :func:`_common.translated_choice`. Every share and rate is shown as
+a percentage with one decimal (:data:`_common.PERCENT_FORMAT` applied to share × 100, so "3.0%"
+sits next to "10.6%"), never rounded before display. Only channel tokens and aggregated figures
+are shown, never customer data.
 """
 
 from __future__ import annotations
@@ -28,9 +32,11 @@ from cimlab.charts.cohorts import cohort_chart
 from cimlab.i18n import channel_label, t
 
 WINDOWS = (90, 180, 365, 0)  # days up to the analysis date; 0 = all history
+DEFAULT_WINDOW = 365
 HORIZONS = (90, 180, 365)
 OVERLAP_TOP = 15
-COHORT_MONTHS = 12
+COHORT_PERIODS_SHOWN = {"month": 12, "quarter": 8, "week": 12}
+"""Periods shown after the cohort's own, by default, for each cohort period."""
 
 # (what, as) -> cohort_table column
 COHORT_VALUE = {
@@ -39,8 +45,11 @@ COHORT_VALUE = {
     ("revenue", "rates"): "revenue_per_customer",
     ("revenue", "counts"): "revenue",
 }
-# display formats: shares rounded to 0.1 % (see _rounded), money with separators and cents
-PERCENT = st.column_config.NumberColumn(format="percent")
+COHORT_VALUES = ("retention", "revenue")
+COHORT_MODES = ("rates", "counts")
+# display formats: shares × 100 as "18.1%" (the format rounds; values are not rounded before),
+# money with separators and cents
+PERCENT = st.column_config.NumberColumn(format=common.PERCENT_FORMAT)
 MONEY = st.column_config.NumberColumn(format="%,.2f")
 COUNT = st.column_config.NumberColumn(format="%,d")
 SHARE_COLUMNS = ("revenue_share", "share", "repeat_rate", "migration_share")
@@ -50,27 +59,31 @@ MONEY_COLUMNS = ("revenue", "aov", "revenue_per_customer")
 # ----------------------------------------------------------------------------- cached calls
 
 
-def _orders(path: str, version: str) -> pl.DataFrame:
+def _orders(path: str, version: str) -> tuple[pl.DataFrame, str]:
+    """The workspace's order lines and its business time zone (days are counted in it)."""
     data = common.load_customer_data(path, version)
-    return pl.DataFrame() if data is None else data.orders
+    return (pl.DataFrame(), "UTC") if data is None else (data.orders, data.time_zone)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def load_metrics(path: str, version: str, as_of: dt.date, start: dt.date | None) -> pl.DataFrame:
     """:func:`cimlab.channels.channel_metrics` of the workspace."""
-    return channels.channel_metrics(_orders(path, version), as_of=as_of, start=start)
+    orders, tz = _orders(path, version)
+    return channels.channel_metrics(orders, as_of=as_of, start=start, time_zone=tz)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def load_acquisition(path: str, version: str, as_of: dt.date, horizon: int) -> pl.DataFrame:
     """:func:`cimlab.channels.acquisition_summary` of the workspace."""
-    return channels.acquisition_summary(_orders(path, version), as_of=as_of, horizon_days=horizon)
+    orders, tz = _orders(path, version)
+    return channels.acquisition_summary(orders, as_of=as_of, horizon_days=horizon, time_zone=tz)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def load_overlap(path: str, version: str, as_of: dt.date, start: dt.date | None) -> pl.DataFrame:
     """:func:`cimlab.channels.channel_overlap` of the workspace."""
-    return channels.channel_overlap(_orders(path, version), as_of=as_of, start=start)
+    orders, tz = _orders(path, version)
+    return channels.channel_overlap(orders, as_of=as_of, start=start, time_zone=tz)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -78,15 +91,30 @@ def load_migration(
     path: str, version: str, before: tuple[dt.date, dt.date], after: tuple[dt.date, dt.date]
 ) -> pl.DataFrame:
     """:func:`cimlab.channels.channel_migration` of the workspace."""
-    return channels.channel_migration(_orders(path, version), before=before, after=after)
+    orders, tz = _orders(path, version)
+    return channels.channel_migration(orders, before=before, after=after, time_zone=tz)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def load_cohorts(path: str, version: str, as_of: dt.date, max_periods: int) -> pl.DataFrame:
-    """:func:`cimlab.cohorts.cohort_table` (monthly) of the workspace."""
+def load_cohorts(
+    path: str, version: str, as_of: dt.date, period: str, max_periods: int
+) -> pl.DataFrame:
+    """:func:`cimlab.cohorts.cohort_table` of the workspace."""
+    orders, tz = _orders(path, version)
     return cohorts.cohort_table(
-        _orders(path, version), as_of=as_of, period="month", max_periods=max_periods
+        orders,
+        as_of=as_of,
+        period=period,  # type: ignore[arg-type]
+        max_periods=max_periods,
+        time_zone=tz,
     )
+
+
+def cohort_label(cohort: pl.Expr, period: str) -> pl.Expr:
+    """How a cohort's start date reads: ``2024-03`` (month), ``2024-Q1``, ``2024-03-04`` (week)."""
+    if period == "quarter":
+        return pl.format("{}-Q{}", cohort.dt.year(), cohort.dt.quarter())
+    return cohort.dt.strftime("%Y-%m" if period == "month" else "%Y-%m-%d")
 
 
 # ----------------------------------------------------------------------------- display helpers
@@ -134,7 +162,8 @@ def _tokens(overlap: pl.DataFrame) -> list[str]:
 
 
 def _show_table(frame: pl.DataFrame, lang: str, *, prefix: str = "ch.col") -> None:
-    """A table with translated headers; share/rate columns as percentages, money with cents."""
+    """A table with translated headers; share/rate columns × 100 as percentages (with a caption
+    saying so: the toolbar's CSV has the bare numbers), money with cents."""
     config: dict[str, Any] = {}
     renamed = {}
     for column in frame.columns:
@@ -146,7 +175,8 @@ def _show_table(frame: pl.DataFrame, lang: str, *, prefix: str = "ch.col") -> No
             config[label] = MONEY
         elif frame.schema[column].is_integer():
             config[label] = COUNT
-    shown = frame.with_columns(pl.col(c).round(3) for c in SHARE_COLUMNS if c in frame.columns)
+    shares = [c for c in SHARE_COLUMNS if c in frame.columns]
+    shown = frame.with_columns(pl.col(shares) * 100.0)
     st.dataframe(
         shown.rename(renamed),
         hide_index=True,
@@ -154,6 +184,8 @@ def _show_table(frame: pl.DataFrame, lang: str, *, prefix: str = "ch.col") -> No
         placeholder="—",
         height="content" if frame.height <= 20 else "auto",
     )
+    if shares:
+        st.caption(t("ch.percent_note", lang))
 
 
 def _pct(value: float | None) -> str:
@@ -166,12 +198,15 @@ def _pct(value: float | None) -> str:
 def channel_section(path: str, version: str, as_of: dt.date, start: dt.date | None) -> None:
     st.subheader(t("ch.metrics_header", lang))
     metrics = load_metrics(path, version, as_of, start)
-    measure = st.radio(
+    measure = common.translated_choice(
+        st.radio,
         t("ch.measure", lang),
         CHANNEL_MEASURES,
+        key="ch_measure",
+        lang=lang,
+        default=CHANNEL_MEASURES[0],
         format_func=lambda m: t(f"ch.col.{m}", lang),
         horizontal=True,
-        key="ch_measure",
     )
     st.altair_chart(channel_chart(metrics, measure=measure, lang=lang), width="stretch")
     buyers = int(load_overlap(path, version, as_of, start)["customers"].sum())
@@ -182,20 +217,27 @@ def channel_section(path: str, version: str, as_of: dt.date, start: dt.date | No
 def acquisition_section(path: str, version: str, as_of: dt.date) -> None:
     st.subheader(t("ch.acq_header", lang))
     left, right = st.columns(2)
-    horizon = left.selectbox(
-        t("ch.horizon", lang),
-        HORIZONS,
-        index=len(HORIZONS) - 1,
-        format_func=lambda n: t("ch.horizon_days", lang, n=n),
-        key="ch_horizon",
-    )
-    measure = right.radio(
-        t("ch.acq_measure", lang),
-        ACQUISITION_MEASURES,
-        format_func=lambda m: t(f"ch.col.{m}", lang),
-        horizontal=True,
-        key="ch_acq_measure",
-    )
+    with left:
+        horizon = common.translated_choice(
+            st.selectbox,
+            t("ch.horizon", lang),
+            HORIZONS,
+            key="ch_horizon",
+            lang=lang,
+            default=HORIZONS[-1],
+            format_func=lambda n: t("ch.horizon_days", lang, n=n),
+        )
+    with right:
+        measure = common.translated_choice(
+            st.radio,
+            t("ch.acq_measure", lang),
+            ACQUISITION_MEASURES,
+            key="ch_acq_measure",
+            lang=lang,
+            default=ACQUISITION_MEASURES[0],
+            format_func=lambda m: t(f"ch.col.{m}", lang),
+            horizontal=True,
+        )
     summary = load_acquisition(path, version, as_of, horizon)
     st.altair_chart(acquisition_chart(summary, measure=measure, lang=lang), width="stretch")
     observed = int(summary["observed_customers"].sum())
@@ -259,39 +301,63 @@ def migration_section(path: str, version: str, as_of: dt.date) -> None:
     _show_table(table.rename({"share": "migration_share"}), lang)
 
 
-def cohort_section(path: str, version: str, as_of: dt.date) -> None:
+def cohort_section(path: str, version: str, as_of: dt.date, time_zone: str) -> None:
     st.subheader(t("coh.header", lang))
-    left, middle, right = st.columns(3)
-    what = left.radio(
-        t("coh.value", lang),
-        ("retention", "revenue"),
-        format_func=lambda v: t(f"coh.{v}", lang),
-        horizontal=True,
-        key="coh_value",
-    )
-    mode = middle.radio(
-        t("coh.mode", lang),
-        ("rates", "counts"),
-        format_func=lambda v: t(f"coh.{v}", lang),
-        horizontal=True,
-        key="coh_mode",
-    )
-    months = right.slider(
-        t("coh.max_periods", lang), min_value=1, max_value=36, value=COHORT_MONTHS, key="coh_max"
+    first, left, middle, right = st.columns(4)
+    with first:
+        period = common.translated_choice(
+            st.radio,
+            t("coh.period", lang),
+            cohorts.COHORT_PERIODS,
+            key="coh_period",
+            lang=lang,
+            default=cohorts.COHORT_PERIODS[0],
+            format_func=lambda v: t(f"coh.period.{v}", lang),
+            horizontal=True,
+        )
+    with left:
+        what = common.translated_choice(
+            st.radio,
+            t("coh.value", lang),
+            COHORT_VALUES,
+            key="coh_value",
+            lang=lang,
+            default=COHORT_VALUES[0],
+            format_func=lambda v: t(f"coh.{v}", lang),
+            horizontal=True,
+        )
+    with middle:
+        mode = common.translated_choice(
+            st.radio,
+            t("coh.mode", lang),
+            COHORT_MODES,
+            key="coh_mode",
+            lang=lang,
+            default=COHORT_MODES[0],
+            format_func=lambda v: t(f"coh.{v}", lang),
+            horizontal=True,
+        )
+    shown = right.slider(
+        t("coh.max_periods", lang),
+        min_value=1,
+        max_value=36,
+        value=COHORT_PERIODS_SHOWN[period],
+        key=f"coh_max_{period}",
     )
     value = COHORT_VALUE[(what, mode)]
     if value == "revenue_per_customer" and st.checkbox(t("coh.cumulative", lang), key="coh_cum"):
         value = "cumulative_revenue_per_customer"
-    table = load_cohorts(path, version, as_of, months)
-    st.caption(t("coh.caption", lang))
-    st.altair_chart(cohort_chart(table, value=value, lang=lang), width="content")
+    table = load_cohorts(path, version, as_of, period, shown)
+    name = t(f"coh.period.{period}", lang)
+    st.caption(t("coh.caption", lang, period=name, zone=time_zone))
+    st.altair_chart(cohort_chart(table, value=value, period=period, lang=lang), width="content")
     matrix = cohorts.cohort_matrix(table, value=value).with_columns(
-        pl.col("cohort").dt.strftime("%Y-%m")
+        cohort_label(pl.col("cohort"), period)
     )
     periods = [c for c in matrix.columns if c not in ("cohort", "cohort_size")]
     if value == "retention_rate":
-        matrix = matrix.with_columns(pl.col(periods).round(3))
-    fmt = {"retention_rate": "percent", "active_customers": "%,d"}.get(value, "%,.0f")
+        matrix = matrix.with_columns(pl.col(periods) * 100.0)
+    fmt = {"retention_rate": common.PERCENT_FORMAT, "active_customers": "%,d"}.get(value, "%,.0f")
     st.dataframe(
         matrix.rename(
             {
@@ -303,13 +369,17 @@ def cohort_section(path: str, version: str, as_of: dt.date) -> None:
         column_config={
             t("coh.col.cohort_size", lang): COUNT,
             **{
-                c: st.column_config.NumberColumn(t("coh.col.period", lang, n=c), format=fmt)
+                c: st.column_config.NumberColumn(
+                    t(f"coh.col.period_{period}", lang, n=c), format=fmt
+                )
                 for c in periods
             },
         },
         placeholder="",  # periods a cohort has not reached yet stay blank
         height="content",
     )
+    if value == "retention_rate":
+        st.caption(t("ch.percent_note", lang))
 
 
 # ----------------------------------------------------------------------------- the page
@@ -319,16 +389,18 @@ st.title(t("ch.title", lang))
 st.caption(t("ch.intro", lang))
 inputs = common.analysis_inputs(lang)
 if inputs is not None:
-    _, as_of = inputs
+    data, as_of = inputs
     ws_path = str(common.workspace_dir())
     version = common.data_version(ws_path)
-    days = st.selectbox(
+    days = common.translated_choice(
+        st.selectbox,
         t("ch.window", lang),
         WINDOWS,
-        index=WINDOWS.index(365),
+        key="ch_window",
+        lang=lang,
+        default=DEFAULT_WINDOW,
         format_func=lambda n: t("ch.window_days", lang, n=n) if n else t("ch.window_all", lang),
         help=t("ch.window_help", lang),
-        key="ch_window",
     )
     start = as_of - dt.timedelta(days=days - 1) if days else None
     if start is not None:
@@ -340,4 +412,4 @@ if inputs is not None:
         acquisition_section(ws_path, version, as_of)
         overlap_section(ws_path, version, as_of, start)
         migration_section(ws_path, version, as_of)
-        cohort_section(ws_path, version, as_of)
+        cohort_section(ws_path, version, as_of, data.time_zone)

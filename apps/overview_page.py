@@ -1,13 +1,16 @@
 """Overview page: the KPIs with their change and trend (once customers are unified), rows per
 table and channel, and the last imports.
 
-KPI session keys start with ``ov_kpi_``.
+KPI session keys start with ``ov_kpi_``; a widget with translated labels is keyed per language
+(``ov_kpi_days_zh``) and its choice kept under the plain key (``ov_kpi_days``), see
+:func:`_common.translated_choice`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Any
 
 import _common as common
 import polars as pl
@@ -15,6 +18,7 @@ import streamlit as st
 
 from cimlab.charts import counts_chart, import_history_chart
 from cimlab.charts.kpis import kpi_trend_chart
+from cimlab.dates import to_date
 from cimlab.i18n import channel_label, t, table_label
 from cimlab.kpis import KPI_NAMES, kpi_trend, kpis
 from cimlab.schemas import TABLES
@@ -32,7 +36,9 @@ def load_kpis(path: str, version: str, as_of: dt.date, days: int) -> pl.DataFram
     data = common.load_customer_data(path, version)
     if data is None:
         return pl.DataFrame()
-    return kpis(data.orders, as_of=as_of, days=days, customers=data.customers)
+    return kpis(
+        data.orders, as_of=as_of, days=days, customers=data.customers, time_zone=data.time_zone
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -41,7 +47,14 @@ def load_trend(path: str, version: str, as_of: dt.date, days: int, periods: int)
     data = common.load_customer_data(path, version)
     if data is None:
         return pl.DataFrame()
-    return kpi_trend(data.orders, as_of=as_of, periods=periods, days=days, customers=data.customers)
+    return kpi_trend(
+        data.orders,
+        as_of=as_of,
+        periods=periods,
+        days=days,
+        customers=data.customers,
+        time_zone=data.time_zone,
+    )
 
 
 def _number(kpi: str, value: float | None) -> str:
@@ -64,13 +77,19 @@ def _delta(kpi: str, change: float | None, change_pct: float | None) -> str | No
     return text if change_pct is None else f"{text} ({change_pct:+.1f}%)"
 
 
-def _counts_config(frame: pl.DataFrame) -> dict[str, object]:
+def _counts_config(frame: pl.DataFrame) -> dict[str, Any]:
     """Integer columns with thousands separators."""
     return {
         column: st.column_config.NumberColumn(format="%,d")
         for column, dtype in frame.schema.items()
         if dtype.is_integer()
     }
+
+
+def _segmented_control(label: str, options: list[int], *, index: int, **kwargs: object) -> object:
+    """``st.segmented_control`` called like ``st.selectbox`` (``index`` → ``default``), for
+    :func:`_common.translated_choice`."""
+    return st.segmented_control(label, options, default=options[index], **kwargs)  # type: ignore[call-overload]
 
 
 def kpi_section(path: str, version: str) -> None:
@@ -83,20 +102,23 @@ def kpi_section(path: str, version: str) -> None:
     if inputs is None:
         return
     _, as_of = inputs
-    days = st.segmented_control(
+    days = common.translated_choice(
+        _segmented_control,
         t("kpi.period", lang),
         KPI_PERIODS,
+        key="ov_kpi_days",
+        lang=lang,
         default=KPI_PERIODS[0],
         required=True,
         format_func=lambda n: t("kpi.period_days", lang, n=n),
-        key="ov_kpi_days",
     )
     days = days if days in KPI_PERIODS else KPI_PERIODS[0]
     start = as_of - dt.timedelta(days=days - 1)
     st.caption(t("kpi.caption", lang, start=start, end=as_of, n=days))
     table = load_kpis(path, version, as_of, days)
     first = data.orders["order_ts"].min()
-    span = (as_of - first.date()).days + 1 if isinstance(first, dt.datetime) else days
+    first_day = to_date(first, time_zone=data.time_zone) if isinstance(first, dt.datetime) else None
+    span = (as_of - first_day).days + 1 if first_day is not None else days
     periods = max(2, min(TREND_PERIODS, -(-span // days)))
     trend = load_trend(path, version, as_of, days, periods)
     rows = {row["kpi"]: row for row in table.iter_rows(named=True)}
@@ -118,12 +140,14 @@ def kpi_section(path: str, version: str) -> None:
                 chart_data=trend.filter(pl.col("kpi") == kpi)["value"].fill_null(0).to_list(),
                 border=True,
             )
-    shown = st.selectbox(
+    shown = common.translated_choice(
+        st.selectbox,
         t("kpi.trend_of", lang),
         KPI_NAMES,
-        index=KPI_NAMES.index("revenue"),
-        format_func=lambda k: t(f"kpi.{k}", lang),
         key="ov_kpi_trend",
+        lang=lang,
+        default="revenue",
+        format_func=lambda k: t(f"kpi.{k}", lang),
     )
     st.altair_chart(kpi_trend_chart(trend, kpi=shown, lang=lang), width="stretch")
 

@@ -1,13 +1,18 @@
 """Products page (商品关联): what is bought together — pairs with support, confidence and lift,
 and "customers who bought X also bought Y".
 
-Session keys start with ``prod_``. Rules come from :func:`cimlab.affinity.product_pairs`,
-cached on the workspace path, its data version and the widgets' values.
+Session keys start with ``prod_``; a widget with translated labels is keyed per language
+(``prod_item_zh``) and its choice kept under the plain key (``prod_item``), see
+:func:`_common.translated_choice`. Rules come from :func:`cimlab.affinity.product_pairs`,
+cached on the workspace path, its data version and the widgets' values. Confidence is shown as
+a percentage with one decimal (:data:`_common.PERCENT_FORMAT`), supports with two decimals or
+more (:func:`support_format`), all × 100 and never rounded before display.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import _common as common
 import polars as pl
@@ -30,6 +35,7 @@ LEVELS = ("order", "customer")
 ROWS_SHOWN = 500
 TOP_PAIRS = 20
 ALSO_BOUGHT = 10
+SUPPORTS = ("support", "support_a", "support_b")
 
 
 def window_start(as_of: dt.date, days: int) -> dt.date | None:
@@ -52,7 +58,14 @@ def _rules(
     data = common.load_customer_data(path, version)
     assert data is not None
     min_support, min_confidence, min_lift, min_count, max_items = thresholds
-    options = {"as_of": as_of, "start": start, "level": level, "item": item, "exclude": exclude}
+    options = {
+        "as_of": as_of,
+        "start": start,
+        "level": level,
+        "item": item,
+        "exclude": exclude,
+        "time_zone": data.time_zone,
+    }
     pairs = product_pairs(
         data.orders,
         **options,  # type: ignore[arg-type]
@@ -111,21 +124,40 @@ def _with_names(pairs: pl.DataFrame, labels: pl.DataFrame | None) -> pl.DataFram
     return out.select("item_a", "name_a", "item_b", "name_b", pl.exclude("^item_.$", "^name_.$"))
 
 
+def support_format(table: pl.DataFrame) -> str:
+    """The format of the support columns (in percent) of ``table``: two decimals, more when
+    the smallest nonzero support needs them.
+
+    A support is a share of baskets and is often tiny (2 of 20,000 baskets = 0.01%): one
+    decimal would show "0.0%" for most pairs, and even two decimals would show "0.00%" past
+    40,000 baskets. So the decimals grow until the smallest support shows a nonzero digit.
+    """
+    values = pl.concat([table[c] for c in SUPPORTS if c in table.columns], how="vertical")
+    smallest = values.filter(values > 0).min() if values.len() else None
+    decimals = 2
+    if isinstance(smallest, int | float):
+        decimals = max(decimals, -math.floor(math.log10(smallest)))
+    return f"%.{decimals}f%%"
+
+
 def _table(pairs: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Pairs for display: supports and confidence × 100 (percent), lift to two decimals."""
     shown = pairs.with_columns(
-        pl.col("support", "support_a", "support_b").round(4),
-        pl.col("confidence").round(3),
-        pl.col("lift").round(2),
-    )
+        pl.col(c) * 100.0 for c in (*SUPPORTS, "confidence") if c in pairs.columns
+    ).with_columns(pl.col("lift").round(2))
     return common.mask_columns(shown, {}).rename(
         {c: t(f"prod.col.{c}", lang) for c in shown.columns}
     )
 
 
 def _show_table(table: pl.DataFrame, lang: str, *, key: str) -> None:
-    """:func:`_table` as a dataframe: support and confidence as percentages."""
+    """:func:`_table` as a dataframe: support and confidence as percentages, with a caption
+    saying so (the toolbar's CSV has the bare numbers)."""
+    headers = {t(f"prod.col.{c}", lang): c for c in SUPPORTS}
+    supports = table.select(c for c in table.columns if c in headers).rename(headers)
     formats = {
-        **dict.fromkeys(("support", "confidence", "support_a", "support_b"), "percent"),
+        **dict.fromkeys(SUPPORTS, support_format(supports)),
+        "confidence": common.PERCENT_FORMAT,
         "lift": "%.2f",
         "baskets_both": "%,d",
     }
@@ -134,33 +166,45 @@ def _show_table(table: pl.DataFrame, lang: str, *, key: str) -> None:
         for c, f in formats.items()
     }
     st.dataframe(table, hide_index=True, column_config=config, placeholder="—", key=key)
+    st.caption(t("ch.percent_note", lang))
 
 
 def _controls(lang: str) -> tuple[int, str, str, tuple[float, float, float, int, int | None]]:
     top = st.columns(3)
-    days = top[0].selectbox(
-        t("sat.window", lang),
-        WINDOWS,
-        index=WINDOWS.index(DEFAULT_WINDOW),
-        format_func=lambda d: (
-            t("sat.window_all", lang) if d == 0 else t("sat.window_days", lang, n=d)
-        ),
-        key="prod_window",
-    )
-    item = top[1].radio(
-        t("prod.item", lang),
-        ITEMS,
-        format_func=lambda x: t(f"prod.item.{x}", lang),
-        horizontal=True,
-        key="prod_item",
-    )
-    level = top[2].radio(
-        t("prod.level", lang),
-        LEVELS,
-        format_func=lambda x: t(f"prod.level.{x}", lang),
-        horizontal=True,
-        key="prod_level",
-    )
+    with top[0]:
+        days = common.translated_choice(
+            st.selectbox,
+            t("sat.window", lang),
+            WINDOWS,
+            key="prod_window",
+            lang=lang,
+            default=DEFAULT_WINDOW,
+            format_func=lambda d: (
+                t("sat.window_all", lang) if d == 0 else t("sat.window_days", lang, n=d)
+            ),
+        )
+    with top[1]:
+        item = common.translated_choice(
+            st.radio,
+            t("prod.item", lang),
+            ITEMS,
+            key="prod_item",
+            lang=lang,
+            default=ITEMS[0],
+            format_func=lambda x: t(f"prod.item.{x}", lang),
+            horizontal=True,
+        )
+    with top[2]:
+        level = common.translated_choice(
+            st.radio,
+            t("prod.level", lang),
+            LEVELS,
+            key="prod_level",
+            lang=lang,
+            default=LEVELS[0],
+            format_func=lambda x: t(f"prod.level.{x}", lang),
+            horizontal=True,
+        )
     row = st.columns(5)
     support = row[0].number_input(
         t("prod.min_support", lang),

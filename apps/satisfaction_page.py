@@ -2,9 +2,14 @@
 change against the previous period, by channel, by RFM segment and by month, and the unhappy
 high-value customers (ids only, no contact data).
 
-Session keys start with ``sat_``. Figures come from :func:`cimlab.satisfaction.satisfaction`
-and :func:`cimlab.satisfaction.unhappy_high_value`, cached on the workspace path, its data
-version and the widgets' values.
+Session keys start with ``sat_``; a widget with translated labels is keyed per language
+(``sat_window_zh``) and its choice kept under the plain key (``sat_window``), see
+:func:`_common.translated_choice`. Figures come from :func:`cimlab.satisfaction.satisfaction` and
+:func:`cimlab.satisfaction.unhappy_high_value`, cached on the workspace path, its data version
+and the widgets' values. Tables sit in keyed containers (``sat_channel_table``,
+``sat_segment_table``: the essentials, every column in an expander below;
+``sat_unhappy_table``). Every share reads as a percentage with one decimal ("3.0%", "10.6%"),
+every NPS as signed points ("+12.5").
 """
 
 from __future__ import annotations
@@ -34,6 +39,28 @@ TOP_SHARES = (0.05, 0.1, 0.2, 0.3, 0.5)
 TREND_MONTHS = 12
 MEASURES = ("nps", "csat", "complaint_rate")
 
+# Display formats (sprintf, as st.column_config applies them): every share as a percentage with
+# one decimal ("3.0%", "10.6%"), NPS points signed with one decimal ("+12.5", "-3.0").
+PERCENT = "%.1f%%"  # applied to shares × 100
+POINTS = "%+.1f"
+COUNT = "%,d"
+SHARES = ("csat", "csat_low", "csat_high", "complaint_rate", "complaint_low", "complaint_high")
+NPS_POINTS = ("nps", "nps_low", "nps_high")
+#: The columns of the compact table after the group: each measure, then the counts behind it.
+ESSENTIALS = (
+    "nps",
+    "nps_interval",
+    "nps_answers",
+    "csat",
+    "csat_answers",
+    "complaint_rate",
+    "complaints",
+    "complaint_base",
+)
+#: Compact-table columns with a tooltip (``sat.col_help.<column>``).
+HELPED = ("nps", "nps_interval", "csat", "complaint_rate", "complaints", "complaint_base")
+MISSING = "—"  # shown for a figure without answers
+
 
 def window(as_of: dt.date, days: int) -> tuple[dt.date | None, dt.date | None, dt.date | None]:
     """Start of the window, and the previous window of the same length (None for all time)."""
@@ -57,7 +84,7 @@ def first_of_month(day: dt.date, *, back: int) -> dt.date:
 def _segments(path: str, version: str, as_of: dt.date) -> pl.DataFrame:
     data = common.load_customer_data(path, version)
     assert data is not None
-    return rfm(data.orders, as_of=as_of)
+    return rfm(data.orders, as_of=as_of, time_zone=data.time_zone)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -74,6 +101,7 @@ def _figures(
         interactions=data.interactions,
         segments=_segments(path, version, as_of) if by == "segment" else None,
         confidence=CONFIDENCE,
+        time_zone=data.time_zone,
     )
 
 
@@ -90,6 +118,7 @@ def _unhappy(
         start=start,
         interactions=data.interactions,
         top_share=top_share,
+        time_zone=data.time_zone,
     )
 
 
@@ -97,9 +126,10 @@ def _unhappy(
 
 
 def _fmt(measure: str, value: Any) -> str:
+    """A figure as the tables show it: NPS points signed ("+12.5"), shares as "10.6%"."""
     if value is None:
-        return "–"
-    return f"{value:.1f}" if measure == "nps" else f"{value:.1%}"
+        return MISSING
+    return f"{value:+.1f}" if measure == "nps" else f"{value:.1%}"
 
 
 def _delta(measure: str, now: Any, before: Any) -> str | None:
@@ -154,50 +184,89 @@ def _metrics(now: dict[str, Any], before: dict[str, Any] | None, lang: str) -> N
         )
 
 
-SHARES = ("csat", "csat_low", "csat_high", "complaint_rate", "complaint_low", "complaint_high")
-MISSING = "—"  # shown for a figure without answers
+def _signed(column: str) -> pl.Expr:
+    """NPS points as text, as the NPS column shows them: "+12.5", "-3.0", "+0.0" (null stays)."""
+    points = pl.col(column).round(1) + 0.0  # + 0.0 turns -0.0 into 0.0
+    text = points.cast(pl.String)
+    return pl.when(points >= 0).then(pl.lit("+") + text).otherwise(text)
 
 
-def _table(stats: pl.DataFrame, group: str, lang: str) -> pl.DataFrame:
+def _columns(stats: pl.DataFrame, group: str, *, full: bool) -> list[str]:
+    """The group, then :data:`ESSENTIALS` or (``full``) every column of ``stats``."""
+    return [group, *(c for c in stats.columns if c != group)] if full else [group, *ESSENTIALS]
+
+
+def _headers(columns: list[str], group: str, lang: str) -> dict[str, str]:
+    conf = f"{CONFIDENCE:.0%}"
+    return {
+        c: t(f"sat.group.{group}", lang) if c == group else t(f"sat.col.{c}", lang, conf=conf)
+        for c in columns
+    }
+
+
+def _table(stats: pl.DataFrame, group: str, lang: str, *, full: bool = False) -> pl.DataFrame:
     """Figures for display: groups with at least one answer or contact, translated group
-    labels and headers, rounded numbers (shares to 0.1 %)."""
+    labels and headers; shares × 100 and NPS points rounded to one decimal, mean CSAT to two,
+    the NPS interval also as one text column ("-12.0 to +30.5")."""
     answered = pl.col("nps_answers") + pl.col("csat_answers") + pl.col("complaint_base") > 0
+    interval = pl.concat_str(
+        _signed("nps_low"), pl.lit(t("sat.range_sep", lang)), _signed("nps_high")
+    )
     shown = stats.filter(answered).with_columns(
         group_labels(stats, group, lang=lang).alias(group),
-        pl.col("nps", "nps_low", "nps_high").round(1),
+        interval.alias("nps_interval"),
+        pl.col(*NPS_POINTS).round(1),
         pl.col("csat_mean").round(2),
-        pl.col("csat", "csat_low", "csat_high").round(3),
-        pl.col("complaint_rate", "complaint_low", "complaint_high").round(3),
+        (pl.col(*SHARES) * 100.0).round(1),
     )
-    names = {c: t(f"sat.col.{c}", lang) for c in shown.columns if c != group}
-    names[group] = t(f"sat.group.{group}", lang)
-    return shown.rename(names)
+    columns = _columns(stats, group, full=full)
+    return shown.select(columns).rename(_headers(columns, group, lang))
+
+
+def _column_config(columns: list[str], group: str, lang: str, *, tips: bool) -> dict[str, Any]:
+    """One format per kind of column (:data:`PERCENT`, :data:`POINTS`, :data:`COUNT`), the
+    group pinned (it stays while scrolling), tooltips on :data:`HELPED` columns if ``tips``."""
+    conf = f"{CONFIDENCE:.0%}"
+    config: dict[str, Any] = {}
+    for column, label in _headers(columns, group, lang).items():
+        tip = t(f"sat.col_help.{column}", lang, conf=conf) if tips and column in HELPED else None
+        if column == group:
+            config[label] = st.column_config.TextColumn(pinned=True)
+        elif column == "nps_interval":
+            config[label] = st.column_config.TextColumn(help=tip)
+        elif column in SHARES:
+            config[label] = st.column_config.NumberColumn(format=PERCENT, help=tip)
+        elif column in NPS_POINTS:
+            config[label] = st.column_config.NumberColumn(format=POINTS, help=tip)
+        elif column == "csat_mean":
+            config[label] = st.column_config.NumberColumn(format="%.2f")
+        else:
+            config[label] = st.column_config.NumberColumn(format=COUNT, help=tip)
+    return config
 
 
 def _show_table(stats: pl.DataFrame, group: str, lang: str, *, key: str) -> None:
-    """:func:`_table` as a dataframe: shares as percentages, counts with separators, "—"
-    where a group has no answers for a measure."""
-    table = _table(stats, group, lang)
-    formats: dict[str, str] = {
-        **dict.fromkeys(SHARES, "percent"),
-        **dict.fromkeys(("nps", "nps_low", "nps_high"), "%.1f"),
-        "csat_mean": "%.2f",
-    }
-    config = {}
-    for column, dtype in stats.schema.items():
-        label = t(f"sat.group.{group}", lang) if column == group else t(f"sat.col.{column}", lang)
-        if column in formats:
-            config[label] = st.column_config.NumberColumn(format=formats[column])
-        elif dtype.is_integer():
-            config[label] = st.column_config.NumberColumn(format="%,d")
-    st.dataframe(
-        table,
-        hide_index=True,
-        column_config=config,
-        placeholder=MISSING,
-        height="content",
-        key=key,
-    )
+    """In a container keyed ``key``: the compact table, and below it an expander with every
+    column (its toolbar downloads them as CSV); "—" where a group has no answers."""
+    compact = _columns(stats, group, full=False)
+    full = _columns(stats, group, full=True)
+    with st.container(key=key):
+        st.dataframe(
+            _table(stats, group, lang),
+            hide_index=True,
+            column_config=_column_config(compact, group, lang, tips=True),
+            placeholder=MISSING,
+            height="content",
+        )
+        with st.expander(t("sat.all_columns", lang, n=len(full))):
+            st.caption(t("sat.all_columns_caption", lang))
+            st.dataframe(
+                _table(stats, group, lang, full=True),
+                hide_index=True,
+                column_config=_column_config(full, group, lang, tips=False),
+                placeholder=MISSING,
+                height="content",
+            )
 
 
 def _unhappy_table(rows: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -226,15 +295,17 @@ def _page(lang: str) -> None:
     path = str(common.workspace_dir())
     version = common.data_version(path)
 
-    days = st.selectbox(
+    days = common.translated_choice(
+        st.selectbox,
         t("sat.window", lang),
         WINDOWS,
-        index=WINDOWS.index(DEFAULT_WINDOW),
+        key="sat_window",
+        lang=lang,
+        default=DEFAULT_WINDOW,
         format_func=lambda d: (
             t("sat.window_all", lang) if d == 0 else t("sat.window_days", lang, n=d)
         ),
         help=t("sat.window_help", lang),
-        key="sat_window",
     )
     start, prev_start, prev_end = window(as_of, days)
     if start is None:
@@ -287,12 +358,15 @@ def _page(lang: str) -> None:
     st.caption(t("sat.trend_caption", lang, conf=f"{CONFIDENCE:.0%}"))
     trend_start = None if days == 0 else first_of_month(as_of, back=TREND_MONTHS - 1)
     monthly = _figures(path, version, as_of, trend_start, "month")
-    measure = st.radio(
+    measure = common.translated_choice(
+        st.radio,
         t("sat.measure", lang),
         MEASURES,
+        key="sat_measure",
+        lang=lang,
+        default=MEASURES[0],
         format_func=lambda m: t(f"sat.metric.{m}", lang),
         horizontal=True,
-        key="sat_measure",
     )
     trend = satisfaction_trend_chart(monthly, measure=measure, lang=lang)  # type: ignore[arg-type]
     st.altair_chart(trend, width="stretch")
@@ -310,7 +384,7 @@ def _page(lang: str) -> None:
     if unhappy.is_empty():
         st.info(t("sat.unhappy_none", lang))
     else:
-        st.dataframe(
+        st.container(key="sat_unhappy_table").dataframe(
             _unhappy_table(unhappy, lang),
             hide_index=True,
             column_config={
@@ -318,7 +392,6 @@ def _page(lang: str) -> None:
                 t("sat.col.last_nps", lang): st.column_config.NumberColumn(format="%d"),
             },
             placeholder=MISSING,
-            key="sat_unhappy_table",
         )
     st.page_link("customers_page.py", label=t("sat.customers_link", lang), icon=":material/groups:")
 

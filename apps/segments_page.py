@@ -2,6 +2,12 @@
 
 Thin by design: widgets, one cached cimlab call per section, a chart or a table. Only unified
 customer ids and their figures are shown or downloaded, never contact data.
+
+Session keys start with ``seg_``; a widget with translated labels is keyed per language
+(``seg_pick_zh``) and its choice kept under the plain key (``seg_pick``), see
+:func:`_common.translated_choice`. Every share is shown as a percentage with one decimal
+(:data:`_common.PERCENT_FORMAT` applied to share × 100, so "3.0%" sits next to "10.6%"), computed
+once from the counts and never rounded before display.
 """
 
 from __future__ import annotations
@@ -31,8 +37,10 @@ from cimlab.export import escape_formulas
 from cimlab.i18n import t
 
 TIME_UNITS = ("day", "week", "month")
-# display formats: shares rounded to 0.1 % before display, money with separators and cents
-PERCENT = st.column_config.NumberColumn(format="percent")
+GRID_VALUES = ("customers", "revenue")
+# display formats: shares × 100 as "18.1%" (the format rounds; values are not rounded before),
+# money with separators and cents
+PERCENT = st.column_config.NumberColumn(format=common.PERCENT_FORMAT)
 MONEY = st.column_config.NumberColumn(format="%,.2f")
 COUNT = st.column_config.NumberColumn(format="%,d")
 MONEY_FEATURES = ("total_spend", "monetary_value", "avg_order_value", "spend_per_day")
@@ -61,7 +69,7 @@ def load_scores(path: str, version: str, as_of: dt.date, time_unit: str) -> pl.D
     data = common.load_customer_data(path, version)
     if data is None:
         return pl.DataFrame()
-    return rfm.rfm(data.orders, as_of=as_of, time_unit=time_unit)  # type: ignore[arg-type]
+    return rfm.rfm(data.orders, as_of=as_of, time_unit=time_unit, time_zone=data.time_zone)  # type: ignore[arg-type]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -79,6 +87,7 @@ def load_clusters(
         time_unit=time_unit,  # type: ignore[arg-type]
         n_clusters=k,
         criterion=criterion,  # type: ignore[arg-type]
+        time_zone=data.time_zone,
     )
     return assignments, model.k_scores_, model.profiles_, int(model.n_clusters_)
 
@@ -91,7 +100,9 @@ def load_stage_counts(path: str, version: str, as_of: dt.date, months: int) -> p
         return pl.DataFrame()
     start = pl.Series([as_of]).dt.offset_by(f"-{months}mo").item() + dt.timedelta(days=1)
     dates = lifecycle.month_ends(start, as_of, include_end=True)
-    return lifecycle.stage_counts(data.orders, dates=dates, customers=data.customers)
+    return lifecycle.stage_counts(
+        data.orders, dates=dates, customers=data.customers, time_zone=data.time_zone
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -100,7 +111,9 @@ def load_stages(path: str, version: str, as_of: dt.date) -> pl.DataFrame:
     data = common.load_customer_data(path, version)
     if data is None:
         return pl.DataFrame()
-    return lifecycle.lifecycle_stages(data.orders, as_of=as_of, customers=data.customers)
+    return lifecycle.lifecycle_stages(
+        data.orders, as_of=as_of, customers=data.customers, time_zone=data.time_zone
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -109,24 +122,37 @@ def load_transitions(path: str, version: str, start: dt.date, end: dt.date) -> p
     data = common.load_customer_data(path, version)
     if data is None:
         return pl.DataFrame()
-    return lifecycle.stage_transitions(data.orders, start=start, end=end, customers=data.customers)
+    return lifecycle.stage_transitions(
+        data.orders, start=start, end=end, customers=data.customers, time_zone=data.time_zone
+    )
 
 
 def unit_label(time_unit: str, lang: str) -> str:
     return t(f"seg.unit.{time_unit}", lang)
 
 
+def percent(part: pl.Expr, whole: float) -> pl.Expr:
+    """``part / whole`` × 100, unrounded (the column format rounds), 0 when ``whole`` is 0."""
+    return part / whole * 100.0 if whole else pl.lit(0.0)
+
+
 def segment_rows(scores: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """The segment table for display: fixed order (Champions → Lost), texts in ``lang``."""
+    """The segment table for display: fixed order (Champions → Lost), texts in ``lang``.
+
+    Both shares are computed here from the counts (``segment_table``'s ``share`` is already
+    rounded to 4 decimals; rounding it again would show 49/270 as 18.2 % instead of 18.1 %).
+    """
     table = segment_table(scores)
-    revenue = table["net_spend"].sum()
+    revenue = float(table["net_spend"].sum())
+    customers = float(table["customers"].sum())
     rules = rfm.SEGMENTS.select(pl.col("name").alias("segment"), "rule")
     order = {name: i for i, name in enumerate(rfm.SEGMENT_NAMES)}
     return (
         table.join(rules, on="segment", how="left")
         .with_columns(
             rank=pl.col("segment").replace_strict(order, default=len(order), return_dtype=pl.Int64),
-            revenue_share=pl.col("net_spend") / revenue if revenue else pl.lit(0.0),
+            share=percent(pl.col("customers"), customers),
+            revenue_share=percent(pl.col("net_spend"), revenue),
         )
         .sort("rank")
         .select(
@@ -138,9 +164,9 @@ def segment_rows(scores: pl.DataFrame, lang: str) -> pl.DataFrame:
             .alias(t("seg.col.segment", lang)),
             pl.col("rule").alias(t("seg.col.rule", lang)),
             pl.col("customers").alias(t("seg.col.customers", lang)),
-            pl.col("share").round(3).alias(t("seg.col.share", lang)),
+            pl.col("share").alias(t("seg.col.share", lang)),
             pl.col("net_spend").round(2).alias(t("seg.col.revenue", lang)),
-            pl.col("revenue_share").round(3).alias(t("seg.col.revenue_share", lang)),
+            pl.col("revenue_share").alias(t("seg.col.revenue_share", lang)),
             pl.col("action_zh" if lang == "zh" else "action").alias(t("seg.col.action", lang)),
         )
     )
@@ -169,12 +195,15 @@ def rfm_section(scores: pl.DataFrame, *, as_of: dt.date, time_unit: str, lang: s
     right.metric(t("seg.segments_present", lang), f"{scores['segment'].n_unique()}", border=True)
 
     st.subheader(t("seg.grid", lang), help=t("seg.grid_help", lang))
-    value = st.radio(
+    value = common.translated_choice(
+        st.radio,
         t("seg.grid_value", lang),
-        ("customers", "revenue"),
+        GRID_VALUES,
+        key="seg_grid_value",
+        lang=lang,
+        default=GRID_VALUES[0],
         format_func=lambda v: t(f"seg.value.{v}", lang),
         horizontal=True,
-        key="seg_grid_value",
     )
     st.altair_chart(rfm_grid_chart(scores, value=value, lang=lang), width="content")
 
@@ -191,6 +220,7 @@ def rfm_section(scores: pl.DataFrame, *, as_of: dt.date, time_unit: str, lang: s
         },
         height="content",
     )
+    st.caption(t("seg.percent_note", lang))
     st.altair_chart(segment_bar_chart(segment_table(scores), lang=lang), width="content")
     with st.expander(t("seg.distribution", lang)):
         st.altair_chart(
@@ -199,14 +229,17 @@ def rfm_section(scores: pl.DataFrame, *, as_of: dt.date, time_unit: str, lang: s
 
     st.subheader(t("seg.members", lang))
     present = [s for s in rfm.SEGMENT_NAMES if s in set(scores["segment"].to_list())]
-    chosen = st.selectbox(
+    if not present:
+        return
+    chosen = common.translated_choice(
+        st.selectbox,
         t("seg.pick", lang),
         present,
-        format_func=lambda s: segment_label(s, lang),
         key="seg_pick",
+        lang=lang,
+        default=present[0],
+        format_func=lambda s: segment_label(s, lang),
     )
-    if chosen is None:
-        return
     members = (
         scores.filter(pl.col("segment") == chosen)
         .select(MEMBER_COLUMNS)
@@ -263,12 +296,15 @@ def cluster_section(
     k: int | None = None
     criterion = "silhouette"
     if auto:
-        criterion = st.radio(
+        criterion = common.translated_choice(
+            st.radio,
             t("seg.criterion", lang),
             CRITERIA,
+            key="seg_criterion",
+            lang=lang,
+            default=CRITERIA[0],
             format_func=lambda c: t(f"seg.criterion.{c}", lang),
             horizontal=True,
-            key="seg_criterion",
         )
     else:
         k = st.slider(t("seg.k", lang), min_value=2, max_value=8, value=4, key="seg_k")
@@ -289,9 +325,11 @@ def cluster_section(
             pl.col("cluster").alias(t("seg.col.cluster", lang)),
             pl.col(name).alias(t("seg.col.name", lang)),
             pl.col("customers").alias(t("seg.col.customers", lang)),
-            pl.col("share").round(3).alias(t("seg.col.share", lang)),
+            (pl.col("share") * 100.0).alias(t("seg.col.share", lang)),
             *(
-                pl.col(f).round(3 if f in shares else 2).alias(feature_label(f, lang))
+                (pl.col(f) * 100.0 if f in shares else pl.col(f).round(2)).alias(
+                    feature_label(f, lang)
+                )
                 for f in features
             ),
         ),
@@ -311,24 +349,31 @@ def cluster_section(
         placeholder="—",
         height="content",
     )
+    st.caption(t("seg.percent_note", lang))
     st.subheader(t("seg.scatter", lang))
     numeric = [c for c in features if c in assignments.columns]
     if len(numeric) >= 2:
         left, right = st.columns(2)
-        x = left.selectbox(
-            t("seg.scatter_x", lang),
-            numeric,
-            index=0,
-            format_func=lambda f: feature_label(f, lang),
-            key="seg_scatter_x",
-        )
-        y = right.selectbox(
-            t("seg.scatter_y", lang),
-            numeric,
-            format_func=lambda f: feature_label(f, lang),
-            index=numeric.index("total_spend") if "total_spend" in numeric else 1,
-            key="seg_scatter_y",
-        )
+        with left:
+            x = common.translated_choice(
+                st.selectbox,
+                t("seg.scatter_x", lang),
+                numeric,
+                key="seg_scatter_x",
+                lang=lang,
+                default=numeric[0],
+                format_func=lambda f: feature_label(f, lang),
+            )
+        with right:
+            y = common.translated_choice(
+                st.selectbox,
+                t("seg.scatter_y", lang),
+                numeric,
+                key="seg_scatter_y",
+                lang=lang,
+                default="total_spend" if "total_spend" in numeric else numeric[1],
+                format_func=lambda f: feature_label(f, lang),
+            )
         st.altair_chart(cluster_scatter_chart(assignments, x=x, y=y, lang=lang), width="stretch")
 
 
@@ -336,14 +381,13 @@ def stage_rows(stages: pl.DataFrame, lang: str) -> pl.DataFrame:
     """Customers per lifecycle stage on the analysis date, with the rules, in ``lang``."""
     suffix = "_zh" if lang == "zh" else ""
     counted = stages.group_by("stage").agg(customers=pl.len().cast(pl.Int64))
-    total = max(stages.height, 1)
     return (
         lifecycle.STAGES.join(counted, on="stage", how="left", maintain_order="left")
         .with_columns(pl.col("customers").fill_null(0))
         .select(
             pl.col(f"name{suffix}").alias(t("seg.col.stage", lang)),
             pl.col("customers").alias(t("seg.col.customers", lang)),
-            (pl.col("customers") / total).round(3).alias(t("seg.col.share", lang)),
+            percent(pl.col("customers"), stages.height).alias(t("seg.col.share", lang)),
             pl.col(f"rule{suffix}").alias(t("seg.col.rule", lang)),
         )
     )
@@ -365,6 +409,7 @@ def lifecycle_section(*, path: str, version: str, as_of: dt.date, lang: str) -> 
         column_config={t("seg.col.customers", lang): COUNT, t("seg.col.share", lang): PERCENT},
         height="content",
     )
+    st.caption(t("seg.percent_note", lang))
 
     st.subheader(t("seg.transitions", lang))
     left, right = st.columns(2)
@@ -392,13 +437,16 @@ if inputs is not None:
     data, as_of = inputs
     ws_path = str(common.workspace_dir())
     version = common.data_version(ws_path)
-    time_unit = st.radio(
+    time_unit = common.translated_choice(
+        st.radio,
         t("seg.time_unit", lang),
         TIME_UNITS,
+        key="seg_time_unit",
+        lang=lang,
+        default=TIME_UNITS[0],
         format_func=lambda u: unit_label(u, lang),
         horizontal=True,
         help=t("seg.time_unit_help", lang),
-        key="seg_time_unit",
     )
     scores = load_scores(ws_path, version, as_of, time_unit)
     rfm_tab, cluster_tab, lifecycle_tab = st.tabs(

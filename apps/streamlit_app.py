@@ -85,4 +85,6 @@ st.sidebar.caption(
     help=t("app.reveal_help", lang, env=common.REVEAL_ENV),
 )
 
+with st.sidebar:
+    common.guard(lambda: common.time_zone_setting(lang), lang, context="settings")
 common.guard(page.run, lang)

@@ -54,6 +54,7 @@ from cimlab.privacy import mask_email, mask_name, mask_phone
 from cimlab.profile import CustomerProfile, customer_profile, reveal_pii, search
 from cimlab.reading import RawTable, read_bytes, read_file
 from cimlab.schemas import TABLES, Customers, Feedback, Interactions, Orders
+from cimlab.settings import business_time_zone, set_time_zone, time_zone_choice
 from cimlab.tags import add_tags, customer_tags, refresh_rule_tags, remove_tags
 from cimlab.workspace import Workspace
 
@@ -160,6 +161,7 @@ __all__ = [
     "add_tags",
     "also_bought",
     "build_demo_workspace",
+    "business_time_zone",
     "channel_metrics",
     "channel_migration",
     "channel_overlap",
@@ -214,11 +216,13 @@ __all__ = [
     "satisfaction",
     "search",
     "set_consent",
+    "set_time_zone",
     "split",
     "stage_counts",
     "stage_transitions",
     "store_report",
     "suggest_mapping",
+    "time_zone_choice",
     "unhappy_high_value",
     "validate_table",
 ]

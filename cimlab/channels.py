@@ -20,9 +20,14 @@ The purchase rule of :mod:`cimlab.rfm`:
   :mod:`cimlab.rfm` too).
   Money is summed as exact decimals, so totals do not depend on the order of the lines.
 * **Orders** are distinct ``(channel, order_id)`` pairs with at least one paid line.
-* **Days are UTC calendar days** of ``order_ts`` (a time-zone-aware column is converted to UTC;
-  a naive one is taken as UTC). A window ``start``..``as_of`` includes both days; ``start=None``
-  means since the first line.
+* **Days are calendar days in** ``time_zone`` (every function takes it, keyword-only: an IANA
+  name such as ``"Asia/Shanghai"``, default ``"UTC"``; pass the business's own zone). A
+  time-zone-aware ``order_ts`` is converted to ``time_zone`` first (an order at 2024-01-31
+  20:00 UTC is on 1 February in ``"Asia/Shanghai"``, on 31 January in ``"UTC"``); a naive one is
+  taken as written. Days, weeks, months and quarters are those of that calendar; ``as_of``,
+  ``start`` and period bounds given as aware datetimes are read in ``time_zone`` too. A window
+  ``start``..``as_of`` includes both days; ``start=None`` means since the first line. An unknown
+  zone is a ValueError.
 
 Examples
 --------
@@ -38,6 +43,10 @@ Examples
 [('tmall', 1, 1, 100.0), ('jd', 2, 2, 80.0)]
 >>> channel_overlap(orders, as_of=dt.date(2024, 1, 31)).rows()
 [('jd', 1, 1, 0.5), ('jd + tmall', 2, 1, 0.5)]
+>>> late = orders.with_columns(pl.col("order_ts") + dt.timedelta(hours=20))  # 20:00 UTC
+>>> [channel_metrics(late, as_of=dt.date(2024, 1, 3), time_zone=zone)["channel"].to_list()
+...  for zone in ("UTC", "Asia/Shanghai")]  # b's order is on 4 January in Shanghai
+[['tmall', 'jd'], ['tmall']]
 """
 
 from __future__ import annotations
@@ -47,7 +56,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from cimlab.dates import day_of, to_date
+from cimlab.dates import check_time_zone, day_of, to_date
 from cimlab.golden import net_amount
 
 __all__ = [
@@ -87,9 +96,10 @@ def _lines(
     as_of: DateLike | None,
     start: DateLike | None = None,
     need: Iterable[str] = (),
+    time_zone: str = "UTC",
 ) -> pl.LazyFrame:
-    """Counted lines (module rule) of days ``start..as_of``:
-    ``customer_id, ts, day, paid, net`` plus the columns in ``need``."""
+    """Counted lines (module rule) of days ``start..as_of`` (days in ``time_zone``, already
+    checked by the caller): ``customer_id, ts, day, paid, net`` plus the columns in ``need``."""
     lf = orders.lazy()
     schema = lf.collect_schema()
     wanted = [*_BASE_COLUMNS, *need]
@@ -102,7 +112,7 @@ def _lines(
             f"{', '.join(schema.names()) or 'none'}. Pass order lines as cimlab.facts gives them."
         )
     net = pl.col("net_amount") if "net_amount" in schema else net_amount()
-    day = day_of("order_ts", schema["order_ts"])
+    day = day_of("order_ts", schema["order_ts"], time_zone=time_zone, table="orders")
     lf = lf.select(
         "customer_id",
         *need,
@@ -113,9 +123,9 @@ def _lines(
     )
     keep = pl.col("customer_id").is_not_null() & (pl.col("paid") | (pl.col("net") != 0))
     if as_of is not None:
-        keep = keep & (pl.col("day") <= to_date(as_of))
+        keep = keep & (pl.col("day") <= to_date(as_of, time_zone=time_zone))
     if start is not None:
-        keep = keep & (pl.col("day") >= to_date(start, name="start"))
+        keep = keep & (pl.col("day") >= to_date(start, name="start", time_zone=time_zone))
     return lf.filter(keep)
 
 
@@ -147,7 +157,11 @@ def _first_purchases(lines: pl.LazyFrame, *, channel: bool = True) -> pl.LazyFra
 
 
 def channel_metrics(
-    orders: Orders, *, as_of: DateLike, start: DateLike | None = None
+    orders: Orders,
+    *,
+    as_of: DateLike,
+    start: DateLike | None = None,
+    time_zone: str = "UTC",
 ) -> pl.DataFrame:
     """Customers, new customers, orders, revenue and average order value per channel.
 
@@ -158,6 +172,8 @@ def channel_metrics(
         (or ``net_amount``).
     as_of, start
         The window: days ``start``..``as_of``, both included; ``start=None`` = all history.
+    time_zone
+        The calendar of the days (module docstring), e.g. ``"Asia/Shanghai"``.
 
     Returns
     -------
@@ -181,13 +197,16 @@ def channel_metrics(
     >>> channel_metrics(orders, as_of=dt.date(2024, 1, 2)).row(0, named=True)["aov"]
     80.0
     """
+    tz = check_time_zone(time_zone)
     need = ("channel", "order_id")
-    end = to_date(as_of)
-    history = _lines(orders, as_of=end, need=need)
-    window = history if start is None else _lines(orders, as_of=end, start=start, need=need)
+    end = to_date(as_of, time_zone=tz)
+    history = _lines(orders, as_of=end, need=need, time_zone=tz)
     first = _first_purchases(history)
+    window = history
     if start is not None:
-        first = first.filter(pl.col("first_day") >= to_date(start, name="start"))
+        begin = to_date(start, name="start", time_zone=tz)
+        window = history.filter(pl.col("day") >= begin)
+        first = first.filter(pl.col("first_day") >= begin)
     new = first.group_by(pl.col("acquisition_channel").alias("channel")).agg(
         pl.len().cast(pl.Int64).alias("new_customers")
     )
@@ -213,12 +232,15 @@ def channel_metrics(
     return result.collect()
 
 
-def acquisition_channels(orders: Orders, *, as_of: DateLike) -> pl.DataFrame:
+def acquisition_channels(
+    orders: Orders, *, as_of: DateLike, time_zone: str = "UTC"
+) -> pl.DataFrame:
     """The acquisition channel of every customer: the channel of their first paid line.
 
     The first paid line is the one with the earliest ``order_ts`` up to ``as_of``; when lines of
     several channels share that exact time, the channel whose token sorts first
-    (alphabetically) wins, so the answer never depends on the order of the rows.
+    (alphabetically) wins, so the answer never depends on the order of the rows. Lines count up
+    to the day ``as_of`` in ``time_zone`` (module docstring).
 
     Returns
     -------
@@ -237,7 +259,8 @@ def acquisition_channels(orders: Orders, *, as_of: DateLike) -> pl.DataFrame:
     >>> acquisition_channels(orders, as_of=dt.date(2024, 1, 1)).rows()
     [('a', 'jd', datetime.datetime(2024, 1, 1, 12, 0))]
     """
-    lines = _lines(orders, as_of=as_of, need=("channel",))
+    tz = check_time_zone(time_zone)
+    lines = _lines(orders, as_of=to_date(as_of, time_zone=tz), need=("channel",), time_zone=tz)
     return (
         _first_purchases(lines)
         .select("customer_id", "acquisition_channel", pl.col("first_ts").alias("first_order_ts"))
@@ -247,7 +270,7 @@ def acquisition_channels(orders: Orders, *, as_of: DateLike) -> pl.DataFrame:
 
 
 def acquisition_summary(
-    orders: Orders, *, as_of: DateLike, horizon_days: int = 365
+    orders: Orders, *, as_of: DateLike, horizon_days: int = 365, time_zone: str = "UTC"
 ) -> pl.DataFrame:
     """Which acquisition channel brings customers that stay, and what they are worth.
 
@@ -264,6 +287,8 @@ def acquisition_summary(
         Last day of data used (included).
     horizon_days
         Length of the horizon in days (≥ 1).
+    time_zone
+        The calendar of the days (module docstring), e.g. ``"Asia/Shanghai"``.
 
     Returns
     -------
@@ -289,8 +314,9 @@ def acquisition_summary(
     """
     if not isinstance(horizon_days, int) or horizon_days < 1:
         raise ValueError(f"horizon_days={horizon_days!r} should be a whole number of days >= 1.")
-    end = to_date(as_of)
-    lines = _lines(orders, as_of=end, need=("channel",))
+    tz = check_time_zone(time_zone)
+    end = to_date(as_of, time_zone=tz)
+    lines = _lines(orders, as_of=end, need=("channel",), time_zone=tz)
     first = _first_purchases(lines)
     last_observed = end - dt.timedelta(days=horizon_days - 1)
     first = first.with_columns((pl.col("first_day") <= last_observed).alias("observed"))
@@ -329,12 +355,17 @@ def acquisition_summary(
 
 
 def channel_overlap(
-    orders: Orders, *, as_of: DateLike, start: DateLike | None = None
+    orders: Orders,
+    *,
+    as_of: DateLike,
+    start: DateLike | None = None,
+    time_zone: str = "UTC",
 ) -> pl.DataFrame:
     """How many customers buy in each combination of channels.
 
     Each customer with a paid line in the window counts once, under the set of channels in which
-    they have a paid line in the window.
+    they have a paid line in the window: days ``start``..``as_of`` in ``time_zone`` (module
+    docstring), both included.
 
     Returns
     -------
@@ -354,7 +385,11 @@ def channel_overlap(
     >>> channel_overlap(orders, as_of=dt.date(2024, 1, 1)).rows()
     [('offline_store + tmall', 2, 1, 0.5), ('tmall', 1, 1, 0.5)]
     """
-    lines = _lines(orders, as_of=as_of, start=start, need=("channel",)).filter("paid")
+    tz = check_time_zone(time_zone)
+    end = to_date(as_of, time_zone=tz)
+    begin = None if start is None else to_date(start, name="start", time_zone=tz)
+    lines = _lines(orders, as_of=end, start=begin, need=("channel",), time_zone=tz)
+    lines = lines.filter("paid")
     combos = (
         lines.group_by("customer_id")
         .agg(pl.col("channel").unique().sort().alias("set"))
@@ -397,14 +432,17 @@ def _main_channels(lines: pl.LazyFrame, period: tuple[dt.date, dt.date]) -> pl.L
     )
 
 
-def _period(value: tuple[DateLike, DateLike], name: str) -> tuple[dt.date, dt.date]:
+def _period(value: tuple[DateLike, DateLike], name: str, time_zone: str) -> tuple[dt.date, dt.date]:
     try:
         lo, hi = value
     except (TypeError, ValueError):
         raise ValueError(
             f"{name}={value!r} should be a pair of dates (first day, last day)."
         ) from None
-    lo_d, hi_d = to_date(lo, name=name), to_date(hi, name=name)
+    lo_d, hi_d = (
+        to_date(lo, name=name, time_zone=time_zone),
+        to_date(hi, name=name, time_zone=time_zone),
+    )
     if lo_d > hi_d:
         raise ValueError(f"{name}=({lo_d}, {hi_d}): the first day is after the last day.")
     return lo_d, hi_d
@@ -415,6 +453,7 @@ def channel_migration(
     *,
     before: tuple[DateLike, DateLike],
     after: tuple[DateLike, DateLike],
+    time_zone: str = "UTC",
 ) -> pl.DataFrame:
     """Where customers bought mainly in one period and where in the next.
 
@@ -431,6 +470,8 @@ def channel_migration(
     before, after
         ``(first day, last day)`` of each period, both included; ``before`` must end before
         ``after`` starts.
+    time_zone
+        The calendar of the days (module docstring), e.g. ``"Asia/Shanghai"``.
 
     Returns
     -------
@@ -450,13 +491,14 @@ def channel_migration(
     ...     after=(dt.date(2024, 2, 1), dt.date(2024, 2, 29))).rows()
     [('jd', '(none)', 1, 0.5), ('jd', 'tmall', 1, 0.5)]
     """
-    b, a = _period(before, "before"), _period(after, "after")
+    tz = check_time_zone(time_zone)
+    b, a = _period(before, "before", tz), _period(after, "after", tz)
     if b[1] >= a[0]:
         raise ValueError(
             f"before=({b[0]}, {b[1]}) must end before after=({a[0]}, {a[1]}) starts; "
             "choose two periods that do not overlap."
         )
-    lines = _lines(orders, as_of=a[1], start=b[0], need=("channel", "order_id"))
+    lines = _lines(orders, as_of=a[1], start=b[0], need=("channel", "order_id"), time_zone=tz)
     first = _main_channels(lines, b).rename({"channel": "from_channel"})
     second = _main_channels(lines, a).rename({"channel": "to_channel"})
     return (

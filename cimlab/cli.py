@@ -12,6 +12,7 @@ Commands
     cimlab workspace undo BATCH --workspace DIR [--json]
     cimlab workspace backup FILE --workspace DIR
     cimlab workspace restore FILE --workspace DIR
+    cimlab workspace settings --workspace DIR [--time-zone ZONE|auto] [--json]
     cimlab presets
     cimlab --version
 
@@ -226,6 +227,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("file", metavar="FILE", help="backup file to restore")
     restore.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
+    settings = ws_sub.add_parser(
+        "settings",
+        help="show or change the workspace settings (business time zone)",
+        description="Show the workspace settings; with --time-zone, change the business time "
+        "zone: the calendar every analysis counts days, months and quarters in (orders are "
+        "stored in UTC). Without a setting it is the zone the imports read times in.",
+    )
+    settings.add_argument(
+        "--time-zone",
+        metavar="ZONE",
+        help="an IANA zone such as Asia/Shanghai or Europe/London; 'auto' returns to the "
+        "zone of the imports",
+    )
+    settings.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
+    settings.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     quarantine = ws_sub.add_parser(
         "quarantine",
         help="write a batch's quarantined rows to CSV",
@@ -752,10 +768,36 @@ def _cmd_workspace(args: argparse.Namespace) -> int:
         print(
             f"{problems['line'].n_unique():,} quarantined rows of batch {args.batch} written to {args.out}"
         )
+    elif args.action == "settings":
+        _settings(ws, args)
     elif args.action == "backup":
         target = ws.backup(args.file)
         print(f"backup of {ws.path} written to {target} ({_size(target.stat().st_size)})")
     return 0
+
+
+_ZONE_SOURCES = {
+    "setting": "set for this workspace",
+    "imports": "the zone the imports read times in; set one with --time-zone",
+    "default": "the import default; set one with --time-zone",
+}
+
+
+def _settings(ws: Workspace, args: argparse.Namespace) -> None:
+    from cimlab.settings import set_time_zone, time_zone_choice
+
+    if args.time_zone is None:
+        choice = time_zone_choice(ws)
+    else:
+        zone = None if args.time_zone.strip().lower() == "auto" else args.time_zone.strip()
+        try:
+            choice = set_time_zone(ws, zone)
+        except ValueError as exc:
+            raise WorkspaceError(str(exc).replace("time_zone=", "--time-zone ", 1)) from None
+    if args.json:
+        _print_json({"workspace": str(ws.path), "time_zone": choice.zone, "source": choice.source})
+    else:
+        print(f"time zone: {choice.zone} ({_ZONE_SOURCES[choice.source]})")
 
 
 # --------------------------------------------------------------------------- entry point

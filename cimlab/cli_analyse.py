@@ -2,7 +2,8 @@
 
 Every action takes ``--workspace DIR --as-of DATE`` (that day included; nothing later counts)
 and ``--out FILE.csv|.parquet|.xlsx`` (spreadsheet formulas escaped); without ``--out`` the
-first rows are printed. Actions with more than one result take ``--view``::
+first rows are printed. Days, months and quarters are those of the workspace's business time
+zone (``cimlab workspace settings``); ``--time-zone ZONE`` overrides it for one run. Actions with more than one result take ``--view``::
 
     cimlab analyse rfm          [--time-unit day|week|month]    one row per customer
     cimlab analyse segments     [--time-unit ...]               one row per RFM segment, with actions
@@ -10,12 +11,13 @@ first rows are printed. Actions with more than one result take ``--view``::
                                 [--view customers|profiles|k]
     cimlab analyse lifecycle    [--since DATE] [--view customers|counts|transitions]
     cimlab analyse channels     [--start DATE] [--view metrics|acquisition|value|overlap|migration]
-    cimlab analyse cohorts      [--view table|retention|revenue]
+    cimlab analyse cohorts      [--period month|quarter|week] [--view table|retention|revenue]
     cimlab analyse satisfaction [--start DATE] [--by overall|channel|month|segment]
                                 [--view summary|unhappy]
     cimlab analyse affinity     [--start DATE] [--level order|customer]
                                 [--item sku|product_name|category] [--min-support X]
                                 [--min-confidence X] [--min-lift X] [--exclude ITEM ...]
+                                [--keep-non-products]
     cimlab analyse kpis         [--days N] [--view summary|trend]
 
 Identities must have been resolved (``cimlab customers resolve``): analytics work on unified
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -42,7 +45,7 @@ ACTIONS: dict[str, str] = {
     "clusters": "behavioural clusters: customers, cluster profiles or the k curve",
     "lifecycle": "lifecycle stage per customer, stage counts by month, or transitions",
     "channels": "per-channel metrics, acquisition, overlap or migration",
-    "cohorts": "monthly acquisition cohorts: retention and revenue",
+    "cohorts": "acquisition cohorts (month, quarter or week): retention and revenue",
     "satisfaction": "NPS, CSAT and complaint rate with confidence intervals",
     "affinity": "products bought together: support, confidence, lift",
     "kpis": "key figures and their change against the previous period",
@@ -76,6 +79,11 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
             "--as-of", required=True, type=_date, metavar="DATE", help="analysis date, YYYY-MM-DD"
         )
         cmd.add_argument("--out", metavar="FILE", help="write .csv, .parquet or .xlsx")
+        cmd.add_argument(
+            "--time-zone",
+            metavar="ZONE",
+            help="count days in this IANA zone (default: the workspace setting)",
+        )
         if name in _VIEWS:
             views = _VIEWS[name]
             cmd.add_argument("--view", choices=views, default=views[0], help="which result")
@@ -119,6 +127,14 @@ def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
             metavar="ITEM",
             help="leave this item out (repeatable), e.g. a postage code",
         )
+        cmd.add_argument(
+            "--keep-non-products",
+            action="store_true",
+            help="keep the known non-product SKUs (postage, fees, manual adjustments such as "
+            "POST, DOT, M); by default they are left out and named on stderr",
+        )
+    elif name == "cohorts":
+        cmd.add_argument("--period", choices=("month", "quarter", "week"), default="month")
     elif name == "kpis":
         cmd.add_argument(
             "--days", type=_count(1), default=30, metavar="N", help="period length in days"
@@ -177,7 +193,7 @@ def segment_table(scores: pl.DataFrame) -> pl.DataFrame:
 def _rfm(data: Any, args: argparse.Namespace) -> pl.DataFrame:
     from cimlab.rfm import rfm
 
-    return rfm(data.orders, as_of=args.as_of, time_unit=args.time_unit)
+    return rfm(data.orders, as_of=args.as_of, time_unit=args.time_unit, time_zone=data.time_zone)
 
 
 def _segments(data: Any, args: argparse.Namespace) -> pl.DataFrame:
@@ -195,6 +211,7 @@ def _clusters(data: Any, args: argparse.Namespace) -> pl.DataFrame:
         n_clusters=args.k,
         criterion=args.criterion,
         random_state=args.seed,
+        time_zone=data.time_zone,
     )
     views = {"customers": assigned, "profiles": model.profiles_, "k": model.k_scores_}
     frame: pl.DataFrame = views[args.view]
@@ -203,43 +220,51 @@ def _clusters(data: Any, args: argparse.Namespace) -> pl.DataFrame:
 
 def _lifecycle(data: Any, args: argparse.Namespace) -> pl.DataFrame:
     from cimlab import lifecycle
+    from cimlab.dates import to_date
 
+    tz = data.time_zone
     if args.view == "customers":
-        return lifecycle.lifecycle_stages(data.orders, as_of=args.as_of, customers=data.customers)
+        return lifecycle.lifecycle_stages(
+            data.orders, as_of=args.as_of, customers=data.customers, time_zone=tz
+        )
     if args.view == "counts":
         first = data.orders["order_ts"].min()
-        start = first.date() if isinstance(first, dt.datetime) else args.as_of
+        start = to_date(first, time_zone=tz) if isinstance(first, dt.datetime) else args.as_of
         dates = lifecycle.month_ends(start, args.as_of)
-        return lifecycle.stage_counts(data.orders, dates=dates, customers=data.customers)
+        return lifecycle.stage_counts(
+            data.orders, dates=dates, customers=data.customers, time_zone=tz
+        )
     since = args.since or args.as_of - dt.timedelta(days=90)
     return lifecycle.stage_transitions(
-        data.orders, start=since, end=args.as_of, customers=data.customers
+        data.orders, start=since, end=args.as_of, customers=data.customers, time_zone=tz
     )
 
 
 def _channels(data: Any, args: argparse.Namespace) -> pl.DataFrame:
     from cimlab import channels
 
-    orders, as_of = data.orders, args.as_of
+    orders, as_of, tz = data.orders, args.as_of, data.time_zone
     if args.view == "metrics":
-        return channels.channel_metrics(orders, as_of=as_of, start=args.start)
+        return channels.channel_metrics(orders, as_of=as_of, start=args.start, time_zone=tz)
     if args.view == "acquisition":
-        return channels.acquisition_channels(orders, as_of=as_of)
+        return channels.acquisition_channels(orders, as_of=as_of, time_zone=tz)
     if args.view == "value":
-        return channels.acquisition_summary(orders, as_of=as_of)
+        return channels.acquisition_summary(orders, as_of=as_of, time_zone=tz)
     if args.view == "overlap":
-        return channels.channel_overlap(orders, as_of=as_of, start=args.start)
+        return channels.channel_overlap(orders, as_of=as_of, start=args.start, time_zone=tz)
     # migration: the window (or the last 180 days) against the window of the same length before
     start = args.start or as_of - dt.timedelta(days=179)
     days = (as_of - start).days + 1
     before = (start - dt.timedelta(days=days), start - dt.timedelta(days=1))
-    return channels.channel_migration(orders, before=before, after=(start, as_of))
+    return channels.channel_migration(orders, before=before, after=(start, as_of), time_zone=tz)
 
 
 def _cohorts(data: Any, args: argparse.Namespace) -> pl.DataFrame:
     from cimlab.cohorts import cohort_matrix, cohort_table
 
-    table = cohort_table(data.orders, as_of=args.as_of)
+    table = cohort_table(
+        data.orders, as_of=args.as_of, period=args.period, time_zone=data.time_zone
+    )
     if args.view == "table":
         return table
     value = "retention_rate" if args.view == "retention" else "revenue_per_customer"
@@ -250,7 +275,7 @@ def _satisfaction(data: Any, args: argparse.Namespace) -> pl.DataFrame:
     from cimlab.rfm import rfm
     from cimlab.satisfaction import satisfaction, unhappy_high_value
 
-    scores = rfm(data.orders, as_of=args.as_of)
+    scores = rfm(data.orders, as_of=args.as_of, time_zone=data.time_zone)
     if args.view == "unhappy":
         return unhappy_high_value(
             data.feedback,
@@ -258,6 +283,7 @@ def _satisfaction(data: Any, args: argparse.Namespace) -> pl.DataFrame:
             as_of=args.as_of,
             start=args.start,
             interactions=data.interactions,
+            time_zone=data.time_zone,
         )
     return satisfaction(
         data.feedback,
@@ -266,12 +292,24 @@ def _satisfaction(data: Any, args: argparse.Namespace) -> pl.DataFrame:
         by=None if args.by == "overall" else args.by,
         interactions=data.interactions,
         segments=scores.select("customer_id", "segment"),
+        time_zone=data.time_zone,
     )
 
 
 def _affinity(data: Any, args: argparse.Namespace) -> pl.DataFrame:
-    from cimlab.affinity import item_labels, product_pairs
+    from cimlab.affinity import ONLINE_RETAIL_NON_PRODUCTS, item_labels, product_pairs
 
+    exclude = list(args.exclude)
+    if args.item == "sku" and not args.keep_non_products:
+        present = set(data.orders["sku"].drop_nulls().cast(pl.String).unique().to_list())
+        found = [c for c in ONLINE_RETAIL_NON_PRODUCTS if c in present and c not in exclude]
+        if found:
+            print(
+                f"cimlab: left out non-product SKUs {', '.join(found)} "
+                "(postage, fees, adjustments); --keep-non-products keeps them",
+                file=sys.stderr,
+            )
+        exclude += found
     pairs = product_pairs(
         data.orders,
         as_of=args.as_of,
@@ -281,7 +319,8 @@ def _affinity(data: Any, args: argparse.Namespace) -> pl.DataFrame:
         min_support=args.min_support,
         min_confidence=args.min_confidence,
         min_lift=args.min_lift,
-        exclude=args.exclude,
+        exclude=exclude,
+        time_zone=data.time_zone,
     )
     if args.item != "sku":
         return pairs
@@ -299,9 +338,12 @@ def _affinity(data: Any, args: argparse.Namespace) -> pl.DataFrame:
 def _kpis(data: Any, args: argparse.Namespace) -> pl.DataFrame:
     from cimlab.kpis import kpi_trend, kpis
 
+    tz = data.time_zone
     if args.view == "trend":
-        return kpi_trend(data.orders, as_of=args.as_of, days=args.days)
-    return kpis(data.orders, as_of=args.as_of, days=args.days, customers=data.customers)
+        return kpi_trend(data.orders, as_of=args.as_of, days=args.days, time_zone=tz)
+    return kpis(
+        data.orders, as_of=args.as_of, days=args.days, customers=data.customers, time_zone=tz
+    )
 
 
 _RUN: dict[str, Callable[[Any, argparse.Namespace], pl.DataFrame]] = {
@@ -323,7 +365,10 @@ def analyse(args: argparse.Namespace) -> pl.DataFrame:
     from cimlab.workspace import Workspace
 
     ws = Workspace.open(args.workspace, create=False)
-    data = customer_data(ws)
+    try:
+        data = customer_data(ws, time_zone=args.time_zone)
+    except ValueError as exc:  # --time-zone is not a zone
+        raise CimlabError(str(exc).replace("time_zone=", "--time-zone ", 1)) from None
     try:
         return _RUN[args.action](data, args)
     except (

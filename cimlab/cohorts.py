@@ -1,4 +1,4 @@
-"""Acquisition cohorts: retention and revenue by month (or week) since the first purchase.
+"""Acquisition cohorts: retention and revenue by month (quarter, week) since the first purchase.
 
 Order lines are counted by the rule of :mod:`cimlab.channels` (the purchase rule of
 :mod:`cimlab.rfm`: paid lines are purchases, cancelled and pending lines are not, revenue is net
@@ -6,11 +6,13 @@ of refunds via :func:`cimlab.golden.net_amount`, lines without ``customer_id`` a
 
 Definitions
 -----------
-* A customer's **cohort** is the period of their first paid line: the first day of its month
-  (``period="month"``) or the Monday of its week (``period="week"``), as a ``Date``.
-* Periods are **UTC calendar** months/weeks: a time-zone-aware ``order_ts`` is converted to UTC
-  first (an order at 2024-01-31 20:00 UTC is a January order, although it is already 1 February
-  in Shanghai); a naive ``order_ts`` is taken as UTC.
+* A customer's **cohort** is the period of their first paid line, as a ``Date``: the first day
+  of its month (``period="month"``), of its quarter (``period="quarter"``: 1 January, 1 April,
+  1 July or 1 October) or the Monday of its week (``period="week"``).
+* Periods are calendar months/quarters/weeks **in** ``time_zone`` (default ``"UTC"``; the day
+  rule of :mod:`cimlab.channels`): a time-zone-aware ``order_ts`` is converted to ``time_zone``
+  first, so an order at 2024-01-31 20:00 UTC is a January order in ``"UTC"`` and a February one
+  in ``"Asia/Shanghai"``; a naive ``order_ts`` is taken as written.
 * ``period_index`` counts whole periods since the cohort's: 0 is the cohort period itself, so
   retention there is 1.
 * A customer is **active** in a period when they have a paid line in it; the cell's ``revenue``
@@ -42,11 +44,14 @@ from typing import Literal, get_args
 import polars as pl
 
 from cimlab.channels import MONEY, DateLike, Orders, _first_purchases, _lines, _ratio
-from cimlab.dates import to_date
+from cimlab.dates import check_time_zone, to_date
 
-__all__ = ["COHORT_VALUES", "cohort_matrix", "cohort_table"]
+__all__ = ["COHORT_PERIODS", "COHORT_VALUES", "cohort_matrix", "cohort_table"]
 
-CohortPeriod = Literal["month", "week"]
+CohortPeriod = Literal["month", "quarter", "week"]
+
+#: The periods :func:`cohort_table` accepts.
+COHORT_PERIODS: tuple[str, ...] = get_args(CohortPeriod)
 
 #: Columns of :func:`cohort_table` that :func:`cohort_matrix` can show.
 COHORT_VALUES: tuple[str, ...] = (
@@ -70,22 +75,30 @@ _SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+_MONTHS = {"month": 1, "quarter": 3}
+
+
 def _start_of(day: pl.Expr, period: CohortPeriod) -> pl.Expr:
-    return day.dt.truncate("1mo" if period == "month" else "1w")
+    return day.dt.truncate({"month": "1mo", "quarter": "1q", "week": "1w"}[period])
 
 
 def _index(start: pl.Expr, later: pl.Expr, period: CohortPeriod) -> pl.Expr:
     """Whole periods from period start ``start`` to period start ``later``."""
-    if period == "month":
-        months = (later.dt.year() - start.dt.year()) * 12 + later.dt.month() - start.dt.month()
-        return months.cast(pl.Int64)
+    if period in _MONTHS:
+        months = (later.dt.year().cast(pl.Int64) - start.dt.year()) * 12 + (
+            later.dt.month().cast(pl.Int64) - start.dt.month()
+        )
+        return (months // _MONTHS[period]).cast(pl.Int64)
     return ((later - start).dt.total_days() // 7).cast(pl.Int64)
 
 
 def _offset(start: pl.Expr, n: pl.Expr | int, period: CohortPeriod) -> pl.Expr:
     """Start of the period ``n`` periods after period start ``start``."""
-    if period == "month":
-        return start.dt.offset_by(pl.format("{}mo", n) if isinstance(n, pl.Expr) else f"{n}mo")
+    if period in _MONTHS:
+        months = n * _MONTHS[period]
+        return start.dt.offset_by(
+            pl.format("{}mo", months) if isinstance(months, pl.Expr) else f"{months}mo"
+        )
     return start + pl.duration(weeks=n)
 
 
@@ -95,6 +108,7 @@ def cohort_table(
     as_of: DateLike,
     period: CohortPeriod = "month",
     max_periods: int | None = None,
+    time_zone: str = "UTC",
 ) -> pl.DataFrame:
     """Retention and revenue of each acquisition cohort, one row per (cohort, period index).
 
@@ -105,10 +119,13 @@ def cohort_table(
     as_of
         Last day of data (included).
     period
-        ``"month"`` (calendar months) or ``"week"`` (Monday–Sunday).
+        ``"month"`` (calendar months), ``"quarter"`` (January–March, April–June, ...) or
+        ``"week"`` (Monday–Sunday).
     max_periods
-        Keep ``period_index <= max_periods`` (e.g. 12: the first year after the cohort month);
-        None keeps every observable period.
+        Keep ``period_index <= max_periods`` (e.g. 12 months: the first year after the cohort
+        month); None keeps every observable period.
+    time_zone
+        The calendar of the periods (module docstring), e.g. ``"Asia/Shanghai"``.
 
     Returns
     -------
@@ -129,13 +146,17 @@ def cohort_table(
     >>> cohort_table(orders, as_of="2024-03-15").select(
     ...     "period_index", "active_customers", "cumulative_revenue_per_customer", "complete").rows()
     [(0, 1, 10.0, True), (1, 0, 10.0, True), (2, 1, 30.0, False)]
+    >>> cohort_table(orders, as_of="2024-04-15", period="quarter").select(
+    ...     "cohort", "period_index", "active_customers", "complete").rows()
+    [(datetime.date(2024, 1, 1), 0, 1, True), (datetime.date(2024, 1, 1), 1, 0, False)]
     """
-    if period not in get_args(CohortPeriod):
-        raise ValueError(f"period={period!r} should be one of {', '.join(get_args(CohortPeriod))}.")
+    if period not in COHORT_PERIODS:
+        raise ValueError(f"period={period!r} should be one of {', '.join(COHORT_PERIODS)}.")
     if max_periods is not None and (not isinstance(max_periods, int) or max_periods < 0):
         raise ValueError(f"max_periods={max_periods!r} should be None or a whole number >= 0.")
-    end = to_date(as_of)
-    lines = _lines(orders, as_of=end)
+    tz = check_time_zone(time_zone)
+    end = to_date(as_of, time_zone=tz)
+    lines = _lines(orders, as_of=end, time_zone=tz)
     first = _first_purchases(lines, channel=False).select(
         "customer_id", _start_of(pl.col("first_day"), period).alias("cohort")
     )

@@ -14,14 +14,41 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
-__all__ = ["DateLike", "day_of", "to_date"]
+__all__ = ["DateLike", "check_time_zone", "day_of", "to_date"]
 
 DateLike = dt.date | dt.datetime | str
 """What users may pass as a date: a date, a datetime or ``"YYYY-MM-DD"``."""
+
+
+def check_time_zone(time_zone: object, *, name: str = "time_zone") -> str:
+    """``time_zone`` if it is an IANA time zone name (``"Asia/Shanghai"``, ``"UTC"``); else a
+    ValueError saying what to write. ``name`` is the parameter's name, for the message.
+
+    Examples
+    --------
+    >>> check_time_zone("Asia/Shanghai")
+    'Asia/Shanghai'
+    >>> check_time_zone("Beijing")
+    Traceback (most recent call last):
+    ...
+    ValueError: time_zone='Beijing' is not an IANA time zone; write e.g. 'Asia/Shanghai', 'Europe/London' or 'UTC'.
+    """
+    problem = not isinstance(time_zone, str) or not time_zone.strip()
+    if not problem:
+        try:
+            ZoneInfo(str(time_zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            problem = True
+    if problem:
+        raise ValueError(
+            f"{name}={time_zone!r} is not an IANA time zone; write e.g. 'Asia/Shanghai', "
+            "'Europe/London' or 'UTC'."
+        )
+    return str(time_zone)
 
 
 def to_date(value: DateLike, *, name: str = "as_of", time_zone: str = "UTC") -> dt.date:

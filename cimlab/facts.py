@@ -9,7 +9,10 @@ those frames from a workspace once identities are resolved (``cimlab customers r
 * ``feedback`` and ``interactions``: the table's rows with ``customer_id`` in front;
 * ``customers``: one row per unified customer, ``customer_id`` and ``first_seen`` (the earliest
   date the business knew them: sign-up, first order, interaction or feedback; null when no
-  record carries a date) and ``channels`` (every channel with a record of them).
+  record carries a date; a sign-up date is a day in the business time zone) and ``channels``
+  (every channel with a record of them);
+* ``time_zone``: the workspace's business time zone (:mod:`cimlab.settings`), the calendar every
+  analysis of this data should count days in: pass ``time_zone=data.time_zone`` on.
 
 Rows whose buyer is not in the identity map keep a null ``customer_id``.
 
@@ -29,8 +32,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from cimlab.dates import check_time_zone
 from cimlab.errors import WorkspaceError
 from cimlab.golden import order_facts, read_identity_map
+from cimlab.settings import business_time_zone
 from cimlab.workspace import Workspace
 
 __all__ = ["CUSTOMERS_SCHEMA", "CustomerData", "customer_data", "require_resolved", "with_customer"]
@@ -53,6 +58,7 @@ class CustomerData:
     orders: pl.DataFrame
     feedback: pl.DataFrame
     interactions: pl.DataFrame
+    time_zone: str = "UTC"
 
 
 def require_resolved(ws: Workspace) -> pl.DataFrame:
@@ -89,11 +95,16 @@ def _first_seen(
     identity_map: pl.DataFrame,
     customers: pl.DataFrame,
     dated: list[pl.DataFrame],
+    time_zone: str,
 ) -> pl.DataFrame:
-    signups = with_customer(customers, identity_map).select(
-        "customer_id",
-        pl.col("signup_date").cast(pl.Datetime("us")).dt.replace_time_zone("UTC").alias("ts"),
+    # a sign-up date is a calendar day of the business: its midnight there, in UTC
+    signup = (
+        pl.col("signup_date")
+        .cast(pl.Datetime("us"))
+        .dt.replace_time_zone(time_zone, ambiguous="earliest", non_existent="null")
+        .dt.convert_time_zone("UTC")
     )
+    signups = with_customer(customers, identity_map).select("customer_id", signup.alias("ts"))
     events = pl.concat([signups, *dated], how="vertical_relaxed").filter(
         pl.col("customer_id").is_not_null()
     )
@@ -109,9 +120,13 @@ def _first_seen(
     )
 
 
-def customer_data(ws: Workspace) -> CustomerData:
-    """Everything an analysis needs from ``ws`` (identities must be resolved)."""
+def customer_data(ws: Workspace, *, time_zone: str | None = None) -> CustomerData:
+    """Everything an analysis needs from ``ws`` (identities must be resolved).
+
+    ``time_zone`` overrides the workspace's business time zone (:mod:`cimlab.settings`).
+    """
     identity_map = require_resolved(ws)
+    zone = business_time_zone(ws) if time_zone is None else check_time_zone(time_zone)
     orders = order_facts(ws, identity_map)
     feedback = with_customer(ws.table("feedback"), identity_map)
     interactions = with_customer(ws.table("interactions"), identity_map)
@@ -120,7 +135,11 @@ def customer_data(ws: Workspace) -> CustomerData:
         feedback.select("customer_id", "ts"),
         interactions.select("customer_id", "ts"),
     ]
-    customers = _first_seen(identity_map, ws.table("customers"), dated)
+    customers = _first_seen(identity_map, ws.table("customers"), dated, zone)
     return CustomerData(
-        customers=customers, orders=orders, feedback=feedback, interactions=interactions
+        customers=customers,
+        orders=orders,
+        feedback=feedback,
+        interactions=interactions,
+        time_zone=zone,
     )

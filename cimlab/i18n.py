@@ -52,6 +52,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     "nav.import": {"en": "Import", "zh": "导入数据"},
     "nav.overview": {"en": "Overview", "zh": "数据概览"},
     "nav.customers": {"en": "Customers", "zh": "客户"},
+    "app.settings": {"en": "Workspace settings", "zh": "工作区设置"},
+    "app.time_zone": {"en": "Business time zone", "zh": "业务时区"},
+    "app.time_zone_auto": {
+        "en": "Automatic: {zone}",
+        "zh": "自动：{zone}",
+    },
+    "app.time_zone_help": {
+        "en": "The calendar every analysis counts days, months and quarters in (orders are "
+        "stored in UTC). Automatic uses the time zone your imports read times in. Changing it "
+        "applies to everyone who uses this workspace.",
+        "zh": "所有分析按此时区划分日、月和季度（订单以 UTC 存储）。“自动”使用导入文件时所用的时区。"
+        "修改后对使用此工作区的所有人生效。",
+    },
+    "app.time_zone_now": {"en": "Days counted in {zone}", "zh": "按 {zone} 时区计算日期"},
     "app.reveal_on": {
         "en": "Revealing contact data: allowed (logged)",
         "zh": "查看未脱敏联系方式：已允许（会记录）",
@@ -679,9 +693,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     # ------------------------------------------------------------------ analytics pages
     "ana.as_of": {"en": "Analysis date", "zh": "分析日期"},
     "ana.as_of_help": {
-        "en": "Everything on this page is computed as of the end of this day; later orders and "
-        "answers are ignored. Defaults to the day of the last order.",
-        "zh": "本页所有结果均以该日结束时为准计算，之后的订单和反馈不计入。默认为最后一笔订单的日期。",
+        "en": "Everything on this page is computed as of the end of this day ({zone}); later "
+        "orders and answers are ignored. Defaults to the day of the last order.",
+        "zh": "本页所有结果均以该日（{zone} 时区）结束时为准计算，之后的订单和反馈不计入。"
+        "默认为最后一笔订单的日期。",
     },
     "ana.not_resolved": {
         "en": "Customers are not unified yet. Open the Customers page and resolve identities "

@@ -3,12 +3,15 @@
 Order lines are counted by the rule of :mod:`cimlab.channels` (the purchase rule of
 :mod:`cimlab.rfm`: paid lines are purchases; cancelled and pending lines are not; revenue is
 net of refunds via :func:`cimlab.golden.net_amount`; lines without ``customer_id`` are ignored,
-so revenue is the revenue of identified customers). Days are UTC calendar days.
+so revenue is the revenue of identified customers). Days are calendar days in ``time_zone``
+(default ``"UTC"``; the day rule of :mod:`cimlab.channels`): an aware ``order_ts`` or
+``first_seen`` is converted to ``time_zone`` first, a naive one is taken as written.
 
 Periods
 -------
 With ``days = n``, the **current period** is the ``n`` days ending on ``as_of``:
-``as_of - n < day <= as_of``; the **previous period** is the ``n`` days just before it.
+``as_of - n < day <= as_of`` (``as_of`` as a day in ``time_zone``); the **previous period** is
+the ``n`` days just before it.
 :func:`kpi_trend` steps back the same way, period after period.
 
 The KPIs (:data:`KPI_NAMES`)
@@ -62,7 +65,7 @@ from cimlab.channels import (
     _lines,
     _ratio,
 )
-from cimlab.dates import day_of, to_date
+from cimlab.dates import check_time_zone, day_of, to_date
 
 __all__ = ["KPI_NAMES", "kpi_trend", "kpis"]
 
@@ -85,8 +88,11 @@ def _check(days: int, periods: int) -> None:
         raise ValueError(f"periods={periods!r} should be a whole number >= 1.")
 
 
-def _known_dates(first: pl.LazyFrame, customers: pl.DataFrame | None) -> pl.LazyFrame:
-    """Per customer the first day they were known (null: known, date unknown)."""
+def _known_dates(
+    first: pl.LazyFrame, customers: pl.DataFrame | None, time_zone: str
+) -> pl.LazyFrame:
+    """Per customer the first day (in ``time_zone``) they were known (null: known, date
+    unknown)."""
     known = first.select("customer_id", pl.col("first_day").alias("known"))
     if customers is None:
         return known
@@ -98,7 +104,9 @@ def _known_dates(first: pl.LazyFrame, customers: pl.DataFrame | None) -> pl.Lazy
         )
     seen = customers.lazy().select(
         pl.col("customer_id").cast(known.collect_schema()["customer_id"]),
-        day_of("first_seen", customers.schema["first_seen"]).alias("known"),
+        day_of(
+            "first_seen", customers.schema["first_seen"], time_zone=time_zone, table="customers"
+        ).alias("known"),
     )
     return pl.concat([known, seen]).group_by("customer_id").agg(pl.col("known").min())
 
@@ -110,17 +118,19 @@ def _by_period(
     days: int,
     periods: int,
     customers: pl.DataFrame | None,
+    time_zone: str,
 ) -> pl.DataFrame:
     """One row per period (``k = 0`` ends on ``as_of``): ``k, period_start, period_end`` and
     one Float64 column per KPI."""
     _check(days, periods)
-    end = to_date(as_of)
+    tz = check_time_zone(time_zone)
+    end = to_date(as_of, time_zone=tz)
     end_lit = pl.lit(end, dtype=pl.Date)
 
     def back(day: pl.Expr) -> pl.Expr:  # index of the period holding ``day``
         return ((end_lit - day).dt.total_days() // days).cast(pl.Int64)
 
-    lines = _lines(orders, as_of=end, need=("channel", "order_id"))
+    lines = _lines(orders, as_of=end, need=("channel", "order_id"), time_zone=tz)
     first = _first_purchases(lines, channel=False)
     paid = pl.col("paid")
     activity = (
@@ -146,7 +156,7 @@ def _by_period(
     )
     # known by the end of period k  <=>  known <= as_of - k*days  <=>  back(known) >= k
     known = (
-        _known_dates(first, customers)
+        _known_dates(first, customers, tz)
         .with_columns(back(pl.col("known")).fill_null(periods - 1).alias("k"))
         .filter(pl.col("k") >= 0)
         .with_columns(pl.col("k").clip(upper_bound=periods - 1))
@@ -184,6 +194,7 @@ def kpis(
     as_of: DateLike,
     days: int = 30,
     customers: pl.DataFrame | None = None,
+    time_zone: str = "UTC",
 ) -> pl.DataFrame:
     """The KPIs of the ``days`` days ending on ``as_of``, with the previous period's values.
 
@@ -199,6 +210,8 @@ def kpis(
     customers
         Optional ``customer_id, first_seen`` of every known customer (buyers or not), for the
         ``customers`` KPI.
+    time_zone
+        The calendar of the days (module docstring), e.g. ``"Asia/Shanghai"``.
 
     Returns
     -------
@@ -214,8 +227,15 @@ def kpis(
     ...     "order_ts": [dt.datetime(2024, 1, 10)], "amount": [10.0], "status": ["paid"]})
     >>> kpis(orders, as_of="2024-01-10", days=7).filter(pl.col("kpi") == "new_customers").rows()
     [('new_customers', 1.0, 0.0, 1.0, None)]
+    >>> late = orders.with_columns(  # 9 January 22:00 UTC = 10 January 06:00 in Shanghai
+    ...     pl.col("order_ts").dt.replace_time_zone("UTC") - dt.timedelta(hours=2))
+    >>> [kpis(late, as_of="2024-01-09", days=1, time_zone=zone)["value"][2]  # new_customers
+    ...  for zone in ("UTC", "Asia/Shanghai")]
+    [1.0, 0.0]
     """
-    wide = _by_period(orders, as_of=as_of, days=days, periods=2, customers=customers)
+    wide = _by_period(
+        orders, as_of=as_of, days=days, periods=2, customers=customers, time_zone=time_zone
+    )
     long = wide.select("k", *KPI_NAMES).unpivot(index="k", variable_name="kpi")
     current = long.filter(pl.col("k") == 0).select("kpi", "value")
     previous = long.filter(pl.col("k") == 1).select("kpi", pl.col("value").alias("previous"))
@@ -235,10 +255,12 @@ def kpi_trend(
     periods: int = 12,
     days: int = 30,
     customers: pl.DataFrame | None = None,
+    time_zone: str = "UTC",
 ) -> pl.DataFrame:
     """The KPIs of ``periods`` consecutive periods of ``days`` days, the last ending on ``as_of``.
 
-    Each period's values are exactly what :func:`kpis` gives with ``as_of`` = its last day.
+    Each period's values are exactly what :func:`kpis` gives with ``as_of`` = its last day (and
+    the same ``days``, ``customers`` and ``time_zone``).
 
     Returns
     -------
@@ -257,7 +279,9 @@ def kpi_trend(
     >>> trend.filter(pl.col("kpi") == "customers").select("period_end", "value").rows()
     [(datetime.date(2024, 1, 5), 1.0), (datetime.date(2024, 1, 10), 2.0)]
     """
-    wide = _by_period(orders, as_of=as_of, days=days, periods=periods, customers=customers)
+    wide = _by_period(
+        orders, as_of=as_of, days=days, periods=periods, customers=customers, time_zone=time_zone
+    )
     order = pl.col("kpi").replace_strict(
         {name: i for i, name in enumerate(KPI_NAMES)}, return_dtype=pl.Int64
     )

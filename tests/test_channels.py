@@ -304,6 +304,143 @@ def test_days_are_utc_days_whatever_the_time_zone_of_order_ts() -> None:
     assert channel_overlap(naive, as_of=dt.date(2024, 1, 31)).rows() == [("jd", 1, 1, 1.0)]
 
 
+# --------------------------------------------------------------------------------------------
+# time_zone: the calendar of the days
+# --------------------------------------------------------------------------------------------
+
+SHANGHAI, NEW_YORK = "Asia/Shanghai", "America/New_York"
+# Shanghai is UTC+8; New York is UTC-5 in winter.
+ZONED = lines(
+    ("a", "jd", "1", ts(1, 31, 20), 10.0, "paid"),  # UTC 31 Jan; Shanghai 1 Feb; NY 31 Jan
+    ("b", "tmall", "2", ts(1, 1, 3), 20.0, "paid"),  # UTC 1 Jan; Shanghai 1 Jan; NY 31 Dec
+    ("a", "tmall", "3", ts(2, 1, 2), 5.0, "paid"),  # UTC 1 Feb; Shanghai 1 Feb; NY 31 Jan
+)
+METRIC_COLUMNS = ["channel", "customers", "new_customers", "orders", "revenue"]
+
+
+def test_channel_metrics_window_edges_are_days_of_the_time_zone() -> None:
+    def metrics(zone: str) -> list[tuple]:
+        frame = channel_metrics(ZONED, as_of=JAN[1], start=JAN[0], time_zone=zone)
+        return frame.select(METRIC_COLUMNS).rows()
+
+    assert metrics("UTC") == [("tmall", 1, 1, 1, 20.0), ("jd", 1, 1, 1, 10.0)]
+    # Shanghai: both of a's orders are on 1 February, after as_of; b is new on 1 January
+    assert metrics(SHANGHAI) == [("tmall", 1, 1, 1, 20.0)]
+    # New York: b bought on 31 December, before start (not new in January); both of a's orders
+    # are on 31 January, a acquired in jd (the earlier one)
+    assert metrics(NEW_YORK) == [("jd", 1, 1, 1, 10.0), ("tmall", 1, 0, 1, 5.0)]
+    # the default is UTC
+    assert_frame_equal(
+        channel_metrics(ZONED, as_of=JAN[1], start=JAN[0]),
+        channel_metrics(ZONED, as_of=JAN[1], start=JAN[0], time_zone="UTC"),
+    )
+
+
+def test_aware_as_of_and_start_are_read_in_the_time_zone() -> None:
+    as_of = dt.datetime(2024, 1, 31, 20, tzinfo=UTC)  # 1 February in Shanghai
+    start = dt.datetime(2023, 12, 31, 17, tzinfo=UTC)  # 1 January in Shanghai
+    shanghai = channel_metrics(ZONED, as_of=as_of, start=start, time_zone=SHANGHAI)
+    assert shanghai.select(METRIC_COLUMNS).rows() == [
+        ("tmall", 2, 1, 2, 25.0),
+        ("jd", 1, 1, 1, 10.0),
+    ]
+    assert_frame_equal(
+        shanghai,
+        channel_metrics(ZONED, as_of="2024-02-01", start="2024-01-01", time_zone=SHANGHAI),
+    )
+    # the same instants read in UTC: 31 December .. 31 January
+    utc = channel_metrics(ZONED, as_of=as_of, start=start)
+    assert utc.select(METRIC_COLUMNS).rows() == [("tmall", 1, 1, 1, 20.0), ("jd", 1, 1, 1, 10.0)]
+    overlap = channel_overlap(ZONED, as_of=as_of, start=start, time_zone=SHANGHAI)
+    assert overlap.rows() == [("jd + tmall", 2, 1, 0.5), ("tmall", 1, 1, 0.5)]
+
+
+def test_acquisition_and_overlap_in_a_time_zone() -> None:
+    as_of = JAN[1]
+    acquired = acquisition_channels(ZONED, as_of=as_of, time_zone=SHANGHAI)
+    assert acquired.rows() == [("b", "tmall", ts(1, 1, 3))]  # a's first purchase is 1 February
+    assert acquired.schema["first_order_ts"] == pl.Datetime("us", "UTC")  # as stored
+    assert acquisition_channels(ZONED, as_of=as_of)["customer_id"].to_list() == ["a", "b"]
+    assert channel_overlap(ZONED, as_of=as_of, time_zone=SHANGHAI).rows() == [("tmall", 1, 1, 1.0)]
+    assert channel_overlap(ZONED, as_of=as_of, time_zone=NEW_YORK).rows() == [
+        ("jd + tmall", 2, 1, 0.5),
+        ("tmall", 1, 1, 0.5),
+    ]
+
+
+def test_acquisition_summary_horizon_counts_days_of_the_time_zone() -> None:
+    frame = lines(
+        ("c", "jd", "1", ts(1, 1, 10), 30.0, "paid"),  # 1 January in UTC and in Shanghai
+        ("c", "jd", "2", ts(1, 10, 20), 12.0, "paid"),  # UTC 10 January (day 10); Shanghai 11th
+    )
+
+    def summary(zone: str) -> tuple:
+        result = acquisition_summary(frame, as_of=JAN[1], horizon_days=10, time_zone=zone)
+        return result.select("repeat_customers", "repeat_rate", "revenue_per_customer").row(0)
+
+    assert summary("UTC") == (1, 1.0, 42.0)
+    assert summary(SHANGHAI) == (0, 0.0, 30.0)
+
+
+def test_channel_migration_periods_are_days_of_the_time_zone() -> None:
+    frame = lines(
+        ("x", "jd", "1", ts(1, 31, 20), 30.0, "paid"),  # UTC January; Shanghai 1 February
+        ("x", "tmall", "2", ts(2, 10), 20.0, "paid"),
+        ("y", "tmall", "3", ts(1, 15), 10.0, "paid"),
+        ("y", "jd", "4", ts(2, 29, 18), 10.0, "paid"),  # UTC 29 February; Shanghai 1 March
+    )
+    utc = channel_migration(frame, before=JAN, after=FEB)
+    assert utc.rows() == [("jd", "tmall", 1, 1.0), ("tmall", "jd", 1, 1.0)]
+    shanghai = channel_migration(frame, before=JAN, after=FEB, time_zone=SHANGHAI)
+    assert shanghai.rows() == [(NONE_CHANNEL, "jd", 1, 1.0), ("tmall", NONE_CHANNEL, 1, 1.0)]
+    # periods given as aware datetimes are read in the time zone: the same Shanghai months
+    bounds = [dt.datetime(2023, 12, 31, 16, tzinfo=UTC), dt.datetime(2024, 1, 31, 15, tzinfo=UTC)]
+    after = (dt.datetime(2024, 1, 31, 16, tzinfo=UTC), dt.datetime(2024, 2, 29, 15, tzinfo=UTC))
+    assert_frame_equal(
+        channel_migration(frame, before=(bounds[0], bounds[1]), after=after, time_zone=SHANGHAI),
+        shanghai,
+    )
+    # New York (UTC-5): x's jd order is in January, y's jd order in February: as in UTC
+    assert_frame_equal(channel_migration(frame, before=JAN, after=FEB, time_zone=NEW_YORK), utc)
+
+
+def test_naive_timestamps_are_taken_as_written_in_any_time_zone() -> None:
+    naive = ZONED.with_columns(pl.col("order_ts").dt.replace_time_zone(None))
+    for zone in ("UTC", SHANGHAI, NEW_YORK):
+        result = channel_metrics(naive, as_of=JAN[1], start=JAN[0], time_zone=zone)
+        assert result.select(METRIC_COLUMNS).rows() == [
+            ("tmall", 1, 1, 1, 20.0),
+            ("jd", 1, 1, 1, 10.0),
+        ]
+
+
+def test_a_column_stored_in_the_time_zone_itself() -> None:
+    local = ZONED.with_columns(pl.col("order_ts").dt.convert_time_zone(SHANGHAI))
+    assert_frame_equal(
+        channel_metrics(local, as_of=JAN[1], start=JAN[0], time_zone=SHANGHAI),
+        channel_metrics(ZONED, as_of=JAN[1], start=JAN[0], time_zone=SHANGHAI),
+    )
+    assert_frame_equal(  # and read in UTC when asked
+        channel_metrics(local, as_of=JAN[1], start=JAN[0]),
+        channel_metrics(ZONED, as_of=JAN[1], start=JAN[0]),
+    )
+
+
+@pytest.mark.parametrize("zone", ["Mars/Base", "", "Beijing", 8])
+def test_an_unknown_time_zone_is_a_value_error(zone: object) -> None:
+    naive = ZONED.with_columns(pl.col("order_ts").dt.replace_time_zone(None))
+    calls = [
+        lambda z: channel_metrics(naive, as_of=JAN[1], time_zone=z),
+        lambda z: acquisition_channels(ZONED, as_of=JAN[1], time_zone=z),
+        lambda z: acquisition_summary(lines(), as_of=JAN[1], time_zone=z),
+        lambda z: channel_overlap(naive, as_of=JAN[1], time_zone=z),
+        lambda z: channel_migration(ZONED, before=JAN, after=FEB, time_zone=z),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"time_zone=.* is not an IANA time zone"):
+            call(zone)
+
+
 def test_lazy_frames_and_dates_as_text() -> None:
     eager = channel_metrics(METRIC_LINES, as_of=dt.date(2024, 1, 31))
     assert_frame_equal(channel_metrics(METRIC_LINES.lazy(), as_of="2024-01-31"), eager)

@@ -180,3 +180,23 @@ def test_bad_options_exit_2_with_a_message(shop, capsys):
     assert main(["analyse", "affinity", *base, "--min-support", "2"]) == 2
     assert "between 0 and 1" in capsys.readouterr().err
     assert main(["analyse", "kpis", *base, "--days", "0"]) == 2
+
+
+def test_affinity_leaves_known_non_products_out_by_default(tmp_path, capsys):
+    # postage on every order would pair with everything; the default leaves it out and says so
+    lines = SHOP + (
+        "A1,3,c1,2026-01-10 10:00,POST,Postage,5,CNY,paid\n"
+        "B1,3,c2,2026-02-01 10:00,POST,Postage,5,CNY,paid\n"
+    )
+    ws = Workspace.open(tmp_path / "ws")
+    store_report(ws, check_bytes(lines.encode(), name="o.csv", table="orders", channel="shop"))
+    resolve(ws, at=dt.datetime(2026, 4, 1, tzinfo=dt.UTC))
+    options = ("affinity", "--min-support", "0.1", "--min-lift", "0")
+    pairs = _run(ws, tmp_path, *options)
+    assert "POST" not in pairs["item_a"].to_list() + pairs["item_b"].to_list()
+    assert "left out non-product SKUs POST" in capsys.readouterr().err
+    kept = _run(ws, tmp_path, *options, "--keep-non-products", name="kept.csv")
+    # POST and TEA share both postage orders: confidence(POST -> TEA) = 1
+    post = kept.filter((pl.col("item_a") == "POST") & (pl.col("item_b") == "TEA"))
+    assert post["baskets_both"].to_list() == [2] and post["confidence"].to_list() == [1.0]
+    assert "left out" not in capsys.readouterr().err

@@ -1,5 +1,6 @@
-"""Tests for cimlab.cohorts (and its chart): hand-computed retention and revenue matrices, UTC
-month boundaries, observable cells only, and Online Retail against an independent count."""
+"""Tests for cimlab.cohorts (and its chart): hand-computed retention and revenue matrices, month
+boundaries in UTC and in other time zones, quarterly and weekly cohorts, observable cells only,
+and Online Retail against an independent count."""
 
 from __future__ import annotations
 
@@ -98,7 +99,7 @@ def test_only_observable_cells_and_the_running_period() -> None:
         cohort_table(THREE, as_of=dt.date(2024, 3, 31), max_periods=-1)
 
 
-def test_months_are_utc_months() -> None:
+def test_months_are_utc_months_by_default() -> None:
     # 2024-01-31 23:30 UTC is 1 February in Shanghai: a January cohort all the same
     shanghai = lines(
         ("a", dt.datetime(2024, 1, 31, 23, 30, tzinfo=UTC), 10.0, "paid"),
@@ -136,8 +137,152 @@ def test_weekly_cohorts() -> None:
         (JAN, 2, 2, 1),
     ]
     assert result["complete"].to_list() == [True, True, False]
-    with pytest.raises(ValueError, match="period='quarter'"):
-        cohort_table(frame, as_of=dt.date(2024, 1, 16), period="quarter")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="period='fortnight' should be one of month, quarter"):
+        cohort_table(frame, as_of=dt.date(2024, 1, 16), period="fortnight")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# time_zone
+# --------------------------------------------------------------------------------------------
+
+SHANGHAI, NEW_YORK = "Asia/Shanghai", "America/New_York"
+
+
+def test_months_are_months_of_the_time_zone() -> None:
+    frame = lines(
+        ("a", dt.datetime(2024, 1, 31, 20, tzinfo=UTC), 10.0, "paid"),  # 1 February in Shanghai
+        ("a", ts(2, 15), 5.0, "paid"),
+    )
+    columns = ["cohort", "period_index", "active_customers", "revenue", "complete"]
+    utc = cohort_table(frame, as_of=dt.date(2024, 2, 29))
+    assert utc.select(columns).rows() == [(JAN, 0, 1, 10.0, True), (JAN, 1, 1, 5.0, True)]
+    shanghai = cohort_table(frame, as_of=dt.date(2024, 2, 29), time_zone=SHANGHAI)
+    assert shanghai.select(columns).rows() == [(FEB, 0, 1, 15.0, True)]
+    # a column stored in Shanghai time gives the same cohorts
+    local = frame.with_columns(pl.col("order_ts").dt.convert_time_zone(SHANGHAI))
+    assert_frame_equal(cohort_table(local, as_of="2024-02-29", time_zone=SHANGHAI), shanghai)
+    # naive timestamps are taken as written: 31 January 20:00 is a January order anywhere
+    naive = frame.with_columns(pl.col("order_ts").dt.replace_time_zone(None))
+    assert_frame_equal(cohort_table(naive, as_of="2024-02-29", time_zone=SHANGHAI), utc)
+
+
+def test_a_negative_offset_zone_and_an_aware_as_of() -> None:
+    frame = lines(
+        ("b", ts(2, 10), 10.0, "paid"),
+        ("b", dt.datetime(2024, 3, 1, 1, tzinfo=UTC), 5.0, "paid"),  # 29 February in New York
+    )
+    as_of = dt.datetime(2024, 3, 1, 3, tzinfo=UTC)  # 1 March in UTC, 29 February in New York
+    columns = ["cohort", "period_index", "active_customers", "revenue", "complete"]
+    assert cohort_table(frame, as_of=as_of).select(columns).rows() == [
+        (FEB, 0, 1, 10.0, True),
+        (FEB, 1, 1, 5.0, False),
+    ]
+    assert cohort_table(frame, as_of=as_of, time_zone=NEW_YORK).select(columns).rows() == [
+        (FEB, 0, 1, 15.0, True),  # February ends on as_of: complete
+    ]
+
+
+def test_weeks_are_weeks_of_the_time_zone() -> None:
+    # Sunday 7 January 20:00 UTC is Monday 8 January in Shanghai: the next week
+    frame = lines(("a", ts(1, 3), 10.0, "paid"), ("b", ts(1, 7, 20), 5.0, "paid"))
+    monday = dt.date(2024, 1, 8)
+    utc = cohort_table(frame, as_of="2024-01-08", period="week")
+    assert utc.select("cohort", "period_index", "cohort_size").rows() == [
+        (JAN, 0, 2),
+        (JAN, 1, 2),
+    ]
+    shanghai = cohort_table(frame, as_of="2024-01-08", period="week", time_zone=SHANGHAI)
+    assert shanghai.select("cohort", "period_index", "cohort_size").rows() == [
+        (JAN, 0, 1),
+        (JAN, 1, 1),
+        (monday, 0, 1),
+    ]
+
+
+@pytest.mark.parametrize("zone", ["Mars/Base", "", "UTC+8"])
+def test_an_unknown_time_zone_is_a_value_error(zone: str) -> None:
+    naive = lines(("a", dt.datetime(2024, 1, 5), 1.0, "paid"))
+    with pytest.raises(ValueError, match=r"time_zone=.* is not an IANA time zone"):
+        cohort_table(naive, as_of="2024-01-31", time_zone=zone)
+
+
+# --------------------------------------------------------------------------------------------
+# Quarterly cohorts
+# --------------------------------------------------------------------------------------------
+
+Q1, Q2, Q3, Q4 = (dt.date(2024, m, 1) for m in (1, 4, 7, 10))
+QUARTERS = lines(
+    ("a", ts(1, 5), 100.0, "paid"),
+    ("a", ts(3, 20), 50.0, "paid"),
+    ("a", ts(5, 10), 20.0, "paid"),
+    ("a", ts(11, 2), 30.0, "paid"),
+    ("b", ts(2, 14), 40.0, "paid"),
+    ("b", ts(4, 1), -10.0, "refunded"),  # a refund record: revenue, not activity
+    ("b", ts(8, 15), 60.0, "paid"),
+    ("c", ts(4, 30), 25.0, "paid"),
+    ("c", ts(6, 30), 15.0, "paid"),
+    ("c", ts(12, 1), 99.0, "cancelled"),
+    ("d", dt.datetime(2024, 9, 30, 23, tzinfo=UTC), 70.0, "paid"),  # 1 October in Shanghai
+)
+
+
+def test_quarterly_cohorts_by_hand_with_a_running_quarter() -> None:
+    result = cohort_table(QUARTERS, as_of=dt.date(2024, 11, 15), period="quarter")
+    expected = pl.DataFrame(
+        {
+            "cohort": [Q1] * 4 + [Q2] * 3 + [Q3] * 2,
+            "period_index": [0, 1, 2, 3, 0, 1, 2, 0, 1],
+            "cohort_size": [2] * 4 + [1] * 3 + [1] * 2,
+            "active_customers": [2, 1, 1, 1, 1, 0, 0, 1, 0],
+            "retention_rate": [1.0, 0.5, 0.5, 0.5, 1.0, 0.0, 0.0, 1.0, 0.0],
+            "revenue": [190.0, 10.0, 60.0, 30.0, 40.0, 0.0, 0.0, 70.0, 0.0],
+            "revenue_per_customer": [95.0, 5.0, 30.0, 15.0, 40.0, 0.0, 0.0, 70.0, 0.0],
+            "cumulative_revenue_per_customer": [
+                *(95.0, 100.0, 130.0, 145.0),
+                *(40.0, 40.0, 40.0),
+                *(70.0, 70.0),
+            ],
+            "complete": [True, True, True, False, True, True, False, True, False],
+        }
+    )
+    assert_frame_equal(result, expected)
+    matrix = cohort_matrix(result, value="active_customers")
+    assert matrix.rows() == [(Q1, 2, 2, 1, 1, 1), (Q2, 1, 1, 0, 0, None), (Q3, 1, 1, 0, None, None)]
+    capped = cohort_table(QUARTERS, as_of="2024-11-15", period="quarter", max_periods=1)
+    assert_frame_equal(capped, expected.filter(pl.col("period_index") <= 1))
+    # in Shanghai d's order is on 1 October: a Q4 cohort, and no Q3 cohort
+    shanghai = cohort_table(QUARTERS, as_of="2024-11-15", period="quarter", time_zone=SHANGHAI)
+    assert_frame_equal(
+        shanghai.filter(pl.col("cohort") < Q3), expected.filter(pl.col("cohort") < Q3)
+    )
+    assert shanghai.filter(pl.col("cohort") >= Q3).select(
+        "cohort", "period_index", "revenue", "complete"
+    ).rows() == [(Q4, 0, 70.0, False)]
+
+
+def test_a_quarter_ending_on_as_of_is_complete_and_quarters_cross_years() -> None:
+    result = cohort_table(QUARTERS, as_of=dt.date(2024, 9, 30), period="quarter")
+    assert result.select("cohort", "period_index", "active_customers", "complete").rows() == [
+        (Q1, 0, 2, True),
+        (Q1, 1, 1, True),
+        (Q1, 2, 1, True),
+        (Q2, 0, 1, True),
+        (Q2, 1, 0, True),
+        (Q3, 0, 1, True),  # d at 23:00 UTC on the last day
+    ]
+    frame = lines(
+        ("e", dt.datetime(2023, 11, 30, tzinfo=UTC), 1.0, "paid"),
+        ("e", ts(1, 2), 2.0, "paid"),
+        ("e", ts(7, 1), 3.0, "paid"),
+    )
+    result = cohort_table(frame, as_of=dt.date(2024, 7, 1), period="quarter")
+    q4_2023 = dt.date(2023, 10, 1)
+    assert result.select("cohort", "period_index", "active_customers", "complete").rows() == [
+        (q4_2023, 0, 1, True),
+        (q4_2023, 1, 1, True),
+        (q4_2023, 2, 0, True),
+        (q4_2023, 3, 1, False),
+    ]
 
 
 def test_empty_all_cancelled_and_stray_refunds() -> None:

@@ -139,6 +139,105 @@ def test_bad_arguments_are_named() -> None:
         kpis(ORDERS.drop("channel"), as_of=AS_OF)
 
 
+# --------------------------------------------------------------------------------------------
+# time_zone
+# --------------------------------------------------------------------------------------------
+
+SHANGHAI, NEW_YORK = "Asia/Shanghai", "America/New_York"
+# as_of 2024-01-31, days=7: current = 25..31 January, previous = 18..24 January.
+EDGES = lines(
+    ("a", "jd", "1", ts(24, 17), 10.0, "paid"),  # UTC 24th; Shanghai 25th 01:00; NY 24th
+    ("b", "jd", "2", ts(31, 20), 20.0, "paid"),  # UTC 31st; Shanghai 1 February; NY 31st
+    ("c", "tmall", "3", ts(25, 3), 40.0, "paid"),  # UTC 25th; Shanghai 25th; NY 24th 22:00
+)
+
+
+@pytest.mark.parametrize(
+    ("zone", "value", "previous"),
+    [
+        ("UTC", [3, 2, 2, 60, 2, 30, 0], [1, 1, 1, 10, 1, 10, 0]),
+        (SHANGHAI, [2, 2, 2, 50, 2, 25, 0], [0, 0, 0, 0, 0, None, None]),
+        (NEW_YORK, [3, 1, 1, 20, 1, 20, 0], [2, 2, 2, 50, 2, 25, 0]),
+    ],
+)
+def test_kpi_periods_are_days_of_the_time_zone(
+    zone: str, value: list[float | None], previous: list[float | None]
+) -> None:
+    result = kpis(EDGES, as_of=dt.date(2024, 1, 31), days=7, time_zone=zone)
+    assert result["value"].to_list() == value
+    assert result["previous"].to_list() == previous
+
+
+def test_default_is_utc_and_aware_as_of_is_read_in_the_time_zone() -> None:
+    default = kpis(ORDERS, as_of=AS_OF, days=10, customers=CUSTOMERS)
+    assert_frame_equal(
+        default, kpis(ORDERS, as_of=AS_OF, days=10, customers=CUSTOMERS, time_zone="UTC")
+    )
+    as_of = dt.datetime(2024, 1, 31, 20, tzinfo=UTC)  # 1 February in Shanghai
+    assert_frame_equal(
+        kpis(EDGES, as_of=as_of, days=7, time_zone=SHANGHAI),
+        kpis(EDGES, as_of="2024-02-01", days=7, time_zone=SHANGHAI),
+    )
+    revenue = kpis(EDGES, as_of=as_of, days=1, time_zone=SHANGHAI).filter(
+        pl.col("kpi") == "revenue"
+    )
+    assert revenue.row(0)[1:3] == (20.0, 0.0)  # b on 1 February; nothing on 31 January
+
+
+def test_customers_first_seen_near_midnight() -> None:
+    seen = pl.DataFrame(
+        {
+            "customer_id": ["g", "h"],
+            "first_seen": [
+                dt.datetime(2024, 1, 31, 18, tzinfo=UTC),  # Shanghai 1 February; NY 31 January
+                dt.datetime(2024, 1, 24, 16, 30, tzinfo=UTC),  # Shanghai 25th 00:30; NY 24th
+            ],
+        }
+    )
+
+    def known(customers: pl.DataFrame, zone: str) -> tuple:
+        result = kpis(
+            lines(), as_of=dt.date(2024, 1, 31), days=7, customers=customers, time_zone=zone
+        )
+        return result.row(0)[1:3]  # customers: value, previous
+
+    assert known(seen, "UTC") == (2.0, 1.0)
+    assert known(seen, SHANGHAI) == (1.0, 0.0)
+    assert known(seen, NEW_YORK) == (2.0, 1.0)
+    # stored in Shanghai time: the same instants
+    local = seen.with_columns(pl.col("first_seen").dt.convert_time_zone(SHANGHAI))
+    assert known(local, SHANGHAI) == (1.0, 0.0) and known(local, "UTC") == (2.0, 1.0)
+    # naive: taken as written (31 January 18:00 is 31 January in any zone)
+    naive = seen.with_columns(pl.col("first_seen").dt.replace_time_zone(None))
+    assert known(naive, SHANGHAI) == (2.0, 1.0)
+    # a buyer seen (24 January 23:00 in Shanghai) before their first purchase (25 January)
+    early = pl.DataFrame(
+        {"customer_id": ["a"], "first_seen": [dt.datetime(2024, 1, 24, 15, tzinfo=UTC)]}
+    )
+    assert known(early, SHANGHAI) == (1.0, 1.0)
+    with_orders = kpis(EDGES, as_of="2024-01-31", days=7, customers=early, time_zone=SHANGHAI)
+    assert with_orders.row(0)[1:3] == (2.0, 1.0)  # a (known earlier) and c; without: (2.0, 0.0)
+
+
+def test_trend_in_a_time_zone_agrees_with_kpis() -> None:
+    trend = kpi_trend(EDGES, as_of="2024-02-01", periods=3, days=3, time_zone=SHANGHAI)
+    ends = trend["period_end"].unique(maintain_order=True).to_list()
+    assert ends == [dt.date(2024, 1, 26), dt.date(2024, 1, 29), dt.date(2024, 2, 1)]
+    for end in ends:
+        single = kpis(EDGES, as_of=end, days=3, time_zone=SHANGHAI).select("kpi", "value")
+        assert_frame_equal(trend.filter(pl.col("period_end") == end).select("kpi", "value"), single)
+    revenue = trend.filter(pl.col("kpi") == "revenue")["value"].to_list()
+    assert revenue == [50.0, 0.0, 20.0]  # a and c on 25 January, b on 1 February
+
+
+@pytest.mark.parametrize("zone", ["Mars/Base", "", "Beijing"])
+def test_an_unknown_time_zone_is_a_value_error(zone: str) -> None:
+    with pytest.raises(ValueError, match=r"time_zone=.* is not an IANA time zone"):
+        kpis(lines(), as_of=AS_OF, time_zone=zone)
+    with pytest.raises(ValueError, match=r"time_zone=.* is not an IANA time zone"):
+        kpi_trend(ORDERS, as_of=AS_OF, time_zone=zone)
+
+
 def test_kpi_trend_chart() -> None:
     trend = kpi_trend(ORDERS, as_of=AS_OF, periods=4, days=10)
     spec = kpi_trend_chart(trend, kpi="repeat_purchase_rate", lang="zh").to_dict()

@@ -1,5 +1,8 @@
 """Cohort heat map: retention or revenue of each acquisition cohort by period since.
 
+Cohorts are labelled ``2024-01`` (months), ``2024-Q1`` (quarters) or ``2024-01-01`` (weeks: the
+Monday), the same in every language.
+
 Examples
 --------
 >>> import datetime as dt
@@ -17,7 +20,7 @@ import altair as alt
 import polars as pl
 
 from cimlab.charts._util import require
-from cimlab.cohorts import COHORT_VALUES
+from cimlab.cohorts import COHORT_PERIODS, COHORT_VALUES
 from cimlab.i18n import t
 
 __all__ = ["cohort_chart"]
@@ -28,6 +31,18 @@ _FORMATS = {
     "revenue": ",.0f",
     "revenue_per_customer": ",.0f",
     "cumulative_revenue_per_customer": ",.0f",
+}
+
+#: Per period: how a cohort is written and the text key of the period-index axis.
+_LABELS: dict[str, pl.Expr] = {
+    "month": pl.col("cohort").dt.strftime("%Y-%m"),
+    "quarter": pl.format("{}-Q{}", pl.col("cohort").dt.year(), pl.col("cohort").dt.quarter()),
+    "week": pl.col("cohort").dt.strftime("%Y-%m-%d"),
+}
+_INDEX_KEYS = {
+    "month": "coh.col.period_index",
+    "quarter": "coh.col.quarter_index",
+    "week": "coh.col.week_index",
 }
 
 
@@ -48,7 +63,8 @@ def cohort_chart(
     value
         The column to show, one of :data:`cimlab.cohorts.COHORT_VALUES`.
     period
-        ``"month"`` or ``"week"``: the period of ``table`` (for the axis titles).
+        ``"month"``, ``"quarter"`` or ``"week"``: the period of ``table`` (for the cohort labels
+        and the axis titles).
     lang
         Language of the labels.
 
@@ -67,12 +83,13 @@ def cohort_chart(
         raise ValueError(
             f"cohort_chart: value={value!r} should be one of {', '.join(COHORT_VALUES)}."
         )
-    if period not in ("month", "week"):
-        raise ValueError(f"cohort_chart: period={period!r} should be 'month' or 'week'.")
+    if period not in COHORT_PERIODS:
+        raise ValueError(
+            f"cohort_chart: period={period!r} should be one of {', '.join(COHORT_PERIODS)}."
+        )
     require(table, ["cohort", "period_index", "cohort_size", value], "cohort_chart")
-    label_format = "%Y-%m" if period == "month" else "%Y-%m-%d"
     data = table.select(
-        pl.col("cohort").dt.strftime(label_format).alias("cohort_label"),
+        _LABELS[period].alias("cohort_label"),
         pl.col("period_index").cast(pl.Int64),
         pl.col("cohort_size").cast(pl.Int64),
         pl.col(value).cast(pl.Float64),
@@ -83,7 +100,7 @@ def cohort_chart(
     later = data.filter(pl.col("period_index") > 0)[value].max()
     top = float((later if later else data[value].max()) or 0.0)  # type: ignore[arg-type]
     value_title = t(f"coh.col.{value}", lang)
-    index_title = t("coh.col.period_index" if period == "month" else "coh.col.week_index", lang)
+    index_title = t(_INDEX_KEYS[period], lang)
     base = alt.Chart(data).encode(
         x=alt.X("period_index:O", title=index_title, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("cohort_label:O", title=t("coh.col.cohort", lang), sort=cohorts),

@@ -16,9 +16,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ch.intro": {
         "en": "Which channels bring revenue and customers, which bring customers that stay, "
         "how customers mix and move between channels, and how each month's new customers "
-        "keep buying. Purchases are paid order lines; revenue is net of refunds; days are UTC.",
+        "keep buying. Purchases are paid order lines; revenue is net of refunds; days are "
+        "those of the business time zone (sidebar).",
         "zh": "哪些渠道带来收入和客户、哪些渠道带来的客户更能留存、客户如何跨渠道购买与迁移，"
-        "以及每月新客的后续复购情况。购买指已付款的订单行；收入为扣除退款后的净额；日期按 UTC 计算。",
+        "以及每月新客的后续复购情况。购买指已付款的订单行；收入为扣除退款后的净额；日期按业务时区（侧边栏）计算。",
     },
     "ch.window": {"en": "Period", "zh": "统计区间"},
     "ch.window_help": {
@@ -106,8 +107,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ch.col.from_channel": {"en": "Main channel before", "zh": "之前的主渠道"},
     "ch.col.to_channel": {"en": "Main channel after", "zh": "之后的主渠道"},
     "ch.col.migration_share": {"en": "Share of the row", "zh": "占该行比例"},
+    "ch.percent_note": {
+        "en": "Shares and rates are in percent (18.1 = 18.1%); the table's toolbar downloads "
+        "them as these numbers, without the % sign.",
+        "zh": "占比和比率以百分数表示（18.1 即 18.1%）；通过表格工具栏下载的 CSV 中为不带 % 号的"
+        "数值。",
+    },
     # ------------------------------------------------------------------ cohorts
-    "coh.header": {"en": "Monthly cohorts", "zh": "月度同期群"},
+    "coh.header": {"en": "Acquisition cohorts", "zh": "获客同期群"},
+    "coh.period": {"en": "Cohort by", "zh": "同期群周期"},
+    "coh.period.month": {"en": "month", "zh": "月"},
+    "coh.period.quarter": {"en": "quarter", "zh": "季度"},
+    "coh.period.week": {"en": "week", "zh": "周"},
     "coh.value": {"en": "Show", "zh": "显示"},
     "coh.retention": {"en": "Retention", "zh": "留存"},
     "coh.revenue": {"en": "Revenue", "zh": "收入"},
@@ -115,19 +126,23 @@ MESSAGES: dict[str, dict[str, str]] = {
     "coh.rates": {"en": "Rates / per customer", "zh": "比率 / 人均"},
     "coh.counts": {"en": "Counts / totals", "zh": "人数 / 总额"},
     "coh.cumulative": {"en": "Cumulative", "zh": "累计"},
-    "coh.max_periods": {"en": "Months shown after the first", "zh": "显示首购后的月数"},
+    "coh.max_periods": {"en": "Periods shown after the first", "zh": "显示首购后的周期数"},
     "coh.caption": {
-        "en": "Cohort = month of the first paid purchase (UTC). Month 0 is that month; "
-        "a customer is retained in month n when they buy in it. The last column of each "
-        "cohort may be the current, unfinished month.",
-        "zh": "同期群 = 首次付款购买的月份（UTC）。第 0 月即首购当月；客户在第 n 月有购买即视为留存。"
-        "每个同期群的最后一列可能是尚未结束的当月。",
+        "en": "Cohort = the {period} of the first paid purchase, in the {zone} calendar. Column "
+        "0 is that {period}; a customer is retained in column n when they buy in the n-th "
+        "{period} after it. The last column of each cohort may be the current, unfinished "
+        "{period}.",
+        "zh": "同期群 = 首次付款购买所在的{period}（按 {zone} 时区）。第 0 列即首购当{period}；"
+        "客户在其后第 n 个{period}有购买，即在第 n 列计为留存。每个同期群的最后一列可能是尚未结束的当{period}。",
     },
     "coh.col.cohort": {"en": "Cohort", "zh": "同期群"},
     "coh.col.cohort_size": {"en": "Customers", "zh": "客户数"},
-    "coh.col.period": {"en": "M{n}", "zh": "第 {n} 月"},
+    "coh.col.period_month": {"en": "M{n}", "zh": "第 {n} 月"},
+    "coh.col.period_quarter": {"en": "Q+{n}", "zh": "第 {n} 季"},
+    "coh.col.period_week": {"en": "W{n}", "zh": "第 {n} 周"},
     "coh.col.period_index": {"en": "Months since first purchase", "zh": "首购后月数"},
     "coh.col.week_index": {"en": "Weeks since first purchase", "zh": "首购后周数"},
+    "coh.col.quarter_index": {"en": "Quarters since first purchase", "zh": "首购后季度数"},
     "coh.col.active_customers": {"en": "Active customers", "zh": "活跃客户数"},
     "coh.col.retention_rate": {"en": "Retention rate", "zh": "留存率"},
     "coh.col.revenue": {"en": "Revenue (net)", "zh": "净收入"},

@@ -100,15 +100,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sat.col.passives": {"en": "Passives", "zh": "中立者"},
     "sat.col.detractors": {"en": "Detractors", "zh": "贬损者"},
     "sat.col.nps": {"en": "NPS", "zh": "净推荐值"},
+    "sat.col.nps_interval": {"en": "NPS {conf} interval", "zh": "NPS {conf} 置信区间"},
     "sat.col.nps_low": {"en": "NPS low", "zh": "NPS 下限"},
     "sat.col.nps_high": {"en": "NPS high", "zh": "NPS 上限"},
     "sat.col.csat_answers": {"en": "CSAT answers", "zh": "CSAT 回答数"},
     "sat.col.csat_mean": {"en": "CSAT mean", "zh": "CSAT 平均分"},
-    "sat.col.csat": {"en": "CSAT (4–5)", "zh": "CSAT（4–5 分占比）"},
+    "sat.col.csat": {"en": "CSAT (4–5)", "zh": "CSAT（4–5 分）"},
     "sat.col.csat_low": {"en": "CSAT low", "zh": "CSAT 下限"},
     "sat.col.csat_high": {"en": "CSAT high", "zh": "CSAT 上限"},
-    "sat.col.complaints": {"en": "Customers who complained", "zh": "投诉客户数"},
-    "sat.col.complaint_base": {"en": "Customers in contact", "zh": "有联系客户数"},
+    "sat.col.complaints": {"en": "Complained", "zh": "投诉客户数"},
+    "sat.col.complaint_base": {"en": "In contact", "zh": "有联系客户数"},
     "sat.col.complaint_rate": {"en": "Complaint rate", "zh": "投诉率"},
     "sat.col.complaint_low": {"en": "Complaint rate low", "zh": "投诉率下限"},
     "sat.col.complaint_high": {"en": "Complaint rate high", "zh": "投诉率上限"},
@@ -119,6 +120,43 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sat.col.complaint_count": {"en": "Complaints", "zh": "投诉次数"},
     "sat.col.last_feedback_ts": {"en": "Latest feedback", "zh": "最近反馈时间"},
     "sat.col.reason": {"en": "Why", "zh": "原因"},
+    "sat.range_sep": {"en": " to ", "zh": " 至 "},
+    "sat.all_columns": {
+        "en": "All {n} columns: counts, mean score and every interval",
+        "zh": "全部 {n} 列：计数、平均分和各项置信区间",
+    },
+    "sat.all_columns_caption": {
+        "en": "Shares are in percent (38.5 = 38.5%), NPS in points. The table's toolbar "
+        "downloads it as CSV.",
+        "zh": "占比以百分数表示（38.5 即 38.5%），NPS 以分值表示。可通过表格工具栏下载为 CSV。",
+    },
+    # tooltips of the compact tables' headers
+    "sat.col_help.nps": {
+        "en": "% promoters (9–10) − % detractors (0–6) of the NPS answers, from −100 to +100.",
+        "zh": "NPS 回答中推荐者（9–10 分）占比 − 贬损者（0–6 分）占比，范围 −100 至 +100。",
+    },
+    "sat.col_help.nps_interval": {
+        "en": "With {conf} confidence the group's true NPS lies in this range. A wide range "
+        "means few answers: compare groups only when their ranges barely overlap.",
+        "zh": "有 {conf} 的把握该组真实的 NPS 落在此区间内。区间宽说明回答少："
+        "只有区间几乎不重叠时，组间差异才可信。",
+    },
+    "sat.col_help.csat": {
+        "en": "Share of the CSAT answers scoring 4 or 5 (of 5).",
+        "zh": "CSAT 回答中 4 分或 5 分（满分 5）的占比。",
+    },
+    "sat.col_help.complaint_rate": {
+        "en": "Share of the customers in contact who complained at least once.",
+        "zh": "有联系记录的客户中至少投诉过一次的客户占比。",
+    },
+    "sat.col_help.complaints": {
+        "en": "Customers who complained at least once in the period.",
+        "zh": "本周期内至少投诉过一次的客户数。",
+    },
+    "sat.col_help.complaint_base": {
+        "en": "Customers with any feedback or interaction in the period.",
+        "zh": "本周期内有任何反馈或互动记录的客户。",
+    },
     # groups and chart labels
     "sat.group.channel": {"en": "Channel", "zh": "渠道"},
     "sat.group.segment": {"en": "Segment", "zh": "客户分群"},

@@ -53,6 +53,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "seg.col.revenue": {"en": "Net revenue", "zh": "净收入"},
     "seg.col.revenue_share": {"en": "Share of revenue", "zh": "收入占比"},
     "seg.col.action": {"en": "Suggested action", "zh": "建议行动"},
+    "seg.percent_note": {
+        "en": "Shares are in percent (18.1 = 18.1%); the table's toolbar downloads them as "
+        "these numbers, without the % sign.",
+        "zh": "占比以百分数表示（18.1 即 18.1%）；通过表格工具栏下载的 CSV 中为不带 % 号的数值。",
+    },
     "seg.distribution": {
         "en": "Distributions of recency, frequency and spend",
         "zh": "最近购买、频次与消费金额的分布",

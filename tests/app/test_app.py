@@ -676,3 +676,42 @@ def test_customers_page_without_data(workspace: Path) -> None:
     at = _customers_app()
     assert t("cust.no_data", "zh") in _texts(at.info)
     assert not at.button and not at.error
+
+
+# ---------------------------------------------------------------------------- business time zone
+
+
+def _zone_box(at: AppTest) -> Any:
+    boxes = [s for s in at.sidebar.selectbox if s.label == t("app.time_zone", "zh")]
+    assert len(boxes) == 1, [s.label for s in at.sidebar.selectbox]
+    return boxes[0]
+
+
+def test_sidebar_sets_the_business_time_zone_and_pages_follow_it(workspace: Path) -> None:
+    ws = Workspace.open(workspace)
+    # 07:30 on 1 January in Shanghai (the import default) is 23:30 UTC on 31 December
+    orders = "order_id,customer_id,order_date,amount,currency,status\nA1,c1,2024-01-01 07:30,10,CNY,paid\n"
+    store_report(ws, check_bytes(orders.encode(), name="o.csv", table="orders", channel="shop"))
+    identity.resolve(ws, at=dt.datetime(2024, 2, 1, tzinfo=dt.UTC))
+    at = _app()
+    at.switch_page("overview_page.py").run()
+    assert not at.exception
+    box = _zone_box(at)
+    assert box.value == "" and box.format_func(box.value) == "自动：Asia/Shanghai"
+    assert at.date_input[0].value == dt.date(2024, 1, 1)
+    assert "Asia/Shanghai" in (at.date_input[0].help or "")
+
+    _zone_box(at).select("UTC").run()
+    assert not at.exception
+    assert _zone_box(at).value == "UTC"
+    from cimlab.settings import business_time_zone, time_zone_choice
+
+    assert time_zone_choice(ws).source == "setting" and business_time_zone(ws) == "UTC"
+    # a new session (the analysis date is remembered per session) starts on the UTC day
+    fresh = _app()
+    fresh.switch_page("overview_page.py").run()
+    assert fresh.date_input[0].value == dt.date(2023, 12, 31)
+
+    _zone_box(fresh).select("").run()
+    assert not fresh.exception
+    assert time_zone_choice(ws).source == "imports"

@@ -1,22 +1,24 @@
 """The Segments page through ``AppTest`` on a demo workspace: RFM grid, segment table (checked
 against :func:`cimlab.rfm.rfm`), a segment's customers and their CSV download, clusters,
-lifecycle, both languages, and the hint on a workspace whose identities were never resolved."""
+lifecycle, both languages and choices that survive a switch between them, shares in percent,
+and the hint on a workspace whose identities were never resolved."""
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from cimlab import lifecycle, rfm
+from cimlab.dates import to_date
 from cimlab.demo import build_demo_workspace
 from cimlab.facts import CustomerData, customer_data
 from cimlab.i18n import t
@@ -46,17 +48,26 @@ def workspace(demo_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    """Every file the page hands to a download button (data, mime type, file name)."""
+def downloads(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The arguments of every ``st.download_button`` call of a run (``data``, ``file_name``,
+    ``mime``, ``key``...), bound to its public signature; the button itself still renders.
+
+    AppTest runs the page in this process and the page calls ``st.download_button``, so
+    wrapping that public function sees exactly the bytes a user would download, without
+    Streamlit's media-file internals.
+    """
     seen: list[dict[str, Any]] = []
-    original = MemoryMediaFileStorage.load_and_get_id
+    original = st.download_button
+    signature = inspect.signature(original)
 
-    def spy(self: Any, path_or_data: Any, mimetype: str, kind: Any, filename: Any = None) -> str:
-        seen.append({"data": path_or_data, "mimetype": mimetype, "filename": filename})
-        return original(self, path_or_data, mimetype, kind, filename)
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        arguments = signature.bind(*args, **kwargs).arguments
+        data = arguments.get("data")
+        seen.append({**arguments, "data": data() if callable(data) else data})
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
-    yield seen
+    monkeypatch.setattr(st, "download_button", spy)
+    return seen
 
 
 def _page(lang: str = "zh") -> AppTest:
@@ -86,12 +97,23 @@ def _frame(at: AppTest, first_column: str) -> pl.DataFrame:
     return pl.from_pandas(frames[0])
 
 
+def _formats(at: AppTest, first_column: str) -> dict[str, str | None]:
+    """Header → number format of the table whose first column is ``first_column``."""
+    [table] = [d for d in at.dataframe if d.value.columns[0] == first_column]
+    columns = json.loads(table.proto.columns)
+    return {
+        label: config.get("type_config", {}).get("format")
+        for label, config in columns.items()
+        if label != "_index"
+    }
+
+
 def _specs(at: AppTest) -> list[dict[str, Any]]:
     return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
 
 
 def _titles(at: AppTest) -> list[str]:
-    return [spec.get("title") for spec in _specs(at) if isinstance(spec.get("title"), str)]
+    return [spec["title"] for spec in _specs(at) if isinstance(spec.get("title"), str)]
 
 
 def test_page_runs_in_chinese(workspace: Path) -> None:
@@ -119,7 +141,7 @@ def test_page_runs_in_english(workspace: Path) -> None:
 def test_segment_table_agrees_with_rfm(workspace: Path, demo_data: CustomerData, lang: str) -> None:
     at = _page(lang)
     as_of = _as_of(at, lang)
-    scores = rfm.rfm(demo_data.orders, as_of=as_of, time_unit="day")
+    scores = rfm.rfm(demo_data.orders, as_of=as_of, time_unit="day", time_zone=demo_data.time_zone)
     expected = (
         scores.group_by("segment")
         .agg(customers=pl.len(), revenue=pl.col("total_spend").sum())
@@ -128,7 +150,8 @@ def test_segment_table_agrees_with_rfm(workspace: Path, demo_data: CustomerData,
             label=pl.col("name_zh" if lang == "zh" else "segment"),
             customers=pl.col("customers").cast(pl.Int64),
             revenue=pl.col("revenue").round(2),
-            share=pl.col("customers") / scores.height,
+            share=pl.col("customers") / scores.height * 100,
+            revenue_share=pl.col("revenue") / scores["total_spend"].sum() * 100,
         )
         .sort("label")
     )
@@ -138,6 +161,7 @@ def test_segment_table_agrees_with_rfm(workspace: Path, demo_data: CustomerData,
         customers=pl.col(t("seg.col.customers", lang)).cast(pl.Int64),
         revenue=pl.col(t("seg.col.revenue", lang)),
         share=pl.col(t("seg.col.share", lang)),
+        revenue_share=pl.col(t("seg.col.revenue_share", lang)),
     )
     # best segment first, as in rfm.SEGMENT_NAMES
     names = {
@@ -149,8 +173,17 @@ def test_segment_table_agrees_with_rfm(workspace: Path, demo_data: CustomerData,
     assert got["label"].to_list() == expected["label"].to_list()
     assert got["customers"].to_list() == expected["customers"].to_list()
     assert got["revenue"].to_list() == pytest.approx(expected["revenue"].to_list(), abs=0.01)
-    # shares are rounded to 0.1 % for display
-    assert got["share"].to_list() == pytest.approx(expected["share"].to_list(), abs=5e-4)
+    # shares in percent, computed once from the counts: the column format rounds them (a share
+    # rounded before would show 49/270 as 18.2 % instead of 18.1 %)
+    assert got["share"].to_list() == pytest.approx(expected["share"].to_list(), rel=1e-12)
+    assert got["share"].sum() == pytest.approx(100.0)
+    assert got["revenue_share"].to_list() == pytest.approx(
+        expected["revenue_share"].to_list(), rel=1e-9
+    )
+    formats = _formats(at, t("seg.col.segment", lang))
+    assert formats[t("seg.col.share", lang)] == "%.1f%%"
+    assert formats[t("seg.col.revenue_share", lang)] == "%.1f%%"
+    assert t("seg.percent_note", lang) in [c.value for c in at.caption]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[t("seg.customers_scored", lang)] == f"{scores.height:,}"
 
@@ -160,59 +193,136 @@ def test_grid_toggle_and_time_unit(workspace: Path, demo_data: CustomerData) -> 
     grid = next(s for s in _specs(at) if s.get("title") == "Customers per RFM cell")
     assert grid["layer"][2]["encoding"]["text"]["field"] == "customers"
 
-    at.radio(key="seg_grid_value").set_value("revenue").run()
+    at.radio(key="seg_grid_value_en").set_value("revenue").run()
     _no_errors(at)
     grid = next(s for s in _specs(at) if s.get("title") == "Net revenue per RFM cell")
     assert grid["layer"][2]["encoding"]["text"]["field"] == "revenue"
 
     before = _frame(at, "Segment")
-    at.radio(key="seg_time_unit").set_value("week").run()
+    at.radio(key="seg_time_unit_en").set_value("week").run()
     _no_errors(at)
     # the unit changes recency and age, never the scores or the segments
     assert _frame(at, "Segment").equals(before)
     members = _frame(at, "Customer id")
     assert "Since last purchase (weeks)" in members.columns
-    scores = rfm.rfm(demo_data.orders, as_of=_as_of(at, "en"), time_unit="week")
+    scores = rfm.rfm(
+        demo_data.orders,
+        as_of=_as_of(at, "en"),
+        time_unit="week",
+        time_zone=demo_data.time_zone,
+    )
     champions = scores.filter(pl.col("segment") == "Champions")
     shown = members.select("Customer id", "Since last purchase (weeks)").rows()
     expected = dict(champions.select("customer_id", "since_last").rows())
     assert shown and all(expected[cid] == pytest.approx(value) for cid, value in shown)
 
 
+MEMBER_COLUMNS = [
+    "customer_id",
+    "r_score",
+    "f_score",
+    "m_score",
+    "purchase_days",
+    "since_last",
+    "T",
+    "total_spend",
+    "monetary_value",
+    "last_purchase",
+]
+CONTACT_WORDS = ("phone", "email", "name", "mobile", "address", "wechat")
+
+
+def _download(at: AppTest, downloads: list[dict[str, Any]], lang: str) -> dict[str, Any]:
+    """The segment list's download button (public AppTest API) and what the page gave it."""
+    button = at.download_button(key="seg_download")
+    assert button.label == t("seg.download", lang)
+    assert button.help == t("seg.download_help", lang)  # says: apply consent before a campaign
+    calls = [d for d in downloads if d.get("key") == "seg_download"]
+    assert calls, [d.get("key") for d in downloads]
+    return calls[-1]  # the latest run's
+
+
+def _csv(data: Any) -> pl.DataFrame:
+    assert isinstance(data, bytes)
+    assert data.startswith("\ufeff".encode())  # BOM: Excel reads the file as UTF-8
+    return pl.read_csv(
+        io.BytesIO(data), schema_overrides={"customer_id": pl.String}, try_parse_dates=True
+    )
+
+
 def test_segment_members_and_their_download(
     workspace: Path, demo_data: CustomerData, downloads: list[dict[str, Any]]
 ) -> None:
     at = _page("en")
-    at.selectbox(key="seg_pick").set_value("At risk").run()
+    at.selectbox(key="seg_pick_en").set_value("At risk").run()
     _no_errors(at)
-    scores = rfm.rfm(demo_data.orders, as_of=_as_of(at, "en"))
+    as_of = _as_of(at, "en")
+    scores = rfm.rfm(demo_data.orders, as_of=as_of, time_zone=demo_data.time_zone)
     at_risk = scores.filter(pl.col("segment") == "At risk").sort("customer_id")
+    assert at_risk.height > 0
     members = _frame(at, "Customer id")
     assert sorted(members["Customer id"].to_list()) == at_risk["customer_id"].to_list()
     # no contact data on screen
-    assert not {"phone", "email", "customer_name"} & {c.lower() for c in members.columns}
+    assert not any(w in c.lower() for c in members.columns for w in CONTACT_WORDS)
 
-    [button] = at.get("download_button")
-    assert button.proto.label == "Download the list (CSV)"
-    files = [d for d in downloads if d["filename"] and d["filename"].startswith("segment_at_risk_")]
-    assert files, downloads
-    data = files[-1]["data"]
-    assert isinstance(data, bytes) and data.startswith("\ufeff".encode())
-    written = pl.read_csv(io.BytesIO(data), schema_overrides={"customer_id": pl.String})
-    assert set(written.columns) == {
-        "customer_id",
-        "r_score",
-        "f_score",
-        "m_score",
-        "purchase_days",
-        "since_last",
-        "T",
-        "total_spend",
-        "monetary_value",
-        "last_purchase",
-    }
-    assert sorted(written["customer_id"].to_list()) == at_risk["customer_id"].to_list()
-    assert files[-1]["filename"].endswith(f"{_as_of(at, 'en').isoformat()}.csv")
+    download = _download(at, downloads, "en")
+    assert download["file_name"] == f"segment_at_risk_{as_of.isoformat()}.csv"
+    assert download["mime"] == "text/csv"
+    written = _csv(download["data"])
+    # exactly the chosen segment's customers, with their figures and nothing else
+    assert written.columns == MEMBER_COLUMNS
+    assert not any(w in c.lower() for c in written.columns for w in CONTACT_WORDS)
+    assert "@" not in download["data"].decode("utf-8-sig")
+    assert written["customer_id"].to_list() == (
+        at_risk.sort(["total_spend", "customer_id"], descending=[True, False])[
+            "customer_id"
+        ].to_list()
+    )
+    expected = at_risk.select(MEMBER_COLUMNS).sort("customer_id")
+    got = written.sort("customer_id")
+    for column in MEMBER_COLUMNS:
+        left, right = got[column].to_list(), expected[column].to_list()
+        if expected.schema[column].is_float():
+            assert left == pytest.approx(right), column
+        else:
+            assert left == right, column
+
+    # another segment, another file
+    at.selectbox(key="seg_pick_en").set_value("Champions").run()
+    download = _download(at, downloads, "en")
+    assert download["file_name"] == f"segment_champions_{as_of.isoformat()}.csv"
+    champions = scores.filter(pl.col("segment") == "Champions")["customer_id"].sort().to_list()
+    assert _csv(download["data"])["customer_id"].sort().to_list() == champions
+
+
+def test_download_escapes_formulas(
+    workspace: Path, downloads: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A customer id a spreadsheet would run as a formula is written with a leading ``'``."""
+    real = rfm.rfm
+    evil = ['=HYPERLINK("http://x.example","click")', "@SUM(A1)", "+1+2", "-1+2"]
+
+    def scores_with_formula_ids(orders: pl.DataFrame, **options: Any) -> pl.DataFrame:
+        scores = real(orders, **options)
+        first = scores.filter(pl.col("segment") == "Champions")["customer_id"].head(4).to_list()
+        assert len(first) == len(evil)
+        return scores.with_columns(
+            pl.col("customer_id").replace(dict(zip(first, evil, strict=True)))
+        )
+
+    monkeypatch.setattr(rfm, "rfm", scores_with_formula_ids)
+    st.cache_data.clear()  # the page caches rfm's scores: compute them with the patch
+    try:
+        at = _page("en")
+        at.selectbox(key="seg_pick_en").set_value("Champions").run()
+        _no_errors(at)
+        data = _download(at, downloads, "en")["data"]
+    finally:
+        st.cache_data.clear()  # no patched scores for the next test
+    ids = _csv(data)["customer_id"].to_list()
+    assert sorted(i for i in ids if i.startswith("'")) == sorted(f"'{e}" for e in evil)
+    text = data.decode("utf-8-sig")
+    assert not any(line.startswith(("=", "@", "+", "-", '"=', '"@')) for line in text.splitlines())
 
 
 def test_clusters_with_a_fixed_k(workspace: Path) -> None:
@@ -226,22 +336,37 @@ def test_clusters_with_a_fixed_k(workspace: Path) -> None:
     assert {m.label: m.value for m in at.metric}["Clusters"] == "3"
     profiles = _frame(at, "Cluster")
     assert profiles["Cluster"].to_list() == [0, 1, 2]
-    assert profiles["Customers"].sum() == int(
+    buyers = int(
         {m.label: m.value for m in at.metric}["Customers with a purchase"].replace(",", "")
     )
+    assert profiles["Customers"].sum() == buyers
+    # shares in percent: of the buyers, and each customer's channel mix
+    share = profiles["Share of customers"].to_list()
+    assert share == pytest.approx((profiles["Customers"] / buyers * 100).to_list(), rel=1e-9)
+    formats = _formats(at, "Cluster")
+    assert formats["Share of customers"] == "%.1f%%"
+    mix = [c for c, f in formats.items() if f == "%.1f%%" and c != "Share of customers"]
+    assert mix  # the demo has four channels
+    assert profiles.select(mix).sum_horizontal().to_list() == pytest.approx([100.0] * 3)
 
 
 def test_lifecycle_counts_and_bad_dates(workspace: Path, demo_data: CustomerData) -> None:
     at = _page("zh")
     as_of = _as_of(at)
     stages = lifecycle.lifecycle_stages(
-        demo_data.orders, as_of=as_of, customers=demo_data.customers
+        demo_data.orders,
+        as_of=as_of,
+        customers=demo_data.customers,
+        time_zone=demo_data.time_zone,
     )
     table = _frame(at, t("seg.col.stage", "zh"))
     assert table[t("seg.col.stage", "zh")].to_list() == lifecycle.STAGES["name_zh"].to_list()
     counted = dict(stages.group_by("stage").len().rows())
     expected = [counted.get(s, 0) for s in lifecycle.STAGES["stage"].to_list()]
     assert table[t("seg.col.customers", "zh")].to_list() == expected
+    shares = [100 * n / stages.height for n in expected]
+    assert table[t("seg.col.share", "zh")].to_list() == pytest.approx(shares, rel=1e-12)
+    assert _formats(at, t("seg.col.stage", "zh"))[t("seg.col.share", "zh")] == "%.1f%%"
 
     at.select_slider(key="seg_months").set_value(24).run()
     _no_errors(at)
@@ -252,9 +377,45 @@ def test_lifecycle_counts_and_bad_dates(workspace: Path, demo_data: CustomerData
     assert [w.value for w in at.warning] == [t("seg.bad_dates", "zh")]
 
 
+def test_choices_survive_a_language_switch(workspace: Path, demo_data: CustomerData) -> None:
+    """Radios and selectboxes with translated labels keep their choice after 中文 → English."""
+    at = _page("zh")
+    at.radio(key="seg_time_unit_zh").set_value("week").run()
+    at.radio(key="seg_grid_value_zh").set_value("revenue").run()
+    at.selectbox(key="seg_pick_zh").set_value("At risk").run()
+    at.radio(key="seg_criterion_zh").set_value("bic").run()
+    _no_errors(at)
+    at.radio(key="lang").set_value("en").run()
+    _no_errors(at)
+
+    unit = at.radio(key="seg_time_unit_en")
+    assert unit.value == "week"
+    assert unit.options == ["Days", "Weeks", "Months"]
+    assert at.radio(key="seg_grid_value_en").value == "revenue"
+    assert "Net revenue per RFM cell" in _titles(at)
+    pick = at.selectbox(key="seg_pick_en")
+    assert pick.value == "At risk"
+    assert "At risk" in pick.options and "Champions" in pick.options
+    assert at.radio(key="seg_criterion_en").value == "bic"
+    # the page shows what the choices say: weeks, and the At risk customers
+    members = _frame(at, "Customer id")
+    assert "Since last purchase (weeks)" in members.columns
+    scores = rfm.rfm(
+        demo_data.orders, as_of=_as_of(at, "en"), time_unit="week", time_zone=demo_data.time_zone
+    )
+    at_risk = scores.filter(pl.col("segment") == "At risk")["customer_id"].sort().to_list()
+    assert sorted(members["Customer id"].to_list()) == at_risk
+    # and back: the Chinese widgets show the same choices
+    at.radio(key="lang").set_value("zh").run()
+    assert at.radio(key="seg_time_unit_zh").value == "week"
+    assert at.selectbox(key="seg_pick_zh").value == "At risk"
+
+
 def test_no_buyers_before_the_first_order(workspace: Path, demo_data: CustomerData) -> None:
     at = _page("en")
-    first = demo_data.orders["order_ts"].min().date()
+    earliest = demo_data.orders["order_ts"].min()
+    assert isinstance(earliest, dt.datetime)
+    first = to_date(earliest, time_zone=demo_data.time_zone)
     [date_input] = [d for d in at.date_input if d.label == t("ana.as_of", "en")]
     date_input.set_value(first - dt.timedelta(days=1)).run()
     _no_errors(at)

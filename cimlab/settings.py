@@ -1,0 +1,128 @@
+"""Workspace settings: the business time zone every analysis counts its days in.
+
+Orders, feedback and interactions are stored in UTC (imports convert naive times with the
+mapping's ``timezone`` option). Analyses then need one calendar: which day, month or quarter
+an order at 2026-01-01 07:00 Beijing time (2025-12-31 23:00 UTC) belongs to. That calendar is
+the workspace's **business time zone**, chosen by this rule:
+
+1. the zone set with :func:`set_time_zone` (``cimlab workspace settings --time-zone``, or the
+   app's sidebar), when there is one;
+2. else the zone the workspace's active imports read their times in (the ``timezone`` option of
+   each batch's mapping, the one with the most rows loaded; orders count before other tables);
+3. else :data:`DEFAULT_TIME_ZONE`, the import default (``Asia/Shanghai``).
+
+Setting ``None`` returns to the automatic choice. The setting is kept in the workspace's
+``meta`` table, so backups and restores carry it.
+
+Examples
+--------
+>>> import tempfile
+>>> from cimlab.workspace import Workspace
+>>> ws = Workspace.open(tempfile.mkdtemp())
+>>> time_zone_choice(ws)
+TimeZoneChoice(zone='Asia/Shanghai', source='default')
+>>> set_time_zone(ws, "Europe/London")
+TimeZoneChoice(zone='Europe/London', source='setting')
+>>> business_time_zone(ws)
+'Europe/London'
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal, NamedTuple
+
+import polars as pl
+
+from cimlab.dates import check_time_zone
+from cimlab.workspace import Workspace
+
+__all__ = [
+    "DEFAULT_TIME_ZONE",
+    "TimeZoneChoice",
+    "automatic_time_zone",
+    "business_time_zone",
+    "set_time_zone",
+    "time_zone_choice",
+]
+
+#: The zone used when nothing else says which: the import default for naive times.
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+_KEY = "time_zone"
+
+
+class TimeZoneChoice(NamedTuple):
+    """The business time zone and where it comes from: ``"setting"``, ``"imports"`` or
+    ``"default"`` (see the module docstring)."""
+
+    zone: str
+    source: Literal["setting", "imports", "default"]
+
+
+def _imported_zone(ws: Workspace) -> str | None:
+    """The ``timezone`` option of the active batches with the most rows loaded (orders first)."""
+    batches = ws.batches()
+    if batches.is_empty():
+        return None
+    active = batches.filter(pl.col("status") == "active")
+    weights: dict[tuple[bool, str], int] = {}
+    for table, mapping, rows in active.select("table_name", "mapping", "rows_loaded").rows():
+        try:
+            zone = json.loads(mapping or "{}").get("options", {}).get("timezone")
+            zone = check_time_zone(zone)
+        except (ValueError, AttributeError, TypeError):
+            continue  # an old or hand-made batch without a readable option says nothing
+        key = (table == "orders", zone)
+        weights[key] = weights.get(key, 0) + int(rows or 0)
+    if not weights:
+        return None
+    # orders first, then most rows, then the zone name (so that ties are decided the same way)
+    (_, zone), _ = max(weights.items(), key=lambda kv: (kv[0][0], kv[1], kv[0][1]))
+    return zone
+
+
+def automatic_time_zone(ws: Workspace) -> TimeZoneChoice:
+    """The zone ``ws`` would use without a setting: that of its imports, else the default."""
+    imported = _imported_zone(ws)
+    if imported is not None:
+        return TimeZoneChoice(imported, "imports")
+    return TimeZoneChoice(DEFAULT_TIME_ZONE, "default")
+
+
+def time_zone_choice(ws: Workspace) -> TimeZoneChoice:
+    """The business time zone of ``ws`` and its source (the rule of the module docstring)."""
+    stored = ws.query("SELECT value FROM meta WHERE key = ?", [_KEY])
+    if stored.height:
+        try:
+            return TimeZoneChoice(check_time_zone(stored.item(0, 0)), "setting")
+        except ValueError:
+            pass  # unknown to this machine's zone database: fall back to the automatic choice
+    return automatic_time_zone(ws)
+
+
+def business_time_zone(ws: Workspace) -> str:
+    """The IANA zone whose calendar days the analyses of ``ws`` count (see the module rule)."""
+    return time_zone_choice(ws).zone
+
+
+def set_time_zone(ws: Workspace, zone: str | None) -> TimeZoneChoice:
+    """Set the business time zone of ``ws`` (an IANA name); ``None`` returns to the automatic
+    choice. Returns the zone now in force.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from cimlab.workspace import Workspace
+    >>> set_time_zone(Workspace.open(tempfile.mkdtemp()), "Beijing")
+    Traceback (most recent call last):
+    ...
+    ValueError: time_zone='Beijing' is not an IANA time zone; write e.g. 'Asia/Shanghai', 'Europe/London' or 'UTC'.
+    """
+    if zone is not None:
+        zone = check_time_zone(zone)
+    with ws.transaction() as con:
+        con.execute("DELETE FROM meta WHERE key = ?", [_KEY])
+        if zone is not None:
+            con.execute("INSERT INTO meta VALUES (?, ?)", [_KEY, zone])
+    return time_zone_choice(ws)
