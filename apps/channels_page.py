@@ -348,7 +348,7 @@ def cohort_section(path: str, version: str, as_of: dt.date, time_zone: str) -> N
     if value == "revenue_per_customer" and st.checkbox(t("coh.cumulative", lang), key="coh_cum"):
         value = "cumulative_revenue_per_customer"
     table = load_cohorts(path, version, as_of, period, shown)
-    name = t(f"coh.period.{period}", lang)
+    name = t(f"coh.period_name.{period}", lang)
     st.caption(t("coh.caption", lang, period=name, zone=time_zone))
     st.altair_chart(cohort_chart(table, value=value, period=period, lang=lang), width="content")
     matrix = cohorts.cohort_matrix(table, value=value).with_columns(

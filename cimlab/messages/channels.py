@@ -116,9 +116,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     # ------------------------------------------------------------------ cohorts
     "coh.header": {"en": "Acquisition cohorts", "zh": "获客同期群"},
     "coh.period": {"en": "Cohort by", "zh": "同期群周期"},
-    "coh.period.month": {"en": "month", "zh": "月"},
-    "coh.period.quarter": {"en": "quarter", "zh": "季度"},
-    "coh.period.week": {"en": "week", "zh": "周"},
+    "coh.period.month": {"en": "Month", "zh": "月"},
+    "coh.period.quarter": {"en": "Quarter", "zh": "季度"},
+    "coh.period.week": {"en": "Week", "zh": "周"},
+    # the period inside the caption's sentence
+    "coh.period_name.month": {"en": "month", "zh": "月"},
+    "coh.period_name.quarter": {"en": "quarter", "zh": "季度"},
+    "coh.period_name.week": {"en": "week", "zh": "周"},
     "coh.value": {"en": "Show", "zh": "显示"},
     "coh.retention": {"en": "Retention", "zh": "留存"},
     "coh.revenue": {"en": "Revenue", "zh": "收入"},
