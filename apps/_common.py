@@ -23,7 +23,12 @@ from cimlab.facts import CustomerData, customer_data
 from cimlab.golden import read_identity_map
 from cimlab.i18n import LANGS, channel_label, t, table_label
 from cimlab.privacy import mask_email_expr, mask_name_expr, mask_phone_expr
-from cimlab.settings import automatic_time_zone, set_time_zone, time_zone_choice
+from cimlab.settings import (
+    automatic_time_zone,
+    business_time_zone,
+    set_time_zone,
+    time_zone_choice,
+)
 from cimlab.workspace import DB_NAME, Workspace
 
 __all__ = [
@@ -34,6 +39,7 @@ __all__ = [
     "REPO_ROOT",
     "REVEAL_ENV",
     "analysis_inputs",
+    "business_zone",
     "current_lang",
     "current_user",
     "data_version",
@@ -199,6 +205,15 @@ def analysis_inputs(lang: str) -> tuple[CustomerData, dt.date] | None:
 _AUTO_ZONE = ""
 
 
+def business_zone() -> str:
+    """The workspace's business time zone, in which the app shows times and counts days
+    (``UTC`` when the workspace cannot be opened: the page says why)."""
+    try:
+        return business_time_zone(get_workspace(str(workspace_dir())))
+    except CimlabError:
+        return "UTC"
+
+
 @st.cache_data(show_spinner=False)
 def _zones() -> list[str]:
     import zoneinfo
@@ -338,10 +353,14 @@ _HISTORY_COLUMNS = {
 }
 
 
-def history_frame(batches: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """Import history for display: translated headers, tables, channels and status."""
+def history_frame(batches: pl.DataFrame, lang: str, *, zone: str | None = None) -> pl.DataFrame:
+    """Import history for display: translated headers, tables, channels and status; import
+    times in ``zone`` (default: the business time zone, named in the header)."""
+    zone = zone or business_zone()
     keep = [c for c in _HISTORY_COLUMNS if c in batches.columns]
     frame = batches.select(keep)
+    if "imported_at" in frame.columns:
+        frame = frame.with_columns(pl.col("imported_at").dt.convert_time_zone(zone))
     lookups = {
         "table_name": {v: table_label(v, lang) for v in frame["table_name"].unique().to_list()},
         "channel": {v: channel_label(v, lang) for v in frame["channel"].unique().to_list()},
@@ -352,4 +371,4 @@ def history_frame(batches: pl.DataFrame, lang: str) -> pl.DataFrame:
         for c, m in lookups.items()
         if c in frame.columns
     )
-    return frame.rename({c: t(_HISTORY_COLUMNS[c], lang) for c in keep})
+    return frame.rename({c: t(_HISTORY_COLUMNS[c], lang, zone=zone) for c in keep})

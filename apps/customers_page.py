@@ -123,7 +123,8 @@ def _relabel(frame: pl.DataFrame, column: str, label: Callable[[str], str]) -> p
 
 
 def _when(expr: pl.Expr, fmt: str = "%Y-%m-%d %H:%M") -> pl.Expr:
-    return expr.dt.strftime(fmt)
+    """A UTC time as text in the business time zone (the page's ``zone``)."""
+    return expr.dt.convert_time_zone(zone).dt.strftime(fmt)
 
 
 def _day(value: object) -> str:
@@ -645,7 +646,7 @@ def _lineage(view: profile.CustomerProfile, lang: str) -> None:
             _relabel(lineage, "table", lambda x: table_label(x, lang)).alias(
                 t("cust.col_table", lang)
             ),
-            _when(pl.col("imported_at")).alias(t("cust.col_imported", lang)),
+            _when(pl.col("imported_at")).alias(t("cust.col_imported", lang, zone=zone)),
         )
         _table(frame)
 
@@ -696,7 +697,13 @@ def _orders(view: profile.CustomerProfile, lang: str) -> None:
         st.caption(t("cust.no_orders", lang))
         return
     st.caption(
-        t("cust.orders_caption", lang, n=orders.height, shown=min(orders.height, ROWS_SHOWN))
+        t(
+            "cust.orders_caption",
+            lang,
+            n=orders.height,
+            shown=min(orders.height, ROWS_SHOWN),
+            zone=zone,
+        )
     )
     keep = ["order_ts", "channel", "order_id", "line_number", "product_name", "category",
             "quantity", "amount", "currency", "status", "store", "customer_name", "phone",
@@ -718,7 +725,7 @@ def _events(frame: pl.DataFrame, table: str, keep: list[str], lang: str) -> None
     shown = shown.with_columns(
         _when(pl.col("ts")), _relabel(shown, "channel", lambda c: channel_label(c, lang))
     )
-    st.caption(t("cust.rows_caption", lang, n=frame.height, shown=shown.height))
+    st.caption(t("cust.rows_caption", lang, n=frame.height, shown=shown.height, zone=zone))
     _table(shown, _CONTACT, table=table, lang=lang)
 
 
@@ -795,7 +802,7 @@ def _consent(ws_path: str, view: profile.CustomerProfile, lang: str) -> None:
         else:
             yes, no = t("cust.yes", lang), t("cust.no", lang)
             frame = history.sort("at", descending=True).select(
-                _when(pl.col("at")).alias(t("cust.col_when", lang)),
+                _when(pl.col("at")).alias(t("cust.col_when", lang, zone=zone)),
                 _relabel(history, "purpose", lambda p: _label("cust.purpose", p, lang)).alias(
                     t("cust.col_purpose", lang)
                 ),
@@ -937,6 +944,7 @@ def _customer_360(ws_path: str, version: str, customer_id: str, lang: str) -> No
 # ----------------------------------------------------------------------------- page
 
 lang = common.current_lang()
+zone = common.business_zone()  # times are shown in it
 st.title(t("cust.title", lang))
 st.caption(t("cust.intro", lang))
 with st.expander(t("cust.help_title", lang)):

@@ -196,10 +196,11 @@ else:
 
 if not batches.is_empty():
     st.subheader(t("ov.last_imports", lang))
-    history = common.history_frame(batches.head(LAST_IMPORTS), lang)
+    zone = common.business_zone()
+    history = common.history_frame(batches.head(LAST_IMPORTS), lang, zone=zone)
     config = _counts_config(history)
     config[t("hist.batch_id", lang)] = st.column_config.NumberColumn(format="%d")
-    config[t("hist.imported_at", lang)] = st.column_config.DatetimeColumn(
+    config[t("hist.imported_at", lang, zone=zone)] = st.column_config.DatetimeColumn(
         format="YYYY-MM-DD HH:mm:ss"
     )
     st.dataframe(history, hide_index=True, column_config=config)

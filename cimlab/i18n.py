@@ -464,7 +464,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cust.col_selected": {"en": "In golden record", "zh": "选入主档案"},
     "cust.col_table": {"en": "Table", "zh": "数据表"},
-    "cust.col_imported": {"en": "Imported at (UTC)", "zh": "导入时间（UTC）"},
+    "cust.col_imported": {"en": "Imported at ({zone})", "zh": "导入时间（{zone}）"},
     "cust.reveal_header": {"en": "Unmasked contact data", "zh": "未脱敏的联系方式"},
     "cust.reveal_off": {
         "en": "Contact data stays masked. To allow revealing it, an admin starts the app with "
@@ -495,13 +495,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cust.col_field": {"en": "Field", "zh": "字段"},
     "cust.no_orders": {"en": "No orders.", "zh": "没有订单。"},
     "cust.orders_caption": {
-        "en": "{n} order lines, newest first ({shown} shown). Phones and e-mails are masked.",
-        "zh": "共 {n} 条订单行，按时间倒序（显示 {shown} 条）。手机号和邮箱已脱敏。",
+        "en": "{n} order lines, newest first ({shown} shown); times in {zone}. Phones and "
+        "e-mails are masked.",
+        "zh": "共 {n} 条订单行，按时间倒序（显示 {shown} 条），时间为 {zone} 时区。手机号和邮箱已脱敏。",
     },
     "cust.no_rows": {"en": "No {table}.", "zh": "没有{table}。"},
     "cust.rows_caption": {
-        "en": "{n} rows, newest first ({shown} shown).",
-        "zh": "共 {n} 行，按时间倒序（显示 {shown} 行）。",
+        "en": "{n} rows, newest first ({shown} shown); times in {zone}.",
+        "zh": "共 {n} 行，按时间倒序（显示 {shown} 行），时间为 {zone} 时区。",
     },
     "cust.no_tags": {"en": "No tags yet.", "zh": "还没有标签。"},
     "cust.col_tag": {"en": "Tag", "zh": "标签"},
@@ -552,7 +553,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cust.consent_history": {"en": "Consent history ({n} events)", "zh": "许可历史（{n} 条事件）"},
     "cust.consent_no_history": {"en": "No consent events.", "zh": "没有许可事件。"},
-    "cust.col_when": {"en": "When (UTC)", "zh": "时间（UTC）"},
+    "cust.col_when": {"en": "When ({zone})", "zh": "时间（{zone}）"},
     "cust.col_event": {"en": "Event", "zh": "事件"},
     "cust.col_by": {"en": "From", "zh": "来源"},
     "cust.col_note": {"en": "Note", "zh": "备注"},
@@ -672,7 +673,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "hist.rows_loaded": {"en": "Loaded", "zh": "导入"},
     "hist.rows_quarantined": {"en": "Quarantined", "zh": "隔离"},
     "hist.rows_duplicate": {"en": "Duplicates", "zh": "重复"},
-    "hist.imported_at": {"en": "Imported at (UTC)", "zh": "导入时间（UTC）"},
+    "hist.imported_at": {"en": "Imported at ({zone})", "zh": "导入时间（{zone}）"},
     "hist.status": {"en": "Status", "zh": "状态"},
     "status.active": {"en": "active", "zh": "有效"},
     "status.undone": {"en": "undone", "zh": "已撤销"},

@@ -488,6 +488,12 @@ def test_customers_page_resolves_searches_and_opens_the_360(demo_app: _Demo) -> 
     why = next(d for d in dataframes if list(d.columns) == ["关联方式", "原因"])
     assert list(why["原因"]) == identity.explain(ws, person["customer_id"])["reason_zh"].to_list()
     assert masked in " ".join(why["原因"])
+    # order times are shown in the business time zone (the demo's imports: Asia/Shanghai)
+    orders = next(d for d in dataframes if "订单编号" in d.columns)
+    newest = view.orders.sort("order_ts", descending=True)["order_ts"][0]
+    local_time = newest.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    assert orders.iloc[0, 0] == f"{local_time:%Y-%m-%d %H:%M}"
+    assert "时间为 Asia/Shanghai 时区" in text
 
     # no raw mobile number or e-mail anywhere on the page
     assert local not in text and not _MOBILE.search(text), _MOBILE.findall(text)
