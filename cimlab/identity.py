@@ -86,8 +86,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from cimlab.errors import WorkspaceError
 from cimlab.parsing import is_masked_name, is_masked_phone, normalize_email, normalize_phone
@@ -996,6 +994,10 @@ def _prepare(records: pl.DataFrame) -> pl.DataFrame:
 
 def _components(n: int, m: int, inc: pl.DataFrame, rr: pl.DataFrame) -> np.ndarray:
     """Component label of each record: records are nodes 0..n-1, keys n..n+m-1."""
+    # SciPy loads here, not with the module: the CLI and the app's other pages never pay for it
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     rows = np.concatenate(
