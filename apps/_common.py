@@ -22,6 +22,7 @@ from cimlab.errors import CimlabError, WorkspaceBusy
 from cimlab.facts import CustomerData, customer_data
 from cimlab.golden import read_identity_map
 from cimlab.i18n import LANGS, channel_label, t, table_label
+from cimlab.identity import resolve_again
 from cimlab.privacy import mask_email_expr, mask_name_expr, mask_phone_expr
 from cimlab.settings import (
     automatic_time_zone,
@@ -175,11 +176,16 @@ def load_customer_data(path: str, version: str) -> CustomerData | None:
     return customer_data(ws)
 
 
+_RESOLVED_KEY = "ana_resolved_again"
+
+
 def analysis_inputs(lang: str) -> tuple[CustomerData, dt.date] | None:
     """The common head of the analytics pages: their data and the analysis date.
 
     Shows a hint and returns ``None`` when identities were never resolved. The date input
-    (default: the day of the last order) keeps its value across pages.
+    (default: the day of the last order, in the business time zone) keeps its value across
+    pages. When records were imported after the last resolution, a warning says their rows are
+    left out and offers to resolve again (with the last run's settings).
     """
     path = str(workspace_dir())
     data = load_customer_data(path, data_version(path))
@@ -199,6 +205,16 @@ def analysis_inputs(lang: str) -> tuple[CustomerData, dt.date] | None:
     )
     as_of = chosen if isinstance(chosen, dt.date) else default
     st.session_state[AS_OF_KEY] = as_of
+    done = st.session_state.pop(_RESOLVED_KEY, None)
+    if done is not None:
+        st.success(t("ana.resolved_again", lang, customers=done))
+    if data.unlinked_records:
+        st.warning(t("ana.unlinked", lang, n=f"{data.unlinked_records:,}"))
+        if st.button(t("ana.resolve_again", lang), key="ana_resolve_again"):
+            with st.spinner(t("ana.resolve_again", lang)):
+                result = resolve_again(get_workspace(path), at=dt.datetime.now(dt.UTC))
+            st.session_state[_RESOLVED_KEY] = result.customers
+            st.rerun()
     return data, as_of
 
 

@@ -50,6 +50,7 @@ def _status(path: str, version: str) -> dict[str, Any]:
         "blocked": identity.blocked_keys(ws).height,
         "proposals": identity.review_queue(ws).height,
         "ids": set(cmap["customer_id"].unique().to_list()),
+        "unlinked": identity.unlinked_records(ws),
     }
 
 
@@ -375,6 +376,8 @@ def _resolution_section(ws_path: str, status: dict[str, Any], lang: str) -> None
             f"{_label('cust.rule', rule, lang)} {n:,}" for rule, n in status["by_rule"].items()
         )
         st.caption(t("cust.records_by_rule", lang, rules=by_rule))
+        if status["unlinked"]:
+            st.warning(t("cust.unlinked", lang, n=f"{status['unlinked']:,}"))
     left, right = st.columns([1, 3], vertical_alignment="center")
     left.button(
         t("cust.resolve_button", lang),

@@ -369,6 +369,13 @@ def analyse(args: argparse.Namespace) -> pl.DataFrame:
         data = customer_data(ws, time_zone=args.time_zone)
     except ValueError as exc:  # --time-zone is not a zone
         raise CimlabError(str(exc).replace("time_zone=", "--time-zone ", 1)) from None
+    if data.unlinked_records:
+        print(
+            f"cimlab: {data.unlinked_records:,} customer records were imported after the last "
+            "identity resolution and are not in this analysis; run `cimlab customers resolve "
+            f"--workspace {args.workspace}` to include them",
+            file=sys.stderr,
+        )
     try:
         return _RUN[args.action](data, args)
     except (

@@ -11,6 +11,8 @@ those frames from a workspace once identities are resolved (``cimlab customers r
   date the business knew them: sign-up, first order, interaction or feedback; null when no
   record carries a date; a sign-up date is a day in the business time zone) and ``channels``
   (every channel with a record of them);
+* ``unlinked_records``: source records imported since identities were last resolved; their
+  rows have no ``customer_id`` yet, so analyses leave them out (resolve again to include them);
 * ``time_zone``: the workspace's business time zone (:mod:`cimlab.settings`), the calendar every
   analysis of this data should count days in: pass ``time_zone=data.time_zone`` on.
 
@@ -35,6 +37,7 @@ import polars as pl
 from cimlab.dates import check_time_zone
 from cimlab.errors import WorkspaceError
 from cimlab.golden import order_facts, read_identity_map
+from cimlab.identity import unlinked_records
 from cimlab.settings import business_time_zone
 from cimlab.workspace import Workspace
 
@@ -59,6 +62,7 @@ class CustomerData:
     feedback: pl.DataFrame
     interactions: pl.DataFrame
     time_zone: str = "UTC"
+    unlinked_records: int = 0
 
 
 def require_resolved(ws: Workspace) -> pl.DataFrame:
@@ -142,4 +146,5 @@ def customer_data(ws: Workspace, *, time_zone: str | None = None) -> CustomerDat
         feedback=feedback,
         interactions=interactions,
         time_zone=zone,
+        unlinked_records=unlinked_records(ws),
     )

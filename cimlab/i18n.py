@@ -699,6 +699,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "本页所有结果均以该日（{zone} 时区）结束时为准计算，之后的订单和反馈不计入。"
         "默认为最后一笔订单的日期。",
     },
+    "ana.unlinked": {
+        "en": "{n} customer records were imported after identities were last resolved. Their "
+        "orders and answers are not in these figures yet.",
+        "zh": "有 {n} 条客户记录是在上次身份识别之后导入的，它们的订单和反馈尚未计入本页结果。",
+    },
+    "cust.unlinked": {
+        "en": "{n} records were imported after the last resolution and belong to no customer "
+        "yet: resolve again to link them (analyses leave their rows out until then).",
+        "zh": "有 {n} 条记录是在上次识别之后导入的，尚未归属任何客户：请重新识别（在此之前分析结果不包含它们）。",
+    },
+    "ana.resolve_again": {"en": "Resolve identities again", "zh": "重新识别身份"},
+    "ana.resolved_again": {
+        "en": "Identities resolved again: {customers:,} customers.",
+        "zh": "已重新识别身份：共 {customers:,} 位客户。",
+    },
     "ana.not_resolved": {
         "en": "Customers are not unified yet. Open the Customers page and resolve identities "
         "(or run `cimlab customers resolve`); analyses work on unified customers.",

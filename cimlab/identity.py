@@ -119,10 +119,12 @@ __all__ = [
     "record_keys",
     "reject",
     "resolve",
+    "resolve_again",
     "resolve_records",
     "review_queue",
     "source_records",
     "split",
+    "unlinked_records",
 ]
 
 _UTC = pl.Datetime("us", "UTC")
@@ -1671,6 +1673,48 @@ def resolve(
     ws.ensure_tables(DDL)
     with ws.transaction() as con:
         return _resolve_in(con, when, fuzzy=bool(fuzzy), settings=s)
+
+
+def resolve_again(ws: Workspace, *, at: dt.datetime) -> ResolutionResult:
+    """:func:`resolve` with the fuzzy flag and settings of the last run (after new imports).
+
+    Examples
+    --------
+    >>> import tempfile, datetime as dt
+    >>> resolve_again(Workspace.open(tempfile.mkdtemp()), at=dt.datetime(2026, 7, 1, tzinfo=dt.UTC))
+    Traceback (most recent call last):
+    ...
+    cimlab.errors.WorkspaceError: identities were never resolved in this workspace; ...
+    """
+    when = _utc(at)
+    ws.ensure_tables(DDL)
+    with ws.transaction() as con:
+        fuzzy, settings = _last_run(con)
+        return _resolve_in(con, when, fuzzy=fuzzy, settings=settings)
+
+
+def unlinked_records(ws: Workspace) -> int:
+    """Source records (``channel, source_customer_id`` in any table) that are in no customer
+    yet: imported after the last resolution. Their rows have no ``customer_id``, so analyses
+    leave them out until identities are resolved again (0 when never resolved: then nothing is).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> unlinked_records(Workspace.open(tempfile.mkdtemp()))
+    0
+    """
+    if not _has_tables(ws) or not ws.query("SELECT 1 FROM identity_map LIMIT 1").height:
+        return 0
+    parts = " UNION ".join(
+        f"SELECT channel, source_customer_id FROM {table} WHERE source_customer_id IS NOT NULL"
+        for table in _TABLE_COLUMNS
+    )
+    count = ws.query(
+        f"SELECT count(*) AS n FROM ({parts}) AS r "
+        "ANTI JOIN identity_map AS m USING (channel, source_customer_id)"
+    )
+    return int(count.item(0, 0))
 
 
 def _has_tables(ws: Workspace) -> bool:

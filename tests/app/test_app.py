@@ -721,3 +721,28 @@ def test_sidebar_sets_the_business_time_zone_and_pages_follow_it(workspace: Path
     _zone_box(fresh).select("").run()
     assert not fresh.exception
     assert time_zone_choice(ws).source == "imports"
+
+
+def test_analytics_pages_warn_about_records_imported_since_resolution(workspace: Path) -> None:
+    ws = Workspace.open(workspace)
+    header = "order_id,customer_id,order_date,amount,currency,status\n"
+    first = header + "A1,c1,2026-01-10 10:00,100,CNY,paid\n"
+    store_report(ws, check_bytes(first.encode(), name="a.csv", table="orders", channel="shop"))
+    identity.resolve(ws, at=dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
+    later = header + "B1,c2,2026-02-10 10:00,50,CNY,paid\nB2,c3,2026-02-11 10:00,70,CNY,paid\n"
+    store_report(ws, check_bytes(later.encode(), name="b.csv", table="orders", channel="shop"))
+
+    at = _app()
+    at.switch_page("customers_page.py").run()
+    assert t("cust.unlinked", "zh", n="2") in _texts(at.warning)
+    at.switch_page("overview_page.py").run()
+    assert not at.exception
+    assert _texts(at.warning) == [t("ana.unlinked", "zh", n="2")]
+    assert _metrics(at)[t("kpi.customers", "zh")] == "1"  # the new buyers are not counted yet
+
+    at.button(key="ana_resolve_again").click().run()
+    assert not at.exception and not at.error, _texts(at.error)
+    assert not at.warning
+    assert _texts(at.success) == [t("ana.resolved_again", "zh", customers=3)]
+    assert _metrics(at)[t("kpi.customers", "zh")] == "3"
+    assert identity.unlinked_records(ws) == 0
