@@ -27,7 +27,9 @@ from cimlab.privacy import mask_email_expr, mask_name_expr, mask_phone_expr
 from cimlab.settings import (
     automatic_time_zone,
     business_time_zone,
+    set_source_priority,
     set_time_zone,
+    source_priority,
     time_zone_choice,
 )
 from cimlab.workspace import DB_NAME, Workspace
@@ -238,16 +240,20 @@ def _zones() -> list[str]:
 
 
 def time_zone_setting(lang: str) -> None:
-    """The sidebar's workspace settings: the business time zone (:mod:`cimlab.settings`).
+    """The sidebar's workspace settings (:mod:`cimlab.settings`): the business time zone and
+    the golden record's trusted sources.
 
-    "Automatic" (the zone of the imports) or any IANA zone; a change is stored in the
-    workspace, so every page and every user of it counts days the same way. Not shown when the
-    workspace cannot be opened (the page says why).
+    Time zone: "Automatic" (the zone of the imports) or any IANA zone. Trusted sources: the
+    channels picked, in the order picked (best first). Changes are stored in the workspace, so
+    every page and every user of it sees the same. Not shown when the workspace cannot be
+    opened (the page says why).
     """
     try:
         ws = get_workspace(str(workspace_dir()))
         choice = time_zone_choice(ws)
         automatic = automatic_time_zone(ws).zone
+        trusted = list(source_priority(ws) or ())
+        channels = sorted(set(ws.counts()["channel"].to_list()) | set(trusted))
     except CimlabError:
         return
     current = choice.zone if choice.source == "setting" else _AUTO_ZONE
@@ -262,8 +268,19 @@ def time_zone_setting(lang: str) -> None:
             format_func=lambda z: z or t("app.time_zone_auto", lang, zone=automatic),
             help=t("app.time_zone_help", lang),
         )
+        ranked = st.multiselect(
+            t("app.source_priority", lang),
+            channels,
+            default=trusted,
+            format_func=lambda c: channel_label(c, lang),
+            placeholder=t("app.source_priority_none", lang),
+            help=t("app.source_priority_help", lang),
+        )
     if picked != current:
         set_time_zone(ws, picked or None)
+        st.rerun()
+    if ranked != trusted:
+        set_source_priority(ws, ranked or None)
         st.rerun()
 
 

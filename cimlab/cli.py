@@ -12,7 +12,8 @@ Commands
     cimlab workspace undo BATCH --workspace DIR [--json]
     cimlab workspace backup FILE --workspace DIR
     cimlab workspace restore FILE --workspace DIR
-    cimlab workspace settings --workspace DIR [--time-zone ZONE|auto] [--json]
+    cimlab workspace settings --workspace DIR [--time-zone ZONE|auto]
+                              [--source-priority CH1,CH2|none] [--json]
     cimlab presets
     cimlab --version
 
@@ -229,7 +230,7 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
     settings = ws_sub.add_parser(
         "settings",
-        help="show or change the workspace settings (business time zone)",
+        help="show or change the workspace settings (business time zone, source priority)",
         description="Show the workspace settings; with --time-zone, change the business time "
         "zone: the calendar every analysis counts days, months and quarters in (orders are "
         "stored in UTC). Without a setting it is the zone the imports read times in.",
@@ -239,6 +240,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ZONE",
         help="an IANA zone such as Asia/Shanghai or Europe/London; 'auto' returns to the "
         "zone of the imports",
+    )
+    settings.add_argument(
+        "--source-priority",
+        metavar="CHANNELS",
+        help="channels the golden record trusts most, best first, comma-separated (e.g. "
+        "store,online_shop); 'none' removes the setting (the most recent value wins)",
     )
     settings.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
     settings.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -784,20 +791,46 @@ _ZONE_SOURCES = {
 
 
 def _settings(ws: Workspace, args: argparse.Namespace) -> None:
-    from cimlab.settings import set_time_zone, time_zone_choice
+    from cimlab.dates import check_time_zone
+    from cimlab.settings import (
+        check_source_priority,
+        set_source_priority,
+        set_time_zone,
+        source_priority,
+        time_zone_choice,
+    )
 
-    if args.time_zone is None:
-        choice = time_zone_choice(ws)
-    else:
-        zone = None if args.time_zone.strip().lower() == "auto" else args.time_zone.strip()
-        try:
-            choice = set_time_zone(ws, zone)
-        except ValueError as exc:
-            raise WorkspaceError(str(exc).replace("time_zone=", "--time-zone ", 1)) from None
+    zone = channels = None
+    try:  # both values are checked before anything is written
+        if args.time_zone is not None and args.time_zone.strip().lower() != "auto":
+            zone = check_time_zone(args.time_zone.strip())
+        text = (args.source_priority or "").strip()
+        if args.source_priority is not None and text.lower() != "none":
+            channels = check_source_priority([c.strip() for c in text.split(",") if c.strip()])
+    except ValueError as exc:
+        message = str(exc).replace("time_zone=", "--time-zone ", 1)
+        raise WorkspaceError(message.replace("source_priority=", "--source-priority ", 1)) from None
+    if args.time_zone is not None:
+        set_time_zone(ws, zone)
+    if args.source_priority is not None:
+        set_source_priority(ws, channels)
+        known = set(ws.counts()["channel"].to_list()) if channels else set()
+        for channel in [c for c in channels or () if c not in known]:
+            print(f"cimlab: note: no records of channel {channel!r} yet", file=sys.stderr)
+    choice, priority = time_zone_choice(ws), source_priority(ws)
     if args.json:
-        _print_json({"workspace": str(ws.path), "time_zone": choice.zone, "source": choice.source})
+        _print_json(
+            {
+                "workspace": str(ws.path),
+                "time_zone": choice.zone,
+                "source": choice.source,
+                "source_priority": None if priority is None else list(priority),
+            }
+        )
     else:
         print(f"time zone: {choice.zone} ({_ZONE_SOURCES[choice.source]})")
+        trusted = " > ".join(priority) if priority else "none (the most recent value wins)"
+        print(f"source priority of the golden record: {trusted}")
 
 
 # --------------------------------------------------------------------------- entry point

@@ -13,7 +13,8 @@ A customer (``customer_id`` of the ``identity_map`` table) gathers source record
    unmasked one.
 3. **Source priority** (optional setting ``source_priority``, a list of channels, best first):
    a value from a listed channel beats any value from a channel listed later or not at all,
-   whatever the dates.
+   whatever the dates. Read from a workspace, the workspace's saved setting applies unless the
+   call gives one (:func:`cimlab.settings.set_source_priority`).
 4. **Registered data beats order data.** Values of the ``customers`` table beat the buyer
    name/phone/e-mail/address typed on ``orders``; order values fill only what no customer
    record says (each distinct set of buyer details of a record counts once, dated by its
@@ -59,6 +60,7 @@ from cimlab.errors import WorkspaceError
 from cimlab.identity import MAP_SCHEMA
 from cimlab.parsing import is_masked_phone, normalize_email, normalize_phone
 from cimlab.schemas import polars_schema
+from cimlab.settings import source_priority as saved_source_priority
 from cimlab.workspace import Workspace
 
 __all__ = [
@@ -553,6 +555,8 @@ def golden_records(
     customers, imap, orders = _customers_and_map(
         source, identity_map, orders, customer_ids, include_orders
     )
+    if source_priority is None and isinstance(source, Workspace):
+        source_priority = saved_source_priority(source)
     candidates = _candidates(customers, imap, orders, source_priority)
     picks = _picks(candidates)
     members = (
@@ -613,6 +617,8 @@ def golden_lineage(
     customers, imap, orders = _customers_and_map(
         source, identity_map, orders, customer_ids, include_orders
     )
+    if source_priority is None and isinstance(source, Workspace):
+        source_priority = saved_source_priority(source)
     candidates = _candidates(customers, imap, orders, source_priority)
     picks = (
         _picks(candidates)

@@ -65,7 +65,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "所有分析按此时区划分日、月和季度（订单以 UTC 存储）。“自动”使用导入文件时所用的时区。"
         "修改后对使用此工作区的所有人生效。",
     },
-    "app.time_zone_now": {"en": "Days counted in {zone}", "zh": "按 {zone} 时区计算日期"},
+    "app.source_priority": {
+        "en": "Trusted sources, best first",
+        "zh": "可信数据来源（按优先级）",
+    },
+    "app.source_priority_none": {
+        "en": "None: the most recent value wins",
+        "zh": "未设置：以最新的值为准",
+    },
+    "app.source_priority_help": {
+        "en": "Channels whose customer data the golden record trusts most, in the order you "
+        "pick them: a name, phone or address from the first beats any other, whatever the "
+        "dates. Leave empty to let the most recent valid value win.",
+        "zh": "黄金记录最信任的渠道，按选择顺序排列：排在前面的渠道的姓名、手机号、地址等优先于其他来源，"
+        "不论时间先后。留空则以最新的有效值为准。",
+    },
     "app.reveal_on": {
         "en": "Revealing contact data: allowed (logged)",
         "zh": "查看未脱敏联系方式：已允许（会记录）",

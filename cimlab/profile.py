@@ -49,6 +49,7 @@ from cimlab.golden import (
 from cimlab.parsing import normalize_email, normalize_phone
 from cimlab.privacy import mask_email_expr, mask_phone_expr, redact_text
 from cimlab.schemas import TABLES, polars_schema
+from cimlab.settings import source_priority as saved_source_priority
 from cimlab.tags import current_tags, tag_history, type_tags
 from cimlab.workspace import Workspace
 
@@ -164,6 +165,8 @@ def customer_profile(
     cimlab.errors.WorkspaceError: unknown customer_id C1 ...
     """
     imap = check_customers(ws, [customer_id])
+    if source_priority is None:  # the workspace's saved setting
+        source_priority = saved_source_priority(ws)
     ids = [customer_id]
     frames = {
         t: rows_with_import_time(ws, t, columns=list(polars_schema(t)), records=imap)

@@ -1,4 +1,8 @@
-"""Workspace settings: the business time zone every analysis counts its days in.
+"""Workspace settings: the business time zone every analysis counts its days in, and the
+trusted sources of the golden record.
+
+Business time zone
+------------------
 
 Orders, feedback and interactions are stored in UTC (imports convert naive times with the
 mapping's ``timezone`` option). Analyses then need one calendar: which day, month or quarter
@@ -11,8 +15,15 @@ the workspace's **business time zone**, chosen by this rule:
    each batch's mapping, the one with the most rows loaded; orders count before other tables);
 3. else :data:`DEFAULT_TIME_ZONE`, the import default (``Asia/Shanghai``).
 
-Setting ``None`` returns to the automatic choice. The setting is kept in the workspace's
-``meta`` table, so backups and restores carry it.
+Setting ``None`` returns to the automatic choice.
+
+Source priority
+---------------
+The channels whose customer data the golden record trusts most, best first
+(:mod:`cimlab.golden`, survivorship rule 3): a value from a listed channel beats any value from
+a channel listed later or not at all. Unset (``None``), recency and the other rules decide.
+
+Settings are kept in the workspace's ``meta`` table, so backups and restores carry them.
 
 Examples
 --------
@@ -30,6 +41,8 @@ TimeZoneChoice(zone='Europe/London', source='setting')
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from typing import Literal, NamedTuple
 
 import polars as pl
@@ -42,7 +55,10 @@ __all__ = [
     "TimeZoneChoice",
     "automatic_time_zone",
     "business_time_zone",
+    "check_source_priority",
+    "set_source_priority",
     "set_time_zone",
+    "source_priority",
     "time_zone_choice",
 ]
 
@@ -50,6 +66,8 @@ __all__ = [
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 
 _KEY = "time_zone"
+_PRIORITY_KEY = "source_priority"
+_CHANNEL = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class TimeZoneChoice(NamedTuple):
@@ -126,3 +144,64 @@ def set_time_zone(ws: Workspace, zone: str | None) -> TimeZoneChoice:
         if zone is not None:
             con.execute("INSERT INTO meta VALUES (?, ?)", [_KEY, zone])
     return time_zone_choice(ws)
+
+
+def source_priority(ws: Workspace) -> tuple[str, ...] | None:
+    """The channels the golden record of ``ws`` trusts most, best first; ``None`` when unset.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from cimlab.workspace import Workspace
+    >>> ws = Workspace.open(tempfile.mkdtemp())
+    >>> source_priority(ws) is None
+    True
+    >>> set_source_priority(ws, ["store", "online_shop", "store"])
+    ('store', 'online_shop')
+    """
+    stored = ws.query("SELECT value FROM meta WHERE key = ?", [_PRIORITY_KEY])
+    if not stored.height:
+        return None
+    try:
+        channels = json.loads(stored.item(0, 0))
+        return check_source_priority(channels)
+    except (ValueError, TypeError):
+        return None  # unreadable (written by hand): as if unset
+
+
+def check_source_priority(channels: object) -> tuple[str, ...]:
+    """``channels`` as a tuple of channel tokens, best first and without repeats; a ValueError
+    saying what to write otherwise."""
+    if isinstance(channels, str) or not isinstance(channels, Sequence):
+        raise ValueError(
+            f"source_priority={channels!r} should be a list of channels, best first, "
+            "e.g. ['store', 'online_shop']"
+        )
+    bad = [c for c in channels if not isinstance(c, str) or not _CHANNEL.match(c)]
+    if bad or not channels:
+        raise ValueError(
+            f"source_priority={list(channels)!r}: give channel names such as 'store' or "
+            "'online_shop' (lower-case letters, digits, underscores), best first"
+        )
+    return tuple(dict.fromkeys(channels))
+
+
+def set_source_priority(ws: Workspace, channels: Sequence[str] | None) -> tuple[str, ...] | None:
+    """Save the channels the golden record trusts most, best first (duplicates dropped);
+    ``None`` removes the setting. Returns the setting now in force.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from cimlab.workspace import Workspace
+    >>> set_source_priority(Workspace.open(tempfile.mkdtemp()), "store")
+    Traceback (most recent call last):
+    ...
+    ValueError: source_priority='store' should be a list of channels, best first, e.g. ['store', 'online_shop']
+    """
+    value = None if channels is None else check_source_priority(channels)
+    with ws.transaction() as con:
+        con.execute("DELETE FROM meta WHERE key = ?", [_PRIORITY_KEY])
+        if value is not None:
+            con.execute("INSERT INTO meta VALUES (?, ?)", [_PRIORITY_KEY, json.dumps(list(value))])
+    return source_priority(ws)

@@ -150,3 +150,68 @@ def test_analyses_count_days_in_the_business_zone(ws, tmp_path, capsys):
     bad = ["analyse", "rfm", "--workspace", str(ws.path), "--as-of", "2026-01-31"]
     assert main([*bad, "--time-zone", "Nowhere/Land"]) == 2
     assert "--time-zone 'Nowhere/Land'" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------- source priority
+
+# One person in two channels: the store has the older record, the web shop the newer one.
+STORE = "customer_id,name,phone,city,signup_date\ns1,Ann Li,13800138000,Shanghai,2025-01-01\n"
+SHOP = "customer_id,name,phone,city,signup_date\nw1,Ann Lee,13800138000,Beijing,2025-06-01\n"
+
+
+def _two_channels(ws):
+    for channel, text in (("offline_store", STORE), ("online_shop", SHOP)):
+        report = check_bytes(
+            text.encode(), name=f"{channel}.csv", table="customers", channel=channel
+        )
+        store_report(ws, report)
+    resolve(ws, at=dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
+
+
+def test_a_saved_source_priority_drives_the_golden_record_and_the_360(ws):
+    from cimlab.golden import golden_records
+    from cimlab.profile import customer_profile
+    from cimlab.settings import set_source_priority, source_priority
+
+    _two_channels(ws)
+    newest = golden_records(ws).row(0, named=True)
+    assert (newest["city"], newest["city_source"]) == ("Beijing", "online_shop/w1")
+    assert set_source_priority(ws, ["offline_store", "offline_store"]) == ("offline_store",)
+    trusted = golden_records(ws).row(0, named=True)
+    assert (trusted["city"], trusted["city_source"]) == ("Shanghai", "offline_store/s1")
+    view = customer_profile(ws, trusted["customer_id"])
+    assert view.golden["name"] == "Ann Li"
+    # a call's own priority still wins over the saved one
+    assert (
+        golden_records(ws, source_priority=["online_shop"]).row(0, named=True)["city"] == "Beijing"
+    )
+    assert set_source_priority(ws, None) is None and source_priority(ws) is None
+
+
+@pytest.mark.parametrize("bad", ["offline_store", [], ["Store!"], [None]])
+def test_a_bad_source_priority_is_refused(ws, bad):
+    from cimlab.settings import set_source_priority, source_priority
+
+    with pytest.raises(ValueError, match="source_priority"):
+        set_source_priority(ws, bad)
+    assert source_priority(ws) is None
+
+
+def test_cli_sets_both_settings_or_neither(ws, capsys):
+    from cimlab.settings import source_priority
+
+    args = ["workspace", "settings", "--workspace", str(ws.path)]
+    # a bad zone: the good priority given with it is not written either
+    assert main([*args, "--source-priority", "online_shop", "--time-zone", "Mars"]) == 2
+    assert source_priority(ws) is None and time_zone_choice(ws).source == "default"
+    capsys.readouterr()
+    assert main([*args, "--source-priority", "offline_store, online_shop", "--json"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["source_priority"] == ["offline_store", "online_shop"]
+    assert "no records of channel 'offline_store' yet" in out.err  # nothing imported yet
+    assert main(args) == 0
+    assert "source priority of the golden record: offline_store > online_shop" in (
+        capsys.readouterr().out
+    )
+    assert main([*args, "--source-priority", "none"]) == 0
+    assert source_priority(ws) is None

@@ -21,7 +21,7 @@ from streamlit.testing.v1.element_tree import Button
 
 from cimlab import consent, identity, profile, tags
 from cimlab.demo import build_demo_workspace
-from cimlab.i18n import t
+from cimlab.i18n import channel_label, t
 from cimlab.importer import check_bytes, store_report
 from cimlab.workspace import Workspace
 
@@ -746,3 +746,27 @@ def test_analytics_pages_warn_about_records_imported_since_resolution(workspace:
     assert _texts(at.success) == [t("ana.resolved_again", "zh", customers=3)]
     assert _metrics(at)[t("kpi.customers", "zh")] == "3"
     assert identity.unlinked_records(ws) == 0
+
+
+def test_sidebar_saves_the_trusted_sources_in_the_order_picked(workspace: Path) -> None:
+    from cimlab.settings import source_priority
+
+    ws = Workspace.open(workspace)
+    for channel in ("online_shop", "offline_store"):
+        rows = f"customer_id,name\n{channel[:2]}1,Ann\n".encode()
+        store_report(
+            ws, check_bytes(rows, name=f"{channel}.csv", table="customers", channel=channel)
+        )
+    at = _app()
+    [box] = [m for m in at.sidebar.multiselect if m.label == t("app.source_priority", "zh")]
+    assert box.value == [] and box.options == [
+        channel_label(c, "zh") for c in ("offline_store", "online_shop")
+    ]
+    box.select("online_shop").run()
+    [box] = [m for m in at.sidebar.multiselect if m.label == t("app.source_priority", "zh")]
+    box.select("offline_store").run()
+    assert not at.exception
+    assert source_priority(ws) == ("online_shop", "offline_store")
+    [box] = [m for m in at.sidebar.multiselect if m.label == t("app.source_priority", "zh")]
+    box.unselect("online_shop").unselect("offline_store").run()
+    assert source_priority(ws) is None
