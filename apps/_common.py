@@ -254,7 +254,8 @@ def time_zone_setting(lang: str) -> None:
         automatic = automatic_time_zone(ws).zone
         trusted = list(source_priority(ws) or ())
         channels = sorted(set(ws.counts()["channel"].to_list()) | set(trusted))
-    except CimlabError:
+    except Exception:  # the page shows (and logs) what is wrong with the workspace
+        _log.debug("workspace settings not shown", exc_info=True)
         return
     current = choice.zone if choice.source == "setting" else _AUTO_ZONE
     options = [_AUTO_ZONE, *_zones()]
