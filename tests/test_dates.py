@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -42,3 +43,55 @@ def test_day_of_naive_aware_and_date_columns() -> None:
     assert days["shanghai"].to_list() == [dt.date(2026, 1, 3), dt.date(2026, 1, 3)]
     with pytest.raises(TypeError, match=r"orders\.ts has type String"):
         day_of("ts", pl.String(), table="orders")
+
+
+# ---------------------------------------------------------------------------- fixed-offset zones
+
+
+def _random_times(start: str, end: str, n: int = 20_000, zone: str = "UTC") -> pl.DataFrame:
+    lo, hi = (dt.datetime.fromisoformat(v).replace(tzinfo=dt.UTC).timestamp() for v in (start, end))
+    rng = np.random.default_rng(3)
+    micros = (rng.uniform(lo, hi, n) * 1e6).astype("int64")
+    ts = pl.Series("ts", micros).cast(pl.Datetime("us", "UTC")).dt.convert_time_zone(zone)
+    return pl.DataFrame({"ts": ts})
+
+
+@pytest.mark.parametrize(
+    ("zone", "stored", "start"),
+    [
+        ("Asia/Shanghai", "UTC", "1992-01-01"),  # fixed offset: the fast path
+        ("Asia/Shanghai", "UTC", "1985-01-01"),  # Shanghai kept summer time 1986-1991: converted
+        ("Asia/Kolkata", "UTC", "2000-01-01"),  # +05:30
+        ("Asia/Shanghai", "America/New_York", "2000-01-01"),  # stored in another zone
+        ("Europe/London", "UTC", "2000-01-01"),  # summer time: always converted
+    ],
+)
+def test_day_of_agrees_with_a_time_zone_conversion(zone, stored, start):
+    frame = _random_times(start, "2030-12-31", zone=stored).vstack(
+        pl.DataFrame({"ts": [None]}, schema={"ts": pl.Datetime("us", stored)})
+    )
+    expected = frame["ts"].dt.convert_time_zone(zone).dt.date()
+    got = frame.select(day_of("ts", frame.schema["ts"], time_zone=zone))["ts"]
+    assert got.to_list() == expected.to_list()
+    streamed = (
+        frame.lazy()
+        .select(day_of("ts", frame.schema["ts"], time_zone=zone).alias("day"))
+        .group_by("day")
+        .len()
+        .collect(engine="streaming")
+    )
+    assert streamed["len"].sum() == frame.height
+
+
+def test_which_zones_have_a_fixed_offset():
+    from cimlab.dates import _fixed_offset
+
+    since, offset = _fixed_offset("Asia/Shanghai")
+    assert offset == dt.timedelta(hours=8) and dt.date(1991, 9, 14) <= since.date() <= dt.date(
+        1991, 9, 16
+    )
+    assert _fixed_offset("UTC")[1] == dt.timedelta(0)
+    assert _fixed_offset("Europe/London") is None and _fixed_offset("America/New_York") is None
+    # an empty column takes the fast path without error
+    empty = pl.DataFrame({"ts": []}, schema={"ts": pl.Datetime("us", "UTC")})
+    assert empty.select(day_of("ts", empty.schema["ts"], time_zone="Asia/Shanghai")).height == 0
