@@ -101,7 +101,16 @@ def top_pairs_chart(
                 "pair:N",
                 title=t("prod.chart.pair", lang),
                 sort=data["pair"].to_list(),
-                axis=alt.Axis(labelLimit=360),  # both items of the pair stay readable
+                # both items of the pair stay readable; the title sits above the labels, so
+                # that long names (measured in another font by the renderer) never run into it
+                axis=alt.Axis(
+                    labelLimit=360,
+                    titleAngle=0,
+                    titleAlign="right",
+                    titleBaseline="bottom",
+                    titleX=0,
+                    titleY=-6,
+                ),
             ),
             color=alt.Color(
                 "support:Q",
