@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import altair as alt
 import polars as pl
 
-__all__ = ["COUNT_AXIS", "labels", "require"]
+__all__ = ["COUNT_AXIS", "category_axis", "labels", "require"]
 
 COUNT_AXIS = alt.Axis(tickMinStep=1, format=",d")
+
+
+def category_axis(**options: Any) -> alt.Axis:
+    """A category (y) axis whose title sits level above the labels, right-aligned to the axis:
+    readable with one row only (a rotated title needs more height) and never run into by long
+    labels (the browser measures them in another font than the renderer)."""
+    return alt.Axis(
+        titleAngle=0,
+        titleAlign="right",
+        titleBaseline="bottom",
+        titleX=0,
+        titleY=-6,
+        **options,
+    )
 
 
 def require(frame: pl.DataFrame, columns: list[str], what: str) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from cimlab.charts._util import require
+from cimlab.charts._util import category_axis, require
 from cimlab.i18n import t
 
 __all__ = ["pairs_scatter_chart", "top_pairs_chart"]
@@ -101,16 +101,7 @@ def top_pairs_chart(
                 "pair:N",
                 title=t("prod.chart.pair", lang),
                 sort=data["pair"].to_list(),
-                # both items of the pair stay readable; the title sits above the labels, so
-                # that long names (measured in another font by the renderer) never run into it
-                axis=alt.Axis(
-                    labelLimit=360,
-                    titleAngle=0,
-                    titleAlign="right",
-                    titleBaseline="bottom",
-                    titleX=0,
-                    titleY=-6,
-                ),
+                axis=category_axis(labelLimit=360),  # both items of a pair stay readable
             ),
             color=alt.Color(
                 "support:Q",

@@ -20,7 +20,7 @@ import altair as alt
 import polars as pl
 
 from cimlab.channels import CHANNEL_SEPARATOR, NONE_CHANNEL
-from cimlab.charts._util import COUNT_AXIS, require
+from cimlab.charts._util import COUNT_AXIS, category_axis, require
 from cimlab.i18n import channel_label, t
 
 __all__ = [
@@ -115,7 +115,12 @@ def channel_chart(
         .mark_bar()
         .encode(
             x=alt.X(f"{measure}:Q", title=_col(measure, lang), axis=_axis(measure)),
-            y=alt.Y("label:N", title=_col("channel", lang), sort=data["label"].to_list()),
+            y=alt.Y(
+                "label:N",
+                title=_col("channel", lang),
+                sort=data["label"].to_list(),
+                axis=category_axis(),
+            ),
             tooltip=[
                 alt.Tooltip("label:N", title=_col("channel", lang)),
                 *(alt.Tooltip(f"{c}:Q", title=_col(c, lang), format=_fmt(c)) for c in columns[1:]),
@@ -169,7 +174,10 @@ def acquisition_chart(
         .encode(
             x=alt.X(f"{measure}:Q", title=_col(measure, lang), axis=_axis(measure)),
             y=alt.Y(
-                "label:N", title=_col("acquisition_channel", lang), sort=data["label"].to_list()
+                "label:N",
+                title=_col("acquisition_channel", lang),
+                sort=data["label"].to_list(),
+                axis=category_axis(),
             ),
             tooltip=[
                 alt.Tooltip("label:N", title=_col("acquisition_channel", lang)),
@@ -306,7 +314,7 @@ def migration_chart(migration: pl.DataFrame, *, lang: str = "zh") -> alt.LayerCh
         x=alt.X(
             "to_label:N", title=_col("to_channel", lang), sort=order, axis=alt.Axis(labelAngle=0)
         ),
-        y=alt.Y("from_label:N", title=_col("from_channel", lang), sort=order),
+        y=alt.Y("from_label:N", title=_col("from_channel", lang), sort=order, axis=category_axis()),
         tooltip=[
             alt.Tooltip("from_label:N", title=_col("from_channel", lang)),
             alt.Tooltip("to_label:N", title=_col("to_channel", lang)),
