@@ -215,3 +215,14 @@ def test_cli_sets_both_settings_or_neither(ws, capsys):
     )
     assert main([*args, "--source-priority", "none"]) == 0
     assert source_priority(ws) is None
+
+
+def test_settings_written_by_hand_that_make_no_sense_are_ignored(ws):
+    from cimlab.settings import source_priority
+
+    _import(ws, ORDERS, zone="Europe/London")
+    with ws.transaction() as con:
+        con.execute("INSERT INTO meta VALUES ('time_zone', 'Mars/Olympus')")
+        con.execute("INSERT INTO meta VALUES ('source_priority', '{not json')")
+    assert time_zone_choice(ws) == TimeZoneChoice("Europe/London", "imports")
+    assert source_priority(ws) is None
