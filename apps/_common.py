@@ -168,9 +168,14 @@ def load_batches(path: str, version: str) -> pl.DataFrame:
     return get_workspace(path).batches()
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def load_customer_data(path: str, version: str) -> CustomerData | None:
-    """:func:`cimlab.facts.customer_data` of the workspace; ``None`` until identities are resolved."""
+    """:func:`cimlab.facts.customer_data` of the workspace; ``None`` until identities are resolved.
+
+    One shared object per workspace version (``cache_resource``), not a copy per call: every
+    analytics loader reads it, and copying millions of order lines each time cost seconds and
+    gigabytes. Nothing may modify it (Polars frames are not modified in place by cimlab).
+    """
     del version
     ws = get_workspace(path)
     if read_identity_map(ws).is_empty():

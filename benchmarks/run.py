@@ -18,6 +18,7 @@ BENCHMARKS = {
     "clusters": "benchmarks.bench_clusters",
     "lifecycle": "benchmarks.bench_lifecycle",
     "affinity": "benchmarks.bench_affinity",
+    "app": "benchmarks.bench_app",
 }
 
 _CHILD = """
