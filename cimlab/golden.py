@@ -762,13 +762,18 @@ def order_facts(
     ]
     if missing:
         raise ValueError(f"the orders frame has no column {', '.join(missing)}")
-    order = [c for c in ("batch_id", "source_line") if c in orders.columns]
-    if order:
-        orders = orders.sort(order, nulls_last=True, maintain_order=True)
-    orders = orders.unique(_ORDER_KEY, keep="first", maintain_order=True)
-    imap = _map_keys(imap)
-    facts = orders.join(imap, on=_RECORD_KEY, how="left", maintain_order="left")
-    return facts.select("customer_id", pl.exclude("customer_id"), net_amount(), refund_amount())
+    lines = orders.lazy()
+    if not isinstance(
+        source, Workspace
+    ):  # a workspace holds each line once (import refuses repeats)
+        order = [c for c in ("batch_id", "source_line") if c in orders.columns]
+        if order:
+            lines = lines.sort(order, nulls_last=True, maintain_order=True)
+        lines = lines.unique(_ORDER_KEY, keep="first", maintain_order=True)
+    facts = lines.join(_map_keys(imap).lazy(), on=_RECORD_KEY, how="left", maintain_order="left")
+    return facts.select(
+        "customer_id", pl.exclude("customer_id"), net_amount(), refund_amount()
+    ).collect()
 
 
 def order_metrics(
