@@ -695,6 +695,37 @@ def _print_info(info: dict[str, Any]) -> None:
     for table, part in info["tables"].items():
         channels = ", ".join(f"{c} {n:,}" for c, n in part["by_channel"].items()) or "-"
         print(f"{table:<14}{part['rows']:>10,}  {channels}")
+    zone, trusted = info["time_zone"], info["source_priority"]
+    print(
+        f"settings: time zone {zone['zone']} ({zone['source']}); source priority "
+        f"{' > '.join(trusted) if trusted else 'none'}"
+    )
+    who = info["identities"]
+    if who["customers"]:
+        print(
+            f"identities: {who['records']:,} source records -> {who['customers']:,} customers; "
+            f"{who['unlinked_records']:,} records imported since the last resolution"
+        )
+    else:
+        print("identities: never resolved (cimlab customers resolve)")
+
+
+def _state(ws: Workspace) -> dict[str, Any]:
+    """Settings and identity state of ``ws`` for ``workspace info``."""
+    from cimlab.identity import customer_map, unlinked_records
+    from cimlab.settings import source_priority, time_zone_choice
+
+    choice, cmap = time_zone_choice(ws), customer_map(ws)
+    priority = source_priority(ws)
+    return {
+        "time_zone": {"zone": choice.zone, "source": choice.source},
+        "source_priority": None if priority is None else list(priority),
+        "identities": {
+            "records": cmap.height,
+            "customers": cmap["customer_id"].n_unique(),
+            "unlinked_records": unlinked_records(ws),
+        },
+    }
 
 
 def _print_history(batches: list[dict[str, Any]], path: Path) -> None:
@@ -740,7 +771,7 @@ def _cmd_workspace(args: argparse.Namespace) -> int:
         return 0
     ws = Workspace.open(args.workspace, create=False)
     if args.action == "info":
-        info = ws.info()
+        info = {**ws.info(), **_state(ws)}
         if args.json:
             _print_json(info)
         else:

@@ -610,6 +610,12 @@ def test_info_and_history(
     assert lines[1].startswith("imports: 1 active of 1 batches; last import 20")
     assert lines[3].split() == ["customers", "0", "-"]
     assert lines[4].split() == ["orders", "3", "shop", "3"]
+    assert lines[7] == "settings: time zone Asia/Shanghai (imports); source priority none"
+    assert lines[8] == "identities: never resolved (cimlab customers resolve)"
+    code, out, _ = run(capsys, "workspace", "info", "--workspace", ws, "--json")
+    info = one_json(out)
+    assert info["time_zone"] == {"zone": "Asia/Shanghai", "source": "imports"}
+    assert info["identities"] == {"records": 0, "customers": 0, "unlinked_records": 0}
 
 
 def test_demo_builds_a_small_workspace(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -81,3 +81,13 @@ def test_cli_analyses_say_what_they_leave_out(ws, capsys):
     capsys.readouterr()
     assert main(args) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_workspace_info_counts_customers_and_unlinked_records(ws, capsys):
+    identity.resolve(ws, at=AT)
+    _store(ws, LATER, "later.csv")
+    assert main(["workspace", "info", "--workspace", str(ws.path)]) == 0
+    assert (
+        "identities: 2 source records -> 2 customers; 2 records imported since the last "
+        "resolution" in capsys.readouterr().out
+    )
