@@ -21,6 +21,7 @@ import getpass
 import json
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -171,6 +172,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _show(ws: Any, customer_id: str, *, as_json: bool) -> int:
     from cimlab import identity, profile
+    from cimlab.settings import business_time_zone
 
     view = profile.customer_profile(ws, customer_id)
     why = identity.explain(ws, customer_id)
@@ -196,9 +198,17 @@ def _show(ws: Any, customer_id: str, *, as_json: bool) -> int:
         if golden.get(key) is not None:
             print(f"  {key}: {golden[key]}")
     m = view.metrics
+    zone = business_time_zone(ws)
+
+    def local(value: object) -> str:  # a UTC time as the business reads it
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+        return "-" if value is None else str(value)
+
     print(
         f"  orders {m.get('orders', 0):,}, net spend {m.get('net_spend') or 0:,.2f} "
-        f"{m.get('currency') or ''}, first {m.get('first_purchase')}, last {m.get('last_purchase')}"
+        f"{m.get('currency') or ''}, first {local(m.get('first_purchase'))}, "
+        f"last {local(m.get('last_purchase'))} ({zone})"
     )
     print("  identities:")
     for row in view.identities.iter_rows(named=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -49,6 +50,12 @@ def test_resolve_search_show_links(demo, capsys, tmp_path):
     assert shown["customer_id"] == hit["customer_id"]
     assert shown["identities"]
     assert digits not in json.dumps(shown)
+    # the text view gives purchase times as the business reads them (the demo: Shanghai time)
+    assert main(["customers", "show", hit["customer_id"], "--workspace", str(ws)]) == 0
+    text = capsys.readouterr().out
+    first = dt.datetime.fromisoformat(shown["metrics"]["first_purchase"])
+    local = first.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    assert f"first {local:%Y-%m-%d %H:%M}, last " in text and "(Asia/Shanghai)" in text
 
     out = tmp_path / "links.csv"
     assert main(["customers", "links", "--workspace", str(ws), "--out", str(out)]) == 0
