@@ -17,11 +17,9 @@ from streamlit.testing.v1 import AppTest
 
 from cimlab import channels, cohorts
 from cimlab.dates import to_date
-from cimlab.demo import build_demo_workspace
-from cimlab.facts import CustomerData, customer_data
+from cimlab.facts import CustomerData
 from cimlab.i18n import channel_label, t
 from cimlab.kpis import KPI_NAMES, kpis
-from cimlab.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "apps" / "streamlit_app.py"
@@ -29,17 +27,10 @@ TIMEOUT = 60
 SECTIONS = ("ch.metrics_header", "ch.acq_header", "ch.overlap_header", "ch.migration_header")
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, CustomerData]:
-    root = tmp_path_factory.mktemp("channels_demo")
-    build_demo_workspace(root / "ws", root / "files", people=300)
-    return root / "ws", customer_data(Workspace.open(root / "ws"))
-
-
 @pytest.fixture
-def data(demo: tuple[Path, CustomerData], monkeypatch: pytest.MonkeyPatch) -> CustomerData:
-    monkeypatch.setenv("CIMLAB_WORKSPACE", str(demo[0]))
-    return demo[1]
+def data(data: CustomerData, demo: Path) -> CustomerData:
+    """The shared demo's data, with the app pointed at the demo workspace."""
+    return data
 
 
 def _page(name: str, lang: str = "zh") -> AppTest:

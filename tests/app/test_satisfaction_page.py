@@ -16,34 +16,14 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
 from cimlab.affinity import also_bought, baskets, product_pairs
-from cimlab.demo import build_demo_workspace
-from cimlab.facts import CustomerData, customer_data
+from cimlab.facts import CustomerData
 from cimlab.i18n import t
 from cimlab.rfm import rfm
 from cimlab.satisfaction import satisfaction, unhappy_high_value
-from cimlab.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "apps" / "streamlit_app.py"
 TIMEOUT = 60
-
-
-@pytest.fixture(scope="module")
-def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("satisfaction_demo")
-    build_demo_workspace(root / "ws", root / "files", people=300)
-    return root / "ws"
-
-
-@pytest.fixture(scope="module")
-def data(demo_ws: Path) -> CustomerData:
-    return customer_data(Workspace.open(demo_ws))
-
-
-@pytest.fixture
-def demo(demo_ws: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CIMLAB_WORKSPACE", str(demo_ws))
-    return demo_ws
 
 
 def _page(name: str, lang: str = "zh") -> AppTest:

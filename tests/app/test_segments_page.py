@@ -19,32 +19,12 @@ from streamlit.testing.v1 import AppTest
 
 from cimlab import lifecycle, rfm
 from cimlab.dates import to_date
-from cimlab.demo import build_demo_workspace
-from cimlab.facts import CustomerData, customer_data
+from cimlab.facts import CustomerData
 from cimlab.i18n import t
-from cimlab.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "apps" / "streamlit_app.py"
 TIMEOUT = 60
-
-
-@pytest.fixture(scope="module")
-def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("segments")
-    build_demo_workspace(base / "ws", base / "files", people=300)
-    return base / "ws"
-
-
-@pytest.fixture(scope="module")
-def demo_data(demo_workspace: Path) -> CustomerData:
-    return customer_data(Workspace.open(demo_workspace, create=False))
-
-
-@pytest.fixture
-def workspace(demo_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CIMLAB_WORKSPACE", str(demo_workspace))
-    return demo_workspace
 
 
 @pytest.fixture
@@ -116,7 +96,7 @@ def _titles(at: AppTest) -> list[str]:
     return [spec["title"] for spec in _specs(at) if isinstance(spec.get("title"), str)]
 
 
-def test_page_runs_in_chinese(workspace: Path) -> None:
+def test_page_runs_in_chinese(demo: Path) -> None:
     at = _page("zh")
     assert at.title[0].value == "客户分群"
     assert [tab.label for tab in at.tabs] == ["RFM 分群", "聚类", "生命周期"]
@@ -126,7 +106,7 @@ def test_page_runs_in_chinese(workspace: Path) -> None:
     assert headers[-1] == "建议行动"
 
 
-def test_page_runs_in_english(workspace: Path) -> None:
+def test_page_runs_in_english(demo: Path) -> None:
     at = _page("en")
     assert at.title[0].value == "Customer segments"
     assert [tab.label for tab in at.tabs] == ["RFM segments", "Clusters", "Lifecycle"]
@@ -138,10 +118,10 @@ def test_page_runs_in_english(workspace: Path) -> None:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_segment_table_agrees_with_rfm(workspace: Path, demo_data: CustomerData, lang: str) -> None:
+def test_segment_table_agrees_with_rfm(demo: Path, data: CustomerData, lang: str) -> None:
     at = _page(lang)
     as_of = _as_of(at, lang)
-    scores = rfm.rfm(demo_data.orders, as_of=as_of, time_unit="day", time_zone=demo_data.time_zone)
+    scores = rfm.rfm(data.orders, as_of=as_of, time_unit="day", time_zone=data.time_zone)
     expected = (
         scores.group_by("segment")
         .agg(customers=pl.len(), revenue=pl.col("total_spend").sum())
@@ -188,7 +168,7 @@ def test_segment_table_agrees_with_rfm(workspace: Path, demo_data: CustomerData,
     assert metrics[t("seg.customers_scored", lang)] == f"{scores.height:,}"
 
 
-def test_grid_toggle_and_time_unit(workspace: Path, demo_data: CustomerData) -> None:
+def test_grid_toggle_and_time_unit(demo: Path, data: CustomerData) -> None:
     at = _page("en")
     grid = next(s for s in _specs(at) if s.get("title") == "Customers per RFM cell")
     assert grid["layer"][2]["encoding"]["text"]["field"] == "customers"
@@ -206,10 +186,10 @@ def test_grid_toggle_and_time_unit(workspace: Path, demo_data: CustomerData) -> 
     members = _frame(at, "Customer id")
     assert "Since last purchase (weeks)" in members.columns
     scores = rfm.rfm(
-        demo_data.orders,
+        data.orders,
         as_of=_as_of(at, "en"),
         time_unit="week",
-        time_zone=demo_data.time_zone,
+        time_zone=data.time_zone,
     )
     champions = scores.filter(pl.col("segment") == "Champions")
     shown = members.select("Customer id", "Since last purchase (weeks)").rows()
@@ -251,13 +231,13 @@ def _csv(data: Any) -> pl.DataFrame:
 
 
 def test_segment_members_and_their_download(
-    workspace: Path, demo_data: CustomerData, downloads: list[dict[str, Any]]
+    demo: Path, data: CustomerData, downloads: list[dict[str, Any]]
 ) -> None:
     at = _page("en")
     at.selectbox(key="seg_pick_en").set_value("At risk").run()
     _no_errors(at)
     as_of = _as_of(at, "en")
-    scores = rfm.rfm(demo_data.orders, as_of=as_of, time_zone=demo_data.time_zone)
+    scores = rfm.rfm(data.orders, as_of=as_of, time_zone=data.time_zone)
     at_risk = scores.filter(pl.col("segment") == "At risk").sort("customer_id")
     assert at_risk.height > 0
     members = _frame(at, "Customer id")
@@ -296,7 +276,7 @@ def test_segment_members_and_their_download(
 
 
 def test_download_escapes_formulas(
-    workspace: Path, downloads: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+    demo: Path, downloads: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A customer id a spreadsheet would run as a formula is written with a leading ``'``."""
     real = rfm.rfm
@@ -325,7 +305,7 @@ def test_download_escapes_formulas(
     assert not any(line.startswith(("=", "@", "+", "-", '"=', '"@')) for line in text.splitlines())
 
 
-def test_clusters_with_a_fixed_k(workspace: Path) -> None:
+def test_clusters_with_a_fixed_k(demo: Path) -> None:
     at = _page("en")
     auto_k = {m.label: m.value for m in at.metric}["Clusters"]
     assert 2 <= int(auto_k) <= 8
@@ -350,14 +330,14 @@ def test_clusters_with_a_fixed_k(workspace: Path) -> None:
     assert profiles.select(mix).sum_horizontal().to_list() == pytest.approx([100.0] * 3)
 
 
-def test_lifecycle_counts_and_bad_dates(workspace: Path, demo_data: CustomerData) -> None:
+def test_lifecycle_counts_and_bad_dates(demo: Path, data: CustomerData) -> None:
     at = _page("zh")
     as_of = _as_of(at)
     stages = lifecycle.lifecycle_stages(
-        demo_data.orders,
+        data.orders,
         as_of=as_of,
-        customers=demo_data.customers,
-        time_zone=demo_data.time_zone,
+        customers=data.customers,
+        time_zone=data.time_zone,
     )
     table = _frame(at, t("seg.col.stage", "zh"))
     assert table[t("seg.col.stage", "zh")].to_list() == lifecycle.STAGES["name_zh"].to_list()
@@ -377,7 +357,7 @@ def test_lifecycle_counts_and_bad_dates(workspace: Path, demo_data: CustomerData
     assert [w.value for w in at.warning] == [t("seg.bad_dates", "zh")]
 
 
-def test_choices_survive_a_language_switch(workspace: Path, demo_data: CustomerData) -> None:
+def test_choices_survive_a_language_switch(demo: Path, data: CustomerData) -> None:
     """Radios and selectboxes with translated labels keep their choice after 中文 → English."""
     at = _page("zh")
     at.radio(key="seg_time_unit_zh").set_value("week").run()
@@ -401,7 +381,7 @@ def test_choices_survive_a_language_switch(workspace: Path, demo_data: CustomerD
     members = _frame(at, "Customer id")
     assert "Since last purchase (weeks)" in members.columns
     scores = rfm.rfm(
-        demo_data.orders, as_of=_as_of(at, "en"), time_unit="week", time_zone=demo_data.time_zone
+        data.orders, as_of=_as_of(at, "en"), time_unit="week", time_zone=data.time_zone
     )
     at_risk = scores.filter(pl.col("segment") == "At risk")["customer_id"].sort().to_list()
     assert sorted(members["Customer id"].to_list()) == at_risk
@@ -411,11 +391,11 @@ def test_choices_survive_a_language_switch(workspace: Path, demo_data: CustomerD
     assert at.selectbox(key="seg_pick_zh").value == "At risk"
 
 
-def test_no_buyers_before_the_first_order(workspace: Path, demo_data: CustomerData) -> None:
+def test_no_buyers_before_the_first_order(demo: Path, data: CustomerData) -> None:
     at = _page("en")
-    earliest = demo_data.orders["order_ts"].min()
+    earliest = data.orders["order_ts"].min()
     assert isinstance(earliest, dt.datetime)
-    first = to_date(earliest, time_zone=demo_data.time_zone)
+    first = to_date(earliest, time_zone=data.time_zone)
     [date_input] = [d for d in at.date_input if d.label == t("ana.as_of", "en")]
     date_input.set_value(first - dt.timedelta(days=1)).run()
     _no_errors(at)

@@ -1,0 +1,35 @@
+"""A resolved demo workspace shared by the analytics page tests (built once per test process).
+
+No test may change it: the page tests only read it. ``demo`` points the app at it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cimlab.demo import build_demo_workspace
+from cimlab.facts import CustomerData, customer_data
+from cimlab.workspace import Workspace
+
+
+@pytest.fixture(scope="session")
+def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 300-person demo workspace, identities resolved."""
+    root = tmp_path_factory.mktemp("analytics_demo")
+    build_demo_workspace(root / "ws", root / "files", people=300)
+    return root / "ws"
+
+
+@pytest.fixture(scope="session")
+def data(demo_ws: Path) -> CustomerData:
+    """:func:`cimlab.facts.customer_data` of the demo workspace."""
+    return customer_data(Workspace.open(demo_ws, create=False))
+
+
+@pytest.fixture
+def demo(demo_ws: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The demo workspace, as the app's workspace (``CIMLAB_WORKSPACE``) for this test."""
+    monkeypatch.setenv("CIMLAB_WORKSPACE", str(demo_ws))
+    return demo_ws
