@@ -5,7 +5,9 @@ take plain Polars frames, so they run on any frame that meets the contract. This
 those frames from a workspace once identities are resolved (``cimlab customers resolve``):
 
 * ``orders``: :func:`cimlab.golden.order_facts` (order lines with ``customer_id``,
-  ``net_amount``, ``refund_amount``);
+  ``net_amount``, ``refund_amount``) without the buyer's contact details (name, phone, e-mail:
+  :data:`CONTACT_COLUMNS`): analyses never need them, so they are not carried around (or
+  cached by the app) with the figures; the customer 360 reads them where they are shown;
 * ``feedback`` and ``interactions``: the table's rows with ``customer_id`` in front;
 * ``customers``: one row per unified customer, ``customer_id`` and ``first_seen`` (the earliest
   date the business knew them: sign-up, first order, interaction or feedback; null when no
@@ -41,7 +43,17 @@ from cimlab.identity import unlinked_records
 from cimlab.settings import business_time_zone
 from cimlab.workspace import Workspace
 
-__all__ = ["CUSTOMERS_SCHEMA", "CustomerData", "customer_data", "require_resolved", "with_customer"]
+__all__ = [
+    "CONTACT_COLUMNS",
+    "CUSTOMERS_SCHEMA",
+    "CustomerData",
+    "customer_data",
+    "require_resolved",
+    "with_customer",
+]
+
+#: Buyer contact columns of ``orders`` left out of :attr:`CustomerData.orders`.
+CONTACT_COLUMNS = ("customer_name", "name_is_masked", "phone", "phone_is_masked", "email")
 
 CUSTOMERS_SCHEMA: dict[str, pl.DataType] = {
     "customer_id": pl.String(),
@@ -131,7 +143,7 @@ def customer_data(ws: Workspace, *, time_zone: str | None = None) -> CustomerDat
     """
     identity_map = require_resolved(ws)
     zone = business_time_zone(ws) if time_zone is None else check_time_zone(time_zone)
-    orders = order_facts(ws, identity_map)
+    orders = order_facts(ws, identity_map).drop(CONTACT_COLUMNS, strict=False)
     feedback = with_customer(ws.table("feedback"), identity_map)
     interactions = with_customer(ws.table("interactions"), identity_map)
     dated = [

@@ -121,3 +121,26 @@ def test_with_customer_ignores_duplicate_map_rows_and_casts_ids() -> None:
     )
     rows = pl.DataFrame({"channel": ["jd"], "source_customer_id": ["7"], "x": [1]})
     assert with_customer(rows, imap).rows() == [("C1", "jd", "7", 1)]
+
+
+def test_analysis_orders_carry_no_contact_details(tmp_path):
+    import datetime as dt
+
+    from cimlab.facts import CONTACT_COLUMNS, customer_data
+    from cimlab.identity import resolve
+    from cimlab.importer import check_bytes, store_report
+    from cimlab.workspace import Workspace
+
+    ws = Workspace.open(tmp_path / "ws")
+    rows = (
+        "order_id,customer_id,buyer,mobile,mail,order_date,amount,currency,status\n"
+        "A1,c1,Ann Li,13800138000,ann@x.com,2026-01-10 10:00,100,CNY,paid\n"
+    )
+    report = check_bytes(rows.encode(), name="o.csv", table="orders", channel="shop")
+    assert {"customer_name", "phone", "email"} <= set(report.valid.columns)
+    store_report(ws, report)
+    resolve(ws, at=dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
+    orders = customer_data(ws).orders
+    assert not set(CONTACT_COLUMNS) & set(orders.columns)
+    assert "13800138000" not in str(orders.rows()) and "ann@x.com" not in str(orders.rows())
+    assert orders["net_amount"].to_list() == [100.0]
