@@ -11,6 +11,14 @@ take an exclusive ``flock`` on ``DIR/.cimlab.lock`` for the whole write: a secon
 :class:`~cimlab.errors.WorkspaceBusy` at once (or after ``wait`` seconds of retrying). File locks are
 POSIX ``fcntl`` locks, so workspaces are for Linux and macOS.
 
+Integrity: :func:`check_database` (and :meth:`Workspace.check`) read every column of every row of
+every table, so DuckDB's block checksums catch a damaged or truncated file. A backup is checked
+that way and gets a ``FILE.sha256`` beside it (``sha256sum`` format); a restore verifies both
+before it touches the workspace, and keeps the old database in ``DIR/.cimlab.previous`` until the
+restored one has opened and been checked. A backup or restore killed half-way leaves nothing
+behind: the next open of the workspace puts the old database back and removes the left-overs.
+A full disk (:func:`is_disk_full`) rolls the write back, gives the space back and says so.
+
 Examples
 --------
 >>> import tempfile
@@ -23,7 +31,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -31,9 +41,9 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import duckdb
 import polars as pl
@@ -48,7 +58,12 @@ __all__ = [
     "QUARANTINE_SCHEMA",
     "SCHEMA_VERSION",
     "BatchResult",
+    "BatchWriter",
+    "IntegrityReport",
     "Workspace",
+    "check_database",
+    "checksum_path",
+    "is_disk_full",
 ]
 
 _log = logging.getLogger("cimlab.workspace")
@@ -95,6 +110,17 @@ _POLL = 0.05
 # a writer has it): those holds are short, so connections retry at least this long.
 _CONNECT_GRACE = 2.0
 _LOCK_MARKERS = ("could not set lock", "conflicting lock", "different configuration")
+# Left-overs of a backup or restore killed half-way (see Workspace._recover).
+_RESTORING = f".{DB_NAME}.restoring"  # the backup being copied in and checked
+# a folder: the old database (and its WAL) until the restored one is proven
+_PREVIOUS = ".cimlab.previous"
+_DISCARD = ".cimlab.previous.discard"  # the same folder once the restore has succeeded
+_STAGING = ".cimlab.staging"  # the chunks of an import in progress (see BatchWriter)
+_WAL = DB_NAME + ".wal"
+_CHUNK = 1 << 20
+_DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+_DISK_FULL_MARKERS = ("no space left on device", "disk quota exceeded")
+_SHA256_LINE = re.compile(r"([0-9a-fA-F]{64}) [ *](.+)")
 
 
 @dataclass(frozen=True)
@@ -118,6 +144,208 @@ class BatchResult:
     rows_quarantined: int
     rows_duplicate: int
     already_imported: bool
+
+
+@dataclass(frozen=True)
+class IntegrityReport:
+    """What a full read of one DuckDB file found (:func:`check_database`, :meth:`Workspace.check`).
+
+    ``tables`` holds the rows read per table, by name; ``problems`` one sentence per thing found
+    damaged (empty when the file is intact).
+
+    Examples
+    --------
+    >>> report = IntegrityReport(Path("ws/cimlab.duckdb"), {"orders": 3})
+    >>> report.ok, report.rows
+    (True, 3)
+    """
+
+    path: Path
+    tables: Mapping[str, int] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was found damaged."""
+        return not self.problems
+
+    @property
+    def rows(self) -> int:
+        """Rows read, over every table."""
+        return sum(self.tables.values())
+
+
+class BatchWriter:
+    """One file being stored as one batch, chunk by chunk (:meth:`Workspace.batch_writer`).
+
+    Chunks are staged as Parquet files in ``DIR/.cimlab.staging`` (one DuckDB transaction that
+    received every chunk would hold them all in memory); :meth:`finish` moves them into the
+    workspace in one transaction, with the batch record, so an import is still all or nothing
+    and its memory stays flat. ``prior`` is the earlier batch when the same content is already
+    imported (then nothing may be added); otherwise ``batch_id`` is the number the batch gets.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        staging: Path,
+        *,
+        table: str,
+        channel: str,
+        content_hash: str,
+    ) -> None:
+        self._con = con
+        self._staging = staging
+        self.table = table
+        self.channel = channel
+        self.content_hash = content_hash
+        self.file_name: str | None = None
+        self.prior: BatchResult | None = None
+        self.batch_id = 0
+        self.duplicates = 0
+        self.finished = False
+        self._added = 0
+        self._parts = 0
+
+    def _begin(self) -> None:
+        prior = _one(
+            self._con.execute(
+                "SELECT batch_id, rows_read, rows_loaded, rows_quarantined, rows_duplicate "
+                "FROM batches WHERE status = 'active' AND content_hash = ? AND table_name = ? "
+                "AND channel = ? ORDER BY batch_id LIMIT 1",
+                [self.content_hash, self.table, self.channel],
+            )
+        )
+        if prior is not None:
+            self.prior = BatchResult(
+                batch_id=int(prior[0]),
+                rows_read=int(prior[1]),
+                rows_loaded=int(prior[2]),
+                rows_quarantined=int(prior[3]),
+                rows_duplicate=int(prior[4]),
+                already_imported=True,
+            )
+            return
+        self.batch_id = _next_batch_id(self._con)
+
+    def add(self, valid: pl.DataFrame, quarantine: pl.DataFrame) -> None:
+        """Stage one chunk: its valid rows and its quarantined lines (see ``import_batch``).
+
+        Order lines already in an active batch, or repeated inside this chunk, are quarantined
+        and counted in ``duplicates``. Lines repeated across chunks are the caller's to find
+        (:func:`cimlab.importer.import_file` does).
+        """
+        if self.prior is not None or self.finished:
+            raise WorkspaceError(
+                "this batch is already imported or finished; open a new batch_writer"
+            )
+        valid = _conform_valid(valid, self.table)
+        problems = _conform_quarantine(quarantine)
+        _check_disjoint(valid, problems, self.file_name or "the file")
+        if self.table == "orders":
+            valid, repeated = _quarantine_duplicates(self._con, valid)
+            self.duplicates += repeated.height
+            if repeated.height:
+                problems = pl.concat([problems, repeated])
+        self._parts += 1
+        # snappy without statistics: the fastest to write and to read back once
+        if valid.height:
+            valid.write_parquet(
+                self._staging / f"rows-{self._parts:06d}.parquet",
+                compression="snappy",
+                statistics=False,
+            )
+        if problems.height:
+            problems.write_parquet(
+                self._staging / f"quarantine-{self._parts:06d}.parquet",
+                compression="snappy",
+                statistics=False,
+            )
+        self._added += valid.height
+
+    def finish(
+        self,
+        *,
+        rows_read: int,
+        file_name: str,
+        encoding: str | None,
+        format: str | None,
+        mapping: Mapping[str, Any],
+        imported_at: dt.datetime,
+        user_name: str | None,
+        on_before_commit: Callable[[], None] | None = None,
+    ) -> BatchResult:
+        """Move the staged chunks in, check ``rows_read = loaded + quarantined``, commit."""
+        if self.prior is not None or self.finished:
+            raise WorkspaceError("this batch is already imported or finished")
+        if isinstance(rows_read, bool) or not isinstance(rows_read, int) or rows_read < 0:
+            raise WorkspaceError(f"rows_read={rows_read!r} must be a whole number >= 0")
+        self.file_name = file_name
+        at = _utc(imported_at, "imported_at")
+        try:
+            mapping_json = json.dumps(dict(mapping), ensure_ascii=False, sort_keys=True)
+        except (TypeError, ValueError) as exc:
+            raise WorkspaceError(
+                f"the mapping of {file_name} cannot be stored as JSON: {exc}"
+            ) from None
+        con, batch_id = self._con, self.batch_id
+        con.execute("BEGIN TRANSACTION")
+        rows = sorted(str(p) for p in self._staging.glob("rows-*.parquet"))
+        if rows:
+            columns = ", ".join(_quote(c) for c in polars_schema(self.table))
+            con.execute(
+                f"INSERT INTO {self.table} SELECT {columns}, ?, source_line FROM read_parquet(?)",
+                [batch_id, rows],
+            )
+        problems = sorted(str(p) for p in self._staging.glob("quarantine-*.parquet"))
+        if problems:
+            con.execute(
+                'INSERT INTO quarantine SELECT ?, line, "column", value, reason, reason_zh, '
+                "row_json FROM read_parquet(?)",
+                [batch_id, problems],
+            )
+        loaded, quarantined = _stored_counts(con, self.table, batch_id)
+        if loaded != self._added or rows_read != loaded + quarantined:
+            raise WorkspaceError(
+                f"{file_name}: rows_read={rows_read} but {loaded} rows loaded + "
+                f"{quarantined} quarantined = {loaded + quarantined}; every row must be "
+                "loaded or quarantined. Nothing was imported (rolled back)"
+            )
+        con.execute(
+            "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL)",
+            [
+                batch_id,
+                self.table,
+                self.channel,
+                file_name,
+                self.content_hash,
+                encoding,
+                format,
+                mapping_json,
+                rows_read,
+                loaded,
+                quarantined,
+                self.duplicates,
+                at,
+                user_name,
+            ],
+        )
+        if on_before_commit is not None:
+            on_before_commit()
+        con.execute("COMMIT")
+        self.finished = True
+        _log.info(
+            "%s: batch %d into %s [%s]: %d read, %d loaded, %d quarantined (%d duplicates)",
+            file_name,
+            batch_id,
+            self.table,
+            self.channel,
+            rows_read,
+            loaded,
+            quarantined,
+            self.duplicates,
+        )
+        return BatchResult(batch_id, rows_read, loaded, quarantined, self.duplicates, False)
 
 
 class Workspace:
@@ -182,7 +410,8 @@ class Workspace:
             raise WorkspaceError(
                 f"{ws.path} is a file, not a workspace folder; choose a folder for --workspace"
             )
-        if not ws.db_path.exists():
+        ws._recover_if_needed()
+        if ws._never_created():
             if not create:
                 raise WorkspaceError(
                     f"no cimlab workspace in {ws.path} (no {DB_NAME} there). Create one with "
@@ -202,24 +431,50 @@ class Workspace:
         return ws
 
     def _initialise(self) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
-        with self._writer_lock(), self._connect(read_only=False) as con:
-            con.execute("BEGIN TRANSACTION")
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise _disk_full(self.path.parent, "creating the workspace folder") from exc
+            raise WorkspaceError(
+                f"cannot create the workspace folder {self.path} ({exc.strerror}); "
+                "choose a folder you can write to"
+            ) from None
+        with self._writer_lock():
+            created = self._never_created()
+            if created:  # an empty file left by a creation that failed: nothing to keep
+                self.db_path.unlink(missing_ok=True)
             try:
-                for statement in _ddl():
-                    con.execute(statement)
-                present = _one(con.execute("SELECT count(*) FROM meta"))
-                if present is not None and present[0] == 0:
-                    con.execute(
-                        "INSERT INTO meta VALUES ('application', ?), ('schema_version', ?)",
-                        [_APPLICATION, str(SCHEMA_VERSION)],
-                    )
-                con.execute("COMMIT")
+                with self._connect(read_only=False) as con:
+                    size = self._size_on_disk()
+                    con.execute("BEGIN TRANSACTION")
+                    try:
+                        for statement in _ddl():
+                            con.execute(statement)
+                        present = _one(con.execute("SELECT count(*) FROM meta"))
+                        if present is not None and present[0] == 0:
+                            con.execute(
+                                "INSERT INTO meta VALUES ('application', ?), ('schema_version', ?)",
+                                [_APPLICATION, str(SCHEMA_VERSION)],
+                            )
+                        con.execute("COMMIT")
+                    except BaseException as exc:
+                        self._fail_write(
+                            con, exc, action="creating the workspace", size_before=size
+                        )
             except BaseException:
-                _rollback(con)
+                if created:  # no half-made database that later opens would call damaged
+                    for path in (self.db_path, self.path / _WAL):
+                        path.unlink(missing_ok=True)
                 raise
         self._inspect()
         _log.info("workspace ready at %s", self.path)
+
+    def _never_created(self) -> bool:
+        """No database yet, or an empty file that a creation which failed left behind."""
+        if not self.db_path.exists():
+            return True
+        return self.db_path.stat().st_size == 0 and not (self.path / _WAL).exists()
 
     def _inspect(self) -> str:
         """Check the database is a cimlab workspace of a version we know: 'ok' or 'empty'."""
@@ -285,6 +540,8 @@ class Workspace:
                 break
             except duckdb.Error as exc:
                 if not _is_lock_conflict(exc):
+                    if is_disk_full(exc):
+                        raise _disk_full(self.path, "opening the workspace") from exc
                     if read_only and not self.db_path.exists():
                         raise WorkspaceError(
                             f"no cimlab workspace in {self.path} (no {DB_NAME} there)"
@@ -323,13 +580,13 @@ class Workspace:
         ['hello']
         """
         with self._writer_lock(), self._connect(read_only=False) as con:
+            size = self._size_on_disk()
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con
                 con.execute("COMMIT")
-            except BaseException:
-                _rollback(con)
-                raise
+            except BaseException as exc:
+                self._fail_write(con, exc, action="writing to the workspace", size_before=size)
 
     def ensure_tables(self, statements: Sequence[str]) -> None:
         """Run ``CREATE TABLE IF NOT EXISTS`` statements of a module's own tables, once each."""
@@ -341,6 +598,51 @@ class Workspace:
         with self.transaction() as con:
             for statement in statements:
                 con.execute(statement)
+
+    def _size_on_disk(self) -> int:
+        """Bytes of the database file and its WAL."""
+        return sum(p.stat().st_size for p in (self.db_path, self.path / _WAL) if p.exists())
+
+    def _fail_write(
+        self, con: duckdb.DuckDBPyConnection, exc: BaseException, *, action: str, size_before: int
+    ) -> NoReturn:
+        """Roll back the open transaction of ``con`` after ``exc`` and raise the right error.
+
+        Every write transaction ends with ``except BaseException as exc:
+        self._fail_write(con, exc, action=..., size_before=...)`` (``size_before``:
+        :meth:`_size_on_disk` before ``BEGIN``). A full disk (:func:`is_disk_full`) raises a
+        "disk full" :class:`~cimlab.errors.WorkspaceError`, after closing ``con`` and a forced
+        ``CHECKPOINT`` on a fresh connection that hands the space the failed write took back to
+        the disk (DuckDB truncates the free blocks at the end of the file); another DuckDB error
+        says "``action`` failed"; anything else (``KeyboardInterrupt``...) is raised again.
+        """
+        _rollback(con)
+        if is_disk_full(exc):
+            # The connection that failed keeps some of the blocks it wrote; a fresh one sees
+            # them all free, and its forced CHECKPOINT truncates them off the end of the file.
+            con.close()
+            try:
+                with self._connect(read_only=False) as fresh:
+                    _give_back_space(fresh)
+            except WorkspaceError as reopen:
+                _log.info("%s: no checkpoint after the full disk (%s)", action, reopen)
+            grown = self._size_on_disk() - size_before
+            _log.info(
+                "%s: disk full; rolled back, database %d bytes larger than before", action, grown
+            )
+            extra = ""
+            if grown > 0:
+                extra = (
+                    f". The database file is still {_mib(grown)} larger than before: once some "
+                    f"space is free, `cimlab workspace backup FILE --workspace {self.path}` "
+                    "gives it back"
+                )
+            raise _disk_full(self.path, action, extra=extra) from exc
+        if isinstance(exc, duckdb.Error):
+            raise WorkspaceError(
+                f"{action} failed ({type(exc).__name__}); the workspace is unchanged"
+            ) from exc
+        raise exc
 
     def import_batch(
         self,
@@ -410,18 +712,12 @@ class Workspace:
         >>> result.batch_id, result.rows_loaded, result.already_imported
         (1, 1, False)
         """
-        _check_table(table)
-        if not isinstance(channel, str) or not channel:
-            raise WorkspaceError(f"channel={channel!r} must be a non-empty name")
-        if not isinstance(content_hash, str) or not _HASH.fullmatch(content_hash):
-            raise WorkspaceError(
-                f"content_hash={content_hash!r} is not a sha256 hex digest (64 characters 0-9a-f)"
-            )
+        _check_batch_key(table, channel, content_hash)
         if isinstance(rows_read, bool) or not isinstance(rows_read, int) or rows_read < 0:
             raise WorkspaceError(f"rows_read={rows_read!r} must be a whole number >= 0")
         at = _utc(imported_at, "imported_at")
-        try:
-            mapping_json = json.dumps(dict(mapping), ensure_ascii=False, sort_keys=True)
+        try:  # checked before the lock is taken; stored by finish()
+            json.dumps(dict(mapping), ensure_ascii=False, sort_keys=True)
         except (TypeError, ValueError) as exc:
             raise WorkspaceError(
                 f"the mapping of {file_name} cannot be stored as JSON: {exc}"
@@ -430,88 +726,80 @@ class Workspace:
         problems = _conform_quarantine(quarantine)
         _check_disjoint(valid, problems, file_name)
 
+        with self.batch_writer(
+            table=table, channel=channel, content_hash=content_hash, file_name=file_name
+        ) as writer:
+            if writer.prior is not None:
+                _log.info(
+                    "%s: same content already imported in batch %d; nothing added",
+                    file_name,
+                    writer.prior.batch_id,
+                )
+                return writer.prior
+            writer.add(valid, problems)
+            return writer.finish(
+                rows_read=rows_read,
+                file_name=file_name,
+                encoding=encoding,
+                format=format,
+                mapping=mapping,
+                imported_at=at,
+                user_name=user_name,
+                on_before_commit=on_before_commit,
+            )
+
+    @contextlib.contextmanager
+    def batch_writer(
+        self, *, table: str, channel: str, content_hash: str, file_name: str | None = None
+    ) -> Iterator[BatchWriter]:
+        """Hold the writer lock and one transaction in which one file is stored as one batch.
+
+        The yielded :class:`BatchWriter` takes the file's rows chunk by chunk
+        (:meth:`BatchWriter.add`) and commits them with the batch record
+        (:meth:`BatchWriter.finish`): a large file is imported with flat memory and still as one
+        transaction. Leaving the block without ``finish`` (or with an exception, or when
+        ``writer.prior`` says the file is already imported) rolls everything back.
+
+        Examples
+        --------
+        >>> import tempfile, datetime as dt
+        >>> from cimlab.schemas import polars_schema
+        >>> ws = Workspace.open(tempfile.mkdtemp())
+        >>> schema = {**polars_schema("interactions"), "source_line": pl.Int64}
+        >>> def visit(line):
+        ...     return pl.DataFrame({"source_customer_id": ["7"], "channel": ["shop"],
+        ...         "ts": [dt.datetime(2024, 1, 5, tzinfo=dt.UTC)], "type": ["visit"],
+        ...         "note": [None], "interaction_id": [None], "source_line": [line]}, schema=schema)
+        >>> none = pl.DataFrame(schema=QUARANTINE_SCHEMA)
+        >>> with ws.batch_writer(table="interactions", channel="shop", content_hash="c" * 64) as w:
+        ...     w.add(visit(2), none)
+        ...     w.add(visit(3), none)
+        ...     result = w.finish(rows_read=2, file_name="visits.csv", encoding="utf-8",
+        ...         format="csv", mapping={}, imported_at=dt.datetime(2024, 2, 1, tzinfo=dt.UTC),
+        ...         user_name=None)
+        >>> result.rows_loaded, ws.table("interactions").height
+        (2, 2)
+        """
+        _check_batch_key(table, channel, content_hash)
         with self._writer_lock(), self._connect(read_only=False) as con:
-            con.execute("BEGIN TRANSACTION")
+            size = self._size_on_disk()
+            staging = self.path / _STAGING
+            writer = BatchWriter(
+                con, staging, table=table, channel=channel, content_hash=content_hash
+            )
+            writer.file_name = file_name
             try:
-                prior = _one(
-                    con.execute(
-                        "SELECT batch_id, rows_read, rows_loaded, rows_quarantined, rows_duplicate "
-                        "FROM batches WHERE status = 'active' AND content_hash = ? AND table_name = ? "
-                        "AND channel = ? ORDER BY batch_id LIMIT 1",
-                        [content_hash, table, channel],
-                    )
-                )
-                if prior is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+                staging.mkdir()
+                writer._begin()
+                yield writer
+                if not writer.finished:
                     _rollback(con)
-                    _log.info(
-                        "%s: same content already imported in batch %d; nothing added",
-                        file_name,
-                        prior[0],
-                    )
-                    return BatchResult(
-                        batch_id=int(prior[0]),
-                        rows_read=int(prior[1]),
-                        rows_loaded=int(prior[2]),
-                        rows_quarantined=int(prior[3]),
-                        rows_duplicate=int(prior[4]),
-                        already_imported=True,
-                    )
-                batch_id = _next_batch_id(con)
-                duplicates = 0
-                if table == "orders":
-                    valid, duplicates = _quarantine_duplicates(con, valid, batch_id)
-                _insert_rows(con, table, valid, batch_id)
-                _insert_quarantine(con, problems, batch_id)
-                loaded, quarantined = _stored_counts(con, table, batch_id)
-                if loaded != valid.height or rows_read != loaded + quarantined:
-                    raise WorkspaceError(
-                        f"{file_name}: rows_read={rows_read} but {loaded} rows loaded + "
-                        f"{quarantined} quarantined = {loaded + quarantined}; every row must be "
-                        "loaded or quarantined. Nothing was imported (rolled back)"
-                    )
-                con.execute(
-                    "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL)",
-                    [
-                        batch_id,
-                        table,
-                        channel,
-                        file_name,
-                        content_hash,
-                        encoding,
-                        format,
-                        mapping_json,
-                        rows_read,
-                        loaded,
-                        quarantined,
-                        duplicates,
-                        at,
-                        user_name,
-                    ],
-                )
-                if on_before_commit is not None:
-                    on_before_commit()
-                con.execute("COMMIT")
-            except duckdb.Error as exc:
-                _rollback(con)
-                raise WorkspaceError(
-                    f"storing {file_name} in {table} failed ({type(exc).__name__}); "
-                    "the workspace is unchanged"
-                ) from exc
-            except BaseException:
-                _rollback(con)
-                raise
-        _log.info(
-            "%s: batch %d into %s [%s]: %d read, %d loaded, %d quarantined (%d duplicates)",
-            file_name,
-            batch_id,
-            table,
-            channel,
-            rows_read,
-            loaded,
-            quarantined,
-            duplicates,
-        )
-        return BatchResult(batch_id, rows_read, loaded, quarantined, duplicates, False)
+            except BaseException as exc:
+                shutil.rmtree(staging, ignore_errors=True)
+                name = writer.file_name or "the file"
+                self._fail_write(con, exc, action=f"storing {name} in {table}", size_before=size)
+            shutil.rmtree(staging, ignore_errors=True)
 
     def undo(self, batch_id: int, *, at: dt.datetime) -> int:
         """Remove the rows of batch ``batch_id`` and mark it undone; returns the rows removed.
@@ -529,6 +817,7 @@ class Workspace:
         """
         when = _utc(at, "at")
         with self._writer_lock(), self._connect(read_only=False) as con:
+            size = self._size_on_disk()
             con.execute("BEGIN TRANSACTION")
             try:
                 row = _one(
@@ -554,14 +843,8 @@ class Workspace:
                     [when, batch_id],
                 )
                 con.execute("COMMIT")
-            except duckdb.Error as exc:
-                _rollback(con)
-                raise WorkspaceError(
-                    f"undoing batch {batch_id} failed ({type(exc).__name__}); the workspace is unchanged"
-                ) from exc
-            except BaseException:
-                _rollback(con)
-                raise
+            except BaseException as exc:
+                self._fail_write(con, exc, action=f"undoing batch {batch_id}", size_before=size)
         removed = int(deleted[0]) if deleted else 0
         _log.info("batch %d undone: %d rows removed from %s", batch_id, removed, table)
         return removed
@@ -706,44 +989,125 @@ class Workspace:
             except duckdb.Error as exc:
                 raise WorkspaceError(f"query failed: {exc}") from None
 
+    # ------------------------------------------------------------------ integrity
+
+    def check(self) -> IntegrityReport:
+        """Read every column of every row of every table and report what is damaged.
+
+        DuckDB verifies the checksum of each block it reads, so damaged bytes or a truncated
+        file show up as a problem naming the table (``count(*)`` alone would come from metadata).
+        The same check guards :meth:`backup` and :meth:`restore`; :func:`check_database` is its
+        twin for any DuckDB file.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> report = Workspace.open(tempfile.mkdtemp()).check()
+        >>> report.ok, report.tables["orders"], report.problems
+        (True, 0, ())
+        """
+        if self.path.is_dir():
+            self._recover_if_needed()
+        if not self.db_path.is_file():
+            raise WorkspaceError(f"no cimlab workspace in {self.path} (no {DB_NAME} there)")
+        started = time.perf_counter()
+        try:
+            with self._connect(read_only=True) as con:
+                tables, problems = _read_everything(con, self.db_path)
+        except WorkspaceBusy:
+            raise
+        except WorkspaceError as exc:  # DuckDB cannot even open it
+            tables, problems = {}, [str(exc)]
+        _log.info(
+            "checked %s: %d tables, %d rows read, %d problems in %.2f s",
+            self.path,
+            len(tables),
+            sum(tables.values()),
+            len(problems),
+            time.perf_counter() - started,
+        )
+        return IntegrityReport(self.db_path, tables, tuple(problems))
+
     # ------------------------------------------------------------------ backup / restore
 
     def backup(self, file: str | os.PathLike[str]) -> Path:
-        """Write a consistent single-file copy of the workspace to ``file`` and return its path.
+        """Write a checked copy of the workspace to ``file``, its checksum beside it; return the path.
 
-        The copy is taken under the writer lock after a ``CHECKPOINT``. An existing ``file`` is
-        replaced only when it is itself a cimlab backup.
+        The copy is taken under the writer lock after a ``CHECKPOINT``, then read in full as
+        :meth:`check` does: a damaged workspace raises :class:`~cimlab.errors.WorkspaceError` and
+        writes nothing. The SHA-256 of the copy goes to ``FILE.sha256`` (:func:`checksum_path`) in
+        ``sha256sum`` format, so ``sha256sum -c FILE.sha256`` verifies it too. An existing
+        ``file`` is replaced only when it is itself a cimlab backup; a ``.FILE.partial`` left by
+        a killed backup is removed.
 
         Examples
         --------
         >>> import tempfile, pathlib
         >>> ws = Workspace.open(tempfile.mkdtemp())
-        >>> ws.backup(pathlib.Path(tempfile.mkdtemp()) / "copy.duckdb").name
-        'copy.duckdb'
+        >>> copy = ws.backup(pathlib.Path(tempfile.mkdtemp()) / "copy.duckdb")
+        >>> copy.name, checksum_path(copy).read_text().endswith("  copy.duckdb\\n")
+        ('copy.duckdb', True)
         """
         target = Path(file)
         if target.is_dir():
             raise WorkspaceError(f"{target} is a folder; give a file name such as backup.duckdb")
         if target.resolve() == self.db_path.resolve():
             raise WorkspaceError(f"{target} is the workspace's own database; choose another file")
-        if target.exists():
-            _check_backup(target, what="the existing file")
-        tmp = target.with_name(f".{target.name}.partial")
+        if self.path.is_dir():
+            self._recover_if_needed()  # never back up a restore that was killed half-way
+        if not self.db_path.is_file():
+            raise WorkspaceError(f"no cimlab workspace in {self.path} (no {DB_NAME} there)")
+        sidecar = checksum_path(target)
+        if target.exists() and not _is_our_backup(target):
+            _check_backup(target, what=f"the existing file {target}")
+        partial = target.with_name(f".{target.name}.partial")
+        partial_sum = sidecar.with_name(f".{sidecar.name}.partial")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
+            for leftover in (partial, partial_sum):  # of a backup killed half-way
+                leftover.unlink(missing_ok=True)
             with self._writer_lock(), self._connect(read_only=False) as con:
-                con.execute("CHECKPOINT")
-                _copy_synced(self.db_path, tmp)
-            _check_backup(tmp, what="the new backup")
-            os.replace(tmp, target)
+                try:
+                    _give_back_space(con, quiet=False)
+                except duckdb.Error as exc:
+                    if is_disk_full(exc):
+                        raise _disk_full(self.path, "the checkpoint before the backup") from exc
+                    raise WorkspaceError(
+                        f"no backup written: the checkpoint of {self.db_path} failed "
+                        f"({type(exc).__name__}); find what is damaged with "
+                        f"`cimlab workspace check --workspace {self.path}`"
+                    ) from exc
+                digest = _copy_hashing(self.db_path, partial)
+            report = _check_file(partial, shown=self.db_path)
+            if not report.ok:
+                raise WorkspaceError(
+                    f"no backup written: workspace {self.path} is damaged: "
+                    f"{'; '.join(report.problems)}. Restore a backup you trust with "
+                    f"`cimlab workspace restore FILE --workspace {self.path}`"
+                )
+            _write_synced(partial_sum, f"{digest}  {target.name}\n")
+            # From here a crash leaves the backup (old or new) without a checksum file, which
+            # restore accepts after its full read; never a checksum that belongs to another file.
+            sidecar.unlink(missing_ok=True)
+            os.replace(partial, target)
+            os.replace(partial_sum, sidecar)
+            _fsync_dir(target.parent)
         except OSError as exc:
+            if is_disk_full(exc):
+                raise _disk_full(target.parent, f"writing the backup {target}") from exc
             raise WorkspaceError(
-                f"cannot write the backup {target} ({exc.strerror}); check the folder is writable "
-                "and has room"
+                f"cannot write the backup {target} ({exc.strerror}); check the folder is writable"
             ) from None
         finally:
-            tmp.unlink(missing_ok=True)
-        _log.info("workspace %s backed up to %s", self.path, target)
+            partial.unlink(missing_ok=True)
+            partial_sum.unlink(missing_ok=True)
+        _log.info(
+            "workspace %s backed up to %s (%d tables, %d rows checked)",
+            self.path,
+            target,
+            len(report.tables),
+            report.rows,
+        )
         return target
 
     @classmethod
@@ -752,7 +1116,12 @@ class Workspace:
     ) -> Workspace:
         """Replace the database of workspace ``path`` by the backup ``file``; returns the workspace.
 
-        Refuses a file that is not a cimlab backup. Creates the workspace folder if needed.
+        The backup is verified in full before the workspace is touched: copied into the
+        workspace folder while its SHA-256 is compared with ``FILE.sha256`` (a backup without
+        one, from an older cimlab, is accepted with a logged warning), then every column of every
+        row is read as :meth:`check` does. The old database waits in ``DIR/.cimlab.previous``
+        until the restored one has opened and been checked; on any failure it is back in place
+        and the :class:`~cimlab.errors.WorkspaceError` says why. Creates the folder if needed.
 
         Examples
         --------
@@ -765,37 +1134,389 @@ class Workspace:
         source = Path(file)
         if not source.is_file():
             raise WorkspaceError(f"backup file {source} not found")
-        _check_backup(source, what=str(source))
         ws = cls(path, wait=wait)
         if ws.path.exists() and not ws.path.is_dir():
             raise WorkspaceError(f"{ws.path} is a file, not a workspace folder")
         if ws.db_path.exists() and source.resolve() == ws.db_path.resolve():
             raise WorkspaceError(f"{source} is the workspace's own database; nothing to restore")
-        tmp = ws.path / f".{DB_NAME}.restoring"
+        expected = _read_checksum(source)
+        if expected is None:  # refuse what is no backup at all before copying it
+            _check_backup(source, what=str(source))
+            _log.info(
+                "%s has no checksum file %s (an older cimlab?); it is restored after a full read",
+                source,
+                checksum_path(source).name,
+            )
+        incoming = ws.path / _RESTORING
         try:
             ws.path.mkdir(parents=True, exist_ok=True)
             with ws._writer_lock():
-                if ws.db_path.exists():
-                    try:  # fold the WAL into the old file so no stale WAL survives the swap
-                        with ws._connect(read_only=False) as con:
-                            con.execute("CHECKPOINT")
-                    except WorkspaceBusy:
-                        raise
-                    except WorkspaceError:
-                        _log.warning("workspace %s unreadable; replacing it anyway", ws.path)
-                _copy_synced(source, tmp)
-                ws.db_path.with_name(DB_NAME + ".wal").unlink(missing_ok=True)
-                os.replace(tmp, ws.db_path)
-                _fsync_dir(ws.path)
+                ws._recover()
+                try:
+                    digest = _copy_hashing(source, incoming)
+                    report = _verify_backup(incoming, source, expected, digest)
+                    ws._swap_in(incoming, report)
+                finally:
+                    incoming.unlink(missing_ok=True)
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise _disk_full(ws.path, f"restoring {source}") from exc
+            raise WorkspaceError(
+                f"cannot restore {ws.path} from {source} ({exc.strerror}); nothing was changed: "
+                "the workspace folder must be writable"
+            ) from None
+        _log.info(
+            "workspace %s restored from %s (%d tables, %d rows checked)",
+            ws.path,
+            source,
+            len(report.tables),
+            report.rows,
+        )
+        return cls.open(ws.path, create=False, wait=wait)
+
+    def _swap_in(self, incoming: Path, report: IntegrityReport) -> None:
+        """Put the checked ``incoming`` database in place; on any failure the old one is back.
+
+        The old database (hard-linked, or moved when links are not possible) and its WAL wait in
+        ``.cimlab.previous`` until the new one has opened and matched ``report``; renaming that
+        folder to ``.cimlab.previous.discard`` is the moment the restore succeeds.
+        """
+        previous = self.path / _PREVIOUS
+        previous.mkdir()
+        try:
+            if (self.path / _WAL).exists():
+                os.replace(self.path / _WAL, previous / _WAL)
+            if self.db_path.exists():
+                _link_or_move(self.db_path, previous / DB_NAME)
+            _fsync_dir(previous)
+            os.replace(incoming, self.db_path)
+            _fsync_dir(self.path)
+            self._prove(report)
+        except BaseException:
+            self._recover()
+            raise
+        os.replace(previous, self.path / _DISCARD)
+        _fsync_dir(self.path)
+        shutil.rmtree(self.path / _DISCARD, ignore_errors=True)
+
+    def _prove(self, report: IntegrityReport) -> None:
+        """Open the database just put in place; fail unless it is the one ``report`` checked."""
+        self._inspect()
+        with self._connect(read_only=True) as con:
+            for name, rows in report.tables.items():
+                schema, _, table = name.rpartition(".")
+                found = _one(
+                    con.execute(f"SELECT count(*) FROM {_quote(schema or 'main')}.{_quote(table)}")
+                )
+                if found is None or int(found[0]) != rows:
+                    raise WorkspaceError(
+                        f"the restored database does not open as it was checked (table {name}: "
+                        f"{None if found is None else found[0]} rows, {rows} when checked); "
+                        "nothing was changed"
+                    )
+
+    def _recover_if_needed(self) -> None:
+        """Tidy up after a killed restore (:meth:`_recover`) when it left anything behind."""
+        if any((self.path / name).exists() for name in (_RESTORING, _PREVIOUS, _DISCARD, _STAGING)):
+            with self._writer_lock():
+                self._recover()
+
+    def _recover(self) -> None:
+        """Under the writer lock: put back what an unfinished restore moved aside, drop left-overs.
+
+        While ``.cimlab.previous`` exists the restore has not succeeded, so the old database
+        (and WAL) in it go back in place; ``.cimlab.previous.discard`` (a restore that succeeded)
+        and ``.cimlab.duckdb.restoring`` (a copy in progress) are removed. Every step can be run
+        again if this one is killed too.
+        """
+        incoming, previous, discard = (self.path / n for n in (_RESTORING, _PREVIOUS, _DISCARD))
+        done: list[str] = []
+        try:
+            if incoming.exists():
+                incoming.unlink()
+                done.append(f"removed {incoming.name}")
+            if previous.is_dir():
+                old_db, old_wal = previous / DB_NAME, previous / _WAL
+                if old_db.exists():
+                    if self.db_path.exists() and os.path.samefile(old_db, self.db_path):
+                        old_db.unlink()  # killed before the swap: the old one never left
+                    else:
+                        os.replace(old_db, self.db_path)
+                if old_wal.exists():
+                    os.replace(old_wal, self.path / _WAL)
+                shutil.rmtree(previous)
+                done.append("put back the database an unfinished restore had moved aside")
+            if discard.exists():
+                shutil.rmtree(discard)
+                done.append(f"removed {discard.name}")
+            if (self.path / _STAGING).exists():
+                shutil.rmtree(self.path / _STAGING)
+                done.append(f"removed {_STAGING} (the chunks of an import that never finished)")
+            if done:
+                _fsync_dir(self.path)
         except OSError as exc:
             raise WorkspaceError(
-                f"cannot restore {ws.path} from {source} ({exc.strerror}); the workspace folder "
-                "must be writable"
+                f"cannot tidy up after an unfinished restore in {self.path} ({exc.strerror}); "
+                f"check the folder is writable ({', '.join(done) or 'nothing done yet'})"
             ) from None
-        finally:
-            tmp.unlink(missing_ok=True)
-        _log.info("workspace %s restored from %s", ws.path, source)
-        return cls.open(ws.path, create=False, wait=wait)
+        if done:
+            _log.info("workspace %s: %s", self.path, "; ".join(done))
+
+
+# ---------------------------------------------------------------------------- integrity
+
+
+def check_database(file: str | os.PathLike[str]) -> IntegrityReport:
+    """Read every column of every row of every table of the DuckDB file ``file``.
+
+    The twin of :meth:`Workspace.check` for any file (a backup, a copy): it opens ``file``
+    read-only, without the workspace's lock or retries. A file DuckDB cannot open, that is not a
+    cimlab workspace of a known version, or whose blocks fail to read, gives problems.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> ws = Workspace.open(tempfile.mkdtemp())
+    >>> check_database(ws.db_path).ok
+    True
+    >>> junk = pathlib.Path(tempfile.mkdtemp()) / "junk.duckdb"
+    >>> _ = junk.write_bytes(b"not a database")
+    >>> check_database(junk).problems  # doctest: +ELLIPSIS
+    ('.../junk.duckdb cannot be opened as a DuckDB database (...)',)
+    """
+    path = Path(file)
+    if not path.is_file():
+        raise WorkspaceError(f"{path} not found")
+    return _check_file(path, shown=path)
+
+
+def _check_file(file: Path, *, shown: Path) -> IntegrityReport:
+    """:func:`check_database` of ``file``, naming it ``shown`` in the problems."""
+    try:
+        con = duckdb.connect(str(file), read_only=True)
+    except duckdb.Error as exc:
+        problem = f"{shown} cannot be opened as a DuckDB database ({_damage(exc)})"
+        return IntegrityReport(file, {}, (problem,))
+    try:
+        tables, problems = _read_everything(con, shown)
+    finally:
+        con.close()
+    return IntegrityReport(file, tables, tuple(problems))
+
+
+def _read_everything(con: duckdb.DuckDBPyConnection, db: Path) -> tuple[dict[str, int], list[str]]:
+    """Rows per table and problems, reading every column of every row of every table.
+
+    ``count(*)`` may be answered from metadata; folding a hash of every column forces DuckDB to
+    read (and checksum) every block of every column.
+    """
+    try:
+        names = con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() "
+            "WHERE database_name = current_database() AND NOT temporary ORDER BY ALL"
+        ).fetchall()
+        columns: dict[tuple[str, str], list[str]] = {
+            (schema, table): cols
+            for schema, table, cols in con.execute(
+                "SELECT schema_name, table_name, list(column_name ORDER BY column_index) "
+                "FROM duckdb_columns() WHERE database_name = current_database() GROUP BY ALL"
+            ).fetchall()
+        }
+    except duckdb.Error as exc:
+        return {}, [f"the list of tables of {db} is unreadable: {_damage(exc)}"]
+    problems: list[str] = []
+    try:
+        version = _read_version(con, {t for s, t in names if s == "main"}, db)
+        if version is None:
+            problems.append(f"{db} is not a cimlab workspace (no cimlab meta table)")
+        else:
+            _check_version(version, db)
+            _check_columns(con, db)
+    except WorkspaceError as exc:
+        problems.append(str(exc))
+    except duckdb.Error:
+        pass  # the full read below names the damaged table
+    tables: dict[str, int] = {}
+    for schema, table in names:
+        name = table if schema == "main" else f"{schema}.{table}"
+        hashed = ", ".join(_quote(c) for c in columns.get((schema, table), []))
+        try:
+            row = _one(
+                con.execute(
+                    f"SELECT count(*), bit_xor(hash({hashed})) "
+                    f"FROM {_quote(schema)}.{_quote(table)}"
+                )
+            )
+        except duckdb.Error as exc:
+            problems.append(f"table {name} unreadable: {_damage(exc)}")
+        else:
+            tables[name] = int(row[0])
+    return tables, problems
+
+
+def _damage(exc: BaseException) -> str:
+    """What a DuckDB read error says about the file, in words (no row values)."""
+    message = str(exc)
+    lower = message.lower()
+    at = re.search(r"location (\d+)", message)
+    where = f" at byte {int(at.group(1)):,}" if at else ""
+    if "checksum" in lower:
+        return f"a block{where} fails its checksum (the bytes changed after DuckDB wrote them)"
+    if "could not read enough bytes" in lower or "end of file" in lower:
+        return f"the file is truncated (a block{where} lies past its end)"
+    first = message.splitlines()[0] if message else ""
+    return f"{type(exc).__name__}: {first[:200]}"
+
+
+def _verify_backup(
+    incoming: Path, source: Path, expected: str | None, digest: str
+) -> IntegrityReport:
+    """Check the copy ``incoming`` of backup ``source``: checksum, identity, then every row."""
+    if expected is not None and digest != expected:
+        raise WorkspaceError(
+            f"{source} is damaged: checksum mismatch (its SHA-256 is {digest[:16]}..., "
+            f"{checksum_path(source).name} says {expected[:16]}...): it changed after "
+            "`cimlab workspace backup` wrote it. Nothing was changed; restore another backup"
+        )
+    _check_backup(incoming, what=str(source), shown=source)
+    report = _check_file(incoming, shown=source)
+    if not report.ok:
+        raise WorkspaceError(
+            f"{source} is damaged: {'; '.join(report.problems)}. Nothing was changed; "
+            "restore another backup"
+        )
+    return report
+
+
+def checksum_path(file: str | os.PathLike[str]) -> Path:
+    """The checksum file of backup ``file``: ``FILE.sha256``, one ``sha256sum`` line.
+
+    Examples
+    --------
+    >>> checksum_path("backups/monday.duckdb").name
+    'monday.duckdb.sha256'
+    """
+    path = Path(file)
+    return path.with_name(path.name + ".sha256")
+
+
+def _read_checksum(file: Path) -> str | None:
+    """The SHA-256 that ``FILE.sha256`` records for ``file``; ``None`` when there is none."""
+    sidecar = checksum_path(file)
+    try:
+        text = sidecar.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise WorkspaceError(
+            f"cannot read the checksum file {sidecar} ({reason}); nothing was changed"
+        ) from None
+    lines = text.strip().splitlines()
+    match = _SHA256_LINE.fullmatch(lines[0]) if lines else None
+    if match is None:
+        raise WorkspaceError(
+            f"the checksum file {sidecar} is damaged (expected one line 'SHA256  {file.name}' "
+            f"as sha256sum writes it); nothing was changed. Delete it to restore {file} "
+            "after a full read but without its checksum"
+        )
+    return match.group(1).lower()
+
+
+def _is_our_backup(file: Path) -> bool:
+    """``file`` has a checksum file naming it and starts like a DuckDB file (maybe damaged)."""
+    try:
+        with open(file, "rb") as fh:
+            magic = fh.read(12)[8:12]
+        match = _SHA256_LINE.fullmatch(checksum_path(file).read_text("utf-8").strip())
+    except (OSError, UnicodeDecodeError):
+        return False
+    return magic == b"DUCK" and match is not None and match.group(2) == file.name
+
+
+def _copy_hashing(source: Path, target: Path) -> str:
+    """Copy ``source`` to ``target`` (synced to disk); return the SHA-256 of the bytes written."""
+    digest = hashlib.sha256()
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        while chunk := src.read(_CHUNK):
+            dst.write(chunk)
+            digest.update(chunk)
+        dst.flush()
+        os.fsync(dst.fileno())
+    return digest.hexdigest()
+
+
+def _write_synced(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _link_or_move(source: Path, target: Path) -> None:
+    """Hard-link ``source`` as ``target`` (``source`` stays in place); move it if links fail."""
+    try:
+        os.link(source, target)
+    except OSError:
+        os.replace(source, target)
+
+
+# ---------------------------------------------------------------------------- full disk
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True when ``exc``, or an error it was raised from or while handling, is a full disk.
+
+    Recognises ``OSError`` with ``errno`` ENOSPC (or EDQUOT, a full quota), and DuckDB and
+    Polars errors saying "No space left on device" (they report a failed file write that way,
+    Polars with "os error 28").
+
+    Examples
+    --------
+    >>> import errno
+    >>> is_disk_full(OSError(errno.ENOSPC, "No space left on device"))
+    True
+    >>> is_disk_full(duckdb.IOException('Could not write file "x": No space left on device'))
+    True
+    >>> is_disk_full(OSError(errno.EACCES, "Permission denied"))
+    False
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in _DISK_FULL_ERRNOS:
+            return True
+        if isinstance(current, duckdb.Error | pl.exceptions.PolarsError) and any(
+            marker in str(current).lower() for marker in _DISK_FULL_MARKERS
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _disk_full(where: Path, action: str, *, extra: str = "") -> WorkspaceError:
+    return WorkspaceError(
+        f"disk full: {action} ran out of space on the disk holding {where}; nothing was "
+        f"changed. Free some space there, then retry{extra}"
+    )
+
+
+def _give_back_space(con: duckdb.DuckDBPyConnection, *, quiet: bool = True) -> None:
+    """Force a ``CHECKPOINT``: DuckDB then truncates the free blocks at the end of the file.
+
+    A plain ``CHECKPOINT`` is skipped when the WAL is empty, which is the case after a rollback.
+    """
+    try:
+        con.execute("PRAGMA force_checkpoint")
+        con.execute("CHECKPOINT")
+    except duckdb.Error:
+        if not quiet:
+            raise
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:,.1f} MB"
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -898,33 +1619,34 @@ def _check_version(version: int, db: Path) -> None:
         )
 
 
-def _check_backup(file: Path, *, what: str) -> None:
-    """Refuse ``file`` unless it is a cimlab workspace database of a known version."""
+def _check_backup(file: Path, *, what: str, shown: Path | None = None) -> None:
+    """Refuse ``file`` unless it is a cimlab workspace database of a known version.
+
+    ``what`` names the file in the messages, ``shown`` stands for ``file`` in them (``file``
+    may be a copy of it).
+    """
+    shown = file if shown is None else shown
     try:
         con = duckdb.connect(str(file), read_only=True)
     except duckdb.Error:
         raise WorkspaceError(
-            f"{what} ({file}) is not a cimlab backup (not a DuckDB database); "
+            f"{what} is not a cimlab backup (not a DuckDB database); "
             "give a file written by `cimlab workspace backup`"
         ) from None
     try:
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        version = _read_version(con, tables, file)
+        version = _read_version(con, tables, shown)
         if version is None:
             raise WorkspaceError(
-                f"{what} ({file}) is a DuckDB database but not a cimlab backup; "
+                f"{what} is a DuckDB database but not a cimlab backup; "
                 "give a file written by `cimlab workspace backup`"
             )
-        _check_version(version, file)
-        _check_columns(con, file)
+        _check_version(version, shown)
+        _check_columns(con, shown)
+    except duckdb.Error as exc:
+        raise WorkspaceError(f"{what} is damaged: {_damage(exc)}") from None
     finally:
         con.close()
-
-
-def _copy_synced(source: Path, target: Path) -> None:
-    shutil.copyfile(source, target)
-    with open(target, "rb+") as fh:
-        os.fsync(fh.fileno())
 
 
 def _fsync_dir(path: Path) -> None:
@@ -949,6 +1671,16 @@ def _one(con: duckdb.DuckDBPyConnection) -> Any:
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
     with contextlib.suppress(duckdb.Error):
         con.execute("ROLLBACK")
+
+
+def _check_batch_key(table: str, channel: str, content_hash: str) -> None:
+    _check_table(table)
+    if not isinstance(channel, str) or not channel:
+        raise WorkspaceError(f"channel={channel!r} must be a non-empty name")
+    if not isinstance(content_hash, str) or not _HASH.fullmatch(content_hash):
+        raise WorkspaceError(
+            f"content_hash={content_hash!r} is not a sha256 hex digest (64 characters 0-9a-f)"
+        )
 
 
 def _check_table(table: str) -> None:
@@ -1059,12 +1791,13 @@ _DUPLICATE_REASON_ZH = """
 
 
 def _quarantine_duplicates(
-    con: duckdb.DuckDBPyConnection, valid: pl.DataFrame, batch_id: int
-) -> tuple[pl.DataFrame, int]:
-    """Quarantine order lines already stored, or repeated in ``valid``; return (kept, count).
+    con: duckdb.DuckDBPyConnection, valid: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split off order lines already stored, or repeated in ``valid``: (kept, quarantine rows).
 
     A line is a duplicate when its (channel, order_id, line_number) is in an active batch, or
-    appeared earlier in ``valid`` (the first occurrence is kept).
+    appeared earlier in ``valid`` (the first occurrence is kept). The quarantine rows have the
+    columns of :data:`QUARANTINE_SCHEMA`.
     """
     keys = valid.select(_ORDER_KEY).with_row_index("_pos")
     first = keys.select(pl.struct(_ORDER_KEY).is_first_distinct()).to_series()
@@ -1078,7 +1811,7 @@ def _quarantine_duplicates(
     finally:
         con.unregister("_cimlab_keys")
     if stored.is_empty() and bool(first.all()):
-        return valid, 0
+        return valid, pl.DataFrame(schema=QUARANTINE_SCHEMA)
     stored = stored.cast({"_pos": keys.schema["_pos"], "prior_batch": pl.Int64})
     indexed = valid.with_row_index("_pos")
     repeats = keys.filter(~first)
@@ -1098,51 +1831,17 @@ def _quarantine_duplicates(
     con.register("_cimlab_rows", indexed)
     con.register("_cimlab_dups", flagged)
     try:
-        con.execute(
-            f"""INSERT INTO quarantine
-                SELECT ?, r.source_line, 'order_id', r.order_id, {_DUPLICATE_REASON},
-                       {_DUPLICATE_REASON_ZH}, to_json({{{row}}})
-                FROM _cimlab_rows r JOIN _cimlab_dups d ON r._pos = d._pos ORDER BY r._pos""",
-            [batch_id],
-        )
+        repeated = con.sql(
+            f"""SELECT r.source_line AS line, 'order_id' AS "column", r.order_id AS value,
+                       {_DUPLICATE_REASON} AS reason, {_DUPLICATE_REASON_ZH} AS reason_zh,
+                       CAST(to_json({{{row}}}) AS VARCHAR) AS row_json
+                FROM _cimlab_rows r JOIN _cimlab_dups d ON r._pos = d._pos ORDER BY r._pos"""
+        ).pl()
     finally:
         con.unregister("_cimlab_rows")
         con.unregister("_cimlab_dups")
     kept = indexed.filter(~pl.col("_pos").is_in(flagged["_pos"].implode())).drop("_pos")
-    return kept, flagged.height
-
-
-def _insert_rows(
-    con: duckdb.DuckDBPyConnection, table: str, valid: pl.DataFrame, batch_id: int
-) -> None:
-    if valid.is_empty():
-        return
-    columns = ", ".join(_quote(c) for c in polars_schema(table))
-    # One Arrow chunk: many chunks leave partial row groups that the next checkpoint (on close)
-    # must merge, which costs more than this copy.
-    con.register("_cimlab_valid", valid.rechunk() if valid.n_chunks() > 1 else valid)
-    try:
-        con.execute(
-            f"INSERT INTO {table} SELECT {columns}, ?, source_line FROM _cimlab_valid", [batch_id]
-        )
-    finally:
-        con.unregister("_cimlab_valid")
-
-
-def _insert_quarantine(
-    con: duckdb.DuckDBPyConnection, problems: pl.DataFrame, batch_id: int
-) -> None:
-    if problems.is_empty():
-        return
-    con.register("_cimlab_quarantine", problems)
-    try:
-        con.execute(
-            'INSERT INTO quarantine SELECT ?, line, "column", value, reason, reason_zh, row_json '
-            "FROM _cimlab_quarantine",
-            [batch_id],
-        )
-    finally:
-        con.unregister("_cimlab_quarantine")
+    return kept, repeated.cast(QUARANTINE_SCHEMA)  # type: ignore[arg-type]
 
 
 def _stored_counts(con: duckdb.DuckDBPyConnection, table: str, batch_id: int) -> tuple[int, int]:

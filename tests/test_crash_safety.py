@@ -1,4 +1,7 @@
-"""``kill -9`` in the middle of an import leaves the workspace exactly as it was."""
+"""``kill -9`` in the middle of an import, a backup or a restore leaves the workspace as it was.
+
+(Or, for a restore killed after it succeeded, exactly the restored one; never a left-over file.)
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,15 @@ from polars.testing import assert_frame_equal
 
 from cimlab.errors import WorkspaceBusy
 from cimlab.schemas import TABLES, polars_schema
-from cimlab.workspace import QUARANTINE_SCHEMA, BatchResult, Workspace
+from cimlab.workspace import (
+    DB_NAME,
+    LOCK_NAME,
+    QUARANTINE_SCHEMA,
+    BatchResult,
+    Workspace,
+    check_database,
+    checksum_path,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +62,8 @@ def big_orders(n: int = N) -> pl.DataFrame:
 
 # The child process imports BIG into the workspace and is killed by the parent when it says
 # where it is: "READY" inside on_before_commit (everything inserted, COMMIT not yet run), or
-# "INSERTING" half-way through the INSERT itself (the rows come from a stream that stops there).
+# "INSERTING" half-way through the INSERT that moves the staged chunks in (the rows come from a
+# stream that stops there).
 CHILD = """
 import sys, time
 sys.path.insert(0, sys.argv[3])
@@ -76,10 +88,14 @@ if mode == "insert":
         def __getattr__(self, name):
             return getattr(self._con, name)
 
-        def register(self, name, frame):
-            if name != "_cimlab_valid":
-                return self._con.register(name, frame)
-            table = frame.to_arrow()
+        def execute(self, sql, *args):
+            # the move of the staged chunks into the table: read it from a stream that stops
+            # half-way, so the process is killed in the middle of that INSERT
+            if not (sql.startswith("INSERT INTO orders") and "read_parquet(?)" in sql):
+                return self._con.execute(sql, *args)
+            import pyarrow.parquet as pq
+            batch_id, files = args[0]
+            table = pa.concat_tables([pq.read_table(f) for f in files])
             batches = table.to_batches(max_chunksize=10_000)
 
             def stream():
@@ -89,7 +105,8 @@ if mode == "insert":
                     yield batch
 
             reader = pa.RecordBatchReader.from_batches(table.schema, stream())
-            return self._con.register(name, reader)
+            self._con.register("_cimlab_stalled", reader)
+            return self._con.execute(sql.replace("read_parquet(?)", "_cimlab_stalled"), [batch_id])
 
     duckdb.connect = lambda *args, **kwargs: StallingConnection(real_connect(*args, **kwargs))
 
@@ -123,6 +140,60 @@ Workspace.open(path, create=False).import_batch(
     on_before_commit=(lambda: wait_for_kill("READY")) if mode == "commit" else None,
 )
 print("COMMITTED", flush=True)
+"""
+
+
+# The child backs up or restores, and stops where the parent kills it: half-way through copying
+# the file ("COPYING"), after moving the old database aside on a file system without hard links
+# ("MOVED-ASIDE"), with the restored database in place but not yet proven ("SWAPPED"), or after
+# the restore succeeded, before the old database is deleted ("COMMITTED").
+CHILD_FILES = """
+import os, shutil, sys, time
+import cimlab.workspace as w
+from cimlab.workspace import Workspace
+
+mode, path, backup = sys.argv[1], sys.argv[2], sys.argv[3]
+
+def wait_for_kill(word):
+    print(word, flush=True)
+    time.sleep(120)
+
+def half_copy(source, target):
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        data = src.read()
+        dst.write(data[: len(data) // 2])
+        dst.flush()
+        os.fsync(dst.fileno())
+    wait_for_kill("COPYING")
+
+def move_then_wait(source, target):
+    os.replace(source, target)
+    wait_for_kill("MOVED-ASIDE")
+
+def wait_in_proof(self, report):
+    wait_for_kill("SWAPPED")
+
+real_rmtree = shutil.rmtree
+
+def wait_before_removal(target, *args, **kwargs):
+    if str(target).endswith(".discard"):
+        wait_for_kill("COMMITTED")
+    return real_rmtree(target, *args, **kwargs)
+
+if mode.endswith("copying"):
+    w._copy_hashing = half_copy
+elif mode == "restore-moved-aside":
+    w._link_or_move = move_then_wait
+elif mode == "restore-swapped":
+    Workspace._prove = wait_in_proof
+elif mode == "restore-committed":
+    shutil.rmtree = wait_before_removal
+
+if mode.startswith("backup"):
+    Workspace.open(path, create=False).backup(backup)
+else:
+    Workspace.restore(backup, path)
+print("COMMITTED" if mode.startswith("backup") else "DONE", flush=True)
 """
 
 
@@ -174,13 +245,16 @@ def snapshot(ws: Workspace) -> dict[str, pl.DataFrame]:
     return state
 
 
-def kill_child_at(ws: Workspace, mode: str, word: str) -> None:
+def kill_child_at(
+    ws: Workspace, mode: str, word: str, *, script: str = CHILD, arg: str | None = None
+) -> None:
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
     }
+    third = str(Path(__file__).parent) if arg is None else arg
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, mode, str(ws.path), str(Path(__file__).parent)],
+        [sys.executable, "-c", script, mode, str(ws.path), third],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -258,3 +332,121 @@ def test_kill_after_commit_keeps_the_committed_batch(workspace: Workspace):
     # a writer carries on from there
     one = big_orders(1).with_columns(order_id=pl.lit("after-crash"))
     assert small_import(reopened, one, "d" * 64).batch_id == 4
+
+
+# --------------------------------------------------------------------------- backup and restore
+
+LATER = big_orders(1).with_columns(order_id=pl.lit("after-the-backup"))
+
+
+def test_kill_mid_backup_leaves_the_workspace_and_the_earlier_backup(
+    workspace: Workspace, tmp_path: Path
+):
+    target = tmp_path / "backups" / "b.duckdb"
+    workspace.backup(target)  # an earlier backup under the same name
+    kept = target.read_bytes(), checksum_path(target).read_text()
+    small_import(workspace, LATER, "e" * 64)
+    before = snapshot(workspace)
+
+    kill_child_at(workspace, "backup-copying", "COPYING", script=CHILD_FILES, arg=str(target))
+    assert (target.parent / ".b.duckdb.partial").exists()  # what the killed copy left
+
+    reopened = Workspace.open(workspace.path, create=False)
+    assert sorted(os.listdir(workspace.path)) == [LOCK_NAME, DB_NAME]
+    after = snapshot(reopened)
+    for key in before:
+        assert_frame_equal(after[key], before[key], check_exact=True)
+    assert (target.read_bytes(), checksum_path(target).read_text()) == kept
+    assert check_database(target).ok
+
+    # the next backup under that name replaces the earlier one and removes the partial file
+    reopened.backup(target)
+    assert sorted(os.listdir(target.parent)) == ["b.duckdb", "b.duckdb.sha256"]
+    restored = snapshot(Workspace.restore(target, tmp_path / "check"))
+    for key in before:
+        assert_frame_equal(restored[key], before[key], check_exact=True)
+
+
+@pytest.mark.parametrize(
+    ("mode", "word", "left_over"),
+    [
+        ("restore-copying", "COPYING", f".{DB_NAME}.restoring"),
+        ("restore-moved-aside", "MOVED-ASIDE", ".cimlab.previous"),
+        ("restore-swapped", "SWAPPED", ".cimlab.previous"),
+        ("restore-committed", "COMMITTED", ".cimlab.previous.discard"),
+    ],
+)
+def test_kill_mid_restore_leaves_the_old_or_the_restored_workspace(
+    workspace: Workspace, tmp_path: Path, mode: str, word: str, left_over: str
+):
+    backup = workspace.backup(tmp_path / "b.duckdb")
+    at_backup = snapshot(workspace)
+    small_import(workspace, LATER, "e" * 64)
+    before = snapshot(workspace)
+
+    kill_child_at(workspace, mode, word, script=CHILD_FILES, arg=str(backup))
+    assert left_over in os.listdir(workspace.path)
+
+    reopened = Workspace.open(workspace.path, create=False)  # tidies up under the writer lock
+    assert sorted(os.listdir(workspace.path)) == [LOCK_NAME, DB_NAME]
+    # killed before it succeeded: exactly as before; after: exactly the restored one
+    expected = at_backup if mode == "restore-committed" else before
+    after = snapshot(reopened)
+    for key in expected:
+        assert_frame_equal(after[key], expected[key], check_exact=True)
+    assert reopened.check().ok
+    # and the restore goes through when run again
+    again = snapshot(Workspace.restore(backup, workspace.path))
+    for key in at_backup:
+        assert_frame_equal(again[key], at_backup[key], check_exact=True)
+    assert sorted(os.listdir(workspace.path)) == [LOCK_NAME, DB_NAME]
+
+
+# The child imports a CSV file in small chunks with ``import_file`` and is killed after two
+# chunks are staged (``STAGED``): the workspace must be as it was, and the staged chunks are
+# removed when the workspace is next opened.
+CHILD_CHUNKS = """
+import sys, time
+import cimlab.workspace as w
+from cimlab.importer import import_file
+from cimlab.workspace import Workspace
+
+path, source = sys.argv[2], sys.argv[3]
+real_add = w.BatchWriter.add
+added = []
+
+def add_then_wait(self, valid, quarantine):
+    real_add(self, valid, quarantine)
+    added.append(valid.height)
+    if len(added) == 2:
+        print("STAGED", flush=True)
+        time.sleep(120)
+
+w.BatchWriter.add = add_then_wait
+import_file(Workspace.open(path, create=False), source, table="orders", channel="shop",
+            mapping="generic_en", chunk_bytes=2048)
+print("COMMITTED", flush=True)
+"""
+
+
+def test_kill_while_chunks_are_staged_leaves_the_workspace_as_it_was(
+    workspace: Workspace, tmp_path: Path
+):
+    source = tmp_path / "orders.csv"
+    source.write_text(
+        "order_id,order_date,amount,currency\n"
+        + "".join(f"Z{i},2024-01-05,{i},CNY\n" for i in range(1, 2000))
+    )
+    before = snapshot(workspace)
+    kill_child_at(workspace, "chunks", "STAGED", script=CHILD_CHUNKS, arg=str(source))
+    assert (workspace.path / ".cimlab.staging").is_dir()  # the killed import's chunks
+
+    reopened = Workspace.open(workspace.path, create=False)
+    assert not (workspace.path / ".cimlab.staging").exists()
+    after = snapshot(reopened)
+    for key in before:
+        assert_frame_equal(after[key], before[key], check_exact=True)
+    from cimlab.importer import import_file
+
+    result = import_file(reopened, source, table="orders", channel="shop", chunk_bytes=2048)
+    assert (result.rows_loaded, result.rows_quarantined) == (1999, 0)

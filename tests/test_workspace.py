@@ -755,7 +755,8 @@ def test_logs_carry_counts_but_never_row_values(ws: Workspace, caplog: pytest.Lo
         assert secret not in text
 
 
-def test_a_million_order_lines_are_stored_quickly(ws: Workspace):
+def test_a_million_order_lines_are_stored_in_one_batch(ws: Workspace):
+    """Scale, not speed: the speed target lives in ``benchmarks/bench_import.py``."""
     n = 1_000_000
     i = pl.int_range(0, n)
     ts = (pl.lit(dt.datetime(2023, 1, 1)) + pl.duration(seconds=i * 37)).dt.replace_time_zone("UTC")
@@ -788,17 +789,17 @@ def test_a_million_order_lines_are_stored_quickly(ws: Workspace):
     }
     schema = {**polars_schema("orders"), "source_line": pl.Int64()}
     big = pl.select(filled[c].cast(d).alias(c) for c, d in schema.items())
-    started = time.perf_counter()
     result = load(ws, big)
-    elapsed = time.perf_counter() - started
     assert result.rows_loaded == n
-    # about 0.9 s on an idle 2-core machine (the INSERT itself ~0.7 s), 2 s when the machine is
-    # busy; row-by-row inserts (executemany) would take minutes
-    assert elapsed < 6.0, f"storing {n:,} rows took {elapsed:.2f} s"
     assert ws.counts()["rows"].to_list() == [n]
 
 
 def test_no_files_other_than_the_database_and_the_lock(ws: Workspace, tmp_path: Path):
     load(ws, rows("orders", order("A", 1, 2)))
-    ws.backup(tmp_path / "b.duckdb")
+    backup = ws.backup(tmp_path / "b.duckdb")
+    assert sorted(os.listdir(ws.path)) == [LOCK_NAME, DB_NAME]
+    # the backup and its checksum, nothing else (no partial file)
+    assert sorted(os.listdir(tmp_path)) == ["b.duckdb", "b.duckdb.sha256", "ws"]
+    Workspace.restore(backup, ws.path)
+    ws.check()
     assert sorted(os.listdir(ws.path)) == [LOCK_NAME, DB_NAME]
