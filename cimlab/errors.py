@@ -6,6 +6,7 @@ masked with :func:`cimlab.privacy.mask_value` before they are quoted.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CimlabError",
     "DataFileError",
+    "ExportError",
     "MappingError",
     "ValidationFailed",
     "WorkspaceBusy",
@@ -51,6 +53,28 @@ class DataFileError(CimlabError):
         if line is not None:
             where = f"{where}, line {line}" if where else f"line {line}"
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class ExportError(CimlabError):
+    """A file cannot be written (refused target, disk full, permission denied...); nothing was.
+
+    Parameters
+    ----------
+    message
+        What happened and what to do.
+    path
+        The file as the caller named it.
+
+    Examples
+    --------
+    >>> str(ExportError("the disk is full; nothing was written", path="out/rfm.csv"))
+    'out/rfm.csv: the disk is full; nothing was written'
+    """
+
+    def __init__(self, message: str, *, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = None if path is None else os.fspath(path)
+        self.reason = message
+        super().__init__(f"{self.path}: {message}" if self.path else message)
 
 
 class MappingError(CimlabError):

@@ -470,6 +470,8 @@ class ColumnMapping:
     def to_yaml(self, path: str | os.PathLike[str]) -> Path:
         """Write the mapping as a YAML file that :func:`load_mapping_file` reads back.
 
+        Written by :func:`cimlab.export.write_bytes`: never into a workspace folder, never half.
+
         Examples
         --------
         >>> import tempfile
@@ -478,14 +480,13 @@ class ColumnMapping:
         ...     load_mapping_file(m.to_yaml(Path(d) / "m.yaml")) == m
         True
         """
-        target = Path(path)
+        from cimlab.export import write_bytes
+
         text = yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
-        target.write_text(
+        header = (
             "# cimlab column mapping: canonical column: source header (see schemas/README.md)\n"
-            + text,
-            encoding="utf-8",
         )
-        return target
+        return write_bytes((header + text).encode("utf-8"), Path(path))
 
 
 def source_required(table: str, options: MappingOptions | None = None) -> list[str]:
