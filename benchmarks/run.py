@@ -13,6 +13,7 @@ import sys
 
 BENCHMARKS = {
     "import": "benchmarks.bench_import",
+    "import_10m": "benchmarks.bench_import:run_10m",
     "identity": "benchmarks.bench_identity",
     "rfm": "benchmarks.bench_rfm",
     "clusters": "benchmarks.bench_clusters",
@@ -23,7 +24,8 @@ BENCHMARKS = {
 
 _CHILD = """
 import json, resource, importlib, sys
-figures = importlib.import_module(sys.argv[1]).run()
+module, _, function = sys.argv[1].partition(":")
+figures = getattr(importlib.import_module(module), function or "run")()
 figures["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 print("RESULT " + json.dumps(figures))
 """

@@ -17,21 +17,24 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import hashlib
+import itertools
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandera.errors
 import polars as pl
 
 from cimlab import parsing as p
 from cimlab.errors import CimlabError, MappingError
-from cimlab.export import escape_formulas
+from cimlab.export import table_bytes
 from cimlab.mapping import (
     ColumnMapping,
     MappingOptions,
@@ -41,7 +44,17 @@ from cimlab.mapping import (
     resolve_mapping,
 )
 from cimlab.privacy import mask_value
-from cimlab.reading import LINE, REJECT_SCHEMA, RawTable, read_bytes, read_file
+from cimlab.reading import (
+    DEFAULT_CHUNK_BYTES,
+    DEFAULT_CHUNK_ROWS,
+    LINE,
+    REJECT_SCHEMA,
+    RawTable,
+    ReadLimits,
+    iter_file_chunks,
+    read_bytes,
+    read_file,
+)
 from cimlab.schemas import TABLES, contract, polars_schema
 
 if TYPE_CHECKING:
@@ -49,9 +62,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COLUMN_KINDS",
+    "PROBLEMS_KEPT",
     "QUARANTINE_SCHEMA",
     "ImportReport",
     "ImportResult",
+    "StreamTotals",
     "check_file",
     "check_raw",
     "import_file",
@@ -59,6 +74,7 @@ __all__ = [
     "map_columns",
     "parse_table",
     "quarantine_csv",
+    "validate_file",
     "validate_table",
 ]
 
@@ -145,6 +161,25 @@ def _reason(kind: str) -> tuple[str, str]:
 
 # --------------------------------------------------------------------------- reports
 
+PROBLEMS_KEPT = 1_000
+"""Problems a report of a file checked in chunks keeps in memory (the workspace keeps all)."""
+
+
+@dataclass(frozen=True)
+class StreamTotals:
+    """Counts of a whole file checked in chunks: ``rows_read = rows_loaded + rows_quarantined``.
+
+    Examples
+    --------
+    >>> StreamTotals(10, 8, 2, 3).rows_loaded
+    8
+    """
+
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    problems_total: int
+
 
 @dataclass(frozen=True)
 class ImportReport:
@@ -156,6 +191,10 @@ class ImportReport:
         Rows that passed, with the contract's columns and ``source_line``.
     quarantine
         One row per problem (:data:`QUARANTINE_SCHEMA`); several problems may share a line.
+    totals
+        Set when the file was checked in chunks (:func:`validate_file`, :func:`import_file`):
+        the counts of the whole file. ``valid`` is then empty, ``quarantine`` holds the first
+        :data:`PROBLEMS_KEPT` problems and ``raw`` the first rows only.
     """
 
     file: str
@@ -167,18 +206,26 @@ class ImportReport:
     quarantine: pl.DataFrame
     content_hash: str
     notes: tuple[str, ...] = ()
+    totals: StreamTotals | None = None
 
     @property
     def rows_read(self) -> int:
-        return self.raw.rows_read
+        return self.totals.rows_read if self.totals else self.raw.rows_read
 
     @property
     def rows_loaded(self) -> int:
-        return self.valid.height
+        return self.totals.rows_loaded if self.totals else self.valid.height
 
     @property
     def rows_quarantined(self) -> int:
+        if self.totals:
+            return self.totals.rows_quarantined
         return self.quarantine["line"].n_unique() if self.quarantine.height else 0
+
+    @property
+    def problems_total(self) -> int:
+        """Problems found in the whole file (``quarantine`` may hold only the first ones)."""
+        return self.totals.problems_total if self.totals else self.quarantine.height
 
     def masked_problems(self, n: int | None = None) -> pl.DataFrame:
         """The first ``n`` quarantine rows with personal data masked, for showing to people.
@@ -232,7 +279,7 @@ class ImportReport:
                 for r in problems.iter_rows(named=True)
             ],
             "problems_shown": problems.height,
-            "problems_total": self.quarantine.height,
+            "problems_total": self.problems_total,
             "notes": list(self.notes),
             "errors": [],
         }
@@ -244,6 +291,10 @@ class ImportResult:
 
     report: ImportReport
     batch: BatchResult
+
+    @property
+    def rows_read(self) -> int:
+        return self.batch.rows_read
 
     @property
     def rows_loaded(self) -> int:
@@ -329,9 +380,129 @@ def _parse(kind: str, raw: pl.Expr, options: MappingOptions) -> pl.Expr:
     return raw
 
 
-def _derive_orders(frame: pl.DataFrame, options: MappingOptions) -> pl.DataFrame:
-    """Order rules that come from the platform, before values are parsed."""
-    status_from_source = frame["status"].null_count() < frame.height
+@dataclass(frozen=True)
+class _OrderFacts:
+    """Whole-file facts an orders file's rows depend on: which columns carry any value."""
+
+    status: bool
+    currency: bool
+    line_number: bool
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame) -> _OrderFacts:
+        def has(column: str) -> bool:
+            return frame[column].null_count() < frame.height
+
+        return cls(has("status"), has("currency"), has("line_number"))
+
+    def __or__(self, other: _OrderFacts) -> _OrderFacts:
+        return _OrderFacts(
+            self.status or other.status,
+            self.currency or other.currency,
+            self.line_number or other.line_number,
+        )
+
+
+class _Restart(Exception):
+    """A later chunk contradicts what the first ones implied: check the file again."""
+
+    def __init__(self, *, facts: _OrderFacts | None = None, whole: bool = False) -> None:
+        super().__init__("restart")
+        self.facts = facts
+        self.whole = whole
+
+
+class _SeenKeys:
+    """Keys met in earlier chunks of a file, as two independent 64-bit hashes each.
+
+    Two hashes make a false match about one in 2**128: exact for any file. A bitmap of 2**28
+    bits over the first hash answers "never seen" for almost every new key at once; the few
+    others are looked up by binary search in the sorted hashes of each earlier chunk. Memory:
+    32 MB plus 24 bytes a key.
+    """
+
+    _BITS = 28
+
+    def __init__(self) -> None:
+        self._segments: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._bitmap = np.zeros(1 << (self._BITS - 3), dtype=np.uint8)
+
+    @staticmethod
+    def hashes(frame: pl.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        key = pl.struct(columns)
+        both = frame.select(key.hash(seed=11).alias("a"), key.hash(seed=29).alias("b"))
+        return both["a"].to_numpy(), both["b"].to_numpy()
+
+    def _slots(self, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        slot = first >> np.uint64(64 - self._BITS)
+        return (slot >> np.uint64(3)).astype(np.int64), (slot & np.uint64(7)).astype(np.uint8)
+
+    def lookup(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """The line stored with each key met before, else -1."""
+        out = np.full(len(first), -1, dtype=np.int64)
+        if not self._segments or not len(first):
+            return out
+        byte, bit = self._slots(first)
+        maybe = np.nonzero((self._bitmap[byte] >> bit) & 1)[0]
+        if not len(maybe):
+            return out
+        want, check = first[maybe], second[maybe]
+        found = np.full(len(maybe), -1, dtype=np.int64)
+        for keys, checks, lines in self._segments:
+            pos = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+            hit = keys[pos] == want
+            exact = hit & (checks[pos] == check)
+            better = exact & ((found < 0) | (lines[pos] < found))
+            found[better] = lines[pos][better]
+            for i in np.nonzero(hit & ~exact)[0]:  # the first hashes collide: walk the run
+                j = int(pos[i])
+                while j < len(keys) and keys[j] == want[i]:
+                    if checks[j] == check[i] and (found[i] < 0 or lines[j] < found[i]):
+                        found[i] = lines[j]
+                    j += 1
+        out[maybe] = found
+        return out
+
+    def add(self, first: np.ndarray, second: np.ndarray, lines: np.ndarray) -> None:
+        if not len(first):
+            return
+        byte, bit = self._slots(first)
+        np.bitwise_or.at(self._bitmap, byte, np.left_shift(np.uint8(1), bit))
+        order = np.argsort(first)
+        self._segments.append((first[order], second[order], lines[order]))
+
+
+@dataclass
+class _ChunkState:
+    """What checking a file chunk by chunk carries from one chunk to the next."""
+
+    facts: _OrderFacts | None = None
+    chunked: bool = False
+    orders: _SeenKeys = field(default_factory=_SeenKeys)
+    lines: _SeenKeys = field(default_factory=_SeenKeys)
+
+    def settle(self, seen: _OrderFacts) -> _OrderFacts:
+        """The facts of the file so far; a chunk that contradicts them restarts the check."""
+        if self.facts is None:
+            self.facts = seen
+        elif (self.facts | seen) != self.facts:
+            raise _Restart(facts=self.facts | seen)
+        return self.facts
+
+
+def _derive_orders(
+    frame: pl.DataFrame, options: MappingOptions, state: _ChunkState | None = None
+) -> pl.DataFrame:
+    """Order rules that come from the platform, before values are parsed.
+
+    Whole-file rules (a status column with no value at all means every line is paid; no
+    currency column means the symbols on the amounts tell it; no line numbers means lines are
+    numbered within each order in file order) are decided on the whole file, also when it is
+    checked in chunks (``state``).
+    """
+    facts = _OrderFacts.of(frame)
+    if state is not None:
+        facts = state.settle(facts)
     cancelled = pl.lit(False)
     if options.deleted_marker:
         marker = options.deleted_marker
@@ -350,7 +521,7 @@ def _derive_orders(frame: pl.DataFrame, options: MappingOptions) -> pl.DataFrame
     frame = frame.with_columns(
         pl.when(cancelled)
         .then(pl.lit("cancelled"))
-        .otherwise(pl.col("status") if status_from_source else pl.lit("paid"))
+        .otherwise(pl.col("status") if facts.status else pl.lit("paid"))
         .alias("status")
     ).drop("__deleted__", strict=False)
     if options.amount_from_quantity_and_unit_price:
@@ -358,12 +529,14 @@ def _derive_orders(frame: pl.DataFrame, options: MappingOptions) -> pl.DataFrame
             p.clean_missing(pl.col("unit_price"))
         )
         frame = frame.with_columns(amount.round(6).cast(pl.String).alias("amount"))
-    if frame["currency"].null_count() == frame.height:
+    if not facts.currency:
         detected = p.detect_currency(pl.col("amount"))
         if options.currency:
             detected = detected.fill_null(pl.lit(options.currency))
         frame = frame.with_columns(detected.alias("currency"))
-    if frame["line_number"].null_count() == frame.height:
+    if not facts.line_number:
+        if state is not None and state.chunked:
+            _check_orders_contiguous(frame, state)
         key = [pl.col("order_id")]
         order = pl.col("__line_key__") if "__line_key__" in frame.columns else pl.col(LINE)
         frame = frame.with_columns(
@@ -372,8 +545,24 @@ def _derive_orders(frame: pl.DataFrame, options: MappingOptions) -> pl.DataFrame
     return frame
 
 
+def _check_orders_contiguous(frame: pl.DataFrame, state: _ChunkState) -> None:
+    """Lines are numbered within an order: an order met in an earlier chunk needs the whole file."""
+    ids = frame.select(pl.col("order_id").drop_nulls().unique())
+    if ids.is_empty():
+        return
+    first, second = _SeenKeys.hashes(ids, ["order_id"])
+    if (state.orders.lookup(first, second) >= 0).any():
+        raise _Restart(whole=True)
+    state.orders.add(first, second, np.zeros(len(first), dtype=np.int64))
+
+
 def parse_table(
-    mapped: pl.DataFrame, *, table: str, channel: str, options: MappingOptions | None = None
+    mapped: pl.DataFrame,
+    *,
+    table: str,
+    channel: str,
+    options: MappingOptions | None = None,
+    _state: _ChunkState | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse canonical raw strings into typed columns; unreadable values become problems.
 
@@ -396,7 +585,7 @@ def parse_table(
             mapped = mapped.with_columns(pl.lit(None, dtype=pl.String()).alias(column))
     cleaned = mapped.with_columns(p.clean_missing(pl.col(c)).alias(c) for c in kinds)
     if table == "orders":
-        cleaned = _derive_orders(cleaned, options)
+        cleaned = _derive_orders(cleaned, options, _state)
     # parse each column once; a value fails when it was present and its parse is null
     typed = cleaned.select(
         pl.col(LINE), *[_parse(k, pl.col(c), options).alias(c) for c, k in kinds.items()]
@@ -529,14 +718,43 @@ def validate_table(typed: pl.DataFrame, *, table: str) -> tuple[pl.DataFrame, pl
 # --------------------------------------------------------------------------- whole file
 
 
-def _duplicate_order_lines(valid: pl.DataFrame) -> pl.DataFrame:
-    dup = valid.filter(pl.struct("order_id", "line_number").is_duplicated())
-    if dup.is_empty():
+def _duplicate_order_lines(valid: pl.DataFrame, seen: _SeenKeys | None = None) -> pl.DataFrame:
+    """Order lines repeated in the file: every occurrence after the first valid one.
+
+    ``seen`` holds the lines kept from earlier chunks of the same file; it is updated.
+    """
+    keys = ["order_id", "line_number"]
+    frames = []
+    if seen is None:
+        dup = valid.filter(pl.struct(keys).is_duplicated())
+        if dup.height:
+            first_line = dup.group_by(keys).agg(pl.col(LINE).min().alias("first"))
+            frames.append(dup.join(first_line, on=keys).filter(pl.col(LINE) != pl.col("first")))
+    elif valid.height:
+        first, second = _SeenKeys.hashes(valid, keys)
+        earlier = seen.lookup(first, second)
+        marked = valid.select(LINE, *keys).with_columns(
+            pl.Series("_a", first), pl.Series("_b", second), pl.Series("first", earlier)
+        )
+        again = marked.filter(pl.col("first") >= 0)
+        if again.height:
+            frames.append(again)
+        rest = marked.filter(pl.col("first") < 0)
+        pair = pl.struct("_a", "_b")
+        dup = rest.filter(pair.is_duplicated())
+        if dup.height:
+            first_line = dup.group_by("_a", "_b").agg(pl.col(LINE).min().alias("_first"))
+            frames.append(
+                dup.join(first_line, on=["_a", "_b"])
+                .filter(pl.col(LINE) != pl.col("_first"))
+                .with_columns(pl.col("_first").alias("first"))
+            )
+        kept = rest.filter(pair.is_first_distinct()) if dup.height else rest
+        seen.add(kept["_a"].to_numpy(), kept["_b"].to_numpy(), kept[LINE].to_numpy())
+    if not frames:
         return pl.DataFrame(schema=REJECT_SCHEMA)
-    first = dup.group_by("order_id", "line_number").agg(pl.col(LINE).min().alias("first"))
     return (
-        dup.join(first, on=["order_id", "line_number"])
-        .filter(pl.col(LINE) != pl.col("first"))
+        pl.concat([f.select(LINE, *keys, pl.col("first").cast(pl.Int64)) for f in frames])
         .select(
             pl.col(LINE).alias("line"),
             pl.lit("order_id").alias("column"),
@@ -548,6 +766,7 @@ def _duplicate_order_lines(valid: pl.DataFrame) -> pl.DataFrame:
             ).alias("reason"),
             pl.format("同一订单行已在本文件第 {} 行出现", "first").alias("reason_zh"),
         )
+        .sort("line")
         .cast(REJECT_SCHEMA)  # type: ignore[arg-type]
     )
 
@@ -567,23 +786,141 @@ def _row_json(raw: RawTable, lines: pl.Series) -> pl.DataFrame:
     )
 
 
-def _check_currency_source(raw: RawTable, mapping: ColumnMapping) -> None:
-    """Orders need a currency: a column, a symbol on the amounts, or a default; else stop early."""
-    if "currency" in mapping.columns or mapping.options.currency:
-        return
+def _amounts_carry_currency(raw: RawTable, mapping: ColumnMapping) -> bool:
     source = mapping.columns.get("amount") or mapping.columns.get("unit_price")
-    if source is not None and raw.frame.height:
-        column = dict(zip(raw.headers, raw.columns, strict=True))[source]
-        found = raw.frame.select(p.detect_currency(pl.col(column)).is_not_null().any()).item()
-        if found:
-            return
-    if raw.frame.height == 0:
-        return
-    raise MappingError(
-        f"{raw.file}: the amounts carry no currency: the file has no currency column and no "
-        "amount has a symbol such as ¥ or $. Give one (--currency CNY, the currency box in the "
-        "app, or `options: {currency: CNY}` in a mapping file) or add a currency column."
-    )
+    if source is None or not raw.frame.height:
+        return False
+    column = dict(zip(raw.headers, raw.columns, strict=True))[source]
+    return bool(raw.frame.select(p.detect_currency(pl.col(column)).is_not_null().any()).item())
+
+
+class _Checker:
+    """Maps, parses and validates the chunks of one file with the whole file's rules.
+
+    The mapping, table and channel are settled on the first chunk; line numbers, repeated
+    order lines and the currency source are followed across chunks (:class:`_ChunkState`).
+    """
+
+    def __init__(
+        self,
+        first: RawTable,
+        *,
+        table: str | None,
+        channel: str | None,
+        mapping: str | Path | dict[str, Any] | ColumnMapping | None,
+        currency: str | None,
+        content_hash: str,
+        facts: _OrderFacts | None = None,
+        chunked: bool = False,
+    ) -> None:
+        spec: str | Path | dict[str, Any] | ColumnMapping | Preset | None = mapping
+        if table is None and not isinstance(spec, ColumnMapping | dict):
+            if isinstance(spec, str) and not Path(spec).suffix:  # a preset name
+                named = load_preset(spec)
+                if len(named.tables) == 1:
+                    table = next(iter(named.tables))
+                else:
+                    _, table, _ = detect_preset(list(first.headers))
+            elif spec is None:
+                spec, table, _ = detect_preset(list(first.headers))
+            if table is None and spec is not None and not isinstance(spec, Preset):
+                table = None  # a mapping file names its table; resolve_mapping reads it
+            elif table is None:
+                raise MappingError(
+                    f"{first.file}: cannot tell which table this file is for; give --table "
+                    f"({', '.join(TABLES)})"
+                )
+        if table is not None and table not in TABLES:
+            raise MappingError(f"table={table!r} is not one of {', '.join(TABLES)}.")
+        resolved = resolve_mapping(spec, list(first.headers), table=table or "", file=first.file)
+        if currency:
+            resolved = replace(
+                resolved, options=replace(resolved.options, currency=currency.upper())
+            )
+        channel = channel or resolved.channel
+        if not channel:
+            raise MappingError(
+                f"{first.file}: which channel is this file from? give --channel (e.g. tmall, "
+                "wechat, online_shop, offline_store)"
+            )
+        self.file = first.file
+        self.table = resolved.table
+        self.channel = channel
+        self.mapping = resolved
+        self.content_hash = content_hash
+        self.state = _ChunkState(facts=facts, chunked=chunked)
+        self._needs_currency = (
+            self.table == "orders"
+            and "currency" not in resolved.columns
+            and not resolved.options.currency
+        )
+        self._rows = 0
+        self._currency_seen = False
+
+    def check(self, raw: RawTable) -> ImportReport:
+        """The report of one chunk (or of a whole file read in one piece)."""
+        table, resolved = self.table, self.mapping
+        if self._needs_currency:
+            self._rows += raw.frame.height
+            if not self._currency_seen and _amounts_carry_currency(raw, resolved):
+                self._currency_seen = True
+            if not self.state.chunked:
+                self.finish()  # one piece: refuse before parsing, as early as possible
+        mapped = map_columns(raw, resolved)
+        typed, parse_problems = parse_table(
+            mapped, table=table, channel=self.channel, options=resolved.options, _state=self.state
+        )
+        valid, check_problems = validate_table(typed, table=table)
+        problems = [raw.rejected, parse_problems, check_problems]
+        # a cell that failed parsing is null; its "required" failure would repeat the same problem
+        if check_problems.height and parse_problems.height:
+            problems[2] = check_problems.join(
+                parse_problems.select("line", "column"), on=["line", "column"], how="anti"
+            )
+        if parse_problems.height:
+            valid = valid.filter(~pl.col(LINE).is_in(parse_problems["line"].implode()))
+        if table == "orders":
+            dup = _duplicate_order_lines(valid, self.state.lines if self.state.chunked else None)
+            if dup.height:
+                valid = valid.filter(~pl.col(LINE).is_in(dup["line"].implode()))
+                problems.append(dup)
+        quarantine = pl.concat(problems).sort("line", maintain_order=True)
+        source_of = dict(resolved.columns)
+        quarantine = quarantine.with_columns(
+            pl.col("column").replace_strict(
+                source_of, default=pl.col("column"), return_dtype=pl.String
+            )
+        )
+        quarantine = quarantine.join(_row_json(raw, quarantine["line"]), on="line", how="left")
+        quarantine = quarantine.select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA)  # type: ignore[arg-type]
+        valid = valid.rename({LINE: "source_line"}).select(*polars_schema(table), "source_line")
+        report = ImportReport(
+            file=raw.file,
+            table=table,
+            channel=self.channel,
+            mapping=resolved,
+            raw=raw,
+            valid=valid,
+            quarantine=quarantine,
+            content_hash=self.content_hash,
+            notes=raw.notes,
+        )
+        if report.rows_read != report.rows_loaded + report.rows_quarantined:
+            raise CimlabError(
+                f"{raw.file}: {report.rows_read} rows read but {report.rows_loaded} loaded + "
+                f"{report.rows_quarantined} quarantined; this is a bug in cimlab"
+            )
+        return report
+
+    def finish(self) -> None:
+        """Whole-file checks that need every chunk: the amounts must carry a currency."""
+        if self._needs_currency and self._rows and not self._currency_seen:
+            raise MappingError(
+                f"{self.file}: the amounts carry no currency: the file has no currency column "
+                "and no amount has a symbol such as ¥ or $. Give one (--currency CNY, the "
+                "currency box in the app, or `options: {currency: CNY}` in a mapping file) or add "
+                "a currency column."
+            )
 
 
 def check_raw(
@@ -596,75 +933,16 @@ def check_raw(
     currency: str | None = None,
 ) -> ImportReport:
     """Map, parse and validate an already-read file; write nothing. See :func:`check_file`."""
-    spec: str | Path | dict[str, Any] | ColumnMapping | Preset | None = mapping
-    if table is None and not isinstance(spec, ColumnMapping | dict):
-        if isinstance(spec, str) and not Path(spec).suffix:  # a preset name
-            named = load_preset(spec)
-            if len(named.tables) == 1:
-                table = next(iter(named.tables))
-            else:
-                _, table, _ = detect_preset(list(raw.headers))
-        elif spec is None:
-            spec, table, _ = detect_preset(list(raw.headers))
-        if table is None and spec is not None and not isinstance(spec, Preset):
-            table = None  # a mapping file names its table; resolve_mapping reads it
-        elif table is None:
-            raise MappingError(
-                f"{raw.file}: cannot tell which table this file is for; give --table "
-                f"({', '.join(TABLES)})"
-            )
-    if table is not None and table not in TABLES:
-        raise MappingError(f"table={table!r} is not one of {', '.join(TABLES)}.")
-    resolved = resolve_mapping(spec, list(raw.headers), table=table or "", file=raw.file)
-    table = resolved.table
-    if currency:
-        resolved = replace(resolved, options=replace(resolved.options, currency=currency.upper()))
-    if table == "orders":
-        _check_currency_source(raw, resolved)
-    channel = channel or resolved.channel
-    if not channel:
-        raise MappingError(
-            f"{raw.file}: which channel is this file from? give --channel (e.g. tmall, wechat, "
-            "online_shop, offline_store)"
-        )
-    mapped = map_columns(raw, resolved)
-    typed, parse_problems = parse_table(
-        mapped, table=table, channel=channel, options=resolved.options
-    )
-    valid, check_problems = validate_table(typed, table=table)
-    problems = [raw.rejected, parse_problems, check_problems]
-    # a cell that failed parsing is null; its "required" failure would repeat the same problem
-    if check_problems.height and parse_problems.height:
-        problems[2] = check_problems.join(
-            parse_problems.select("line", "column"), on=["line", "column"], how="anti"
-        )
-    if parse_problems.height:
-        valid = valid.filter(~pl.col(LINE).is_in(parse_problems["line"].implode()))
-    if table == "orders":
-        dup = _duplicate_order_lines(valid)
-        if dup.height:
-            valid = valid.filter(~pl.col(LINE).is_in(dup["line"].implode()))
-            problems.append(dup)
-    quarantine = pl.concat(problems).sort("line", maintain_order=True)
-    source_of = dict(resolved.columns)
-    quarantine = quarantine.with_columns(
-        pl.col("column").replace_strict(source_of, default=pl.col("column"), return_dtype=pl.String)
-    )
-    quarantine = quarantine.join(_row_json(raw, quarantine["line"]), on="line", how="left")
-    quarantine = quarantine.select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA)  # type: ignore[arg-type]
-    valid = valid.rename({LINE: "source_line"}).select(*polars_schema(table), "source_line")
-    report = ImportReport(
-        file=raw.file,
+    checker = _Checker(
+        raw,
         table=table,
         channel=channel,
-        mapping=resolved,
-        raw=raw,
-        valid=valid,
-        quarantine=quarantine,
+        mapping=mapping,
+        currency=currency,
         content_hash=content_hash,
-        notes=raw.notes,
     )
-    assert report.rows_read == report.rows_loaded + report.rows_quarantined, "row accounting"
+    report = checker.check(raw)
+    checker.finish()
     return report
 
 
@@ -772,7 +1050,7 @@ def _user() -> str | None:
 
 
 def import_file(
-    workspace: Workspace,
+    workspace: Workspace | Callable[[], Workspace],
     path: str | Path,
     *,
     table: str | None = None,
@@ -781,12 +1059,284 @@ def import_file(
     sheet: str | None = None,
     user: str | None = None,
     currency: str | None = None,
+    limits: ReadLimits | None = None,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    on_before_commit: Callable[[], None] | None = None,
 ) -> ImportResult:
-    """Check one file and store it in ``workspace``; a failed import changes nothing."""
-    report = check_file(
-        path, table=table, channel=channel, mapping=mapping, sheet=sheet, currency=currency
+    """Check one file and store it in ``workspace`` as one transaction; a failure changes nothing.
+
+    The file is read, checked and stored in chunks (``chunk_bytes`` of text, or ``chunk_rows``
+    records) inside that one transaction, so memory stays flat however large the file; the
+    result is the same as checking it whole (:func:`check_file`) and storing that report. The
+    report keeps the counts and the first :data:`PROBLEMS_KEPT` problems; the workspace keeps
+    every quarantined row. ``workspace`` may be a function that opens it: it is called once the
+    first chunk has been checked (so a file that cannot be read creates no workspace).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from cimlab.workspace import Workspace
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> path = folder / "orders.csv"
+    >>> _ = path.write_text("order_id,order_date,amount,currency\\n"
+    ...     + "".join(f"A{i},2024-01-05,{i},CNY\\n" for i in range(1, 7)) + "A7,2024-02-30,1,CNY\\n")
+    >>> result = import_file(Workspace.open(folder / "ws"), path, table="orders",
+    ...                      channel="shop", mapping="generic_en", chunk_bytes=40)
+    >>> result.rows_loaded, result.rows_quarantined, result.report.quarantine["line"].to_list()
+    (6, 1, [8])
+    """
+    path = Path(path)
+    outcome = _check_in_chunks(
+        _file_chunks(
+            path, sheet=sheet, limits=limits, chunk_bytes=chunk_bytes, chunk_rows=chunk_rows
+        ),
+        table=table,
+        channel=channel,
+        mapping=mapping,
+        currency=currency,
+        content_hash=file_hash(path) if path.is_file() else "",
+        workspace=workspace,
+        user=user,
+        on_before_commit=on_before_commit,
     )
-    return store_report(workspace, report, user=user)
+    assert isinstance(outcome, ImportResult)
+    return outcome
+
+
+def validate_file(
+    path: str | Path,
+    *,
+    table: str | None = None,
+    channel: str | None = None,
+    mapping: str | Path | dict[str, Any] | ColumnMapping | None = None,
+    sheet: str | None = None,
+    currency: str | None = None,
+    limits: ReadLimits | None = None,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+) -> ImportReport:
+    """:func:`check_file` in chunks, for files of any size: counts and the first problems.
+
+    The report's ``totals`` hold the counts of the whole file, ``quarantine`` the first
+    :data:`PROBLEMS_KEPT` problems and ``valid`` nothing (``cimlab validate`` uses this).
+
+    Examples
+    --------
+    >>> raw = b"order_id,line,order_date,amount,currency\\n" + b"A1,1,2024-01-05,9,CNY\\n" * 3
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "o.csv"
+    >>> _ = path.write_bytes(raw)
+    >>> report = validate_file(path, table="orders", channel="shop", chunk_bytes=30)
+    >>> report.rows_read, report.rows_loaded, report.quarantine["line"].to_list()
+    (3, 1, [3, 4])
+    >>> report.quarantine["reason"][0]
+    'the same order line appears earlier in this file, at line 2'
+
+    """
+    path = Path(path)
+    outcome = _check_in_chunks(
+        _file_chunks(
+            path, sheet=sheet, limits=limits, chunk_bytes=chunk_bytes, chunk_rows=chunk_rows
+        ),
+        table=table,
+        channel=channel,
+        mapping=mapping,
+        currency=currency,
+        content_hash=file_hash(path) if path.is_file() else "",
+    )
+    assert isinstance(outcome, ImportReport)
+    return outcome
+
+
+_WHOLE = 1 << 62  # a chunk size no file reaches: read it in one piece
+
+
+def _file_chunks(
+    path: Path, *, sheet: str | None, limits: ReadLimits | None, chunk_bytes: int, chunk_rows: int
+) -> Callable[[bool], Iterator[RawTable]]:
+    """Open the chunks of ``path``, or (``whole=True``) the file as one chunk."""
+
+    def open_chunks(whole: bool) -> Iterator[RawTable]:
+        return iter_file_chunks(
+            path,
+            sheet=sheet,
+            limits=limits,
+            chunk_bytes=_WHOLE if whole else chunk_bytes,
+            chunk_rows=_WHOLE if whole else chunk_rows,
+        )
+
+    return open_chunks
+
+
+def _check_in_chunks(
+    open_chunks: Callable[[bool], Iterator[RawTable]],
+    *,
+    table: str | None,
+    channel: str | None,
+    mapping: str | Path | dict[str, Any] | ColumnMapping | None,
+    currency: str | None,
+    content_hash: str,
+    workspace: Workspace | Callable[[], Workspace] | None = None,
+    user: str | None = None,
+    on_before_commit: Callable[[], None] | None = None,
+) -> ImportReport | ImportResult:
+    """Check (and store) a file chunk by chunk; start again when a chunk contradicts the first.
+
+    A restart happens when a later chunk shows a whole-file fact the first ones hid (a status
+    or currency column empty until then), or when the lines of one order are far apart in a
+    file without line numbers (then the file is read in one piece). Nothing stored by the
+    abandoned attempt survives: it was one transaction.
+    """
+    facts: _OrderFacts | None = None
+    whole = False
+    while True:
+        try:
+            return _check_chunks_once(
+                open_chunks(whole),
+                table=table,
+                channel=channel,
+                mapping=mapping,
+                currency=currency,
+                content_hash=content_hash,
+                facts=facts,
+                chunked=not whole,
+                workspace=workspace,
+                user=user,
+                on_before_commit=on_before_commit,
+            )
+        except _Restart as restart:
+            facts = restart.facts or facts
+            whole = whole or restart.whole
+
+
+def _check_chunks_once(
+    chunks: Iterator[RawTable],
+    *,
+    table: str | None,
+    channel: str | None,
+    mapping: str | Path | dict[str, Any] | ColumnMapping | None,
+    currency: str | None,
+    content_hash: str,
+    facts: _OrderFacts | None,
+    chunked: bool,
+    workspace: Workspace | Callable[[], Workspace] | None,
+    user: str | None,
+    on_before_commit: Callable[[], None] | None,
+) -> ImportReport | ImportResult:
+    with contextlib.closing(chunks):  # type: ignore[type-var]
+        first = next(chunks)
+        checker = _Checker(
+            first,
+            table=table,
+            channel=channel,
+            mapping=mapping,
+            currency=currency,
+            content_hash=content_hash,
+            facts=facts,
+            chunked=chunked,
+        )
+        stream: Iterator[RawTable] = itertools.chain([first], chunks)
+        order_source = checker.mapping.columns.get("order_id")
+        if chunked and checker.table == "orders" and order_source is not None:
+            column = dict(zip(first.headers, first.columns, strict=True))[order_source]
+            stream = _carry_last_order(stream, column)
+        preview = replace(first, frame=first.frame.head(20))
+        if workspace is None:
+            totals, problems = _consume(stream, checker, None)
+            checker.finish()
+            return _stream_report(checker, preview, totals, problems)
+        target = workspace() if callable(workspace) else workspace
+        with target.batch_writer(
+            table=checker.table,
+            channel=checker.channel,
+            content_hash=content_hash,
+            file_name=checker.file,
+        ) as writer:
+            if writer.prior is not None:
+                report = checker.check(first)
+                return ImportResult(report=report, batch=writer.prior)
+            totals, problems = _consume(stream, checker, writer.add)
+            checker.finish()
+            report = _stream_report(checker, preview, totals, problems)
+            batch = writer.finish(
+                rows_read=totals.rows_read,
+                file_name=report.file,
+                encoding=first.encoding,
+                format=first.format,
+                mapping=checker.mapping.to_dict(),
+                imported_at=dt.datetime.now(dt.UTC),
+                user_name=user if user is not None else _user(),
+                on_before_commit=on_before_commit,
+            )
+        return ImportResult(report=report, batch=batch)
+
+
+def _consume(
+    stream: Iterator[RawTable],
+    checker: _Checker,
+    add: Callable[[pl.DataFrame, pl.DataFrame], None] | None,
+) -> tuple[StreamTotals, pl.DataFrame]:
+    """Check every chunk (storing it with ``add``); keep the counts and the first problems."""
+    read = loaded = quarantined = found = 0
+    kept: list[pl.DataFrame] = []
+    for raw in stream:
+        report = checker.check(raw)
+        if add is not None:
+            add(report.valid, report.quarantine)
+        read += report.rows_read
+        loaded += report.rows_loaded
+        quarantined += report.rows_quarantined
+        room = PROBLEMS_KEPT - sum(k.height for k in kept)
+        if room > 0 and report.quarantine.height:
+            kept.append(report.quarantine.head(room))
+        found += report.quarantine.height
+    problems = (
+        pl.concat(kept).sort("line", maintain_order=True)
+        if kept
+        else pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    )
+    return StreamTotals(read, loaded, quarantined, found), problems
+
+
+def _stream_report(
+    checker: _Checker, preview: RawTable, totals: StreamTotals, problems: pl.DataFrame
+) -> ImportReport:
+    return ImportReport(
+        file=checker.file,
+        table=checker.table,
+        channel=checker.channel,
+        mapping=checker.mapping,
+        raw=preview,
+        valid=pl.DataFrame(schema={**polars_schema(checker.table), "source_line": pl.Int64()}),
+        quarantine=problems,
+        content_hash=checker.content_hash,
+        notes=preview.notes,
+        totals=totals,
+    )
+
+
+def _carry_last_order(stream: Iterator[RawTable], column: str) -> Iterator[RawTable]:
+    """Move the trailing rows of each chunk's last order to the next chunk.
+
+    Exports list the lines of an order together; this keeps an order from being cut in two by
+    a chunk boundary, so lines numbered within their order get the same numbers as in one piece.
+    """
+    held: RawTable | None = None
+    for raw in stream:
+        if held is not None:
+            ids = held.frame[column]
+            last = ids[-1] if ids.len() else None
+            if last is not None:
+                others = (ids.reverse() != last).fill_null(True).arg_true()
+                run = int(others[0]) if others.len() else ids.len()
+                if run < ids.len():
+                    raw = replace(raw, frame=pl.concat([held.frame.tail(run), raw.frame]))
+                    held = replace(held, frame=held.frame.head(ids.len() - run))
+            yield held
+        held = raw
+    if held is not None:
+        yield held
 
 
 def import_files(
@@ -812,11 +1362,11 @@ def quarantine_csv(quarantine: pl.DataFrame, *, mask: bool = False) -> bytes:
     """Quarantined rows as UTF-8 CSV (with BOM, so Excel shows Chinese): one row per line.
 
     Columns: ``line``, ``problems`` (every reason of that line), then the row's original columns,
-    ready to be fixed and imported again. Cells that start with ``= + - @`` are escaped so a
-    spreadsheet does not run them as formulas.
+    ready to be fixed and imported again. Written by :func:`cimlab.export.table_bytes`: cells
+    and headers a spreadsheet would run as formulas are escaped.
     """
     if quarantine.is_empty():
-        return "\ufeffline,problems\n".encode()
+        return table_bytes(pl.DataFrame(schema={"line": pl.String, "problems": pl.String}), "csv")
     grouped = (
         quarantine.with_columns(
             pl.when(pl.col("column").is_not_null())
@@ -841,4 +1391,4 @@ def quarantine_csv(quarantine: pl.DataFrame, *, mask: bool = False) -> bytes:
         {c: [None if rec.get(c) is None else str(rec[c]) for rec in records] for c in columns},
         schema=dict.fromkeys(columns, pl.String()),
     )
-    return ("\ufeff" + escape_formulas(frame).write_csv()).encode()
+    return table_bytes(frame, "csv")
