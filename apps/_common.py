@@ -1,7 +1,16 @@
-"""Helpers shared by the app's pages: language, workspace handle, cached reads, error guard.
+"""Helpers shared by the app's pages: language, workspace handle, cached reads, error guard, and
+user values shown as text.
 
 Pages import this module as ``_common`` (the router puts ``apps/`` on ``sys.path``). Nothing here
 holds analytics: it reads widgets' shared state, opens the workspace and shapes frames for display.
+
+**Markdown rule.** Streamlit renders Markdown (images, links, ``:red[...]`` directives, ``$...$``,
+headings) in every text element, label, tooltip, metric and radio option. A value that comes from
+data or from a user (file names, headers, customer names, tags, search text, error messages...)
+is put into such a place only through :func:`md_text` (or :func:`md_code`), or as a placeholder of
+:func:`t_md`; plain :func:`cimlab.i18n.t` texts without placeholders are our own Markdown.
+``tests/app/test_markdown_safety.py`` checks every call in ``apps/`` for it. Places that show text
+as is (dataframes, ``st.text``, selectbox and multiselect options, placeholders) take raw values.
 """
 
 from __future__ import annotations
@@ -9,7 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import logging
+import numbers
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,7 +34,7 @@ from cimlab.facts import CustomerData, customer_data
 from cimlab.golden import read_identity_map
 from cimlab.i18n import LANGS, channel_label, t, table_label
 from cimlab.identity import resolve_again
-from cimlab.privacy import mask_email_expr, mask_name_expr, mask_phone_expr
+from cimlab.privacy import mask_email_expr, mask_name_expr, mask_phone_expr, scrub_text_expr
 from cimlab.settings import (
     automatic_time_zone,
     business_time_zone,
@@ -41,6 +52,7 @@ __all__ = [
     "PERCENT_FORMAT",
     "REPO_ROOT",
     "REVEAL_ENV",
+    "Markdown",
     "analysis_inputs",
     "business_zone",
     "current_lang",
@@ -54,8 +66,11 @@ __all__ = [
     "load_counts",
     "load_customer_data",
     "mask_columns",
+    "md_code",
+    "md_text",
     "reveal_allowed",
     "scrub_text",
+    "t_md",
     "time_zone_setting",
     "translated_choice",
     "workspace_dir",
@@ -73,12 +88,6 @@ PERCENT_FORMAT = "%.1f%%"
 "3.0%" sits next to "10.6%" (Streamlit's ``"percent"`` drops trailing zeros)."""
 REVEAL_ENV = "CIMLAB_ALLOW_REVEAL"
 """Environment variable that lets app users reveal unmasked contact data (``1`` = allowed)."""
-
-# Contact data inside free text (a rejected raw line, a note): masked before it is shown.
-_EMAIL_IN_TEXT = r"([A-Za-z0-9])[A-Za-z0-9._%+\-]*@((?:[A-Za-z0-9\-]+\.)+[A-Za-z]{2,})"
-_MOBILE_IN_TEXT = (
-    r"(^|[^0-9])((?:\+?86[\s\-]?)?1[3-9][0-9])[\s\-]?[0-9]{4}[\s\-]?([0-9]{4})([^0-9]|$)"
-)
 
 
 def workspace_dir() -> Path:
@@ -125,6 +134,87 @@ def current_lang() -> str:
     """The language chosen in the sidebar (default 中文)."""
     lang = st.session_state.get(LANG_KEY, LANGS[0])
     return lang if lang in LANGS else LANGS[0]
+
+
+class Markdown(str):
+    """Markdown source that is safe to render: our own UI text, or values made text by
+    :func:`md_text`, :func:`md_code` or :func:`t_md`.
+
+    Like ``markupsafe.Markup`` for HTML: :func:`md_text` leaves a ``Markdown`` value as it is,
+    so escaping twice is harmless.
+    """
+
+    __slots__ = ()
+
+
+# Every ASCII punctuation character: CommonMark lets each be backslash-escaped, and an escaped
+# one is plain text (no emphasis, link, image, heading, list, HTML, autolink, entity, table,
+# ``$`` maths, ``:red[...]`` directive or ``:material/...:`` icon can start from it).
+_MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x85\u2028\u2029]")
+# Streamlit finds these in text it has already parsed, where escapes no longer count: icons
+# (":material_home:", ":streamlit:") and GFM's bare links ("https://...", "www.x.com",
+# "a@x.com"). A word joiner (U+2060, invisible) inside each keeps it text.
+_IN_TEXT = re.compile(
+    r"(?<=:)(?=material_\w+:|streamlit:)|(?<=:)(?=//)|(?<=www)(?=\.)|(?<=[-.\w+])(?=@[-\w])",
+    re.IGNORECASE | re.ASCII,
+)
+_ICON_NAME = re.compile(r":(?=material/)")
+_WORD_JOINER = "\u2060"
+
+
+def md_text(value: object) -> Markdown:
+    r"""``value`` as Markdown that renders as exactly its text, on one line.
+
+    Every ASCII punctuation character is backslash-escaped, line breaks become spaces, and an
+    invisible word joiner (U+2060) goes inside bare links and icon codes (Streamlit finds those
+    after escapes are resolved), so a file name like ``![f](https://evil.example/x.png)``
+    shows as written instead of loading an image. A :class:`Markdown` value is returned as it is.
+
+    >>> print(md_text("![f](x.png) *1* # a_b"))
+    \!\[f\]\(x\.png\) \*1\* \# a\_b
+    >>> md_text("https://x.example").replace("\u2060", "<WJ>")
+    'https\\:<WJ>\\/\\/x\\.example'
+    >>> md_text(md_text("a_b")) == md_text("a_b")
+    True
+    """
+    if isinstance(value, Markdown):
+        return value
+    text = _IN_TEXT.sub(_WORD_JOINER, _LINE_BREAK.sub(" ", str(value)))
+    return Markdown(_MD_PUNCTUATION.sub(r"\\\1", text))
+
+
+def md_code(value: object) -> Markdown:
+    """``value`` as an inline code span that shows exactly its text (paths, delimiters).
+
+    The fence is longer than any run of backticks inside the value, so the value cannot end
+    the span early; line breaks become spaces.
+
+    >>> print(md_code("a`b"))
+    ``a`b``
+    >>> md_code("")
+    ''
+    """
+    text = _ICON_NAME.sub(":" + _WORD_JOINER, _LINE_BREAK.sub(" ", str(value)))
+    if not text:
+        return Markdown("")
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text[0] in "` " or text[-1] in "` " else ""
+    return Markdown(f"{fence}{pad}{text}{pad}{fence}")
+
+
+def t_md(key: str, lang: str, /, **fmt: object) -> Markdown:
+    """:func:`cimlab.i18n.t` for a place that renders Markdown: every placeholder value is
+    shown as text (:func:`md_text`), numbers and :class:`Markdown` values as they are.
+
+    >>> print(t_md("imp.file_header", "en", file="# big.csv"))
+    File: \\# big\\.csv
+    """
+    values = {
+        name: value if isinstance(value, numbers.Number) else md_text(value)
+        for name, value in fmt.items()
+    }
+    return Markdown(t(key, lang, **values))
 
 
 @st.cache_resource(show_spinner=False)
@@ -207,16 +297,16 @@ def analysis_inputs(lang: str) -> tuple[CustomerData, dt.date] | None:
     chosen = st.date_input(
         t("ana.as_of", lang),
         value=st.session_state.get(AS_OF_KEY, default),
-        help=t("ana.as_of_help", lang, zone=data.time_zone),
+        help=t_md("ana.as_of_help", lang, zone=data.time_zone),
         format="YYYY-MM-DD",
     )
     as_of = chosen if isinstance(chosen, dt.date) else default
     st.session_state[AS_OF_KEY] = as_of
     done = st.session_state.pop(_RESOLVED_KEY, None)
     if done is not None:
-        st.success(t("ana.resolved_again", lang, customers=done))
+        st.success(t_md("ana.resolved_again", lang, customers=done))
     if data.unlinked_records:
-        st.warning(t("ana.unlinked", lang, n=f"{data.unlinked_records:,}"))
+        st.warning(t_md("ana.unlinked", lang, n=f"{data.unlinked_records:,}"))
         if st.button(t("ana.resolve_again", lang), key="ana_resolve_again"):
             with st.spinner(t("ana.resolve_again", lang)):
                 result = resolve_again(get_workspace(path), at=dt.datetime.now(dt.UTC))
@@ -327,32 +417,30 @@ def guard(body: Callable[[], object], lang: str, *, context: str = "") -> None:
         st.error(error_message(exc, lang, context=context))
 
 
-def error_message(exc: Exception, lang: str, *, context: str = "") -> str:
-    """The text to show for an error: cimlab's own message, or a generic one (details logged)."""
+def error_message(exc: Exception, lang: str, *, context: str = "") -> Markdown:
+    """The text to show for an error: cimlab's own message (which quotes file names, headers
+    and values: shown as text), or a generic one (details logged)."""
     if isinstance(exc, WorkspaceBusy):
-        return t("error.workspace_busy", lang, message=str(exc))
+        return t_md("error.workspace_busy", lang, message=str(exc))
     if isinstance(exc, CimlabError):
-        return t("error.prefix", lang, message=str(exc))
+        return t_md("error.prefix", lang, message=str(exc))
     _log.error(
         "unexpected error in the cimlab app%s",
         f" ({context})" if context else "",
         exc_info=(type(exc), exc, exc.__traceback__),
     )
-    return t("error.unexpected", lang)
+    return Markdown(t("error.unexpected", lang))
 
 
 def scrub_text(expr: pl.Expr) -> pl.Expr:
-    """Mask e-mail addresses and Chinese mobile numbers found anywhere inside text.
+    """Mask the contact data found anywhere inside text (a rejected raw line, a note) before it
+    is shown: :func:`cimlab.privacy.scrub_text_expr`, the one scrubber of logs and messages.
 
     >>> frame = pl.DataFrame({"x": ["call 13800138000 or a.b@x.com", None]})
     >>> frame.select(scrub_text(pl.col("x"))).item(0, 0)
     'call 138****8000 or a***@x.com'
     """
-    scrubbed = expr.str.replace_all(_EMAIL_IN_TEXT, "${1}***@${2}")
-    # twice: a match eats the separator, so a number right after another is found on pass two
-    for _ in range(2):
-        scrubbed = scrubbed.str.replace_all(_MOBILE_IN_TEXT, "${1}${2}****${3}${4}")
-    return scrubbed
+    return scrub_text_expr(expr)
 
 
 MASKERS: dict[str, Callable[[pl.Expr], pl.Expr]] = {

@@ -210,7 +210,7 @@ def channel_section(path: str, version: str, as_of: dt.date, start: dt.date | No
     )
     st.altair_chart(channel_chart(metrics, measure=measure, lang=lang), width="stretch")
     buyers = int(load_overlap(path, version, as_of, start)["customers"].sum())
-    st.caption(t("ch.metrics_caption", lang, n=f"{buyers:,}"))
+    st.caption(common.t_md("ch.metrics_caption", lang, n=f"{buyers:,}"))
     _show_table(_channel_names(metrics, ["channel"], lang), lang)
 
 
@@ -241,7 +241,7 @@ def acquisition_section(path: str, version: str, as_of: dt.date) -> None:
     summary = load_acquisition(path, version, as_of, horizon)
     st.altair_chart(acquisition_chart(summary, measure=measure, lang=lang), width="stretch")
     observed = int(summary["observed_customers"].sum())
-    st.caption(t("ch.acq_caption", lang, n=horizon, observed=f"{observed:,}"))
+    st.caption(common.t_md("ch.acq_caption", lang, n=horizon, observed=f"{observed:,}"))
     _show_table(_channel_names(summary, ["acquisition_channel"], lang), lang)
 
 
@@ -251,7 +251,9 @@ def overlap_section(path: str, version: str, as_of: dt.date, start: dt.date | No
     total = int(overlap["customers"].sum())
     multi = int(overlap.filter(pl.col("n_channels") >= 2)["customers"].sum())
     share = _pct(multi / total if total else None)
-    st.caption(t("ch.overlap_caption", lang, multi=f"{multi:,}", total=f"{total:,}", share=share))
+    st.caption(
+        common.t_md("ch.overlap_caption", lang, multi=f"{multi:,}", total=f"{total:,}", share=share)
+    )
     st.altair_chart(overlap_chart(overlap, top=OVERLAP_TOP, lang=lang), width="content")
     _show_table(_channel_names(overlap, ["channels"], lang), lang)
 
@@ -280,7 +282,7 @@ def migration_section(path: str, version: str, as_of: dt.date) -> None:
         st.warning(t("ch.migration_bad", lang))
         return
     migration = load_migration(path, version, (before[0], before[1]), (after[0], after[1]))
-    st.caption(t("ch.migration_caption", lang, none=t("ch.none", lang)))
+    st.caption(common.t_md("ch.migration_caption", lang, none=t("ch.none", lang)))
     both = migration.filter(
         pl.col("from_channel") != channels.NONE_CHANNEL,
         pl.col("to_channel") != channels.NONE_CHANNEL,
@@ -288,7 +290,7 @@ def migration_section(path: str, version: str, as_of: dt.date) -> None:
     stayed = int(both.filter(pl.col("from_channel") == pl.col("to_channel"))["customers"].sum())
     n_both = int(both["customers"].sum())
     st.markdown(
-        t(
+        common.t_md(
             "ch.migration_stayed",
             lang,
             stayed=f"{stayed:,}",
@@ -349,7 +351,7 @@ def cohort_section(path: str, version: str, as_of: dt.date, time_zone: str) -> N
         value = "cumulative_revenue_per_customer"
     table = load_cohorts(path, version, as_of, period, shown)
     name = t(f"coh.period_name.{period}", lang)
-    st.caption(t("coh.caption", lang, period=name, zone=time_zone))
+    st.caption(common.t_md("coh.caption", lang, period=name, zone=time_zone))
     st.altair_chart(cohort_chart(table, value=value, period=period, lang=lang), width="content")
     matrix = cohorts.cohort_matrix(table, value=value).with_columns(
         cohort_label(pl.col("cohort"), period)
@@ -404,7 +406,7 @@ if inputs is not None:
     )
     start = as_of - dt.timedelta(days=days - 1) if days else None
     if start is not None:
-        st.caption(t("ch.window_range", lang, start=start, end=as_of))
+        st.caption(common.t_md("ch.window_range", lang, start=start, end=as_of))
     if load_metrics(ws_path, version, as_of, None).is_empty():
         st.info(t("ch.no_orders", lang))
     else:

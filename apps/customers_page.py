@@ -164,15 +164,16 @@ def _flash(section: str) -> None:
     if not note or note["section"] != section:
         return
     del st.session_state[FLASH]
-    (st.success if note["ok"] else st.error)(note["text"])
+    (st.success if note["ok"] else st.error)(common.md_text(note["text"]))
 
 
 class _Refused(Exception):
     """A request the page turns down before calling cimlab (its text is shown as is)."""
 
 
-def _fail(text: str) -> str:
-    raise _Refused(text)
+def _fail(key: str, lang: str) -> common.Markdown:
+    """Turn the request down with the text ``key`` (our own, no placeholders)."""
+    raise _Refused(common.t_md(key, lang))
 
 
 def _act(section: str, work: Callable[[str], str]) -> None:
@@ -185,7 +186,7 @@ def _act(section: str, work: Callable[[str], str]) -> None:
     try:
         text, ok = work(lang), True
     except _Refused as exc:
-        text, ok = str(exc), False
+        text, ok = exc.args[0], False
     except Exception as exc:
         text, ok = common.error_message(exc, lang, context=f"customers: {section}"), False
     st.session_state[FLASH] = {"section": section, "ok": ok, "text": text}
@@ -206,7 +207,7 @@ def _resolve(path: str) -> None:
             f"{_label('cust.rule', rule, lang)} {n:,}"
             for rule, n in sorted(result.links_by_rule.items(), key=lambda kv: -kv[1])
         )
-        return t(
+        return common.t_md(
             "cust.resolved",
             lang,
             records=f"{result.records:,}",
@@ -225,13 +226,13 @@ def _decide(path: str, accept_it: bool) -> None:
     def work(lang: str) -> str:
         review_id = st.session_state.get("cust_review_pick")
         if not review_id:
-            return _fail(t("cust.review_pick_first", lang))
+            return _fail("cust.review_pick_first", lang)
         decide = identity.accept if accept_it else identity.reject
         result = decide(
             common.get_workspace(path), review_id, at=_now(), user=common.current_user()
         )
         key = "cust.review_accepted" if accept_it else "cust.review_rejected"
-        return t(key, lang, review=review_id, customers=", ".join(result.customer_ids))
+        return common.t_md(key, lang, review=review_id, customers=", ".join(result.customer_ids))
 
     _act("review", work)
 
@@ -241,14 +242,14 @@ def _tag(path: str, customer_id: str, add: bool) -> None:
         names = [x.strip() for x in _TAG_SPLIT.split(st.session_state.get("cust_tag_text", ""))]
         names = [x for x in names if x]
         if not names:
-            return _fail(t("cust.tag_empty", lang))
+            return _fail("cust.tag_empty", lang)
         change = tags.add_tags if add else tags.remove_tags
         n = change(
             common.get_workspace(path), customer_id, names, at=_now(), user=common.current_user()
         )
         st.session_state["cust_tag_text"] = ""
         key = "cust.tags_added" if add else "cust.tags_removed"
-        return t(key, lang, n=n, tags=", ".join(names))
+        return common.t_md(key, lang, n=n, tags=", ".join(names))
 
     _act("tags", work)
 
@@ -261,7 +262,7 @@ def _refresh_rules(path: str) -> None:
             t("cust.rule_tag_count", lang, tag=_label("cust.tag", r["tag"], lang), n=r["members"])
             for r in summary.iter_rows(named=True)
         ]
-        return t("cust.rules_refreshed", lang, as_of=_day(as_of), counts="; ".join(parts))
+        return common.t_md("cust.rules_refreshed", lang, as_of=_day(as_of), counts="; ".join(parts))
 
     _act("rules", work)
 
@@ -269,7 +270,7 @@ def _refresh_rules(path: str) -> None:
 def _set_consent(path: str, customer_id: str) -> None:
     def work(lang: str) -> str:
         if not st.session_state.get("cust_consent_confirm"):
-            return _fail(t("cust.confirm_first", lang))
+            return _fail("cust.confirm_first", lang)
         purpose = st.session_state["cust_consent_purpose"]
         granted = st.session_state["cust_consent_granted"] == "in"
         note = (st.session_state.get("cust_consent_note") or "").strip() or None
@@ -285,7 +286,7 @@ def _set_consent(path: str, customer_id: str) -> None:
         st.session_state["cust_consent_confirm"] = False
         st.session_state["cust_consent_note"] = ""
         key = "cust.consent_saved_in" if granted else "cust.consent_saved_out"
-        return t(key, lang, purpose=_label("cust.purpose", purpose, lang))
+        return common.t_md(key, lang, purpose=_label("cust.purpose", purpose, lang))
 
     _act("consent", work)
 
@@ -294,9 +295,9 @@ def _merge(path: str, customer_id: str) -> None:
     def work(lang: str) -> str:
         other = (st.session_state.get("cust_merge_other") or "").strip().upper()
         if not st.session_state.get("cust_merge_confirm"):
-            return _fail(t("cust.confirm_first", lang))
+            return _fail("cust.confirm_first", lang)
         if not other:
-            return _fail(t("cust.merge_need_id", lang))
+            return _fail("cust.merge_need_id", lang)
         result = identity.merge(
             common.get_workspace(path), customer_id, other, at=_now(), user=common.current_user()
         )
@@ -304,7 +305,7 @@ def _merge(path: str, customer_id: str) -> None:
         st.session_state["cust_merge_confirm"] = False
         st.session_state["cust_merge_other"] = ""
         st.session_state["cust_query"] = merged  # show the merged customer next
-        return t("cust.merged", lang, a=customer_id, b=other, merged=merged)
+        return common.t_md("cust.merged", lang, a=customer_id, b=other, merged=merged)
 
     _act("merge", work)
 
@@ -313,9 +314,9 @@ def _split(path: str, customer_id: str) -> None:
     def work(lang: str) -> str:
         chosen = list(st.session_state.get("cust_split_records") or [])
         if not st.session_state.get("cust_split_confirm"):
-            return _fail(t("cust.confirm_first", lang))
+            return _fail("cust.confirm_first", lang)
         if not chosen:
-            return _fail(t("cust.split_need_records", lang))
+            return _fail("cust.split_need_records", lang)
         records = [tuple(x.split(":", 1)) for x in chosen]
         result = identity.split(
             common.get_workspace(path),
@@ -326,7 +327,7 @@ def _split(path: str, customer_id: str) -> None:
         )
         st.session_state["cust_split_confirm"] = False
         st.session_state["cust_split_records"] = []
-        return t(
+        return common.t_md(
             "cust.split_done", lang, customer=customer_id, parts=", ".join(result.customer_ids)
         )
 
@@ -336,10 +337,10 @@ def _split(path: str, customer_id: str) -> None:
 def _reveal(path: str, customer_id: str) -> None:
     def work(lang: str) -> str:
         if not common.reveal_allowed():  # the button is absent then; a stale click does nothing
-            return _fail(t("cust.reveal_off", lang))
+            return _fail("cust.reveal_off", lang)
         reason = (st.session_state.get("cust_reveal_reason") or "").strip()
         if not reason:
-            return _fail(t("cust.reveal_need_reason", lang))
+            return _fail("cust.reveal_need_reason", lang)
         values = profile.reveal_pii(
             common.get_workspace(path),
             customer_id,
@@ -349,7 +350,7 @@ def _reveal(path: str, customer_id: str) -> None:
         )
         st.session_state[REVEALED] = values
         st.session_state["cust_reveal_reason"] = ""
-        return t("cust.reveal_logged", lang, user=common.current_user())
+        return common.t_md("cust.reveal_logged", lang, user=common.current_user())
 
     _act("reveal", work)
 
@@ -375,9 +376,9 @@ def _resolution_section(ws_path: str, status: dict[str, Any], lang: str) -> None
         by_rule = ", ".join(
             f"{_label('cust.rule', rule, lang)} {n:,}" for rule, n in status["by_rule"].items()
         )
-        st.caption(t("cust.records_by_rule", lang, rules=by_rule))
+        st.caption(common.t_md("cust.records_by_rule", lang, rules=by_rule))
         if status["unlinked"]:
-            st.warning(t("cust.unlinked", lang, n=f"{status['unlinked']:,}"))
+            st.warning(common.t_md("cust.unlinked", lang, n=f"{status['unlinked']:,}"))
     left, right = st.columns([1, 3], vertical_alignment="center")
     left.button(
         t("cust.resolve_button", lang),
@@ -394,7 +395,7 @@ def _resolution_section(ws_path: str, status: dict[str, Any], lang: str) -> None
 
 def _review_section(ws_path: str, version: str, lang: str) -> None:
     queue = _review(ws_path, version)
-    with st.expander(t("cust.review_header", lang, n=queue.height), expanded=False):
+    with st.expander(common.t_md("cust.review_header", lang, n=queue.height), expanded=False):
         _flash("review")
         if queue.is_empty():
             st.caption(t("cust.review_empty", lang))
@@ -493,10 +494,10 @@ def _search_section(ws_path: str, version: str, lang: str) -> str | None:
         return None
     results = _search(ws_path, version, text.strip())
     if results.is_empty():
-        st.info(t("cust.no_results", lang, text=text.strip()))
+        st.info(common.t_md("cust.no_results", lang, text=text.strip()))
         return None
     more = t("cust.results_capped", lang) if results.height >= SEARCH_LIMIT else ""
-    st.caption(t("cust.results", lang, n=results.height, more=more))
+    st.caption(common.t_md("cust.results", lang, n=results.height, more=more))
     _table(_results_frame(results, lang))
     labels = {
         row["customer_id"]: " · ".join(
@@ -528,22 +529,30 @@ def _metrics(view: profile.CustomerProfile, lang: str) -> None:
     row = st.container(horizontal=True)  # natural widths: dates and amounts are never cut
     net = m.get("net_spend") or 0.0
     used = list(m.get("channels") or [])
-    spend_help = t(
+    spend_help = common.t_md(
         "cust.m_spend_help",
         lang,
         gross=f"{m.get('gross_spend') or 0:,.2f}",
         refunds=f"{m.get('refunds') or 0:,.2f}",
     )
     for label, value, help_text in (
-        (t("cust.m_first", lang), _day(m.get("first_purchase")), None),
-        (t("cust.m_last", lang), _day(m.get("last_purchase")), None),
+        (t("cust.m_first", lang), common.md_text(_day(m.get("first_purchase"))), None),
+        (t("cust.m_last", lang), common.md_text(_day(m.get("last_purchase"))), None),
         (t("cust.m_orders", lang), f"{m.get('orders') or 0:,}", None),
-        (t("cust.m_spend", lang), f"{net:,.2f} {m.get('currency') or ''}".strip(), spend_help),
-        (t("cust.m_channels", lang), f"{len(used)}", _channels(used, lang) or None),
+        (
+            t("cust.m_spend", lang),
+            common.md_text(f"{net:,.2f} {m.get('currency') or ''}".strip()),
+            spend_help,
+        ),
+        (
+            t("cust.m_channels", lang),
+            f"{len(used):,}",
+            common.md_text(_channels(used, lang)) or None,
+        ),
     ):
         row.metric(label, value, help=help_text, border=True, width="content")
     if used:
-        st.caption(t("cust.channels_used", lang, channels=_channels(used, lang)))
+        st.caption(common.t_md("cust.channels_used", lang, channels=_channels(used, lang)))
 
 
 def _golden(view: profile.CustomerProfile, lang: str) -> None:
@@ -591,7 +600,7 @@ def _golden(view: profile.CustomerProfile, lang: str) -> None:
 
 
 def _identities(view: profile.CustomerProfile, lang: str) -> None:
-    st.markdown(f"**{t('cust.identities', lang, n=view.identities.height)}**")
+    st.markdown(f"**{common.t_md('cust.identities', lang, n=view.identities.height)}**")
     ids = view.identities
     frame = ids.select(
         _relabel(ids, "channel", lambda c: channel_label(c, lang)).alias(
@@ -623,7 +632,7 @@ def _why(ws_path: str, version: str, customer_id: str, lang: str) -> None:
 
 
 def _lineage(view: profile.CustomerProfile, lang: str) -> None:
-    with st.expander(t("cust.lineage", lang, n=view.lineage.height)):
+    with st.expander(common.t_md("cust.lineage", lang, n=view.lineage.height)):
         st.caption(t("cust.lineage_help", lang))
         yes = t("cust.yes", lang)
         value = pl.col("value")
@@ -700,7 +709,7 @@ def _orders(view: profile.CustomerProfile, lang: str) -> None:
         st.caption(t("cust.no_orders", lang))
         return
     st.caption(
-        t(
+        common.t_md(
             "cust.orders_caption",
             lang,
             n=orders.height,
@@ -722,13 +731,15 @@ def _orders(view: profile.CustomerProfile, lang: str) -> None:
 
 def _events(frame: pl.DataFrame, table: str, keep: list[str], lang: str) -> None:
     if frame.is_empty():
-        st.caption(t("cust.no_rows", lang, table=table_label(table, lang)))
+        st.caption(common.t_md("cust.no_rows", lang, table=table_label(table, lang)))
         return
     shown = frame.head(ROWS_SHOWN).select([c for c in keep if c in frame.columns])
     shown = shown.with_columns(
         _when(pl.col("ts")), _relabel(shown, "channel", lambda c: channel_label(c, lang))
     )
-    st.caption(t("cust.rows_caption", lang, n=frame.height, shown=shown.height, zone=zone))
+    st.caption(
+        common.t_md("cust.rows_caption", lang, n=frame.height, shown=shown.height, zone=zone)
+    )
     _table(shown, _CONTACT, table=table, lang=lang)
 
 
@@ -799,7 +810,7 @@ def _consent(ws_path: str, view: profile.CustomerProfile, lang: str) -> None:
     _table(pl.DataFrame(rows, schema=columns, orient="row"))
     st.caption(t("cust.consent_rules", lang))
     history = view.consent_history
-    with st.expander(t("cust.consent_history", lang, n=history.height)):
+    with st.expander(common.t_md("cust.consent_history", lang, n=history.height)):
         if history.is_empty():
             st.caption(t("cust.consent_no_history", lang))
         else:
@@ -862,12 +873,12 @@ def _consent(ws_path: str, view: profile.CustomerProfile, lang: str) -> None:
 def _merge_split(ws_path: str, view: profile.CustomerProfile, lang: str) -> None:
     st.markdown(f"**{t('cust.merge_header', lang)}**")
     _flash("merge")
-    st.caption(t("cust.merge_help", lang, customer=view.customer_id))
+    st.caption(common.t_md("cust.merge_help", lang, customer=view.customer_id))
     st.text_input(
         t("cust.merge_other", lang), key="cust_merge_other", placeholder="C000123", max_chars=32
     )
     merge_ok = st.checkbox(
-        t("cust.merge_confirm", lang, customer=view.customer_id), key="cust_merge_confirm"
+        common.t_md("cust.merge_confirm", lang, customer=view.customer_id), key="cust_merge_confirm"
     )
     st.button(
         t("cust.merge_button", lang),
@@ -908,14 +919,16 @@ def _merge_split(ws_path: str, view: profile.CustomerProfile, lang: str) -> None
 def _customer_360(ws_path: str, version: str, customer_id: str, lang: str) -> None:
     view = _profile(ws_path, version, customer_id)
     name = view.golden.get("name") or t("cust.no_name", lang)
-    st.subheader(t("cust.view_header", lang, customer=customer_id, name=name), divider="gray")
+    st.subheader(
+        common.t_md("cust.view_header", lang, customer=customer_id, name=name), divider="gray"
+    )
     _metrics(view, lang)
     tabs = st.tabs(
         [
             t("cust.tab_profile", lang),
-            t("cust.tab_orders", lang, n=view.orders.height),
-            t("cust.tab_interactions", lang, n=view.interactions.height),
-            t("cust.tab_feedback", lang, n=view.feedback.height),
+            common.t_md("cust.tab_orders", lang, n=view.orders.height),
+            common.t_md("cust.tab_interactions", lang, n=view.interactions.height),
+            common.t_md("cust.tab_feedback", lang, n=view.feedback.height),
             t("cust.tab_tags", lang),
             t("cust.tab_consent", lang),
             t("cust.tab_merge", lang),
@@ -951,7 +964,7 @@ zone = common.business_zone()  # times are shown in it
 st.title(t("cust.title", lang))
 st.caption(t("cust.intro", lang))
 with st.expander(t("cust.help_title", lang)):
-    st.markdown(t("cust.help", lang, env=common.REVEAL_ENV))
+    st.markdown(common.t_md("cust.help", lang, env=common.md_code(f"{common.REVEAL_ENV}=1")))
 ws_path = str(common.workspace_dir())
 common.get_workspace(ws_path)
 version = common.data_version(ws_path)

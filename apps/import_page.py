@@ -94,13 +94,13 @@ def _quarantine_csv(
 # ----------------------------------------------------------------------------- pieces
 
 
-def _detected_line(raw: RawTable, lang: str) -> str:
-    none = t("imp.not_applicable", lang)
+def _detected_line(raw: RawTable, lang: str) -> common.Markdown:
+    none = common.Markdown(t("imp.not_applicable", lang))
     if raw.delimiter in _DELIMITER_KEYS:
-        delimiter = t(_DELIMITER_KEYS[raw.delimiter], lang)
+        delimiter = common.Markdown(t(_DELIMITER_KEYS[raw.delimiter], lang))
     else:
-        delimiter = f"`{raw.delimiter}`" if raw.delimiter else none
-    return t(
+        delimiter = common.md_code(raw.delimiter) if raw.delimiter else none
+    return common.t_md(
         "imp.detected",
         lang,
         format=raw.format,
@@ -150,7 +150,7 @@ def _choose_sheet(upload: Any, key: str, lang: str) -> tuple[RawTable, str | Non
         key=f"{key}_sheet",
     )
     if hidden:
-        st.caption(t("imp.sheets_hidden_note", lang, names=", ".join(sorted(hidden))))
+        st.caption(common.t_md("imp.sheets_hidden_note", lang, names=", ".join(sorted(hidden))))
     if sheet != raw.sheet:
         raw = _read(upload.file_id, upload.name, sheet, data)
     return raw, sheet
@@ -234,9 +234,9 @@ def _edit_mapping(raw: RawTable, suggestion: ColumnMapping, key: str, lang: str)
         st.caption(t("imp.mapping_help", lang))
         grid = st.columns(3)
         for i, column in enumerate(COLUMN_KINDS[table]):
-            label = column_label(table, column, lang)
+            label = common.md_text(column_label(table, column, lang))
             if column in required:
-                label = t("imp.required_mark", lang, label=label)
+                label = common.t_md("imp.required_mark", lang, label=label)
             default = suggestion.columns.get(column)
             chosen = grid[i % 3].selectbox(
                 label,
@@ -244,7 +244,7 @@ def _edit_mapping(raw: RawTable, suggestion: ColumnMapping, key: str, lang: str)
                 index=choices.index(default) if default in choices else 0,
                 format_func=lambda h: t("imp.none", lang) if h is None else h,
                 key=f"{key}_map_{table}_{suggestion.preset}_{column}",
-                help=f"`{column}`",
+                help=common.md_code(column),
             )
             if chosen is not None:
                 columns[column] = chosen
@@ -297,10 +297,10 @@ def _show_result(key: str, signature: str, lang: str) -> None:
     if not done or done["signature"] != signature:
         return
     if done["already"]:
-        st.info(t("imp.already", lang, batch=done["batch"]))
+        st.info(common.t_md("imp.already", lang, batch=done["batch"]))
         return
     st.success(
-        t(
+        common.t_md(
             "imp.imported",
             lang,
             batch=done["batch"],
@@ -309,7 +309,7 @@ def _show_result(key: str, signature: str, lang: str) -> None:
         )
     )
     if done["duplicate"]:
-        st.info(t("imp.duplicates", lang, n=done["duplicate"]))
+        st.info(common.t_md("imp.duplicates", lang, n=done["duplicate"]))
 
 
 def _file_section(upload: Any, ws_path: str, lang: str, known_channels: list[str]) -> None:
@@ -328,23 +328,23 @@ def _file_section(upload: Any, ws_path: str, lang: str, known_channels: list[str
         else ColumnMapping(TABLES[0], {})
     )
     with preview_box:
-        st.caption(t("imp.preview", lang, n=PREVIEW_ROWS))
+        st.caption(common.t_md("imp.preview", lang, n=PREVIEW_ROWS))
         st.dataframe(_preview(raw, mapping, lang), hide_index=True)
     if table is None or suggestion is None:
         return
     unmapped = mapping.unmapped(list(raw.headers))
     if unmapped:
-        st.caption(t("imp.unmapped", lang, columns=", ".join(unmapped)))
+        st.caption(common.t_md("imp.unmapped", lang, columns=", ".join(unmapped)))
     missing = mapping.missing_required()
     if missing:
         labels = ", ".join(column_label(table, c, lang) for c in missing)
-        st.warning(t("imp.required_missing", lang, columns=labels))
+        st.warning(common.t_md("imp.required_missing", lang, columns=labels))
         return
     if not channel:
         st.info(t("imp.choose_channel", lang))
         return
     if not _TOKEN.fullmatch(channel):
-        st.warning(t("imp.channel_invalid", lang, channel=channel))
+        st.warning(common.t_md("imp.channel_invalid", lang, channel=channel))
         return
 
     mapping_json = json.dumps(mapping.to_dict(), ensure_ascii=False, sort_keys=True)
@@ -357,12 +357,12 @@ def _file_section(upload: Any, ws_path: str, lang: str, known_channels: list[str
     loadable.metric(t("imp.rows_loadable", lang), f"{report.rows_loaded:,}")
     quarantined.metric(t("imp.rows_quarantined", lang), f"{report.rows_quarantined:,}")
     if report.notes:
-        st.caption(t("imp.notes", lang, notes="; ".join(report.notes)))
+        st.caption(common.t_md("imp.notes", lang, notes="; ".join(report.notes)))
     if report.quarantine.is_empty():
         st.success(t("imp.all_valid", lang))
     else:
         shown = min(PROBLEMS_SHOWN, report.quarantine.height)
-        st.caption(t("imp.problems", lang, shown=shown, total=report.quarantine.height))
+        st.caption(common.t_md("imp.problems", lang, shown=shown, total=report.quarantine.height))
         st.dataframe(_problems(report, lang), hide_index=True)
         stem = upload.name.split(".")[0] or "file"
         st.download_button(
@@ -400,7 +400,7 @@ def _history(ws_path: str, lang: str) -> None:
     batches = common.load_batches(ws_path, common.data_version(ws_path))
     undone = st.session_state.pop("imp_undo_done", None)
     if undone is not None:
-        st.success(t("imp.undone", lang, batch=undone))
+        st.success(common.t_md("imp.undone", lang, batch=undone))
         st.session_state["imp_undo_confirm"] = False
     if batches.is_empty():
         st.caption(t("imp.history_empty", lang))
@@ -453,7 +453,7 @@ if not uploads:
     st.info(t("imp.no_files", lang))
 for upload in uploads or []:
     with st.container(border=True):
-        st.subheader(t("imp.file_header", lang, file=upload.name))
+        st.subheader(common.t_md("imp.file_header", lang, file=upload.name))
         common.guard(
             functools.partial(_file_section, upload, ws_path, lang, workspace_channels),
             lang,
@@ -463,7 +463,7 @@ for upload in uploads or []:
 st.session_state[IMPORT_ALL] = False
 if len(READY) > 1:
     st.button(
-        t("imp.import_all", lang, n=len(READY)),
+        common.t_md("imp.import_all", lang, n=len(READY)),
         key="imp_all_button",
         icon=":material/playlist_add_check:",
         on_click=_request_import_all,

@@ -72,7 +72,8 @@ def _delta(kpi: str, change: float | None, change_pct: float | None) -> str | No
     if change is None or math.isnan(change):
         return None
     if kpi == "repeat_purchase_rate":  # a change of a rate is in percentage points
-        return t("kpi.delta_pp", lang, value=f"{100 * change:+.1f}")
+        # a number, not escaped: Streamlit reads the sign for the arrow
+        return common.t_md("kpi.delta_pp", lang, value=common.Markdown(f"{100 * change:+.1f}"))
     text = f"{change:+,.2f}" if kpi == "average_order_value" else f"{change:+,.0f}"
     return text if change_pct is None else f"{text} ({change_pct:+.1f}%)"
 
@@ -110,11 +111,11 @@ def kpi_section(path: str, version: str) -> None:
         lang=lang,
         default=KPI_PERIODS[0],
         required=True,
-        format_func=lambda n: t("kpi.period_days", lang, n=n),
+        format_func=lambda n: common.t_md("kpi.period_days", lang, n=n),
     )
     days = days if days in KPI_PERIODS else KPI_PERIODS[0]
     start = as_of - dt.timedelta(days=days - 1)
-    st.caption(t("kpi.caption", lang, start=start, end=as_of, n=days))
+    st.caption(common.t_md("kpi.caption", lang, start=start, end=as_of, n=days))
     table = load_kpis(path, version, as_of, days)
     first = data.orders["order_ts"].min()
     first_day = to_date(first, time_zone=data.time_zone) if isinstance(first, dt.datetime) else None
@@ -131,10 +132,10 @@ def kpi_section(path: str, version: str) -> None:
                 _number(kpi, row["value"]),
                 delta=_delta(kpi, change, row["change_pct"]),
                 delta_color="off" if change == 0 else "normal",
-                help=t(
+                help=common.t_md(
                     "kpi.help",
                     lang,
-                    definition=t(f"kpi.def.{kpi}", lang),
+                    definition=common.Markdown(t(f"kpi.def.{kpi}", lang)),
                     previous=_number(kpi, row["previous"]),
                 ),
                 chart_data=trend.filter(pl.col("kpi") == kpi)["value"].fill_null(0).to_list(),
@@ -155,7 +156,7 @@ def kpi_section(path: str, version: str) -> None:
 lang = common.current_lang()
 st.title(t("ov.title", lang))
 ws_path = str(common.workspace_dir())
-st.caption(t("ov.workspace", lang, path=ws_path))
+st.caption(common.t_md("ov.workspace", lang, path=common.md_code(ws_path)))
 
 common.get_workspace(ws_path)  # creates an empty workspace on first start
 version = common.data_version(ws_path)
@@ -173,9 +174,9 @@ else:
     for column, table in zip(st.columns(len(TABLES)), TABLES, strict=True):
         row = by_table.get(table, {"rows": 0, "channels": 0})
         column.metric(
-            table_label(table, lang),
+            common.md_text(table_label(table, lang)),
             f"{row['rows']:,}",
-            help=t("ov.channels", lang, n=row["channels"]),
+            help=common.t_md("ov.channels", lang, n=row["channels"]),
             border=True,
         )
 

@@ -276,7 +276,7 @@ def _page(lang: str) -> None:
         st.info(t("prod.no_orders", lang))
         return
     st.caption(
-        t(
+        common.t_md(
             "prod.summary",
             lang,
             baskets=f"{n_baskets:,}",
@@ -296,7 +296,7 @@ def _page(lang: str) -> None:
 
     st.subheader(t("prod.table", lang))
     st.caption(
-        t(
+        common.t_md(
             "prod.table_caption",
             lang,
             shown=f"{min(ROWS_SHOWN, pairs.height):,}",

@@ -142,7 +142,7 @@ def _delta(measure: str, now: Any, before: Any) -> str | None:
 def _metrics(now: dict[str, Any], before: dict[str, Any] | None, lang: str) -> None:
     conf = f"{CONFIDENCE:.0%}"
     helps = {
-        "nps": t(
+        "nps": common.t_md(
             "sat.help.nps",
             lang,
             conf=conf,
@@ -153,7 +153,7 @@ def _metrics(now: dict[str, Any], before: dict[str, Any] | None, lang: str) -> N
             pas=now["passives"],
             det=now["detractors"],
         ),
-        "csat": t(
+        "csat": common.t_md(
             "sat.help.csat",
             lang,
             conf=conf,
@@ -162,7 +162,7 @@ def _metrics(now: dict[str, Any], before: dict[str, Any] | None, lang: str) -> N
             n=now["csat_answers"],
             mean="–" if now["csat_mean"] is None else f"{now['csat_mean']:.2f}",
         ),
-        "complaint_rate": t(
+        "complaint_rate": common.t_md(
             "sat.help.complaint_rate",
             lang,
             conf=conf,
@@ -229,7 +229,11 @@ def _column_config(columns: list[str], group: str, lang: str, *, tips: bool) -> 
     conf = f"{CONFIDENCE:.0%}"
     config: dict[str, Any] = {}
     for column, label in _headers(columns, group, lang).items():
-        tip = t(f"sat.col_help.{column}", lang, conf=conf) if tips and column in HELPED else None
+        tip = (
+            common.t_md(f"sat.col_help.{column}", lang, conf=conf)
+            if tips and column in HELPED
+            else None
+        )
         if column == group:
             config[label] = st.column_config.TextColumn(pinned=True)
         elif column == "nps_interval":
@@ -258,7 +262,7 @@ def _show_table(stats: pl.DataFrame, group: str, lang: str, *, key: str) -> None
             placeholder=MISSING,
             height="content",
         )
-        with st.expander(t("sat.all_columns", lang, n=len(full))):
+        with st.expander(common.t_md("sat.all_columns", lang, n=len(full))):
             st.caption(t("sat.all_columns_caption", lang))
             st.dataframe(
                 _table(stats, group, lang, full=True),
@@ -309,10 +313,10 @@ def _page(lang: str) -> None:
     )
     start, prev_start, prev_end = window(as_of, days)
     if start is None:
-        st.caption(t("sat.period_all", lang, end=as_of))
+        st.caption(common.t_md("sat.period_all", lang, end=as_of))
     else:
         st.caption(
-            t(
+            common.t_md(
                 "sat.period_vs",
                 lang,
                 start=start,
@@ -355,7 +359,7 @@ def _page(lang: str) -> None:
     _show_table(by_segment, "segment", lang, key="sat_segment_table")
 
     st.subheader(t("sat.trend", lang))
-    st.caption(t("sat.trend_caption", lang, conf=f"{CONFIDENCE:.0%}"))
+    st.caption(common.t_md("sat.trend_caption", lang, conf=f"{CONFIDENCE:.0%}"))
     trend_start = None if days == 0 else first_of_month(as_of, back=TREND_MONTHS - 1)
     monthly = _figures(path, version, as_of, trend_start, "month")
     measure = common.translated_choice(
@@ -379,7 +383,7 @@ def _page(lang: str) -> None:
         format_func=lambda s: f"{s:.0%}",
         key="sat_top_share",
     )
-    st.caption(t("sat.unhappy_caption", lang, share=f"{share:.0%}"))
+    st.caption(common.t_md("sat.unhappy_caption", lang, share=f"{share:.0%}"))
     unhappy = _unhappy(path, version, as_of, start, share)
     if unhappy.is_empty():
         st.info(t("sat.unhappy_none", lang))

@@ -33,7 +33,7 @@ from cimlab.charts.rfm import (
     segment_label,
 )
 from cimlab.cli_analyse import segment_table
-from cimlab.export import escape_formulas
+from cimlab.export import table_bytes
 from cimlab.i18n import t
 
 TIME_UNITS = ("day", "week", "month")
@@ -173,8 +173,9 @@ def segment_rows(scores: pl.DataFrame, lang: str) -> pl.DataFrame:
 
 
 def members_csv(members: pl.DataFrame) -> bytes:
-    """A segment's customers as UTF-8 CSV with BOM (Excel shows Chinese), formulas escaped."""
-    return ("\ufeff" + escape_formulas(members).write_csv()).encode()
+    """A segment's customers as UTF-8 CSV with BOM (Excel shows Chinese), formulas escaped:
+    the bytes come from :func:`cimlab.export.table_bytes`, like every file cimlab writes."""
+    return table_bytes(members, "csv")
 
 
 def member_headers(time_unit: str, lang: str) -> dict[str, str]:
@@ -192,7 +193,7 @@ def rfm_section(scores: pl.DataFrame, *, as_of: dt.date, time_unit: str, lang: s
     left, middle, right = st.columns(3)
     left.metric(t("seg.customers_scored", lang), f"{scores.height:,}", border=True)
     middle.metric(t("seg.revenue_total", lang), f"{revenue:,.2f}", border=True)
-    right.metric(t("seg.segments_present", lang), f"{scores['segment'].n_unique()}", border=True)
+    right.metric(t("seg.segments_present", lang), f"{scores['segment'].n_unique():,}", border=True)
 
     st.subheader(t("seg.grid", lang), help=t("seg.grid_help", lang))
     value = common.translated_choice(
@@ -247,7 +248,7 @@ def rfm_section(scores: pl.DataFrame, *, as_of: dt.date, time_unit: str, lang: s
     )
     action = rfm.SEGMENTS.filter(pl.col("name") == chosen).row(0, named=True)
     st.caption(
-        t(
+        common.t_md(
             "seg.members_caption",
             lang,
             n=f"{members.height:,}",
@@ -256,7 +257,9 @@ def rfm_section(scores: pl.DataFrame, *, as_of: dt.date, time_unit: str, lang: s
         )
     )
     if members.height > MEMBERS_SHOWN:
-        st.caption(t("seg.members_shown", lang, shown=MEMBERS_SHOWN, n=f"{members.height:,}"))
+        st.caption(
+            common.t_md("seg.members_shown", lang, shown=MEMBERS_SHOWN, n=f"{members.height:,}")
+        )
     headers = member_headers(time_unit, lang)
     duration = "%d" if time_unit == "day" else "%.1f"
     st.dataframe(
@@ -290,7 +293,7 @@ def cluster_section(
 ) -> None:
     st.caption(t("seg.clusters_intro", lang))
     if buyers < clusters.MIN_CUSTOMERS:
-        st.info(t("seg.too_few", lang, n=buyers))
+        st.info(common.t_md("seg.too_few", lang, n=buyers))
         return
     auto = st.checkbox(t("seg.auto_k", lang), value=True, key="seg_auto_k")
     k: int | None = None
@@ -311,7 +314,7 @@ def cluster_section(
     assignments, k_scores, profiles, chosen = load_clusters(
         path, version, as_of, time_unit, k, criterion
     )
-    st.metric(t("seg.k_chosen", lang), chosen, border=True)
+    st.metric(t("seg.k_chosen", lang), f"{chosen:,}", border=True)
     if auto:
         st.subheader(t("seg.k_curve", lang))
         st.altair_chart(cluster_k_chart(k_scores, lang=lang), width="content")
@@ -454,7 +457,7 @@ if inputs is not None:
     )
     with rfm_tab:
         if scores.is_empty():
-            st.info(t("seg.no_buyers", lang, as_of=as_of.isoformat()))
+            st.info(common.t_md("seg.no_buyers", lang, as_of=as_of.isoformat()))
         else:
             common.guard(
                 lambda: rfm_section(scores, as_of=as_of, time_unit=time_unit, lang=lang),

@@ -21,13 +21,14 @@ import _common as common  # noqa: E402
 
 from cimlab.i18n import LANGS, lang_label, t  # noqa: E402
 
-st.set_page_config(page_title="cimlab", page_icon=":material/hub:", layout="wide")
+# an emoji icon: Streamlit draws it locally (a ":material/...:" favicon is fetched from Google)
+st.set_page_config(page_title="cimlab", page_icon="👥", layout="wide")
 
 st.session_state.setdefault(common.LANG_KEY, LANGS[0])
 lang: str = st.sidebar.radio(
     t("app.language", common.current_lang()),
     LANGS,
-    format_func=lang_label,
+    format_func=lambda code: common.md_text(lang_label(code)),  # radio options are Markdown
     key=common.LANG_KEY,
     horizontal=True,
 )
@@ -79,10 +80,12 @@ pages = [
 page = st.navigation(pages)
 
 workspace = common.workspace_dir()
-st.sidebar.caption(f"{t('app.workspace', lang)}: `{workspace}`", help=t("app.workspace_help", lang))
+st.sidebar.caption(
+    f"{t('app.workspace', lang)}: {common.md_code(workspace)}", help=t("app.workspace_help", lang)
+)
 st.sidebar.caption(
     t("app.reveal_on" if common.reveal_allowed() else "app.reveal_off", lang),
-    help=t("app.reveal_help", lang, env=common.REVEAL_ENV),
+    help=common.t_md("app.reveal_help", lang, env=common.REVEAL_ENV),
 )
 
 with st.sidebar:

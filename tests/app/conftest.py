@@ -13,6 +13,8 @@ from cimlab.demo import build_demo_workspace
 from cimlab.facts import CustomerData, customer_data
 from cimlab.workspace import Workspace
 
+collect_ignore = ["markdown_places_app.py"]  # a Streamlit script test_browser.py serves
+
 
 @pytest.fixture(scope="session")
 def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:

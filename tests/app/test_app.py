@@ -24,6 +24,7 @@ from cimlab.demo import build_demo_workspace
 from cimlab.i18n import channel_label, t
 from cimlab.importer import check_bytes, store_report
 from cimlab.workspace import Workspace
+from tests.app.markdown_checks import shown_text
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "apps" / "streamlit_app.py"
@@ -57,11 +58,12 @@ def _app() -> AppTest:
 
 
 def _texts(elements: object) -> list[str]:
-    return [str(e.value) for e in elements]  # type: ignore[attr-defined]
+    """The text Markdown elements show (values put in them are escaped)."""
+    return [shown_text(str(e.value)) for e in elements]  # type: ignore[attr-defined]
 
 
 def _metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return {shown_text(m.label): shown_text(m.value) for m in at.metric}
 
 
 def _button(at: AppTest, label: str) -> Button:
@@ -314,8 +316,9 @@ def test_workspace_errors_are_shown_plainly(
     monkeypatch.setenv("CIMLAB_WORKSPACE", str(not_a_folder))
     at = _app()
     assert not at.exception
-    assert len(at.error) == 1 and "file.txt" in at.error[0].value
-    assert at.error[0].value.startswith("无法继续：")
+    errors = _texts(at.error)
+    assert len(errors) == 1 and "file.txt" in errors[0]
+    assert errors[0].startswith("无法继续：")
 
 
 def test_unexpected_errors_hide_their_details(
@@ -427,8 +430,8 @@ def _rendered(at: AppTest) -> tuple[str, list[Any]]:
     parts: list[str] = []
     for kind in ("title", "subheader", "markdown", "caption", "success", "info", "warning",
                  "error", "text"):  # fmt: skip
-        parts.extend(str(e.value) for e in getattr(at, kind))
-    parts.extend(f"{m.label} {m.value}" for m in at.metric)
+        parts.extend(shown_text(str(e.value)) for e in getattr(at, kind))
+    parts.extend(f"{label} {value}" for label, value in _metrics(at).items())
     for box in [*at.selectbox, *at.multiselect]:
         parts.extend(str(o) for o in box.options)
     return "\n".join(parts), [d.value for d in at.dataframe]
@@ -590,7 +593,7 @@ def test_customers_page_reveal_needs_the_setting(
 
     at = _open(_customers_app(), cid)
     assert not [b for b in at.button if b.key == "cust_reveal_go"]
-    assert t("cust.reveal_off", "zh") in _texts(at.caption)
+    assert shown_text(t("cust.reveal_off", "zh")) in _texts(at.caption)
     assert t("app.reveal_off", "zh") in _texts(at.sidebar.caption)
 
     monkeypatch.setenv("CIMLAB_ALLOW_REVEAL", "1")
@@ -705,7 +708,7 @@ def test_sidebar_sets_the_business_time_zone_and_pages_follow_it(workspace: Path
     box = _zone_box(at)
     assert box.value == "" and box.format_func(box.value) == "自动：Asia/Shanghai"
     assert at.date_input[0].value == dt.date(2024, 1, 1)
-    assert "Asia/Shanghai" in (at.date_input[0].help or "")
+    assert "Asia/Shanghai" in shown_text(at.date_input[0].help or "")
 
     _zone_box(at).select("UTC").run()
     assert not at.exception

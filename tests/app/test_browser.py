@@ -1,12 +1,16 @@
 """End to end in headless Chromium: upload a GBK CSV, see the report, import, open the Overview;
 and on a demo workspace, resolve identities on the Customers page, search a demo customer by
 phone and open the 360 view; on a resolved demo workspace, open every analytics page (Overview KPIs,
-Segments, Channels & cohorts, Satisfaction, Products) and see its charts.
+Segments, Channels & cohorts, Satisfaction, Products) and see its charts; upload a file named
+like a Markdown image and open pages whose data is Markdown (nothing loads from another host, the
+names read as written); and render Markdown payloads escaped by ``md_text`` in every kind of
+Markdown place (``markdown_places_app.py``).
 
 Needs Debian's ``chromium`` at ``/usr/bin/chromium`` (Playwright drives it through
 ``executable_path``; no browser download). Skips with a reason where it is missing, and fails
 instead when ``CI=true``. Screenshots are written to /tmp/cimlab_import.png,
-/tmp/cimlab_overview.png, /tmp/cimlab_customers.png and /tmp/cimlab_<page>.png.
+/tmp/cimlab_overview.png, /tmp/cimlab_customers.png, /tmp/cimlab_<page>.png and
+/tmp/cimlab_markdown.png.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -99,14 +105,14 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def _serve(tmp_path: Path, workspace: Path) -> Iterator[str]:
-    """A Streamlit server of the app on ``workspace``; yields its URL."""
+def _serve(tmp_path: Path, workspace: Path, app: Path = APP) -> Iterator[str]:
+    """A Streamlit server of ``app`` (default: the app) on ``workspace``; yields its URL."""
     port = _free_port()
     log = tmp_path / "streamlit.log"
     env = {**os.environ, "CIMLAB_WORKSPACE": str(workspace)}
     env.pop("CIMLAB_ALLOW_REVEAL", None)
     command = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
+        sys.executable, "-m", "streamlit", "run", str(app),
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
         "--server.headless", "true",
@@ -291,3 +297,158 @@ def test_analytics_pages_open_with_charts(resolved_server: str) -> None:
             expect(page.get_by_test_id("stException")).to_have_count(0)
         finally:
             browser.close()
+
+
+# ----------------------------------------------------------------------------- Markdown payloads
+
+PLACES_APP = ROOT / "tests" / "app" / "markdown_places_app.py"
+MARKDOWN_SCREENSHOT = Path("/tmp/cimlab_markdown.png")
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+MARKDOWN_PLACES = 11  # Markdown containers per case of markdown_places_app.py
+# what a Markdown value must never become inside a Markdown container
+MARKUP = (
+    "[class*=st-key-case_] [data-testid=stMarkdownContainer] :is(img, a, h1, h2, h4, h5, h6, "
+    "ul, ol, blockquote, "
+    "table, code, hr, .katex, [role=img], [class*=stMarkdownColored], [class*=stMarkdownBadge])"
+)
+
+
+def _outside(urls: list[str]) -> list[str]:
+    """The requests that would leave the machine (anything but the app's own server)."""
+    out = []
+    for url in urls:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme in {"http", "https", "ws", "wss"} and parts.hostname not in LOCAL_HOSTS:
+            out.append(url)
+    return out
+
+
+def _as_written(text: str) -> re.Pattern[str]:
+    """``text`` exactly, allowing the invisible word joiners ``md_text`` puts into bare links."""
+    return re.compile("^" + "\u2060?".join(map(re.escape, text)) + "$")
+
+
+def _no_markup_from_data(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    evil = "img[src*='evil.example'], a[href*='evil.example'], a[href^='javascript:']"
+    expect(page.locator(evil)).to_have_count(0)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+@pytest.fixture
+def payload_server(tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
+    """The app on a resolved workspace whose values (and folder) are Markdown; yields its URL,
+    the folder and the unified id of the customer whose name is a Markdown image."""
+    _require_chromium()
+    from tests.app.markdown_checks import build_payload_workspace
+
+    workspace, customer_id = build_payload_workspace(tmp_path / "data")
+    with _serve(tmp_path, workspace) as url:
+        yield url, workspace, customer_id
+
+
+def test_markdown_file_names_and_data_load_nothing(
+    payload_server: tuple[str, Path, str],
+) -> None:
+    from playwright.sync_api import FilePayload, expect, sync_playwright
+
+    from tests.app.markdown_checks import FILE, IMAGE_NAME
+
+    expect.set_options(timeout=WAIT)
+    url, workspace, customer_id = payload_server
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=STEP_TIMEOUT
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 2000}, locale="zh-CN")
+            page.set_default_timeout(STEP_TIMEOUT)
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(url)
+            expect(page.get_by_role("heading", name="导入文件")).to_be_visible()
+            # the workspace folder, whose path is a Markdown image too, as written
+            expect(page.get_by_test_id("stSidebar")).to_contain_text(str(workspace))
+
+            upload = FilePayload(
+                name=FILE, mimeType="text/csv", buffer=b"customer_id,name\n001,Ann\n"
+            )
+            page.locator("input[type=file]").set_input_files(files=[upload])
+            heading = page.get_by_test_id("stHeading").filter(has_text="orders.csv")
+            expect(heading).to_be_visible()
+            _no_markup_from_data(page)  # no image, no link: the name is text
+            expect(heading.get_by_text(_as_written(f"文件：{FILE}"))).to_be_visible()
+            expect(page.get_by_text("请选择文件所属渠道", exact=False)).to_be_visible()
+            page.screenshot(path=str(MARKDOWN_SCREENSHOT), full_page=True)
+
+            # the 360 view of the customer named like an image: name, tags, notes, products
+            page.goto(url + "/customers")
+            search = page.get_by_role("textbox", name="搜索", exact=True)
+            search.fill(customer_id)
+            search.press("Enter")
+            heading = page.get_by_test_id("stHeading").filter(has_text=f"客户 {customer_id}")
+            expect(heading).to_be_visible()
+            expect(page.get_by_role("tab", name="营销许可")).to_be_visible()
+            _no_markup_from_data(page)
+            name = f"客户 {customer_id} · {IMAGE_NAME}"
+            expect(heading.get_by_text(_as_written(name))).to_be_visible()
+
+            for path, title in (("overview", "数据概览"), ("products", "商品关联")):
+                page.goto(f"{url}/{path}")
+                expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+                expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+                _no_markup_from_data(page)
+        finally:
+            browser.close()
+    assert any(urllib.parse.urlsplit(u).hostname in LOCAL_HOSTS for u in requests), requests
+    assert _outside(requests) == []
+
+
+@pytest.fixture
+def places_server(tmp_path: Path) -> Iterator[str]:
+    """``markdown_places_app.py`` served; yields its URL."""
+    _require_chromium()
+    with _serve(tmp_path, tmp_path / "ws", app=PLACES_APP) as url:
+        yield url
+
+
+def _words(text: str) -> str:
+    return " ".join(text.replace("\u2060", "").split())  # md_text's word joiners are invisible
+
+
+def test_md_text_renders_as_written_in_every_markdown_place(places_server: str) -> None:
+    """Streamlit's own renderer: each payload, escaped, reads as written in text, captions,
+    headings, alerts, metrics, radio options, buttons, labels, expanders and tabs, and never
+    becomes an image, link, heading, list, code, maths, colour or icon."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.app.markdown_checks import MARKDOWN_PAYLOADS
+
+    expect.set_options(timeout=WAIT)
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=STEP_TIMEOUT
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 2000}, locale="en-US")
+            page.set_default_timeout(STEP_TIMEOUT)
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(places_server)
+            expect(page.get_by_role("heading", name="Markdown places")).to_be_visible()
+            last = page.locator(f".st-key-case_{len(MARKDOWN_PAYLOADS) - 1}")
+            expect(last.get_by_test_id("stText")).to_be_visible()
+            expect(page.locator(MARKUP)).to_have_count(0)
+            for i, value in enumerate(MARKDOWN_PAYLOADS):
+                case = page.locator(f".st-key-case_{i}")
+                places = case.get_by_test_id("stMarkdownContainer")
+                expect(places).to_have_count(MARKDOWN_PLACES)
+                texts = places.all_inner_texts()
+                assert {_words(text) for text in texts} == {_words(value)}, (value, texts)
+                # st.text shows the value itself
+                assert _words(case.get_by_test_id("stText").inner_text()) == _words(value)
+            _no_markup_from_data(page)
+        finally:
+            browser.close()
+    assert _outside(requests) == []

@@ -20,6 +20,7 @@ from cimlab.dates import to_date
 from cimlab.facts import CustomerData
 from cimlab.i18n import channel_label, t
 from cimlab.kpis import KPI_NAMES, kpis
+from tests.app.markdown_checks import shown_text
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "apps" / "streamlit_app.py"
@@ -120,7 +121,7 @@ def test_channels_page_in_chinese_matches_the_functions(data: CustomerData) -> N
         data.orders, as_of=as_of, start=start, time_zone=data.time_zone
     )
     multi = overlap.filter(pl.col("n_channels") >= 2)["customers"].sum()
-    captions = " ".join(c.value for c in at.caption)
+    captions = " ".join(shown_text(c.value) for c in at.caption)
     assert f"{overlap['customers'].sum():,} 位客户中有 {multi:,} 位" in captions
     combos = _table(at, t("ch.col.n_channels", "zh"))
     assert list(combos[t("ch.col.customers", "zh")]) == overlap["customers"].to_list()
@@ -199,7 +200,7 @@ def test_channels_page_widgets_and_english(data: CustomerData) -> None:
     assert shown["Cohort"].iloc[0] == f"{first.year}-Q{(first.month - 1) // 3 + 1}"
     assert list(shown["0"]) == pytest.approx(revenue["0"].to_list())
     assert "quarter of the first paid purchase, in the Asia/Shanghai calendar" in " ".join(
-        c.value for c in at.caption
+        shown_text(c.value) for c in at.caption
     )
 
     # overlapping periods: a hint instead of a table

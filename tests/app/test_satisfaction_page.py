@@ -20,6 +20,7 @@ from cimlab.facts import CustomerData
 from cimlab.i18n import t
 from cimlab.rfm import rfm
 from cimlab.satisfaction import satisfaction, unhappy_high_value
+from tests.app.markdown_checks import shown_text
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "apps" / "streamlit_app.py"
@@ -229,7 +230,7 @@ def test_satisfaction_choices_survive_a_language_switch(demo: Path) -> None:
     assert measure.options == [t(f"sat.metric.{m}", "en") for m in MEASURES]
     as_of = _as_of(at, "en")
     start = as_of - dt.timedelta(days=29)
-    assert any(c.value.startswith(f"{start} to {as_of};") for c in at.caption)
+    assert any(shown_text(c.value).startswith(f"{start} to {as_of};") for c in at.caption)
     # the other language's widgets are gone, the choice is back in Chinese
     at.radio(key="lang").set_value("zh").run()
     assert at.selectbox(key="sat_window_zh").value == 30
@@ -265,7 +266,7 @@ def test_products_page_shows_the_functions_rules(demo: Path, data: CustomerData,
         items=f"{n_baskets['item'].n_unique():,}",
         rules=f"{pairs.height:,}",
     )
-    assert summary in [c.value for c in at.caption]
+    assert summary in [shown_text(c.value) for c in at.caption]
     assert pairs.height > 0
     table = at.dataframe[0].value
     assert table[t("prod.col.item_a", lang)].tolist() == pairs["item_a"].head(500).to_list()
@@ -285,7 +286,7 @@ def test_products_widgets_change_the_result(demo: Path, data: CustomerData) -> N
     zone = data.time_zone
 
     def summary_rules() -> str:
-        return next(c.value for c in at.caption if "条规则" in c.value)
+        return next(shown_text(c.value) for c in at.caption if "条规则" in c.value)
 
     before = summary_rules()
     at.radio(key="prod_level_zh").set_value("customer").run()

@@ -21,6 +21,7 @@ from cimlab import lifecycle, rfm
 from cimlab.dates import to_date
 from cimlab.facts import CustomerData
 from cimlab.i18n import t
+from tests.app.markdown_checks import shown_text
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "apps" / "streamlit_app.py"
@@ -400,7 +401,7 @@ def test_no_buyers_before_the_first_order(demo: Path, data: CustomerData) -> Non
     date_input.set_value(first - dt.timedelta(days=1)).run()
     _no_errors(at)
     assert t("seg.no_buyers", "en", as_of=(first - dt.timedelta(days=1)).isoformat()) in [
-        i.value for i in at.info
+        shown_text(i.value) for i in at.info
     ]
 
 
