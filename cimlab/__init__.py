@@ -20,11 +20,13 @@ from cimlab.demo import build_demo_workspace, generate_demo_files, read_manifest
 from cimlab.errors import (
     CimlabError,
     DataFileError,
+    ExportError,
     MappingError,
     ValidationFailed,
     WorkspaceBusy,
     WorkspaceError,
 )
+from cimlab.export import table_bytes, write_table
 from cimlab.golden import golden_records, order_facts
 from cimlab.identity import customer_map, explain, merge, resolve, split
 from cimlab.importer import (
@@ -39,6 +41,7 @@ from cimlab.importer import (
     parse_table,
     quarantine_csv,
     store_report,
+    validate_file,
     validate_table,
 )
 from cimlab.mapping import (
@@ -50,13 +53,13 @@ from cimlab.mapping import (
     resolve_mapping,
     suggest_mapping,
 )
-from cimlab.privacy import mask_email, mask_name, mask_phone
+from cimlab.privacy import mask_email, mask_name, mask_phone, scrub_text
 from cimlab.profile import CustomerProfile, customer_profile, reveal_pii, search
-from cimlab.reading import RawTable, read_bytes, read_file
+from cimlab.reading import RawTable, ReadLimits, iter_file_chunks, read_bytes, read_file
 from cimlab.schemas import TABLES, Customers, Feedback, Interactions, Orders
 from cimlab.settings import business_time_zone, set_time_zone, time_zone_choice
 from cimlab.tags import add_tags, customer_tags, refresh_rule_tags, remove_tags
-from cimlab.workspace import Workspace
+from cimlab.workspace import IntegrityReport, Workspace, check_database
 
 if TYPE_CHECKING:
     from cimlab import charts
@@ -143,15 +146,18 @@ __all__ = [
     "CustomerProfile",
     "Customers",
     "DataFileError",
+    "ExportError",
     "Feedback",
     "ImportReport",
     "ImportResult",
+    "IntegrityReport",
     "Interactions",
     "LifecycleRules",
     "MappingError",
     "MappingOptions",
     "Orders",
     "RawTable",
+    "ReadLimits",
     "ValidationFailed",
     "Workspace",
     "WorkspaceBusy",
@@ -167,6 +173,7 @@ __all__ = [
     "channel_overlap",
     "charts",
     "check_bytes",
+    "check_database",
     "check_file",
     "check_raw",
     "cluster_customers",
@@ -187,6 +194,7 @@ __all__ = [
     "import_file",
     "import_files",
     "item_labels",
+    "iter_file_chunks",
     "kpi_trend",
     "kpis",
     "lifecycle_stages",
@@ -214,6 +222,7 @@ __all__ = [
     "rfm_scores",
     "rfm_segments",
     "satisfaction",
+    "scrub_text",
     "search",
     "set_consent",
     "set_time_zone",
@@ -222,7 +231,10 @@ __all__ = [
     "stage_transitions",
     "store_report",
     "suggest_mapping",
+    "table_bytes",
     "time_zone_choice",
     "unhappy_high_value",
+    "validate_file",
     "validate_table",
+    "write_table",
 ]

@@ -10,8 +10,9 @@ Commands
     cimlab demo --workspace DIR [--files DIR] [--people N] [--seed N] [--force]
     cimlab workspace info|history --workspace DIR [--json]
     cimlab workspace undo BATCH --workspace DIR [--json]
-    cimlab workspace backup FILE --workspace DIR
-    cimlab workspace restore FILE --workspace DIR
+    cimlab workspace backup FILE --workspace DIR          (checked; writes FILE and FILE.sha256)
+    cimlab workspace restore FILE --workspace DIR         (verifies FILE in full first)
+    cimlab workspace check --workspace DIR [--json]       (reads every row; exit 2 when damaged)
     cimlab workspace settings --workspace DIR [--time-zone ZONE|auto]
                               [--source-priority CH1,CH2|none] [--json]
     cimlab presets
@@ -83,7 +84,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import re
 import sys
 import time
 from collections.abc import Sequence
@@ -92,13 +92,13 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from cimlab import __version__, cli_analyse, cli_customers
 from cimlab.errors import CimlabError, MappingError, WorkspaceBusy, WorkspaceError
-from cimlab.importer import check_file, store_report
-from cimlab.privacy import PII_COLUMNS, mask_email, mask_phone, mask_value, redact_text
+from cimlab.importer import import_file, validate_file
+from cimlab.privacy import PII_COLUMNS, mask_value, scrub_text
 from cimlab.schemas import TABLES
 
 if TYPE_CHECKING:
     from cimlab.importer import ImportReport
-    from cimlab.workspace import BatchResult, Workspace
+    from cimlab.workspace import Workspace
 
 __all__ = ["main"]
 
@@ -216,18 +216,32 @@ def _parser() -> argparse.ArgumentParser:
     undo.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     backup = ws_sub.add_parser(
         "backup",
-        help="write a consistent copy of the workspace",
-        description="Write a consistent single-file copy of the workspace.",
+        help="write a consistent, checked copy of the workspace",
+        description="Write a consistent single-file copy of the workspace, read every row of it "
+        "to check it, and write its SHA-256 to FILE.sha256 (verify with 'sha256sum -c'). A "
+        "damaged workspace gives exit 2 and no file.",
     )
     backup.add_argument("file", metavar="FILE", help="backup file to write")
     backup.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
     restore = ws_sub.add_parser(
         "restore",
         help="replace the workspace with a backup",
-        description="Replace the workspace's data with a backup written by 'workspace backup'.",
+        description="Replace the workspace's data with a backup written by 'workspace backup'. "
+        "The backup is verified first (FILE.sha256 and a read of every row); the old data is "
+        "kept until the restored data has opened, and is back in place on any failure.",
     )
     restore.add_argument("file", metavar="FILE", help="backup file to restore")
     restore.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
+    check = ws_sub.add_parser(
+        "check",
+        help="read every row of every table to find damage",
+        description="Check the workspace is intact: read every column of every row of every "
+        "table, so that DuckDB verifies the checksum of every block. Exit 0 when intact, 2 "
+        "when damaged (stderr names what). --json prints {workspace, database, ok, tables "
+        "(rows per table), problems}.",
+    )
+    check.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
+    check.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     settings = ws_sub.add_parser(
         "settings",
         help="show or change the workspace settings (business time zone, source priority)",
@@ -316,38 +330,9 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-_AT_TOKEN = re.compile(r"[^\s,;:'\"<>()\[\]{}]*@[^\s,;:'\"<>()\[\]{}]*")
-# a whole field of digits, spaces and dashes (fields split by , ; | tab or space)
-_DIGIT_RUN = re.compile(r"(?<![^\s,;|])\+?\d[\d \-]{5,}\d(?![^\s,;|])")
-_DATE_START = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?!\d)")
-
-
-def _mask_digit_run(match: re.Match[str]) -> str:
-    text = match.group(0)
-    if _DATE_START.match(text) or not 7 <= sum(c.isdigit() for c in text) <= 15:
-        return text  # a date, a short number or a long id (E.164 has at most 15 digits)
-    return mask_phone(text) or ""
-
-
-def _scrub(text: str, *, digits: bool = False) -> str:
-    """Mask e-mail and phone numbers in text, also malformed ones (``alice@@x.com``).
-
-    With ``digits``, every field made of 7 to 15 digits (with spaces or dashes) is masked too,
-    dates excepted: for raw rows, whose columns are unknown.
-
-    Examples
-    --------
-    >>> _scrub("bad: alice@@example.com, 13800138000x")
-    'bad: a***@example.com, 138****8000x'
-    >>> _scrub("A1,2024-01-08 08:26,010-65529988,BJ01-20240108-0042,1234567890123456789",
-    ...        digits=True)
-    'A1,2024-01-08 08:26,****9988,BJ01-20240108-0042,1234567890123456789'
-    """
-    text = redact_text(text)
-    text = _AT_TOKEN.sub(lambda m: mask_email(m.group(0)) or "", text)
-    if digits:
-        text = _DIGIT_RUN.sub(_mask_digit_run, text)
-    return text
+# The one scrubber of every message (e-mails, malformed ones too; phones of every region; CN
+# resident ids); ``digits=True`` also masks every 7-15 digit field, for raw rows.
+_scrub = scrub_text
 
 
 def _safe_message(exc: BaseException) -> str:
@@ -383,7 +368,7 @@ def _file_summary(path: str, report: ImportReport) -> dict[str, Any]:
     summary.update(
         problems=problems,
         problems_shown=len(problems),
-        problems_total=report.quarantine.height,
+        problems_total=report.problems_total,
         notes=[_one_line(_scrub(n)) for n in report.notes],
         batch_id=None,
         rows_duplicate=None,
@@ -557,15 +542,12 @@ def _cmd_import(args: argparse.Namespace, *, validate_only: bool) -> int:
     workspace: Workspace | None = None
 
     def open_workspace() -> Workspace:
+        """Created only when a file is ready to be stored."""
         from cimlab.workspace import Workspace
 
-        return Workspace.open(args.workspace, create=True)
-
-    def store(report: ImportReport) -> BatchResult:
         nonlocal workspace
-        if workspace is None:  # created only when a file is ready to be stored
-            workspace = open_workspace()
-        return store_report(workspace, report).batch
+        workspace = Workspace.open(args.workspace, create=True)
+        return workspace
 
     if not validate_only and Path(args.workspace).exists():
         try:  # an existing folder is checked before reading any file
@@ -581,20 +563,23 @@ def _cmd_import(args: argparse.Namespace, *, validate_only: bool) -> int:
             label = f"{i + 1}/{n} {Path(path).name}"
             progress.step(3 * i, f"{label}: reading and checking")
             try:
-                report = check_file(
-                    path,
-                    table=args.table,
-                    channel=args.channel,
-                    mapping=args.mapping,
-                    sheet=args.sheet,
-                    currency=args.currency,
-                )
-                summary = _file_summary(path, report)
-                if not validate_only:
-                    progress.step(3 * i + 2, f"{label}: storing")
-                    batch = store(report)
+                options: dict[str, Any] = {
+                    "table": args.table,
+                    "channel": args.channel,
+                    "mapping": args.mapping,
+                    "sheet": args.sheet,
+                    "currency": args.currency,
+                }
+                if validate_only:
+                    summary = _file_summary(path, validate_file(path, **options))
+                else:
+                    progress.step(3 * i + 1, f"{label}: importing")
+                    result = import_file(lambda: workspace or open_workspace(), path, **options)
+                    summary = _file_summary(path, result.report)
+                    batch = result.batch
                     summary.update(
                         batch_id=batch.batch_id,
+                        rows_read=batch.rows_read,
                         rows_loaded=batch.rows_loaded,
                         rows_quarantined=batch.rows_quarantined,
                         rows_duplicate=batch.rows_duplicate,
@@ -758,9 +743,12 @@ def _print_history(batches: list[dict[str, Any]], path: Path) -> None:
 
 
 def _cmd_workspace(args: argparse.Namespace) -> int:
-    from cimlab.workspace import Workspace
+    from cimlab.workspace import Workspace, checksum_path
 
+    if args.action == "check":
+        return _check(Workspace(args.workspace), as_json=args.json)
     if args.action == "restore":
+        unsummed = not checksum_path(args.file).exists()
         ws = Workspace.restore(args.file, args.workspace)
         info = ws.info()
         rows = ", ".join(f"{t} {p['rows']:,}" for t, p in info["tables"].items())
@@ -768,6 +756,13 @@ def _cmd_workspace(args: argparse.Namespace) -> int:
             f"restored {args.workspace} from {args.file}: {info['active_batches']} active "
             f"batches; rows: {rows}"
         )
+        if unsummed:
+            print(
+                f"cimlab: note: no checksum file {checksum_path(args.file).name} was found "
+                "beside the backup (an older cimlab?); it was verified by a full read of every "
+                "table only",
+                file=sys.stderr,
+            )
         return 0
     ws = Workspace.open(args.workspace, create=False)
     if args.action == "info":
@@ -795,6 +790,7 @@ def _cmd_workspace(args: argparse.Namespace) -> int:
                 "(its quarantined lines stay on record)"
             )
     elif args.action == "quarantine":
+        from cimlab.export import write_bytes
         from cimlab.importer import quarantine_csv
 
         if args.batch not in ws.batches()["batch_id"].to_list():
@@ -802,7 +798,8 @@ def _cmd_workspace(args: argparse.Namespace) -> int:
                 f"there is no batch {args.batch} in {ws.path}; see `workspace history`"
             )
         problems = ws.quarantine(args.batch)
-        Path(args.out).write_bytes(quarantine_csv(problems))
+        # the one writer: formulas escaped, never inside the workspace, never a partial file
+        write_bytes(quarantine_csv(problems), args.out, protect=[ws.path], fmt="csv")
         print(
             f"{problems['line'].n_unique():,} quarantined rows of batch {args.batch} written to {args.out}"
         )
@@ -810,8 +807,41 @@ def _cmd_workspace(args: argparse.Namespace) -> int:
         _settings(ws, args)
     elif args.action == "backup":
         target = ws.backup(args.file)
-        print(f"backup of {ws.path} written to {target} ({_size(target.stat().st_size)})")
+        print(
+            f"backup of {ws.path} written to {target} ({_size(target.stat().st_size)}), every "
+            f"row checked; its SHA-256 is in {checksum_path(target).name}"
+        )
     return 0
+
+
+def _check(ws: Workspace, *, as_json: bool) -> int:
+    """``workspace check``: exit 0 when every row of every table reads back, else 2."""
+    report = ws.check()
+    if as_json:
+        _print_json(
+            {
+                "workspace": str(ws.path),
+                "database": str(report.path),
+                "ok": report.ok,
+                "tables": dict(report.tables),
+                "problems": list(report.problems),
+            }
+        )
+    elif report.ok:
+        print(
+            f"workspace {ws.path} is intact: {len(report.tables)} tables, "
+            f"{report.rows:,} rows read in full"
+        )
+    for i, problem in enumerate(report.problems, 1):
+        hint = (
+            f"; restore a backup you trust with `cimlab workspace restore FILE --workspace "
+            f"{ws.path}`"
+            if i == len(report.problems)
+            else ""
+        )
+        message = _one_line(_scrub(problem))
+        print(f"cimlab: workspace {ws.path} is damaged: {message}{hint}", file=sys.stderr)
+    return 0 if report.ok else 2
 
 
 _ZONE_SOURCES = {

@@ -1,8 +1,9 @@
 """``cimlab analyse ...``: analytics of a workspace from the command line.
 
 Every action takes ``--workspace DIR --as-of DATE`` (that day included; nothing later counts)
-and ``--out FILE.csv|.parquet|.xlsx`` (spreadsheet formulas escaped); without ``--out`` the
-first rows are printed. Days, months and quarters are those of the workspace's business time
+and ``--out FILE.csv|.parquet|.xlsx`` (written by :mod:`cimlab.export`: spreadsheet formulas
+escaped, never inside the workspace, never a partial file); without ``--out`` the first rows
+are printed. Days, months and quarters are those of the workspace's business time
 zone (``cimlab workspace settings``); ``--time-zone ZONE`` overrides it for one run. Actions with more than one result take ``--view``::
 
     cimlab analyse rfm          [--time-unit day|week|month]    one row per customer
@@ -34,8 +35,8 @@ from typing import Any
 
 import polars as pl
 
+from cimlab import export
 from cimlab.errors import CimlabError
-from cimlab.export import write_table
 
 __all__ = ["ACTIONS", "add_parser", "analyse", "run", "segment_table"]
 
@@ -78,7 +79,9 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
         cmd.add_argument(
             "--as-of", required=True, type=_date, metavar="DATE", help="analysis date, YYYY-MM-DD"
         )
-        cmd.add_argument("--out", metavar="FILE", help="write .csv, .parquet or .xlsx")
+        cmd.add_argument(
+            "--out", metavar="FILE", help="write .csv, .parquet or .xlsx (not inside the workspace)"
+        )
         cmd.add_argument(
             "--time-zone",
             metavar="ZONE",
@@ -386,9 +389,12 @@ def analyse(args: argparse.Namespace) -> pl.DataFrame:
 
 def run(args: argparse.Namespace) -> int:
     """Run one ``analyse`` action; returns the exit code (errors raise ``CimlabError``)."""
+    if args.out:  # a wrong name or place fails before the analysis runs
+        export.check_target(args.out, protect=[args.workspace])
+        export.table_format(args.out)
     frame = analyse(args)
     if args.out:
-        target = write_table(frame, args.out)
+        target = export.write_table(frame, args.out, protect=[args.workspace])
         print(f"{frame.height:,} rows written to {target}")
         return 0
     if frame.is_empty():

@@ -7,7 +7,8 @@ Commands (all take ``--workspace DIR``; ``--json`` prints one JSON object on std
     cimlab customers search TEXT [--limit N]    by name, phone, e-mail or source id (masked output)
     cimlab customers merge A B                  manual merge (kept across re-runs)
     cimlab customers split ID [--record CHANNEL:SOURCE_ID ...]   manual split (kept across re-runs)
-    cimlab customers links --out FILE.csv       one row per source record: its customer and reason
+    cimlab customers links --out FILE           one row per source record: its customer and reason
+                                                (.csv, .xlsx or .parquet; spreadsheet formulas escaped)
 
 Exit codes as for every cimlab command: 0 done, 2 a user error (one line on stderr). Contact data
 is always masked here; revealing it is an audited action of the app.
@@ -19,14 +20,14 @@ import argparse
 import datetime as dt
 import getpass
 import json
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from cimlab import export
 from cimlab.errors import CimlabError, WorkspaceError
-from cimlab.privacy import redact_text
+from cimlab.privacy import scrub_text
 
 __all__ = ["add_parser", "run"]
 
@@ -73,7 +74,12 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     )
     common(split)
     links = actions.add_parser("links", help="write one row per source record with its customer")
-    links.add_argument("--out", required=True, metavar="FILE.csv", help="CSV file to write")
+    links.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="write .csv, .parquet or .xlsx (not inside the workspace)",
+    )
     common(links, json_flag=False)
 
 
@@ -143,9 +149,9 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "search":
         found = profile.search(ws, args.text, limit=args.limit)
         if args.json:
-            _json({"query": redact_text(args.text), "results": found.to_dicts()})
+            _json({"query": scrub_text(args.text), "results": found.to_dicts()})
         elif found.is_empty():
-            print(f"no customer matches {redact_text(args.text)!r}")
+            print(f"no customer matches {scrub_text(args.text)!r}")
         else:
             with pl.Config(tbl_rows=args.limit, tbl_width_chars=160, fmt_str_lengths=40):
                 print(found)
@@ -163,8 +169,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"{args.action} done: customers now {', '.join(done.customer_ids)}")
         return 0
     if args.action == "links":
+        # a wrong place or name fails before any work
+        export.check_target(args.out, protect=[ws.path])
+        export.table_format(args.out)
         frame = identity.links_export(ws)
-        Path(args.out).write_text(frame.write_csv(), encoding="utf-8")
+        export.write_table(frame, args.out, protect=[ws.path])
         print(f"{frame.height:,} source-record rows written to {args.out}")
         return 0
     raise CimlabError(f"unknown customers action {args.action!r}")

@@ -269,7 +269,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # ------------------------------------------------------------------ overview page
     "ov.title": {"en": "Overview", "zh": "数据概览"},
-    "ov.workspace": {"en": "Workspace: `{path}`", "zh": "工作区：`{path}`"},
+    "ov.workspace": {"en": "Workspace: {path}", "zh": "工作区：{path}"},
     "ov.empty": {
         "en": "This workspace has no data yet. Import files on the Import page, "
         "or run `make app` to build the demo workspace.",
@@ -300,7 +300,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "customer id or a unified id such as C000123.\n"
         "- **Privacy**: phones and e-mails are always masked (138\\*\\*\\*\\*8000, "
         "a\\*\\*\\*@x.com). Unmasked contact data can be revealed only when an admin starts "
-        "the app with the environment variable `{env}=1`; each reveal asks for a reason and is "
+        "the app with the environment variable {env}; each reveal asks for a reason and is "
         "logged (who, when, why).\n"
         "- Manual merges, splits, tags and consent changes are kept and win over later imports "
         "and re-runs.",
@@ -310,7 +310,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "- **搜索**：可按姓名、手机号（任意写法或后 4 位）、邮箱、渠道客户编号或统一客户编号（如 "
         "C000123）查找。\n"
         "- **隐私**：手机号和邮箱始终脱敏显示（138\\*\\*\\*\\*8000、a\\*\\*\\*@x.com）。只有管理员"
-        "以环境变量 `{env}=1` 启动应用后，才能查看未脱敏的联系方式；每次查看都需填写原因，并记录"
+        "以环境变量 {env} 启动应用后，才能查看未脱敏的联系方式；每次查看都需填写原因，并记录"
         "查看人、时间和原因。\n"
         "- 人工合并、拆分、标签和营销许可的修改会被保留，优先于之后的导入和重新识别。",
     },
@@ -330,8 +330,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cust.m_blocked": {"en": "Blocked keys", "zh": "已屏蔽的标识"},
     "cust.m_blocked_help": {
         "en": "Phones, e-mails or ids not used for linking: placeholders (13800000000, "
-        "test@test.com) or values shared by too many records (a switchboard, a shop's number).",
-        "zh": "不用于关联的手机号、邮箱或编号：占位值（如 13800000000、test@test.com），或被过多记录共用的值（如总机、门店电话）。",
+        "`test@test.com`) or values shared by too many records (a switchboard, a shop's number).",
+        "zh": "不用于关联的手机号、邮箱或编号：占位值（如 13800000000、`test@test.com`），或被过多记录共用的值（如总机、门店电话）。",
     },
     "cust.m_proposals": {"en": "Proposals to review", "zh": "待审核建议"},
     "cust.records_by_rule": {

@@ -47,7 +47,7 @@ from cimlab.golden import (
     table_exists,
 )
 from cimlab.parsing import normalize_email, normalize_phone
-from cimlab.privacy import mask_email_expr, mask_phone_expr, redact_text
+from cimlab.privacy import mask_email_expr, mask_phone_expr, scrub_text
 from cimlab.schemas import TABLES, polars_schema
 from cimlab.settings import source_priority as saved_source_priority
 from cimlab.tags import current_tags, tag_history, type_tags
@@ -357,9 +357,9 @@ def reveal_pii(
 ) -> dict[str, Any]:
     """Unmasked contact data of one customer; logs the reveal in ``pii_reveals`` first.
 
-    The log row holds who (``user``), when (``at``), the customer, the reason (phone numbers
-    and e-mail addresses typed into it are masked) and which fields were shown, never the
-    values. The caller (app, CLI) decides who may reveal (a role or a setting).
+    The log row holds who (``user``), when (``at``), the customer, the reason (phone numbers,
+    e-mail addresses and identity numbers typed into it are masked by
+    :func:`cimlab.privacy.scrub_text`) and which fields were shown, never the values. The caller (app, CLI) decides who may reveal (a role or a setting).
 
     Returns
     -------
@@ -414,7 +414,7 @@ def reveal_pii(
         )
         con.execute(
             "INSERT INTO pii_reveals VALUES (?, ?, ?, ?, ?, ?)",
-            [reveal_id, customer_id, user.strip(), when, redact_text(reason.strip()), fields],
+            [reveal_id, customer_id, user.strip(), when, scrub_text(reason.strip()), fields],
         )  # fmt: skip
     return revealed
 

@@ -704,7 +704,7 @@ def test_import_draws_progress_on_a_tty_stderr_only(
     code = main(["import", str(files["good"]), "--workspace", str(tmp_path / "ws"), *IMPORT])
     assert code == 0
     assert "three.csv: reading and checking" in tty.getvalue()
-    assert "three.csv: storing" in tty.getvalue()
+    assert "three.csv: importing" in tty.getvalue()
     assert "[" not in capsys.readouterr().out  # stdout carries no bar
     quiet = FakeTTY()
     monkeypatch.setattr(sys, "stderr", quiet)
@@ -733,15 +733,21 @@ def test_unexpected_failures_are_one_line_without_a_traceback(
 ) -> None:
     import cimlab.cli
 
-    real = cimlab.cli.check_file
+    real_validate, real_import = cimlab.cli.validate_file, cimlab.cli.import_file
 
-    def check_or_fail(path: Path, **kw: Any) -> Any:
+    def validate_or_fail(path: Path, **kw: Any) -> Any:
         if Path(path).name == "five.csv":
             raise exc
-        return real(path, **kw)
+        return real_validate(path, **kw)
+
+    def import_or_fail(workspace: Any, path: Path, **kw: Any) -> Any:
+        if Path(path).name == "five.csv":
+            raise exc
+        return real_import(workspace, path, **kw)
 
     monkeypatch.delenv("CIMLAB_DEBUG", raising=False)
-    monkeypatch.setattr(cimlab.cli, "check_file", check_or_fail)
+    monkeypatch.setattr(cimlab.cli, "validate_file", validate_or_fail)
+    monkeypatch.setattr(cimlab.cli, "import_file", import_or_fail)
     ws = tmp_path / "ws"
     code, out, err = run(capsys, "import", files["bad"], files["good"], "--workspace", ws, *IMPORT)
     assert code == 2

@@ -59,7 +59,7 @@ def test_resolve_search_show_links(demo, capsys, tmp_path):
 
     out = tmp_path / "links.csv"
     assert main(["customers", "links", "--workspace", str(ws), "--out", str(out)]) == 0
-    with out.open(encoding="utf-8") as handle:
+    with out.open(encoding="utf-8-sig") as handle:  # the BOM Excel needs
         rows = list(csv.DictReader(handle))
     assert {"channel", "table", "source_customer_id", "customer_id"} <= set(rows[0])
     assert {r["customer_id"] for r in rows} >= {hit["customer_id"]}
