@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -26,8 +25,7 @@ from cimlab.mapping import (
     suggest_mapping,
 )
 from cimlab.schemas import TABLES, contract
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+from tests.conftest import shared_dataset
 
 # Realistic header rows, copied from the exports' layouts (plus columns nobody maps).
 TAOBAO_OLD = [
@@ -338,9 +336,7 @@ def test_uci_tie_with_generic_english_goes_to_the_platform_preset() -> None:
 
 
 def test_real_online_retail_header_is_recognised() -> None:
-    path = SHARED / "online_retail.csv.gz"
-    if not path.exists() and os.environ.get("CI") != "true":
-        pytest.skip(f"{path} not available")
+    path = shared_dataset("online_retail.csv.gz")
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         headers = handle.readline().rstrip("\r\n").split(",")
     mapping = resolve_mapping("online_retail", headers, table="orders", file=path.name)
