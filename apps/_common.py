@@ -28,10 +28,10 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
+from cimlab.analytics.facts import CustomerData, customer_data
+from cimlab.customers.golden import read_identity_map
 from cimlab.dates import to_date
 from cimlab.errors import CimlabError, WorkspaceBusy
-from cimlab.facts import CustomerData, customer_data
-from cimlab.golden import read_identity_map
 from cimlab.i18n import LANGS, channel_label, t, table_label
 from cimlab.identity import resolve_again
 from cimlab.privacy import mask_email_expr, mask_name_expr, mask_phone_expr, scrub_text_expr
@@ -105,7 +105,7 @@ def reveal_allowed() -> bool:
     """Whether the app may show unmasked contact data: ``$CIMLAB_ALLOW_REVEAL`` is ``1``.
 
     Set by whoever starts the app (an admin); every reveal still asks for a reason and is
-    logged by :func:`cimlab.profile.reveal_pii`.
+    logged by :func:`cimlab.customers.profile.reveal_pii`.
     """
     return os.environ.get(REVEAL_ENV, "").strip().lower() in {"1", "true", "yes"}
 
@@ -260,7 +260,7 @@ def load_batches(path: str, version: str) -> pl.DataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def load_customer_data(path: str, version: str) -> CustomerData | None:
-    """:func:`cimlab.facts.customer_data` of the workspace; ``None`` until identities are resolved.
+    """:func:`cimlab.analytics.facts.customer_data` of the workspace; ``None`` until identities are resolved.
 
     One shared object per workspace version (``cache_resource``), not a copy per call: every
     analytics loader reads it, and copying millions of order lines each time cost seconds and

@@ -67,21 +67,21 @@ def _orders(path: str, version: str) -> tuple[pl.DataFrame, str]:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def load_metrics(path: str, version: str, as_of: dt.date, start: dt.date | None) -> pl.DataFrame:
-    """:func:`cimlab.channels.channel_metrics` of the workspace."""
+    """:func:`cimlab.analytics.channels.channel_metrics` of the workspace."""
     orders, tz = _orders(path, version)
     return channels.channel_metrics(orders, as_of=as_of, start=start, time_zone=tz)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def load_acquisition(path: str, version: str, as_of: dt.date, horizon: int) -> pl.DataFrame:
-    """:func:`cimlab.channels.acquisition_summary` of the workspace."""
+    """:func:`cimlab.analytics.channels.acquisition_summary` of the workspace."""
     orders, tz = _orders(path, version)
     return channels.acquisition_summary(orders, as_of=as_of, horizon_days=horizon, time_zone=tz)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def load_overlap(path: str, version: str, as_of: dt.date, start: dt.date | None) -> pl.DataFrame:
-    """:func:`cimlab.channels.channel_overlap` of the workspace."""
+    """:func:`cimlab.analytics.channels.channel_overlap` of the workspace."""
     orders, tz = _orders(path, version)
     return channels.channel_overlap(orders, as_of=as_of, start=start, time_zone=tz)
 
@@ -90,7 +90,7 @@ def load_overlap(path: str, version: str, as_of: dt.date, start: dt.date | None)
 def load_migration(
     path: str, version: str, before: tuple[dt.date, dt.date], after: tuple[dt.date, dt.date]
 ) -> pl.DataFrame:
-    """:func:`cimlab.channels.channel_migration` of the workspace."""
+    """:func:`cimlab.analytics.channels.channel_migration` of the workspace."""
     orders, tz = _orders(path, version)
     return channels.channel_migration(orders, before=before, after=after, time_zone=tz)
 
@@ -99,7 +99,7 @@ def load_migration(
 def load_cohorts(
     path: str, version: str, as_of: dt.date, period: str, max_periods: int
 ) -> pl.DataFrame:
-    """:func:`cimlab.cohorts.cohort_table` of the workspace."""
+    """:func:`cimlab.analytics.cohorts.cohort_table` of the workspace."""
     orders, tz = _orders(path, version)
     return cohorts.cohort_table(
         orders,

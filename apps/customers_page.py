@@ -5,7 +5,7 @@ decisions, reveal) run in button callbacks, before the page is drawn again, so e
 below shows the new state; their outcome is kept in ``cust_flash`` and shown once, next to the
 control. Contact data is masked everywhere; unmasked values appear only when the app runs with
 ``CIMLAB_ALLOW_REVEAL=1``, after a reason is given, and every reveal is logged
-(:func:`cimlab.profile.reveal_pii`).
+(:func:`cimlab.customers.profile.reveal_pii`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import polars as pl
 import streamlit as st
 
 from cimlab import consent, identity, profile, tags
-from cimlab.golden import golden_records
+from cimlab.customers.golden import golden_records
 from cimlab.i18n import MESSAGES, channel_label, column_label, t, table_label
 from cimlab.privacy import mask_email_expr, mask_phone_expr
 

@@ -17,9 +17,16 @@ import _common as common
 import polars as pl
 import streamlit as st
 
+from cimlab.contracts.models import TABLES
 from cimlab.i18n import channel_label, column_label, t, table_label
-from cimlab.importer import COLUMN_KINDS, ImportReport, check_raw, quarantine_csv, store_report
-from cimlab.mapping import (
+from cimlab.ingest.importer import (
+    COLUMN_KINDS,
+    ImportReport,
+    check_raw,
+    quarantine_csv,
+    store_report,
+)
+from cimlab.ingest.mapping import (
     ColumnMapping,
     MappingOptions,
     detect_preset,
@@ -27,8 +34,7 @@ from cimlab.mapping import (
     source_required,
     suggest_mapping,
 )
-from cimlab.reading import LINE, RawTable, read_bytes
-from cimlab.schemas import TABLES
+from cimlab.ingest.reading import LINE, RawTable, read_bytes
 
 PREVIEW_ROWS = 20
 PROBLEMS_SHOWN = 500

@@ -16,12 +16,12 @@ import _common as common
 import polars as pl
 import streamlit as st
 
+from cimlab.analytics.kpis import KPI_NAMES, kpi_trend, kpis
 from cimlab.charts import counts_chart, import_history_chart
 from cimlab.charts.kpis import kpi_trend_chart
+from cimlab.contracts.models import TABLES
 from cimlab.dates import to_date
 from cimlab.i18n import channel_label, t, table_label
-from cimlab.kpis import KPI_NAMES, kpi_trend, kpis
-from cimlab.schemas import TABLES
 
 LAST_IMPORTS = 10
 HISTORY_BARS = 30
@@ -32,7 +32,7 @@ KPI_ROWS = (KPI_NAMES[:4], KPI_NAMES[4:])
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def load_kpis(path: str, version: str, as_of: dt.date, days: int) -> pl.DataFrame:
-    """:func:`cimlab.kpis.kpis` of the workspace (customers known from every table)."""
+    """:func:`cimlab.analytics.kpis.kpis` of the workspace (customers known from every table)."""
     data = common.load_customer_data(path, version)
     if data is None:
         return pl.DataFrame()
@@ -43,7 +43,7 @@ def load_kpis(path: str, version: str, as_of: dt.date, days: int) -> pl.DataFram
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def load_trend(path: str, version: str, as_of: dt.date, days: int, periods: int) -> pl.DataFrame:
-    """:func:`cimlab.kpis.kpi_trend` of the workspace."""
+    """:func:`cimlab.analytics.kpis.kpi_trend` of the workspace."""
     data = common.load_customer_data(path, version)
     if data is None:
         return pl.DataFrame()

@@ -3,7 +3,7 @@ and "customers who bought X also bought Y".
 
 Session keys start with ``prod_``; a widget with translated labels is keyed per language
 (``prod_item_zh``) and its choice kept under the plain key (``prod_item``), see
-:func:`_common.translated_choice`. Rules come from :func:`cimlab.affinity.product_pairs`,
+:func:`_common.translated_choice`. Rules come from :func:`cimlab.analytics.affinity.product_pairs`,
 cached on the workspace path, its data version and the widgets' values. Confidence is shown as
 a percentage with one decimal (:data:`_common.PERCENT_FORMAT`), supports with two decimals or
 more (:func:`support_format`), all × 100 and never rounded before display.
@@ -18,7 +18,7 @@ import _common as common
 import polars as pl
 import streamlit as st
 
-from cimlab.affinity import (
+from cimlab.analytics.affinity import (
     ONLINE_RETAIL_NON_PRODUCTS,
     also_bought,
     baskets,

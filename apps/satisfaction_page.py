@@ -4,8 +4,8 @@ high-value customers (ids only, no contact data).
 
 Session keys start with ``sat_``; a widget with translated labels is keyed per language
 (``sat_window_zh``) and its choice kept under the plain key (``sat_window``), see
-:func:`_common.translated_choice`. Figures come from :func:`cimlab.satisfaction.satisfaction` and
-:func:`cimlab.satisfaction.unhappy_high_value`, cached on the workspace path, its data version
+:func:`_common.translated_choice`. Figures come from :func:`cimlab.analytics.satisfaction.satisfaction` and
+:func:`cimlab.analytics.satisfaction.unhappy_high_value`, cached on the workspace path, its data version
 and the widgets' values. Tables sit in keyed containers (``sat_channel_table``,
 ``sat_segment_table``: the essentials, every column in an expander below;
 ``sat_unhappy_table``). Every share reads as a percentage with one decimal ("3.0%", "10.6%"),
@@ -21,6 +21,8 @@ import _common as common
 import polars as pl
 import streamlit as st
 
+from cimlab.analytics.rfm import rfm
+from cimlab.analytics.satisfaction import satisfaction, unhappy_high_value
 from cimlab.charts.satisfaction import (
     complaint_rate_chart,
     group_labels,
@@ -29,8 +31,6 @@ from cimlab.charts.satisfaction import (
     satisfaction_trend_chart,
 )
 from cimlab.i18n import t
-from cimlab.rfm import rfm
-from cimlab.satisfaction import satisfaction, unhappy_high_value
 
 WINDOWS = (30, 90, 180, 365, 0)  # days; 0 = all time
 DEFAULT_WINDOW = 90

@@ -32,7 +32,7 @@ from cimlab.charts.rfm import (
     segment_bar_chart,
     segment_label,
 )
-from cimlab.cli_analyse import segment_table
+from cimlab.cli.analyse import segment_table
 from cimlab.export import table_bytes
 from cimlab.i18n import t
 
@@ -65,7 +65,7 @@ MEMBER_COLUMNS = (
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def load_scores(path: str, version: str, as_of: dt.date, time_unit: str) -> pl.DataFrame:
-    """:func:`cimlab.rfm.rfm` of the workspace's orders (cached on workspace version and inputs)."""
+    """:func:`cimlab.analytics.rfm.rfm` of the workspace's orders (cached on workspace version and inputs)."""
     data = common.load_customer_data(path, version)
     if data is None:
         return pl.DataFrame()
@@ -76,7 +76,7 @@ def load_scores(path: str, version: str, as_of: dt.date, time_unit: str) -> pl.D
 def load_clusters(
     path: str, version: str, as_of: dt.date, time_unit: str, k: int | None, criterion: str
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, int]:
-    """:func:`cimlab.clusters.cluster_customers`: assignments, k scores, profiles and k."""
+    """:func:`cimlab.analytics.clusters.cluster_customers`: assignments, k scores, profiles and k."""
     data = common.load_customer_data(path, version)
     if data is None:
         return pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), 0
@@ -107,7 +107,7 @@ def load_stage_counts(path: str, version: str, as_of: dt.date, months: int) -> p
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def load_stages(path: str, version: str, as_of: dt.date) -> pl.DataFrame:
-    """:func:`cimlab.lifecycle.lifecycle_stages` of every known customer on ``as_of``."""
+    """:func:`cimlab.analytics.lifecycle.lifecycle_stages` of every known customer on ``as_of``."""
     data = common.load_customer_data(path, version)
     if data is None:
         return pl.DataFrame()
@@ -118,7 +118,7 @@ def load_stages(path: str, version: str, as_of: dt.date) -> pl.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def load_transitions(path: str, version: str, start: dt.date, end: dt.date) -> pl.DataFrame:
-    """:func:`cimlab.lifecycle.stage_transitions` between ``start`` and ``end``."""
+    """:func:`cimlab.analytics.lifecycle.stage_transitions` between ``start`` and ``end``."""
     data = common.load_customer_data(path, version)
     if data is None:
         return pl.DataFrame()

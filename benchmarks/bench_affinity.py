@@ -2,7 +2,7 @@
 
 The data: ``online_retail.csv.gz`` of the shared datasets (541,909 lines, ~4,000 stock codes,
 ~22,000 paid invoices, 4,372 customers), read by cimlab's importer with the ``online_retail``
-mapping (:func:`cimlab.importer.check_file`, as ``tests/test_affinity.py`` does). Parsing runs
+mapping (:func:`cimlab.ingest.importer.check_file`, as ``tests/test_affinity.py`` does). Parsing runs
 in a child process that writes the canonical lines to a temporary Parquet file (deleted
 afterwards); **its time is excluded** from the measured seconds (reported as
 ``parse_seconds``) and its memory from the peak, which is then the analysis's own. When the
@@ -13,13 +13,13 @@ together, ~20,000 orders of ~4,000 customers) and the ``benchmark`` label says s
 
 Timed, each the best of ``REPEAT`` runs, on the frame in memory:
 
-* ``order``: :func:`cimlab.affinity.product_pairs` with order baskets and the default
+* ``order``: :func:`cimlab.analytics.affinity.product_pairs` with order baskets and the default
   ``min_support=0.001`` (the headline ``seconds``);
 * ``customer``: customer baskets (``customer_col="source_customer_id"``), default thresholds;
 * ``customer_cap200``: the same with ``max_basket_items=200`` (wholesale-size baskets left out).
 
 Then the rules at ``min_support=0.02`` (order level) and their top pair by lift, named with
-:func:`cimlab.affinity.item_labels`. Run through ``python -m benchmarks.run affinity``.
+:func:`cimlab.analytics.affinity.item_labels`. Run through ``python -m benchmarks.run affinity``.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def write_lines(path: str) -> None:
     """Child entry point: parse Online Retail (or generate) into ``path``; print the figures."""
     t0 = time.perf_counter()
     if DATASET.exists() and not FORCE_SYNTHETIC:
-        from cimlab.importer import check_file
+        from cimlab.ingest.importer import check_file
 
         lines = check_file(DATASET, mapping="online_retail").valid
         source = "UCI Online Retail"
@@ -136,7 +136,7 @@ def _prepare(path: Path) -> dict[str, object]:
 
 
 def run() -> dict[str, object]:
-    from cimlab.affinity import baskets, item_labels, product_pairs
+    from cimlab.analytics.affinity import baskets, item_labels, product_pairs
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "lines.parquet"

@@ -2,7 +2,7 @@
 
 A workspace is built the way a user would: the generated order lines of :mod:`benchmarks.bench_rfm`
 (3,000,000 lines, ~90,000 customers, with a 500-item ``sku``) written to Parquet, imported with
-``cimlab import`` semantics (:func:`cimlab.importer.import_file`) and resolved. Each analytics
+``cimlab import`` semantics (:func:`cimlab.ingest.importer.import_file`) and resolved. Each analytics
 page is then opened once through Streamlit's ``AppTest`` (the first load computes and caches its
 figures) and run again (a widget change or a rerun reads the caches): the seconds of each, and
 the process's peak memory.
@@ -42,7 +42,7 @@ def build_workspace(folder: Path, rows: int = ROWS) -> Path:
 
     from benchmarks.bench_rfm import generate_orders_parquet
     from cimlab.identity import resolve
-    from cimlab.importer import import_file
+    from cimlab.ingest.importer import import_file
     from cimlab.workspace import Workspace
 
     raw = generate_orders_parquet(folder / "raw.parquet", rows, customers=CUSTOMERS)

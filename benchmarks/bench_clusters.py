@@ -12,8 +12,8 @@ first year only); each customer leans on one channel (share drawn per customer);
 order; 95 % paid, 3 % refunded (half of them negative refund records), 1.5 % cancelled, 0.5 %
 pending.
 
-Times :func:`cimlab.clusters.cluster_customers` end to end (``criterion="silhouette"``,
-``k_range=(2, 8)``, best of ``REPEAT``), and apart: :func:`cimlab.clusters.customer_features`
+Times :func:`cimlab.analytics.clusters.cluster_customers` end to end (``criterion="silhouette"``,
+``k_range=(2, 8)``, best of ``REPEAT``), and apart: :func:`cimlab.analytics.clusters.customer_features`
 (the Polars part) and ``CustomerClusters(...).fit`` on those features (the scikit-learn part).
 The model is fitted twice more on the same features with the same seed and the label arrays
 compared with the end-to-end ones (``same_seed_same_labels``); alternating with those fits,
@@ -117,7 +117,7 @@ def _generate_in_child(path: Path) -> None:
 
 
 def run() -> dict[str, object]:
-    from cimlab.clusters import CustomerClusters, cluster_customers, customer_features
+    from cimlab.analytics.clusters import CustomerClusters, cluster_customers, customer_features
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "orders_3m.parquet"

@@ -70,7 +70,7 @@ def generate_orders_csv(path: Path, rows: int = ROWS, *, seed: int = 11) -> Path
 
 
 def _run(rows: int) -> dict[str, object]:
-    from cimlab.importer import import_file
+    from cimlab.ingest.importer import import_file
     from cimlab.workspace import Workspace
 
     with tempfile.TemporaryDirectory(dir=os.environ.get("CIMLAB_BENCH_TMP")) as tmp:

@@ -12,9 +12,9 @@ Timings, each the best of ``REPEAT`` rounds (a round runs every case once, so th
 spell of the shared machine does not fall on one case only), each reading the Parquet file
 itself (a lazy scan: reading is part of the time, as in the app's first load):
 
-* ``counts``: :func:`cimlab.lifecycle.stage_counts` at the 24 month ends of 2023–2024 with the
+* ``counts``: :func:`cimlab.analytics.lifecycle.stage_counts` at the 24 month ends of 2023–2024 with the
   customers (the history chart); the headline ``seconds``;
-* ``stages``: :func:`cimlab.lifecycle.lifecycle_stages` on 2024-12-31 with the customers (one
+* ``stages``: :func:`cimlab.analytics.lifecycle.lifecycle_stages` on 2024-12-31 with the customers (one
   row per known customer);
 * breakdown: ``stage_counts`` on the last month end only (the one-off cost of reading the
   lines and building the purchase-day history, plus one date), from which the cost per
@@ -89,7 +89,7 @@ def _best_round_robin(
 
 
 def run() -> dict[str, object]:
-    from cimlab.lifecycle import lifecycle_stages, month_ends, stage_counts
+    from cimlab.analytics.lifecycle import lifecycle_stages, month_ends, stage_counts
 
     dates = month_ends(dt.date(2023, 1, 1), AS_OF)
     assert len(dates) == 24

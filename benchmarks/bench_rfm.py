@@ -10,7 +10,7 @@ floor run ``ROUNDS`` processes each, alternating, of ``REPEAT`` runs each, so th
 a shared machine hits both alike; the figure is the best run (the median and the cold first run
 of a process are shown too). lifetimes runs ``LIFETIMES_REPEAT`` times in one process.
 
-* **cimlab**: ``cimlab.rfm.rfm(pl.scan_parquet(...), as_of=...).collect()``, reading included:
+* **cimlab**: ``cimlab.analytics.rfm.rfm(pl.scan_parquet(...), as_of=...).collect()``, reading included:
   the full summary (purchase days, frequency, recency, T, since_last, exact net spend,
   repeat-day monetary value), the three scores and the segment, sorted by customer.
 * **floor**: the least Polars can do for an answer of the same shape, reading included too:
@@ -66,7 +66,7 @@ def generate_orders_parquet(
     chunk_rows: int = CHUNK_ROWS,
     seed: int = 7,
 ) -> Path:
-    """Write ``rows`` canonical order lines (the ``cimlab.schemas.Orders`` columns that matter
+    """Write ``rows`` canonical order lines (the ``cimlab.contracts.models.Orders`` columns that matter
     here) for ``customers`` people, ``chunk_rows`` lines at a time: one row group of at most
     1,000,000 lines after another, so that memory stays bounded whatever ``rows`` is."""
     import numpy as np
@@ -148,7 +148,7 @@ def run_cimlab(
     returns ((seconds, CPU seconds) of each run, customers)."""
     import polars as pl
 
-    from cimlab.rfm import rfm
+    from cimlab.analytics.rfm import rfm
 
     times = []
     for _ in range(int(repeat)):

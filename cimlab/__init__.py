@@ -1,6 +1,8 @@
 """cimlab: bring customer data together, clean it, understand it and act on it.
 
-A flat public API for notebooks and scripts; the implementation lives in one module per concept.
+The curated public API for notebooks and scripts. :data:`_API` is its one table (module → public
+names): it drives the lazy loader, ``__all__`` and, through a test, the typed imports below.
+Nothing is imported until it is used, so ``import cimlab`` and the CLI start fast.
 
 Examples
 --------
@@ -13,69 +15,213 @@ Examples
 
 from __future__ import annotations
 
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from cimlab.consent import consent_history, current_consent, set_consent
-from cimlab.demo import build_demo_workspace, generate_demo_files, read_manifest
-from cimlab.errors import (
-    CimlabError,
-    DataFileError,
-    ExportError,
-    MappingError,
-    ValidationFailed,
-    WorkspaceBusy,
-    WorkspaceError,
-)
-from cimlab.export import table_bytes, write_table
-from cimlab.golden import golden_records, order_facts
-from cimlab.identity import customer_map, explain, merge, resolve, split
-from cimlab.importer import (
-    ImportReport,
-    ImportResult,
-    check_bytes,
-    check_file,
-    check_raw,
-    import_file,
-    import_files,
-    map_columns,
-    parse_table,
-    quarantine_csv,
-    store_report,
-    validate_file,
-    validate_table,
-)
-from cimlab.mapping import (
-    ColumnMapping,
-    MappingOptions,
-    detect_preset,
-    list_presets,
-    load_preset,
-    resolve_mapping,
-    suggest_mapping,
-)
-from cimlab.privacy import mask_email, mask_name, mask_phone, scrub_text
-from cimlab.profile import CustomerProfile, customer_profile, reveal_pii, search
-from cimlab.reading import RawTable, ReadLimits, iter_file_chunks, read_bytes, read_file
-from cimlab.schemas import TABLES, Customers, Feedback, Interactions, Orders
-from cimlab.settings import business_time_zone, set_time_zone, time_zone_choice
-from cimlab.tags import add_tags, customer_tags, refresh_rule_tags, remove_tags
-from cimlab.workspace import IntegrityReport, Workspace, check_database
+__version__ = "0.2.0"
 
-if TYPE_CHECKING:
+# module -> the public names it gives `cimlab`. A name that is not an attribute of its module is
+# a submodule (cl.rfm is the module cimlab.analytics.rfm, cl.charts the package cimlab.charts).
+_API: dict[str, tuple[str, ...]] = {
+    "cimlab": ("charts",),
+    "cimlab.errors": (
+        "CimlabError",
+        "DataFileError",
+        "ExportError",
+        "MappingError",
+        "ValidationFailed",
+        "WorkspaceBusy",
+        "WorkspaceError",
+    ),
+    "cimlab.workspace": ("IntegrityReport", "Workspace", "check_database"),
+    "cimlab.settings": ("business_time_zone", "set_time_zone", "time_zone_choice"),
+    "cimlab.privacy": ("mask_email", "mask_name", "mask_phone", "scrub_text"),
+    "cimlab.export": ("table_bytes", "write_table"),
+    "cimlab.contracts": ("TABLES", "Customers", "Feedback", "Interactions", "Orders"),
+    "cimlab.ingest.reading": (
+        "RawTable",
+        "ReadLimits",
+        "iter_file_chunks",
+        "read_bytes",
+        "read_file",
+    ),
+    "cimlab.ingest.mapping": (
+        "ColumnMapping",
+        "MappingOptions",
+        "detect_preset",
+        "list_presets",
+        "load_preset",
+        "resolve_mapping",
+        "suggest_mapping",
+    ),
+    "cimlab.ingest.importer": (
+        "ImportReport",
+        "ImportResult",
+        "check_bytes",
+        "check_file",
+        "check_raw",
+        "import_file",
+        "import_files",
+        "map_columns",
+        "parse_table",
+        "quarantine_csv",
+        "store_report",
+        "validate_file",
+        "validate_table",
+    ),
+    "cimlab.identity": (
+        "customer_map",
+        "explain",
+        "merge_customers",
+        "resolve",
+        "split_customer",
+    ),
+    "cimlab.customers.golden": ("golden_records", "order_facts"),
+    "cimlab.customers.profile": (
+        "CustomerProfile",
+        "customer_profile",
+        "reveal_pii",
+        "search_customers",
+    ),
+    "cimlab.customers.tags": ("add_tags", "customer_tags", "refresh_rule_tags", "remove_tags"),
+    "cimlab.customers.consent": ("consent_history", "current_consent", "set_consent"),
+    "cimlab.analytics": ("rfm", "kpis", "satisfaction"),
+    "cimlab.analytics.facts": ("CustomerData", "customer_data"),
+    "cimlab.analytics.rfm": (
+        "SEGMENTS",
+        "customer_summary",
+        "rfm_scores",
+        "rfm_segments",
+        "rfm_table",
+    ),
+    "cimlab.analytics.clusters": ("CustomerClusters", "cluster_customers", "customer_features"),
+    "cimlab.analytics.lifecycle": (
+        "STAGES",
+        "LifecycleRules",
+        "lifecycle_stages",
+        "month_ends",
+        "stage_counts",
+        "stage_transitions",
+    ),
+    "cimlab.analytics.channels": (
+        "acquisition_channels",
+        "acquisition_summary",
+        "channel_metrics",
+        "channel_migration",
+        "channel_overlap",
+    ),
+    "cimlab.analytics.cohorts": ("cohort_matrix", "cohort_table"),
+    "cimlab.analytics.kpis": ("kpi_table", "kpi_trend"),
+    "cimlab.analytics.satisfaction": ("satisfaction_table", "unhappy_high_value"),
+    "cimlab.analytics.affinity": (
+        "ONLINE_RETAIL_NON_PRODUCTS",
+        "also_bought",
+        "item_labels",
+        "product_pairs",
+    ),
+    "cimlab.demo": ("build_demo_workspace", "generate_demo_files", "read_manifest"),
+}
+
+# Names from before 0.2 that keep working (not in __all__): old name -> current name.
+_ALIASES: dict[str, str] = {
+    "merge": "merge_customers",
+    "split": "split_customer",
+    "search": "search_customers",
+}
+
+# Modules that moved into packages in 0.2: `import cimlab.rfm` still finds cimlab.analytics.rfm.
+_MOVED: dict[str, str] = {
+    "cimlab.reading": "cimlab.ingest.reading",
+    "cimlab.mapping": "cimlab.ingest.mapping",
+    "cimlab.parsing": "cimlab.ingest.parsing",
+    "cimlab.importer": "cimlab.ingest.importer",
+    "cimlab.schemas": "cimlab.contracts.models",
+    "cimlab.golden": "cimlab.customers.golden",
+    "cimlab.profile": "cimlab.customers.profile",
+    "cimlab.tags": "cimlab.customers.tags",
+    "cimlab.consent": "cimlab.customers.consent",
+    "cimlab.facts": "cimlab.analytics.facts",
+    "cimlab.rfm": "cimlab.analytics.rfm",
+    "cimlab.lifecycle": "cimlab.analytics.lifecycle",
+    "cimlab.channels": "cimlab.analytics.channels",
+    "cimlab.cohorts": "cimlab.analytics.cohorts",
+    "cimlab.kpis": "cimlab.analytics.kpis",
+    "cimlab.satisfaction": "cimlab.analytics.satisfaction",
+    "cimlab.affinity": "cimlab.analytics.affinity",
+    "cimlab.clusters": "cimlab.analytics.clusters",
+    "cimlab.cli_analyse": "cimlab.cli.analyse",
+    "cimlab.cli_customers": "cimlab.cli.customers",
+}
+
+_HOME = {name: module for module, names in _API.items() for name in names}
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ALIASES:
+        return __getattr__(_ALIASES[name])
+    if name not in _HOME:
+        raise AttributeError(f"module 'cimlab' has no attribute {name!r}")
+    module = importlib.import_module(_HOME[name])
+    if module.__name__ != __name__ and hasattr(module, name):
+        value = getattr(module, name)
+    else:  # a submodule
+        value = importlib.import_module(f"{_HOME[name]}.{name}")
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds a module under its pre-0.2 name and hands back the module at its new home."""
+
+    def find_spec(
+        self, fullname: str, path: Any = None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in _MOVED:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, self)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return None
+
+    def exec_module(self, module: ModuleType) -> None:
+        # the import system returns whatever sys.modules holds under the old name afterwards
+        sys.modules[module.__name__] = importlib.import_module(_MOVED[module.__name__])
+
+
+if not any(isinstance(finder, _MovedModules) for finder in sys.meta_path):
+    sys.meta_path.append(_MovedModules())
+
+
+if TYPE_CHECKING:  # the same names, for type checkers (tests/test_api.py keeps them equal to _API)
     from cimlab import charts
-    from cimlab.affinity import ONLINE_RETAIL_NON_PRODUCTS, also_bought, item_labels, product_pairs
-    from cimlab.channels import (
+    from cimlab.analytics import kpis, rfm, satisfaction
+    from cimlab.analytics.affinity import (
+        ONLINE_RETAIL_NON_PRODUCTS,
+        also_bought,
+        item_labels,
+        product_pairs,
+    )
+    from cimlab.analytics.channels import (
         acquisition_channels,
         acquisition_summary,
         channel_metrics,
         channel_migration,
         channel_overlap,
     )
-    from cimlab.clusters import CustomerClusters, cluster_customers, customer_features
-    from cimlab.cohorts import cohort_matrix, cohort_table
-    from cimlab.facts import CustomerData, customer_data
-    from cimlab.kpis import kpi_trend
-    from cimlab.lifecycle import (
+    from cimlab.analytics.clusters import CustomerClusters, cluster_customers, customer_features
+    from cimlab.analytics.cohorts import cohort_matrix, cohort_table
+    from cimlab.analytics.facts import CustomerData, customer_data
+    from cimlab.analytics.kpis import kpi_table, kpi_trend
+    from cimlab.analytics.lifecycle import (
         STAGES,
         LifecycleRules,
         lifecycle_stages,
@@ -83,158 +229,70 @@ if TYPE_CHECKING:
         stage_counts,
         stage_transitions,
     )
-    from cimlab.rfm import SEGMENTS, customer_summary, rfm_scores, rfm_segments
-    from cimlab.satisfaction import unhappy_high_value
-
-__version__ = "0.1.0"
-
-# Analytics pull in scikit-learn, SciPy and Altair (seconds): they load on first use, so the CLI
-# starts quickly. Name -> module; `rfm`, `kpis` and `satisfaction` stay modules (cl.rfm.rfm,
-# cl.kpis.kpis, cl.satisfaction.satisfaction) because a function of the same name would hide them.
-_LAZY: dict[str, str] = {
-    "CustomerData": "cimlab.facts",
-    "customer_data": "cimlab.facts",
-    "SEGMENTS": "cimlab.rfm",
-    "customer_summary": "cimlab.rfm",
-    "rfm_scores": "cimlab.rfm",
-    "rfm_segments": "cimlab.rfm",
-    "CustomerClusters": "cimlab.clusters",
-    "cluster_customers": "cimlab.clusters",
-    "customer_features": "cimlab.clusters",
-    "STAGES": "cimlab.lifecycle",
-    "LifecycleRules": "cimlab.lifecycle",
-    "lifecycle_stages": "cimlab.lifecycle",
-    "stage_counts": "cimlab.lifecycle",
-    "stage_transitions": "cimlab.lifecycle",
-    "month_ends": "cimlab.lifecycle",
-    "channel_metrics": "cimlab.channels",
-    "acquisition_channels": "cimlab.channels",
-    "acquisition_summary": "cimlab.channels",
-    "channel_overlap": "cimlab.channels",
-    "channel_migration": "cimlab.channels",
-    "cohort_table": "cimlab.cohorts",
-    "cohort_matrix": "cimlab.cohorts",
-    "kpi_trend": "cimlab.kpis",
-    "unhappy_high_value": "cimlab.satisfaction",
-    "product_pairs": "cimlab.affinity",
-    "ONLINE_RETAIL_NON_PRODUCTS": "cimlab.affinity",
-    "also_bought": "cimlab.affinity",
-    "item_labels": "cimlab.affinity",
-}
-_SUBMODULES = ("charts", "rfm", "kpis", "satisfaction")
-
-
-def __getattr__(name: str) -> Any:
-    import importlib
-
-    if name in _SUBMODULES:
-        return importlib.import_module(f"cimlab.{name}")
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'cimlab' has no attribute {name!r}")
-
-
-__all__ = [
-    "ONLINE_RETAIL_NON_PRODUCTS",
-    "SEGMENTS",
-    "STAGES",
-    "TABLES",
-    "CimlabError",
-    "ColumnMapping",
-    "CustomerClusters",
-    "CustomerData",
-    "CustomerProfile",
-    "Customers",
-    "DataFileError",
-    "ExportError",
-    "Feedback",
-    "ImportReport",
-    "ImportResult",
-    "IntegrityReport",
-    "Interactions",
-    "LifecycleRules",
-    "MappingError",
-    "MappingOptions",
-    "Orders",
-    "RawTable",
-    "ReadLimits",
-    "ValidationFailed",
-    "Workspace",
-    "WorkspaceBusy",
-    "WorkspaceError",
-    "acquisition_channels",
-    "acquisition_summary",
-    "add_tags",
-    "also_bought",
-    "build_demo_workspace",
-    "business_time_zone",
-    "channel_metrics",
-    "channel_migration",
-    "channel_overlap",
-    "charts",
-    "check_bytes",
-    "check_database",
-    "check_file",
-    "check_raw",
-    "cluster_customers",
-    "cohort_matrix",
-    "cohort_table",
-    "consent_history",
-    "current_consent",
-    "customer_data",
-    "customer_features",
-    "customer_map",
-    "customer_profile",
-    "customer_summary",
-    "customer_tags",
-    "detect_preset",
-    "explain",
-    "generate_demo_files",
-    "golden_records",
-    "import_file",
-    "import_files",
-    "item_labels",
-    "iter_file_chunks",
-    "kpi_trend",
-    "kpis",
-    "lifecycle_stages",
-    "list_presets",
-    "load_preset",
-    "map_columns",
-    "mask_email",
-    "mask_name",
-    "mask_phone",
-    "merge",
-    "month_ends",
-    "order_facts",
-    "parse_table",
-    "product_pairs",
-    "quarantine_csv",
-    "read_bytes",
-    "read_file",
-    "read_manifest",
-    "refresh_rule_tags",
-    "remove_tags",
-    "resolve",
-    "resolve_mapping",
-    "reveal_pii",
-    "rfm",
-    "rfm_scores",
-    "rfm_segments",
-    "satisfaction",
-    "scrub_text",
-    "search",
-    "set_consent",
-    "set_time_zone",
-    "split",
-    "stage_counts",
-    "stage_transitions",
-    "store_report",
-    "suggest_mapping",
-    "table_bytes",
-    "time_zone_choice",
-    "unhappy_high_value",
-    "validate_file",
-    "validate_table",
-    "write_table",
-]
+    from cimlab.analytics.rfm import (
+        SEGMENTS,
+        customer_summary,
+        rfm_scores,
+        rfm_segments,
+        rfm_table,
+    )
+    from cimlab.analytics.satisfaction import satisfaction_table, unhappy_high_value
+    from cimlab.contracts import TABLES, Customers, Feedback, Interactions, Orders
+    from cimlab.customers.consent import consent_history, current_consent, set_consent
+    from cimlab.customers.golden import golden_records, order_facts
+    from cimlab.customers.profile import (
+        CustomerProfile,
+        customer_profile,
+        reveal_pii,
+        search_customers,
+    )
+    from cimlab.customers.profile import search_customers as search
+    from cimlab.customers.tags import add_tags, customer_tags, refresh_rule_tags, remove_tags
+    from cimlab.demo import build_demo_workspace, generate_demo_files, read_manifest
+    from cimlab.errors import (
+        CimlabError,
+        DataFileError,
+        ExportError,
+        MappingError,
+        ValidationFailed,
+        WorkspaceBusy,
+        WorkspaceError,
+    )
+    from cimlab.export import table_bytes, write_table
+    from cimlab.identity import customer_map, explain, merge_customers, resolve, split_customer
+    from cimlab.identity import merge_customers as merge
+    from cimlab.identity import split_customer as split
+    from cimlab.ingest.importer import (
+        ImportReport,
+        ImportResult,
+        check_bytes,
+        check_file,
+        check_raw,
+        import_file,
+        import_files,
+        map_columns,
+        parse_table,
+        quarantine_csv,
+        store_report,
+        validate_file,
+        validate_table,
+    )
+    from cimlab.ingest.mapping import (
+        ColumnMapping,
+        MappingOptions,
+        detect_preset,
+        list_presets,
+        load_preset,
+        resolve_mapping,
+        suggest_mapping,
+    )
+    from cimlab.ingest.reading import (
+        RawTable,
+        ReadLimits,
+        iter_file_chunks,
+        read_bytes,
+        read_file,
+    )
+    from cimlab.privacy import mask_email, mask_name, mask_phone, scrub_text
+    from cimlab.settings import business_time_zone, set_time_zone, time_zone_choice
+    from cimlab.workspace import IntegrityReport, Workspace, check_database

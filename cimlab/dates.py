@@ -108,7 +108,7 @@ def day_of(column: str, dtype: pl.DataType, *, time_zone: str = "UTC", table: st
     where = f"{table}.{column}" if table else f"column {column!r}"
     raise TypeError(
         f"{where} has type {dtype}; a Date or Datetime is needed "
-        "(parse it first, e.g. with cimlab.parsing.parse_datetime)."
+        "(parse it first, e.g. with cimlab.ingest.parsing.parse_datetime)."
     )
 
 

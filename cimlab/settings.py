@@ -20,7 +20,7 @@ Setting ``None`` returns to the automatic choice.
 Source priority
 ---------------
 The channels whose customer data the golden record trusts most, best first
-(:mod:`cimlab.golden`, survivorship rule 3): a value from a listed channel beats any value from
+(:mod:`cimlab.customers.golden`, survivorship rule 3): a value from a listed channel beats any value from
 a channel listed later or not at all. Unset (``None``), recency and the other rules decide.
 
 Settings are kept in the workspace's ``meta`` table, so backups and restores carry them.

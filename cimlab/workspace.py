@@ -1,7 +1,7 @@
 """The workspace: one folder holding an embedded DuckDB file (``cimlab.duckdb``) and a lock file.
 
 Canonical tables (``customers``, ``orders``, ``interactions``, ``feedback``) keep the columns of
-:func:`cimlab.schemas.polars_schema` plus ``batch_id`` and ``source_line``. Every import is one
+:func:`cimlab.contracts.models.polars_schema` plus ``batch_id`` and ``source_line``. Every import is one
 batch and one DuckDB transaction: a crash or ``kill -9`` before ``COMMIT`` leaves the workspace as
 it was. ``batches`` records each import (file, content hash, mapping, counts, time, user),
 ``quarantine`` keeps every rejected line with its reason, ``meta`` the schema version.
@@ -48,8 +48,8 @@ from typing import Any, NoReturn
 import duckdb
 import polars as pl
 
+from cimlab.contracts.models import TABLES, contract, polars_schema
 from cimlab.errors import WorkspaceBusy, WorkspaceError
-from cimlab.schemas import TABLES, contract, polars_schema
 
 __all__ = [
     "BATCHES_SCHEMA",
@@ -233,7 +233,7 @@ class BatchWriter:
 
         Order lines already in an active batch, or repeated inside this chunk, are quarantined
         and counted in ``duplicates``. Lines repeated across chunks are the caller's to find
-        (:func:`cimlab.importer.import_file` does).
+        (:func:`cimlab.ingest.importer.import_file` does).
         """
         if self.prior is not None or self.finished:
             raise WorkspaceError(
@@ -695,7 +695,7 @@ class Workspace:
         Examples
         --------
         >>> import tempfile, datetime as dt
-        >>> from cimlab.schemas import polars_schema
+        >>> from cimlab.contracts.models import polars_schema
         >>> ws = Workspace.open(tempfile.mkdtemp())
         >>> rows = pl.DataFrame(
         ...     {"source_customer_id": ["00123"], "channel": ["shop"],
@@ -763,7 +763,7 @@ class Workspace:
         Examples
         --------
         >>> import tempfile, datetime as dt
-        >>> from cimlab.schemas import polars_schema
+        >>> from cimlab.contracts.models import polars_schema
         >>> ws = Workspace.open(tempfile.mkdtemp())
         >>> schema = {**polars_schema("interactions"), "source_line": pl.Int64}
         >>> def visit(line):

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from cimlab.customers.tags import add_tags
 from cimlab.identity import resolve
-from cimlab.importer import check_bytes, store_report
-from cimlab.tags import add_tags
+from cimlab.ingest.importer import check_bytes, store_report
 from cimlab.workspace import Workspace
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""cimlab.affinity: baskets, support/confidence/lift by hand at both levels, thresholds, a
+"""cimlab.analytics.affinity: baskets, support/confidence/lift by hand at both levels, thresholds, a
 brute-force cross-check, adversarial inputs, Online Retail; and the affinity chart builders."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cimlab.affinity import (
+from cimlab.analytics.affinity import (
     ONLINE_RETAIL_NON_PRODUCTS,
     PAIR_COLUMNS,
     also_bought,
@@ -411,7 +411,7 @@ def test_charts_from_real_output() -> None:
 
 @pytest.fixture(scope="module")
 def online_retail() -> pl.DataFrame:
-    from cimlab.importer import check_file
+    from cimlab.ingest.importer import check_file
 
     return check_file(shared_dataset("online_retail.csv.gz"), mapping="online_retail").valid
 

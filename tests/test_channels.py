@@ -1,4 +1,4 @@
-"""Tests for cimlab.channels (and its chart builders): hand-computed tiny frames, adversarial
+"""Tests for cimlab.analytics.channels (and its chart builders): hand-computed tiny frames, adversarial
 inputs (empty, all cancelled, time zones, row order), and the demo workspace."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cimlab.channels import (
+from cimlab.analytics.channels import (
     NONE_CHANNEL,
     acquisition_channels,
     acquisition_summary,
@@ -513,9 +513,9 @@ def test_overlap_and_migration_charts() -> None:
 
 def test_every_generated_text_key_exists_in_both_languages() -> None:
     # pages and charts build these keys from column and KPI names
-    from cimlab.cohorts import COHORT_VALUES
+    from cimlab.analytics.cohorts import COHORT_VALUES
+    from cimlab.analytics.kpis import KPI_NAMES
     from cimlab.i18n import LANGS, t
-    from cimlab.kpis import KPI_NAMES
 
     as_of = dt.date(2024, 1, 31)
     frames = [

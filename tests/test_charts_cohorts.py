@@ -8,8 +8,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
+from cimlab.analytics.cohorts import cohort_table
 from cimlab.charts.cohorts import cohort_chart
-from cimlab.cohorts import cohort_table
 from cimlab.i18n import LANGS, t
 
 UTC = dt.UTC

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from cimlab.analytics.rfm import SEGMENT_GRID, SEGMENT_NAMES, SEGMENTS, rfm
 from cimlab.charts.rfm import (
     SEGMENT_COLORS,
     rfm_distribution_chart,
@@ -19,8 +20,7 @@ from cimlab.charts.rfm import (
     segment_color_scale,
     segment_label,
 )
-from cimlab.cli_analyse import segment_table
-from cimlab.rfm import SEGMENT_GRID, SEGMENT_NAMES, SEGMENTS, rfm
+from cimlab.cli.analyse import segment_table
 
 
 def _datasets(chart: alt.TopLevelMixin) -> list[list[dict[str, Any]]]:

@@ -11,7 +11,7 @@ import pytest
 from cimlab.cli import main
 from cimlab.export import write_table
 from cimlab.identity import resolve
-from cimlab.importer import check_bytes, store_report
+from cimlab.ingest.importer import check_bytes, store_report
 from cimlab.workspace import Workspace
 
 ORDERS = (

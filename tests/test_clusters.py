@@ -1,4 +1,4 @@
-"""Tests for cimlab.clusters and cimlab.charts.clusters: features by hand, the estimator on
+"""Tests for cimlab.analytics.clusters and cimlab.charts.clusters: features by hand, the estimator on
 well-separated blobs (k, stable labels, clone, predict, BIC), scikit-learn's estimator checks,
 naming rules, adversarial inputs, the demo workspace and CDNOW."""
 
@@ -17,19 +17,19 @@ from polars.testing import assert_frame_equal
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import check_estimator
 
-from cimlab.charts.clusters import (
-    cluster_k_chart,
-    cluster_profile_chart,
-    cluster_scatter_chart,
-    feature_label,
-)
-from cimlab.clusters import (
+from cimlab.analytics.clusters import (
     DEFAULT_LOG_FEATURES,
     MIN_CUSTOMERS,
     CustomerClusters,
     _name_clusters,
     cluster_customers,
     customer_features,
+)
+from cimlab.charts.clusters import (
+    cluster_k_chart,
+    cluster_profile_chart,
+    cluster_scatter_chart,
+    feature_label,
 )
 
 UTC = dt.UTC
@@ -545,8 +545,8 @@ def test_scatter_draws_at_most_5000_points_the_same_each_time() -> None:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from cimlab.analytics.facts import customer_data
     from cimlab.demo import build_demo_workspace
-    from cimlab.facts import customer_data
     from cimlab.workspace import Workspace
 
     root = tmp_path_factory.mktemp("clusters_demo")

@@ -1,4 +1,4 @@
-"""Tests for cimlab.cohorts (and its chart): hand-computed retention and revenue matrices, month
+"""Tests for cimlab.analytics.cohorts (and its chart): hand-computed retention and revenue matrices, month
 boundaries in UTC and in other time zones, quarterly and weekly cohorts, observable cells only,
 and Online Retail against an independent count."""
 
@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from cimlab.analytics.cohorts import cohort_matrix, cohort_table
 from cimlab.charts.cohorts import cohort_chart
-from cimlab.cohorts import cohort_matrix, cohort_table
 from tests.conftest import shared_dataset
 
 UTC = dt.UTC
@@ -329,7 +329,7 @@ def test_cohort_chart() -> None:
 def test_online_retail_cohorts_agree_with_an_independent_count(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from cimlab.importer import check_file
+    from cimlab.ingest.importer import check_file
 
     path = shared_dataset("online_retail.csv.gz")
     orders = check_file(path, mapping="online_retail").valid.rename(

@@ -11,7 +11,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from cimlab import identity
-from cimlab.consent import (
+from cimlab.customers.consent import (
     CURRENT_SCHEMA,
     EVENT_SCHEMA,
     TIMELINE_SCHEMA,
@@ -24,7 +24,7 @@ from cimlab.consent import (
     set_consent,
 )
 from cimlab.errors import WorkspaceError
-from cimlab.importer import check_bytes, store_report
+from cimlab.ingest.importer import check_bytes, store_report
 from cimlab.workspace import Workspace
 
 

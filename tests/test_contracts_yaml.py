@@ -1,4 +1,4 @@
-"""schemas/<table>.yaml must agree with the Pandera models of cimlab.schemas, column for column."""
+"""schemas/<table>.yaml must agree with the Pandera models of cimlab.contracts.models, column for column."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import polars as pl
 import pytest
 import yaml
 
-from cimlab import mapping
-from cimlab.mapping import SOURCE_REQUIRED, contract_document, schemas_dir
-from cimlab.schemas import CONTRACTS, TABLES, Orders
+from cimlab.contracts.models import CONTRACTS, TABLES, Orders
+from cimlab.ingest import mapping
+from cimlab.ingest.mapping import SOURCE_REQUIRED, contract_document, schemas_dir
 
 TYPES: dict[str, pl.DataType] = {
     "string": pl.String(),
@@ -325,14 +325,14 @@ def test_an_altered_yaml_example_is_caught() -> None:
 def test_schemas_dir_prefers_the_bundled_copy(tmp_path: Path, monkeypatch) -> None:
     package = tmp_path / "site-packages" / "cimlab"
     (package / "_schemas").mkdir(parents=True)
-    monkeypatch.setattr(mapping, "__file__", str(package / "mapping.py"))
+    monkeypatch.setattr(mapping, "__file__", str(package / "ingest" / "mapping.py"))
     assert mapping.schemas_dir() == package / "_schemas"
 
 
 def test_schemas_dir_falls_back_to_the_source_tree(tmp_path: Path, monkeypatch) -> None:
     package = tmp_path / "repo" / "cimlab"
     package.mkdir(parents=True)
-    monkeypatch.setattr(mapping, "__file__", str(package / "mapping.py"))
+    monkeypatch.setattr(mapping, "__file__", str(package / "ingest" / "mapping.py"))
     assert mapping.schemas_dir() == tmp_path / "repo" / "schemas"
 
 

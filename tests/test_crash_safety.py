@@ -17,8 +17,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from cimlab.contracts.models import TABLES, polars_schema
 from cimlab.errors import WorkspaceBusy
-from cimlab.schemas import TABLES, polars_schema
 from cimlab.workspace import (
     DB_NAME,
     LOCK_NAME,
@@ -408,7 +408,7 @@ def test_kill_mid_restore_leaves_the_old_or_the_restored_workspace(
 CHILD_CHUNKS = """
 import sys, time
 import cimlab.workspace as w
-from cimlab.importer import import_file
+from cimlab.ingest.importer import import_file
 from cimlab.workspace import Workspace
 
 path, source = sys.argv[2], sys.argv[3]
@@ -446,7 +446,7 @@ def test_kill_while_chunks_are_staged_leaves_the_workspace_as_it_was(
     after = snapshot(reopened)
     for key in before:
         assert_frame_equal(after[key], before[key], check_exact=True)
-    from cimlab.importer import import_file
+    from cimlab.ingest.importer import import_file
 
     result = import_file(reopened, source, table="orders", channel="shop", chunk_bytes=2048)
     assert (result.rows_loaded, result.rows_quarantined) == (1999, 0)

@@ -10,9 +10,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from cimlab import identity
+from cimlab.analytics.facts import CUSTOMERS_SCHEMA, customer_data, require_resolved, with_customer
 from cimlab.errors import WorkspaceError
-from cimlab.facts import CUSTOMERS_SCHEMA, customer_data, require_resolved, with_customer
-from cimlab.importer import check_bytes, store_report
+from cimlab.ingest.importer import check_bytes, store_report
 from cimlab.workspace import Workspace
 
 WHEN = dt.datetime(2025, 2, 1, tzinfo=dt.UTC)
@@ -126,9 +126,9 @@ def test_with_customer_ignores_duplicate_map_rows_and_casts_ids() -> None:
 def test_analysis_orders_carry_no_contact_details(tmp_path):
     import datetime as dt
 
-    from cimlab.facts import CONTACT_COLUMNS, customer_data
+    from cimlab.analytics.facts import CONTACT_COLUMNS, customer_data
     from cimlab.identity import resolve
-    from cimlab.importer import check_bytes, store_report
+    from cimlab.ingest.importer import check_bytes, store_report
     from cimlab.workspace import Workspace
 
     ws = Workspace.open(tmp_path / "ws")

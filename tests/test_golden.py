@@ -11,7 +11,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from cimlab import identity
-from cimlab.golden import (
+from cimlab.contracts.models import polars_schema
+from cimlab.customers.golden import (
     ATTRIBUTES,
     GOLDEN_SCHEMA,
     LINEAGE_SCHEMA,
@@ -23,8 +24,7 @@ from cimlab.golden import (
     read_identity_map,
     refund_amount,
 )
-from cimlab.importer import check_bytes, store_report
-from cimlab.schemas import polars_schema
+from cimlab.ingest.importer import check_bytes, store_report
 from cimlab.workspace import Workspace
 
 

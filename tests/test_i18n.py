@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cimlab.contracts.models import TABLES, polars_schema
 from cimlab.i18n import (
     CHANNEL_LABELS,
     LANGS,
@@ -18,7 +19,6 @@ from cimlab.i18n import (
     t,
     table_label,
 )
-from cimlab.schemas import TABLES, polars_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ROOT / "apps"
@@ -121,10 +121,10 @@ def test_value_labels_cover_what_the_library_returns() -> None:
     # an uncovered value would show in English in the 中文 page.
     import polars as pl
 
-    from cimlab.consent import PURPOSES
+    from cimlab.contracts.models import ORDER_STATUSES
+    from cimlab.customers.consent import PURPOSES
+    from cimlab.customers.tags import DEFAULT_RULES, TYPE_TAGS
     from cimlab.identity import resolve_records
-    from cimlab.schemas import ORDER_STATUSES
-    from cimlab.tags import DEFAULT_RULES, TYPE_TAGS
 
     records = pl.DataFrame(
         {

@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 from cimlab import identity as idn
 from cimlab.demo import build_demo_workspace
 from cimlab.errors import WorkspaceError
-from cimlab.importer import check_bytes, store_report
+from cimlab.ingest.importer import check_bytes, store_report
 from cimlab.workspace import Workspace
 
 AT = dt.datetime(2026, 7, 1, 9, 0, tzinfo=dt.UTC)

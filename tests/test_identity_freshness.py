@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 
 from cimlab import identity
+from cimlab.analytics.facts import customer_data
 from cimlab.cli import main
 from cimlab.errors import WorkspaceError
-from cimlab.facts import customer_data
-from cimlab.importer import check_bytes, store_report
+from cimlab.ingest.importer import check_bytes, store_report
 from cimlab.workspace import Workspace
 
 AT = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)

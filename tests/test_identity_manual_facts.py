@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from cimlab import consent, identity, tags
-from cimlab.importer import check_bytes, store_report
+from cimlab.ingest.importer import check_bytes, store_report
 from cimlab.workspace import Workspace
 
 AT = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

@@ -15,7 +15,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from cimlab.errors import MappingError
-from cimlab.importer import check_file, import_file, store_report, validate_file
+from cimlab.ingest.importer import check_file, import_file, store_report, validate_file
 from cimlab.workspace import Workspace
 from tests.conftest import shared_dataset
 

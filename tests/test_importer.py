@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from cimlab.errors import MappingError
-from cimlab.importer import check_bytes, check_file, import_file, quarantine_csv
+from cimlab.ingest.importer import check_bytes, check_file, import_file, quarantine_csv
 from cimlab.workspace import Workspace
 from tests.conftest import shared_dataset
 
@@ -220,7 +220,7 @@ def test_online_retail_real_file_counts_add_up(tmp_path):
     assert (v.filter(pl.col("status") == "paid")["amount"] >= 0).all()
     assert v["source_customer_id"].null_count() > 100_000  # guest lines are kept, not dropped
     ws = Workspace.open(tmp_path / "ws")
-    from cimlab.importer import store_report
+    from cimlab.ingest.importer import store_report
 
     result = store_report(ws, report)
     assert result.rows_loaded + result.rows_quarantined == 541_909

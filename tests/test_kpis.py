@@ -1,4 +1,4 @@
-"""Tests for cimlab.kpis (and the KPI trend chart): the KPIs and their previous period on a
+"""Tests for cimlab.analytics.kpis (and the KPI trend chart): the KPIs and their previous period on a
 hand-computed frame, a zero previous period, the trend agreeing with kpis() period by period,
 adversarial inputs, and Online Retail."""
 
@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from cimlab.analytics.kpis import KPI_NAMES, kpi_trend, kpis
 from cimlab.charts.kpis import kpi_trend_chart
-from cimlab.kpis import KPI_NAMES, kpi_trend, kpis
 from tests.conftest import shared_dataset
 
 UTC = dt.UTC
@@ -249,7 +249,7 @@ def test_kpi_trend_chart() -> None:
 
 
 def test_online_retail_kpis(capsys: pytest.CaptureFixture[str]) -> None:
-    from cimlab.importer import check_file
+    from cimlab.ingest.importer import check_file
 
     path = shared_dataset("online_retail.csv.gz")
     orders = check_file(path, mapping="online_retail").valid.rename(

@@ -1,4 +1,4 @@
-"""Tests for cimlab.lifecycle and cimlab.charts.lifecycle: every stage boundary to the day on
+"""Tests for cimlab.analytics.lifecycle and cimlab.charts.lifecycle: every stage boundary to the day on
 hand-made frames, counts and transitions, a brute-force reference on random data, adversarial
 inputs and the demo workspace."""
 
@@ -13,13 +13,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cimlab.charts.lifecycle import (
-    STAGE_COLORS,
-    stage_counts_chart,
-    stage_label,
-    transition_chart,
-)
-from cimlab.lifecycle import (
+from cimlab.analytics.lifecycle import (
     STAGE_ORDER,
     STAGES,
     STAGES_SCHEMA,
@@ -30,6 +24,12 @@ from cimlab.lifecycle import (
     stage_counts,
     stage_table,
     stage_transitions,
+)
+from cimlab.charts.lifecycle import (
+    STAGE_COLORS,
+    stage_counts_chart,
+    stage_label,
+    transition_chart,
 )
 
 UTC = dt.UTC
@@ -192,7 +192,7 @@ def test_full_output_on_a_small_shop() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Which lines count (the rule of cimlab.rfm)
+# Which lines count (the rule of cimlab.analytics.rfm)
 # --------------------------------------------------------------------------------------------
 
 
@@ -531,8 +531,8 @@ def test_transition_chart_labels_and_counts() -> None:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from cimlab.analytics.facts import customer_data
     from cimlab.demo import build_demo_workspace
-    from cimlab.facts import customer_data
     from cimlab.workspace import Workspace
 
     root = tmp_path_factory.mktemp("lifecycle_demo")

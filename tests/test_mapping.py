@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cimlab.contracts.models import TABLES, contract
 from cimlab.errors import MappingError
-from cimlab.mapping import (
+from cimlab.ingest.mapping import (
     SOURCE_REQUIRED,
     ColumnMapping,
     MappingOptions,
@@ -24,7 +25,6 @@ from cimlab.mapping import (
     source_required,
     suggest_mapping,
 )
-from cimlab.schemas import TABLES, contract
 from tests.conftest import shared_dataset
 
 # Realistic header rows, copied from the exports' layouts (plus columns nobody maps).

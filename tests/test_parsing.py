@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cimlab.parsing import (
+from cimlab.ingest.parsing import (
     _DATE_ROUTES,
     _ISO_OFFSET,
     _SLASH_ROUTES,
@@ -578,7 +578,7 @@ def test_normalize_phone_rejects_unknown_region() -> None:
 
 
 def test_normalized_phones_match_the_contract_pattern() -> None:
-    from cimlab.schemas import Customers
+    from cimlab.contracts.models import Customers
 
     pattern = Customers.to_schema().columns["phone"].checks[0].statistics["pattern"]
     values = [case[1] for case in CN_PHONES if case[1] is not None]

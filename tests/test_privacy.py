@@ -310,9 +310,9 @@ def test_scrub_text_expr_agrees_with_scrub_text() -> None:
 
 
 def test_reveal_audit_stores_no_contact(tmp_path: Path) -> None:
+    from cimlab.customers.profile import reveal_log, reveal_pii
     from cimlab.identity import resolve
-    from cimlab.importer import check_bytes, store_report
-    from cimlab.profile import reveal_log, reveal_pii
+    from cimlab.ingest.importer import check_bytes, store_report
     from cimlab.workspace import Workspace
 
     ws = Workspace.open(tmp_path / "ws")

@@ -10,11 +10,8 @@ import polars as pl
 import pytest
 
 from cimlab import identity
-from cimlab.consent import set_consent
-from cimlab.demo import build_demo_workspace
-from cimlab.errors import WorkspaceError
-from cimlab.importer import check_bytes, store_report
-from cimlab.profile import (
+from cimlab.customers.consent import set_consent
+from cimlab.customers.profile import (
     REVEALS_SCHEMA,
     SEARCH_SCHEMA,
     CustomerProfile,
@@ -23,7 +20,10 @@ from cimlab.profile import (
     reveal_pii,
     search,
 )
-from cimlab.tags import add_tags
+from cimlab.customers.tags import add_tags
+from cimlab.demo import build_demo_workspace
+from cimlab.errors import WorkspaceError
+from cimlab.ingest.importer import check_bytes, store_report
 from cimlab.workspace import Workspace
 
 

@@ -10,7 +10,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from cimlab.errors import DataFileError
-from cimlab.reading import LINE, decode_bytes, detect_delimiter, read_bytes, read_file
+from cimlab.ingest.reading import LINE, decode_bytes, detect_delimiter, read_bytes, read_file
 
 
 def frame(lines: list[int], **columns: list[str | None]) -> pl.DataFrame:

@@ -1,7 +1,7 @@
 """Hostile and broken files: refused while streaming, with a clear message, and nothing stored.
 
 Each test reproduces an attack of issue 9 at a size CI can afford, by scaling the limits down
-(:class:`cimlab.reading.ReadLimits`) instead of the file up.
+(:class:`cimlab.ingest.reading.ReadLimits`) instead of the file up.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import json
 import polars as pl
 import pytest
 
-from cimlab import reading
 from cimlab.errors import CimlabError, DataFileError
-from cimlab.importer import check_bytes, check_file, import_file, validate_file
-from cimlab.reading import LINE, ReadLimits, iter_file_chunks, read_bytes, read_file
+from cimlab.ingest import reading
+from cimlab.ingest.importer import check_bytes, check_file, import_file, validate_file
+from cimlab.ingest.reading import LINE, ReadLimits, iter_file_chunks, read_bytes, read_file
 from cimlab.workspace import Workspace
 
 ORDERS_HEADER = "order_id,order_date,amount,currency\n"

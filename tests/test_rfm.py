@@ -1,4 +1,4 @@
-"""Tests for cimlab.rfm: hand-computed tiny frames, CDNOW against lifetimes and the published
+"""Tests for cimlab.analytics.rfm: hand-computed tiny frames, CDNOW against lifetimes and the published
 summary, and Online Retail end to end."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cimlab.rfm import (
+from cimlab.analytics.rfm import (
     SEGMENT_GRID,
     SEGMENT_NAMES,
     SEGMENTS,
@@ -104,7 +104,7 @@ def test_cancelled_and_pending_lines_are_ignored_and_credit_notes_netted() -> No
         ("d", 1, 35.0),
     ]
     # the same rule as the customer 360 and every other analysis
-    from cimlab.golden import net_amount
+    from cimlab.customers.golden import net_amount
 
     spend = orders.filter(pl.col("customer_id") == "d").select(net_amount().sum()).item()
     assert spend == 35.0
@@ -711,7 +711,7 @@ def test_cdnow_agrees_with_the_published_summary(cdnow: pl.DataFrame) -> None:
 
 
 def test_online_retail_summary_and_rfm_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
-    from cimlab.importer import check_file
+    from cimlab.ingest.importer import check_file
 
     path = shared_dataset("online_retail.csv.gz")
     valid = check_file(path, mapping="online_retail").valid

@@ -1,4 +1,4 @@
-"""cimlab.satisfaction: NPS, CSAT, complaint rate, intervals, groups, windows, unhappy customers;
+"""cimlab.analytics.satisfaction: NPS, CSAT, complaint rate, intervals, groups, windows, unhappy customers;
 and the satisfaction chart builders."""
 
 from __future__ import annotations
@@ -10,20 +10,20 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cimlab.charts.satisfaction import (
-    complaint_rate_chart,
-    nps_chart,
-    nps_mix_chart,
-    satisfaction_trend_chart,
-)
-from cimlab.rfm import SEGMENT_NAMES
-from cimlab.satisfaction import (
+from cimlab.analytics.rfm import SEGMENT_NAMES
+from cimlab.analytics.satisfaction import (
     SATISFACTION_COLUMNS,
     UNHAPPY_COLUMNS,
     satisfaction,
     unhappy_high_value,
     wilson_interval,
     z_value,
+)
+from cimlab.charts.satisfaction import (
+    complaint_rate_chart,
+    nps_chart,
+    nps_mix_chart,
+    satisfaction_trend_chart,
 )
 
 UTC = dt.UTC

@@ -9,11 +9,11 @@ import json
 import polars as pl
 import pytest
 
+from cimlab.analytics.facts import customer_data
 from cimlab.cli import main
-from cimlab.facts import customer_data
 from cimlab.identity import resolve
-from cimlab.importer import check_bytes, store_report
-from cimlab.mapping import ColumnMapping, MappingOptions
+from cimlab.ingest.importer import check_bytes, store_report
+from cimlab.ingest.mapping import ColumnMapping, MappingOptions
 from cimlab.settings import (
     DEFAULT_TIME_ZONE,
     TimeZoneChoice,
@@ -169,8 +169,8 @@ def _two_channels(ws):
 
 
 def test_a_saved_source_priority_drives_the_golden_record_and_the_360(ws):
-    from cimlab.golden import golden_records
-    from cimlab.profile import customer_profile
+    from cimlab.customers.golden import golden_records
+    from cimlab.customers.profile import customer_profile
     from cimlab.settings import set_source_priority, source_priority
 
     _two_channels(ws)

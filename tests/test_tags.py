@@ -11,10 +11,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from cimlab import identity
-from cimlab.errors import WorkspaceError
-from cimlab.golden import order_facts
-from cimlab.importer import check_bytes, store_report
-from cimlab.tags import (
+from cimlab.customers.golden import order_facts
+from cimlab.customers.tags import (
     LAPSED,
     METRICS_SCHEMA,
     MULTI_CHANNEL,
@@ -29,6 +27,8 @@ from cimlab.tags import (
     tag_history,
     top_share,
 )
+from cimlab.errors import WorkspaceError
+from cimlab.ingest.importer import check_bytes, store_report
 from cimlab.workspace import Workspace
 
 

@@ -19,8 +19,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import cimlab.workspace as workspace_module
+from cimlab.contracts.models import TABLES, polars_schema
 from cimlab.errors import WorkspaceBusy, WorkspaceError
-from cimlab.schemas import TABLES, polars_schema
 from cimlab.workspace import (
     BATCHES_SCHEMA,
     DB_NAME,

@@ -27,8 +27,8 @@ from polars.testing import assert_frame_equal
 
 import cimlab.workspace as workspace_module
 from cimlab.cli import main
+from cimlab.contracts.models import TABLES, polars_schema
 from cimlab.errors import WorkspaceError
-from cimlab.schemas import TABLES, polars_schema
 from cimlab.workspace import (
     DB_NAME,
     LOCK_NAME,

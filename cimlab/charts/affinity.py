@@ -1,8 +1,8 @@
-"""Charts of product affinity (:func:`cimlab.affinity.product_pairs` output): the strongest pairs
+"""Charts of product affinity (:func:`cimlab.analytics.affinity.product_pairs` output): the strongest pairs
 by lift, and support against confidence.
 
 Item names come from an optional ``labels`` frame (``item, label``, as
-:func:`cimlab.affinity.item_labels` returns); items without a label show as written.
+:func:`cimlab.analytics.affinity.item_labels` returns); items without a label show as written.
 
 Examples
 --------

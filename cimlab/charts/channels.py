@@ -1,6 +1,6 @@
 """Charts of channels: metrics per channel, acquisition channels, overlap, migration.
 
-Inputs are the frames of :mod:`cimlab.channels`; channel tokens are shown with
+Inputs are the frames of :mod:`cimlab.analytics.channels`; channel tokens are shown with
 :func:`cimlab.i18n.channel_label`, texts follow ``lang``.
 
 Examples
@@ -19,7 +19,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from cimlab.channels import CHANNEL_SEPARATOR, NONE_CHANNEL
+from cimlab.analytics.channels import CHANNEL_SEPARATOR, NONE_CHANNEL
 from cimlab.charts._util import COUNT_AXIS, category_axis, require
 from cimlab.i18n import channel_label, t
 
@@ -32,10 +32,10 @@ __all__ = [
     "overlap_chart",
 ]
 
-#: Measures :func:`channel_chart` can show (columns of :func:`cimlab.channels.channel_metrics`).
+#: Measures :func:`channel_chart` can show (columns of :func:`cimlab.analytics.channels.channel_metrics`).
 CHANNEL_MEASURES: tuple[str, ...] = ("revenue", "customers", "new_customers", "orders", "aov")
 
-#: Measures :func:`acquisition_chart` can show (of :func:`cimlab.channels.acquisition_summary`).
+#: Measures :func:`acquisition_chart` can show (of :func:`cimlab.analytics.channels.acquisition_summary`).
 ACQUISITION_MEASURES: tuple[str, ...] = ("revenue_per_customer", "repeat_rate", "customers")
 
 _FORMATS = {
@@ -89,7 +89,7 @@ def channel_chart(
     Parameters
     ----------
     metrics
-        :func:`cimlab.channels.channel_metrics` output.
+        :func:`cimlab.analytics.channels.channel_metrics` output.
     measure
         One of :data:`CHANNEL_MEASURES`.
     lang
@@ -138,7 +138,7 @@ def acquisition_chart(
     Parameters
     ----------
     summary
-        :func:`cimlab.channels.acquisition_summary` output.
+        :func:`cimlab.analytics.channels.acquisition_summary` output.
     measure
         One of :data:`ACQUISITION_MEASURES`.
     lang
@@ -195,7 +195,7 @@ def overlap_chart(overlap: pl.DataFrame, *, top: int = 15, lang: str = "zh") -> 
     Parameters
     ----------
     overlap
-        :func:`cimlab.channels.channel_overlap` output.
+        :func:`cimlab.analytics.channels.channel_overlap` output.
     top
         Show the ``top`` largest combinations.
     lang
@@ -277,12 +277,12 @@ def overlap_chart(overlap: pl.DataFrame, *, top: int = 15, lang: str = "zh") -> 
 
 def migration_chart(migration: pl.DataFrame, *, lang: str = "zh") -> alt.LayerChart:
     """Heat map of customers from each main channel (rows, before) to each (columns, after),
-    with the count in each cell; :data:`~cimlab.channels.NONE_CHANNEL` shown last.
+    with the count in each cell; :data:`~cimlab.analytics.channels.NONE_CHANNEL` shown last.
 
     Parameters
     ----------
     migration
-        :func:`cimlab.channels.channel_migration` output.
+        :func:`cimlab.analytics.channels.channel_migration` output.
     lang
         Language of the labels.
 

@@ -1,7 +1,7 @@
 """Charts of customer clusters: the k-selection curve, cluster profiles, a customer scatter.
 
-Inputs are the outputs of :mod:`cimlab.clusters` (``k_scores_``, ``profiles_`` and the frame of
-:func:`cimlab.clusters.cluster_customers`). Axis titles come from :data:`TEXT`, feature names
+Inputs are the outputs of :mod:`cimlab.analytics.clusters` (``k_scores_``, ``profiles_`` and the frame of
+:func:`cimlab.analytics.clusters.cluster_customers`). Axis titles come from :data:`TEXT`, feature names
 from :func:`feature_label`, cluster names from the ``name``/``name_zh`` columns.
 
 Examples
@@ -43,7 +43,7 @@ TEXT: dict[str, dict[str, str]] = {
     "customers": {"en": "Customers", "zh": "客户数"},
 }
 
-#: Display names of the features of :func:`cimlab.clusters.customer_features`.
+#: Display names of the features of :func:`cimlab.analytics.clusters.customer_features`.
 FEATURE_LABELS: dict[str, dict[str, str]] = {
     "recency_days": {"en": "Days since last purchase", "zh": "距上次购买天数"},
     "recency_weeks": {"en": "Weeks since last purchase", "zh": "距上次购买周数"},
@@ -283,7 +283,7 @@ def cluster_scatter_chart(
     ----------
     assignments
         Features with ``cluster`` and ``cluster_name``/``cluster_name_zh``, as
-        :func:`cimlab.clusters.cluster_customers` returns.
+        :func:`cimlab.analytics.clusters.cluster_customers` returns.
     x, y
         Feature columns for the axes.
     lang

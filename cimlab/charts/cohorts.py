@@ -19,8 +19,8 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from cimlab.analytics.cohorts import COHORT_PERIODS, COHORT_VALUES
 from cimlab.charts._util import require
-from cimlab.cohorts import COHORT_PERIODS, COHORT_VALUES
 from cimlab.i18n import t
 
 __all__ = ["cohort_chart"]
@@ -59,9 +59,9 @@ def cohort_chart(
     Parameters
     ----------
     table
-        :func:`cimlab.cohorts.cohort_table` output (long form).
+        :func:`cimlab.analytics.cohorts.cohort_table` output (long form).
     value
-        The column to show, one of :data:`cimlab.cohorts.COHORT_VALUES`.
+        The column to show, one of :data:`cimlab.analytics.cohorts.COHORT_VALUES`.
     period
         ``"month"``, ``"quarter"`` or ``"week"``: the period of ``table`` (for the cohort labels
         and the axis titles).

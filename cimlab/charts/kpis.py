@@ -1,4 +1,4 @@
-"""KPI trend line: one KPI over consecutive periods (:func:`cimlab.kpis.kpi_trend`).
+"""KPI trend line: one KPI over consecutive periods (:func:`cimlab.analytics.kpis.kpi_trend`).
 
 Examples
 --------
@@ -16,9 +16,9 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from cimlab.analytics.kpis import KPI_NAMES
 from cimlab.charts._util import require
 from cimlab.i18n import t
-from cimlab.kpis import KPI_NAMES
 
 __all__ = ["kpi_trend_chart"]
 
@@ -37,9 +37,9 @@ def kpi_trend_chart(
     Parameters
     ----------
     trend
-        :func:`cimlab.kpis.kpi_trend` output (``period_end, kpi, value``).
+        :func:`cimlab.analytics.kpis.kpi_trend` output (``period_end, kpi, value``).
     kpi
-        One of :data:`cimlab.kpis.KPI_NAMES`.
+        One of :data:`cimlab.analytics.kpis.KPI_NAMES`.
     lang
         Language of the labels.
     height

@@ -1,7 +1,7 @@
 """Charts of the customer lifecycle: stage counts over time and transitions between two dates.
 
 Stages keep one order and one colour everywhere (:data:`STAGE_COLORS`); stage names come from
-:data:`cimlab.lifecycle.STAGES` in the chosen language, axis titles from :data:`TEXT`.
+:data:`cimlab.analytics.lifecycle.STAGES` in the chosen language, axis titles from :data:`TEXT`.
 
 Examples
 --------
@@ -18,8 +18,8 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from cimlab.analytics.lifecycle import STAGE_ORDER, STAGES, UNKNOWN
 from cimlab.charts._util import COUNT_AXIS, require
-from cimlab.lifecycle import STAGE_ORDER, STAGES, UNKNOWN
 
 __all__ = ["STAGE_COLORS", "TEXT", "stage_counts_chart", "stage_label", "transition_chart"]
 
@@ -87,7 +87,7 @@ def stage_counts_chart(counts: pl.DataFrame, *, lang: str = "zh") -> alt.Chart:
     Parameters
     ----------
     counts
-        ``as_of, stage, customers`` as :func:`cimlab.lifecycle.stage_counts` returns.
+        ``as_of, stage, customers`` as :func:`cimlab.analytics.lifecycle.stage_counts` returns.
     lang
         Language of the labels.
 
@@ -146,7 +146,7 @@ def transition_chart(transitions: pl.DataFrame, *, lang: str = "zh") -> alt.Laye
     ----------
     transitions
         ``from_stage, to_stage, customers, share_of_from`` as
-        :func:`cimlab.lifecycle.stage_transitions` returns.
+        :func:`cimlab.analytics.lifecycle.stage_transitions` returns.
     lang
         Language of the labels.
 

@@ -1,15 +1,15 @@
 """Charts of RFM scores and segments: the R × FM grid, segment shares, R/F/M distributions.
 
-Inputs are the frames of :mod:`cimlab.rfm` (``rfm(...)``: one row per customer) and
-:func:`cimlab.cli_analyse.segment_table` (one row per segment). Everything is aggregated in
+Inputs are the frames of :mod:`cimlab.analytics.rfm` (``rfm(...)``: one row per customer) and
+:func:`cimlab.cli.analyse.segment_table` (one row per segment). Everything is aggregated in
 Polars before it reaches the chart, so a chart of 300,000 customers embeds at most a few hundred
-rows. Segments always appear in the order of :data:`cimlab.rfm.SEGMENT_NAMES` (Champions →
+rows. Segments always appear in the order of :data:`cimlab.analytics.rfm.SEGMENT_NAMES` (Champions →
 Lost) and in the colours of :data:`SEGMENT_COLORS`, in the app and in notebooks alike.
 
 Rules
 -----
 * **Customers** of a cell or a segment = rows of ``scores`` in it; **revenue** = the sum of their
-  ``total_spend`` (net of refunds, see :mod:`cimlab.rfm`); **shares** are of all rows of the
+  ``total_spend`` (net of refunds, see :mod:`cimlab.analytics.rfm`); **shares** are of all rows of the
   input (customers) and of the total revenue (revenue; may exceed 100 % in one cell when refunds
   make another cell negative).
 * The grid shows all 25 cells, empty ones with 0, each coloured by its segment and shaded by its
@@ -33,9 +33,9 @@ from typing import Literal
 import altair as alt
 import polars as pl
 
+from cimlab.analytics.rfm import SEGMENT_GRID, SEGMENT_NAMES, SEGMENTS
 from cimlab.charts._util import COUNT_AXIS, require
 from cimlab.i18n import t
-from cimlab.rfm import SEGMENT_GRID, SEGMENT_NAMES, SEGMENTS
 
 __all__ = [
     "SEGMENT_COLORS",
@@ -144,7 +144,7 @@ def rfm_grid_chart(
     ----------
     scores
         One row per customer with ``r_score``, ``fm_score``, ``segment`` and ``total_spend``
-        (as :func:`cimlab.rfm.rfm` returns).
+        (as :func:`cimlab.analytics.rfm.rfm` returns).
     value
         ``"customers"`` (count) or ``"revenue"`` (net spend) written in the cells and shading them.
     lang
@@ -242,7 +242,7 @@ def segment_bar_chart(segment_table: pl.DataFrame, *, lang: str = "zh") -> alt.L
     ----------
     segment_table
         One row per segment with ``segment``, ``customers`` and ``net_spend``
-        (as :func:`cimlab.cli_analyse.segment_table` returns); shares are computed here.
+        (as :func:`cimlab.cli.analyse.segment_table` returns); shares are computed here.
     lang
         Language of the labels.
 

@@ -1,4 +1,4 @@
-"""Charts of satisfaction (:func:`cimlab.satisfaction.satisfaction` output): NPS with confidence
+"""Charts of satisfaction (:func:`cimlab.analytics.satisfaction.satisfaction` output): NPS with confidence
 intervals by group, trends by month, the promoter/passive/detractor mix, complaint rates.
 
 Examples
@@ -18,9 +18,9 @@ from typing import Literal
 import altair as alt
 import polars as pl
 
+from cimlab.analytics.rfm import SEGMENTS
 from cimlab.charts._util import require
 from cimlab.i18n import channel_label, t
-from cimlab.rfm import SEGMENTS
 
 __all__ = [
     "complaint_rate_chart",
@@ -78,7 +78,7 @@ def _order(frame: pl.DataFrame) -> list[str]:
 def nps_chart(stats: pl.DataFrame, *, group: Group = "channel", lang: str = "zh") -> alt.LayerChart:
     """NPS per group as points with their confidence interval, and a line at 0.
 
-    Groups without answers are left out. ``stats``: :func:`cimlab.satisfaction.satisfaction`
+    Groups without answers are left out. ``stats``: :func:`cimlab.analytics.satisfaction.satisfaction`
     output with ``by=group``.
 
     Examples
@@ -132,7 +132,7 @@ def satisfaction_trend_chart(
 ) -> alt.LayerChart:
     """A measure by month: a line with its confidence band (months without answers are gaps).
 
-    ``monthly``: :func:`cimlab.satisfaction.satisfaction` output with ``by="month"``;
+    ``monthly``: :func:`cimlab.analytics.satisfaction.satisfaction` output with ``by="month"``;
     ``measure``: ``"nps"``, ``"csat"`` or ``"complaint_rate"``.
 
     Examples

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from cimlab.analytics.facts import CustomerData, customer_data
 from cimlab.demo import build_demo_workspace
-from cimlab.facts import CustomerData, customer_data
 from cimlab.workspace import Workspace
 
 collect_ignore = ["markdown_places_app.py"]  # a Streamlit script test_browser.py serves
@@ -26,7 +26,7 @@ def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def data(demo_ws: Path) -> CustomerData:
-    """:func:`cimlab.facts.customer_data` of the demo workspace."""
+    """:func:`cimlab.analytics.facts.customer_data` of the demo workspace."""
     return customer_data(Workspace.open(demo_ws, create=False))
 
 

@@ -737,7 +737,7 @@ def build_payload_workspace(root: Path) -> tuple[Path, str]:
     path is Markdown too; returns its path and the unified id of the customer named
     :data:`IMAGE_NAME`."""
     from cimlab import consent, identity, tags
-    from cimlab.importer import check_bytes, store_report
+    from cimlab.ingest.importer import check_bytes, store_report
     from cimlab.workspace import Workspace
 
     path = root / "![w](https:" / "evil.example" / "w.png) ws"

@@ -22,7 +22,7 @@ from streamlit.testing.v1.element_tree import Button
 from cimlab import consent, identity, profile, tags
 from cimlab.demo import build_demo_workspace
 from cimlab.i18n import channel_label, t
-from cimlab.importer import check_bytes, store_report
+from cimlab.ingest.importer import check_bytes, store_report
 from cimlab.workspace import Workspace
 from tests.app.markdown_checks import shown_text
 

@@ -16,10 +16,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cimlab import channels, cohorts
+from cimlab.analytics.facts import CustomerData
+from cimlab.analytics.kpis import KPI_NAMES, kpis
 from cimlab.dates import to_date
-from cimlab.facts import CustomerData
 from cimlab.i18n import channel_label, t
-from cimlab.kpis import KPI_NAMES, kpis
 from tests.app.markdown_checks import shown_text
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,5 +1,5 @@
 """The Products page through ``AppTest`` on a demo workspace: supports and confidence in percent
-(equal to :func:`cimlab.affinity.product_pairs`, never shown as "0.0%"), and choices that survive a
+(equal to :func:`cimlab.analytics.affinity.product_pairs`, never shown as "0.0%"), and choices that survive a
 switch between the languages. Its other tests live in ``test_satisfaction_page.py``."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from cimlab import affinity
-from cimlab.facts import CustomerData
+from cimlab.analytics import affinity
+from cimlab.analytics.facts import CustomerData
 from cimlab.i18n import t
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,11 +15,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
-from cimlab.affinity import also_bought, baskets, product_pairs
-from cimlab.facts import CustomerData
+from cimlab.analytics.affinity import also_bought, baskets, product_pairs
+from cimlab.analytics.facts import CustomerData
+from cimlab.analytics.rfm import rfm
+from cimlab.analytics.satisfaction import satisfaction, unhappy_high_value
 from cimlab.i18n import t
-from cimlab.rfm import rfm
-from cimlab.satisfaction import satisfaction, unhappy_high_value
 from tests.app.markdown_checks import shown_text
 
 ROOT = Path(__file__).resolve().parents[2]

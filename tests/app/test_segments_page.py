@@ -1,5 +1,5 @@
 """The Segments page through ``AppTest`` on a demo workspace: RFM grid, segment table (checked
-against :func:`cimlab.rfm.rfm`), a segment's customers and their CSV download, clusters,
+against :func:`cimlab.analytics.rfm.rfm`), a segment's customers and their CSV download, clusters,
 lifecycle, both languages and choices that survive a switch between them, shares in percent,
 and the hint on a workspace whose identities were never resolved."""
 
@@ -18,8 +18,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from cimlab import lifecycle, rfm
+from cimlab.analytics.facts import CustomerData
 from cimlab.dates import to_date
-from cimlab.facts import CustomerData
 from cimlab.i18n import t
 from tests.app.markdown_checks import shown_text
 

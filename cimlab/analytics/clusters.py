@@ -3,7 +3,7 @@
 Features (:func:`customer_features`)
 ------------------------------------
 One row per buyer (a customer with at least one purchase day up to ``as_of``, the rule of
-:mod:`cimlab.rfm`): ``recency_days`` (days since the last purchase day), ``purchase_days``,
+:mod:`cimlab.analytics.rfm`): ``recency_days`` (days since the last purchase day), ``purchase_days``,
 ``total_spend`` (net of refunds), ``monetary_value`` (mean net spend per purchase day) and
 ``tenure_days`` (days since the first purchase day, ``T``); with ``time_unit="week"`` or
 ``"month"`` the two durations are ``recency_weeks``/``tenure_weeks`` or ``..._months``.
@@ -98,9 +98,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 from threadpoolctl import threadpool_limits
 
+from cimlab.analytics.rfm import customer_summary
 from cimlab.dates import day_of, to_date
 from cimlab.i18n import channel_label
-from cimlab.rfm import customer_summary
 
 __all__ = [
     "DEFAULT_LOG_FEATURES",
@@ -141,7 +141,7 @@ def _require(frame: pl.DataFrame, columns: list[str], table: str) -> None:
     if missing:
         raise ValueError(
             f"the {table} frame has no column {', '.join(map(repr, missing))}; columns are "
-            f"{', '.join(frame.columns) or 'none'}. Use cimlab.facts.customer_data(ws).{table}."
+            f"{', '.join(frame.columns) or 'none'}. Use cimlab.analytics.facts.customer_data(ws).{table}."
         )
 
 
@@ -209,7 +209,7 @@ def customer_features(
     ----------
     orders
         Order lines with ``customer_id, order_ts, amount, status`` (and ``channel`` for the
-        channel mix), as :func:`cimlab.facts.customer_data` gives them.
+        channel mix), as :func:`cimlab.analytics.facts.customer_data` gives them.
     as_of
         The analysis date (that day included).
     feedback
@@ -504,7 +504,7 @@ class CustomerClusters(ClusterMixin, BaseEstimator):
                 if not names:
                     raise ValueError(
                         f"no numeric feature columns in {', '.join(X.columns) or 'the frame'}; "
-                        "pass the output of cimlab.clusters.customer_features."
+                        "pass the output of cimlab.analytics.clusters.customer_features."
                     )
             else:
                 names = list(getattr(self, "feature_names_in_", []))
@@ -782,7 +782,7 @@ def cluster_customers(
         raise ValueError(
             f"clustering needs at least {MIN_CUSTOMERS} customers with a purchase up to {day}; "
             f"found {features.height}. Choose a later analysis date or import more orders "
-            "(RFM segments, cimlab.rfm.rfm, work for any number of customers)."
+            "(RFM segments, cimlab.analytics.rfm.rfm, work for any number of customers)."
         )
     model = CustomerClusters(
         n_clusters=n_clusters, k_range=k_range, criterion=criterion, random_state=random_state

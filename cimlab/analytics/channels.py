@@ -1,23 +1,23 @@
 """Channels: customers, orders and revenue per channel, acquisition channel, overlap, migration.
 
 Every function is pure: order lines in (a DataFrame or LazyFrame meeting the orders contract,
-with the unified ``customer_id``, as :func:`cimlab.facts.customer_data` gives), a DataFrame out;
+with the unified ``customer_id``, as :func:`cimlab.analytics.facts.customer_data` gives), a DataFrame out;
 dates are explicit (nothing here calls ``now()``).
 
-Which order lines count (the rule, shared with :mod:`cimlab.cohorts` and :mod:`cimlab.kpis`)
+Which order lines count (the rule, shared with :mod:`cimlab.analytics.cohorts` and :mod:`cimlab.analytics.kpis`)
 ----------------------------------------------------------------------------------------------
-The purchase rule of :mod:`cimlab.rfm`:
+The purchase rule of :mod:`cimlab.analytics.rfm`:
 
 * Lines without a ``customer_id`` are ignored (the figures are about customers).
 * A **purchase** is a ``paid`` line. ``pending`` lines (not paid yet) and ``cancelled`` lines are
   never purchases; a customer is active, counted or acquired through paid lines only.
-* **Revenue is net of refunds**: the sum of :func:`cimlab.golden.net_amount` (the
-  ``net_amount`` column when the frame has one, as :func:`cimlab.golden.order_facts` adds it):
+* **Revenue is net of refunds**: the sum of :func:`cimlab.customers.golden.net_amount` (the
+  ``net_amount`` column when the frame has one, as :func:`cimlab.customers.golden.order_facts` adds it):
   paid lines count their amount, refund records and credit notes (a ``refunded`` or
   ``cancelled`` line with a negative amount, such as UCI ``C`` invoices) their negative amount,
   a ``refunded`` line that keeps the positive amount paid back counts 0. A refund lowers the
-  revenue of its own line's channel and date (the rule of :mod:`cimlab.golden` and
-  :mod:`cimlab.rfm` too).
+  revenue of its own line's channel and date (the rule of :mod:`cimlab.customers.golden` and
+  :mod:`cimlab.analytics.rfm` too).
   Money is summed as exact decimals, so totals do not depend on the order of the lines.
 * **Orders** are distinct ``(channel, order_id)`` pairs with at least one paid line.
 * **Days are calendar days in** ``time_zone`` (every function takes it, keyword-only: an IANA
@@ -56,8 +56,8 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from cimlab.customers.golden import net_amount
 from cimlab.dates import check_time_zone, day_of, to_date
-from cimlab.golden import net_amount
 
 __all__ = [
     "CHANNEL_SEPARATOR",
@@ -86,7 +86,7 @@ _BASE_COLUMNS = ("customer_id", "order_ts", "status")
 
 
 # --------------------------------------------------------------------------------------------
-# Shared helpers (used by cimlab.cohorts and cimlab.kpis too)
+# Shared helpers (used by cimlab.analytics.cohorts and cimlab.analytics.kpis too)
 # --------------------------------------------------------------------------------------------
 
 
@@ -109,7 +109,7 @@ def _lines(
     if missing:
         raise ValueError(
             f"the orders have no column {', '.join(missing)}; columns are "
-            f"{', '.join(schema.names()) or 'none'}. Pass order lines as cimlab.facts gives them."
+            f"{', '.join(schema.names()) or 'none'}. Pass order lines as cimlab.analytics.facts gives them."
         )
     net = pl.col("net_amount") if "net_amount" in schema else net_amount()
     day = day_of("order_ts", schema["order_ts"], time_zone=time_zone, table="orders")

@@ -36,7 +36,7 @@ Groups
     ``by="channel"`` (the channel of the record), ``"month"`` (calendar month of ``ts``; every
     month from ``start``, or from the first record, to ``as_of`` is listed) or ``"segment"``
     (the customer's segment from a ``segments`` frame ``customer_id → segment``, e.g.
-    :func:`cimlab.rfm.rfm` as of the same date; the segment is the customer's current one and
+    :func:`cimlab.analytics.rfm.rfm` as of the same date; the segment is the customer's current one and
     applies to all their records of the window; customers without one go to a null group).
     A group with no answers of a kind gets zero counts and null scores, never an error.
 
@@ -62,8 +62,8 @@ from typing import Literal, cast, get_args
 import polars as pl
 from scipy.stats import norm
 
+from cimlab.analytics.rfm import SEGMENT_NAMES
 from cimlab.dates import day_of, to_date
-from cimlab.rfm import SEGMENT_NAMES
 
 __all__ = [
     "SATISFACTION_COLUMNS",
@@ -71,6 +71,7 @@ __all__ = [
     "in_window",
     "nps_interval",
     "satisfaction",
+    "satisfaction_table",
     "unhappy_high_value",
     "wilson_interval",
     "z_value",
@@ -254,7 +255,7 @@ def _check_range(frame: pl.DataFrame, column: str, low: int, high: int) -> None:
     if bad.height:
         raise ValueError(
             f"{bad.height} feedback rows have {column} outside {low}–{high} (e.g. "
-            f"{bad[column][0]}); validate the feedback table (cimlab.schemas.Feedback) first."
+            f"{bad[column][0]}); validate the feedback table (cimlab.contracts.models.Feedback) first."
         )
 
 
@@ -360,7 +361,7 @@ def _group_list(
     return pl.DataFrame({"segment": rows}, schema={"segment": pl.String})
 
 
-def satisfaction(
+def satisfaction_table(
     feedback: pl.DataFrame,
     *,
     as_of: DateLike,
@@ -377,7 +378,7 @@ def satisfaction(
     ----------
     feedback
         Feedback rows: ``customer_id, ts, nps, csat, complaint`` (and ``channel`` for
-        ``by="channel"``), as :func:`cimlab.facts.customer_data` gives them.
+        ``by="channel"``), as :func:`cimlab.analytics.facts.customer_data` gives them.
     as_of, start
         The window (days included; see the module docstring).
     by
@@ -386,7 +387,7 @@ def satisfaction(
         Optional interactions (``customer_id, ts, type``): their customers join the complaint
         base and ``type == "complaint"`` counts as a complaint.
     segments
-        ``customer_id, segment`` (e.g. :func:`cimlab.rfm.rfm` output); needed for
+        ``customer_id, segment`` (e.g. :func:`cimlab.analytics.rfm.rfm` output); needed for
         ``by="segment"``.
     confidence
         Level of the intervals (0.95 by default).
@@ -418,7 +419,7 @@ def satisfaction(
         if segments is None:
             raise ValueError(
                 "by='segment' needs segments=: a frame customer_id → segment, "
-                "e.g. cimlab.rfm.rfm(orders, as_of=...)."
+                "e.g. cimlab.analytics.rfm.rfm(orders, as_of=...)."
             )
         _require(segments, ["customer_id", "segment"], "segments")
         segments = segments.select(
@@ -529,7 +530,7 @@ def unhappy_high_value(
         Feedback rows (``customer_id, ts, nps, complaint``).
     values
         One row per customer: ``customer_id``, ``value_col`` and optionally ``segment``
-        (e.g. :func:`cimlab.rfm.rfm` output).
+        (e.g. :func:`cimlab.analytics.rfm.rfm` output).
     as_of, start, interactions, time_zone
         As in :func:`satisfaction`.
     top_share
@@ -605,3 +606,6 @@ def unhappy_high_value(
         .sort(["value", "customer_id"], descending=[True, False])
     )
     return out.select(c for c in UNHAPPY_COLUMNS if c in out.columns)
+
+
+satisfaction = satisfaction_table  # the name before cimlab 0.2, kept as an alias

@@ -5,9 +5,9 @@ A customer (``customer_id`` of the ``identity_map`` table) gathers source record
 **survivorship rules**, applied in this order:
 
 1. **Validity.** Null and blank values never compete. ``email`` competes only when
-   :func:`cimlab.parsing.normalize_email` accepts it and it is not masked (``a***@x.com``),
+   :func:`cimlab.ingest.parsing.normalize_email` accepts it and it is not masked (``a***@x.com``),
    ``phone`` only when it is unmasked and
-   :func:`cimlab.parsing.normalize_phone` turns it into E.164 (platform-masked numbers such as
+   :func:`cimlab.ingest.parsing.normalize_phone` turns it into E.164 (platform-masked numbers such as
    ``138****1234`` and virtual numbers never win, even when nothing else is known).
 2. **Masked values lose.** A masked ``name`` (``林**``) is taken only when no source record has an
    unmasked one.
@@ -26,7 +26,7 @@ Two attributes have their own rule: ``signup_date`` is the **earliest** known si
 customer is a customer since they first signed up), and ``customer_type`` is ``business`` when
 any customer record says so, otherwise ``individual`` (the import writes ``individual`` when a
 file does not say, so ``individual`` carries no information). Consent is not part of the golden
-record (see :mod:`cimlab.consent`).
+record (see :mod:`cimlab.customers.consent`).
 
 Each attribute ``a`` comes with ``a_source`` = ``"channel/source_customer_id"`` of the record it
 came from; :func:`golden_lineage` lists every source value with the one that was selected.
@@ -56,10 +56,10 @@ from typing import Any
 
 import polars as pl
 
+from cimlab.contracts.models import polars_schema
 from cimlab.errors import WorkspaceError
 from cimlab.identity import MAP_SCHEMA
-from cimlab.parsing import is_masked_phone, normalize_email, normalize_phone
-from cimlab.schemas import polars_schema
+from cimlab.ingest.parsing import is_masked_phone, normalize_email, normalize_phone
 from cimlab.settings import source_priority as saved_source_priority
 from cimlab.workspace import Workspace
 

@@ -50,8 +50,13 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from cimlab.customers.golden import (
+    check_customers,
+    read_identity_map,
+    rows_with_import_time,
+    table_exists,
+)
 from cimlab.errors import WorkspaceError
-from cimlab.golden import check_customers, read_identity_map, rows_with_import_time, table_exists
 from cimlab.workspace import Workspace
 
 __all__ = [

@@ -21,9 +21,9 @@ import functools
 from typing import Final
 
 from cimlab.errors import CimlabError
-from cimlab.messages import channels as _channel_texts
-from cimlab.messages import satisfaction as _satisfaction_texts
-from cimlab.messages import segments as _segment_texts
+from cimlab.i18n import channels as _channel_texts
+from cimlab.i18n import satisfaction as _satisfaction_texts
+from cimlab.i18n import segments as _segment_texts
 
 __all__ = [
     "CHANNEL_LABELS",
@@ -862,7 +862,7 @@ def lang_label(lang: str) -> str:
 
 @functools.cache
 def _table_name_zh(table: str) -> str | None:
-    from cimlab.mapping import contract_document
+    from cimlab.ingest.mapping import contract_document
 
     try:
         name = contract_document(table).get("name_zh")
@@ -901,7 +901,7 @@ def channel_label(channel: str, lang: str = "zh") -> str:
 
 @functools.cache
 def _column_labels_zh(table: str) -> dict[str, str]:
-    from cimlab.mapping import column_labels_zh
+    from cimlab.ingest.mapping import column_labels_zh
 
     try:
         return dict(column_labels_zh(table))

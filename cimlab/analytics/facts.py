@@ -1,10 +1,10 @@
 """The inputs of every analysis: a workspace's tables keyed by the unified ``customer_id``.
 
-Analytics functions (:mod:`cimlab.rfm`, :mod:`cimlab.lifecycle`, :mod:`cimlab.channels`, ...)
+Analytics functions (:mod:`cimlab.analytics.rfm`, :mod:`cimlab.analytics.lifecycle`, :mod:`cimlab.analytics.channels`, ...)
 take plain Polars frames, so they run on any frame that meets the contract. This module builds
 those frames from a workspace once identities are resolved (``cimlab customers resolve``):
 
-* ``orders``: :func:`cimlab.golden.order_facts` (order lines with ``customer_id``,
+* ``orders``: :func:`cimlab.customers.golden.order_facts` (order lines with ``customer_id``,
   ``net_amount``, ``refund_amount``) without the buyer's contact details (name, phone, e-mail:
   :data:`CONTACT_COLUMNS`): analyses never need them, so they are not carried around (or
   cached by the app) with the figures; the customer 360 reads them where they are shown;
@@ -36,9 +36,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from cimlab.customers.golden import order_facts, read_identity_map
 from cimlab.dates import check_time_zone
 from cimlab.errors import WorkspaceError
-from cimlab.golden import order_facts, read_identity_map
 from cimlab.identity import unlinked_records
 from cimlab.settings import business_time_zone
 from cimlab.workspace import Workspace

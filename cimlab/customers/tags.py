@@ -39,14 +39,14 @@ from fractions import Fraction
 
 import polars as pl
 
-from cimlab.errors import WorkspaceError
-from cimlab.golden import (
+from cimlab.customers.golden import (
     check_customers,
     golden_records,
     order_facts,
     order_metrics,
     table_exists,
 )
+from cimlab.errors import WorkspaceError
 from cimlab.workspace import Workspace
 
 __all__ = [
@@ -251,7 +251,7 @@ def customer_metrics(
     Parameters
     ----------
     facts
-        :func:`cimlab.golden.order_facts` output; lines at or after ``as_of`` are ignored.
+        :func:`cimlab.customers.golden.order_facts` output; lines at or after ``as_of`` are ignored.
     customers
         One row per customer: ``customer_id`` and optionally ``customer_type`` (the golden
         record); every customer gets a row, with 0 orders and spend when it never bought.

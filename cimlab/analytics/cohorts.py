@@ -1,8 +1,8 @@
 """Acquisition cohorts: retention and revenue by month (quarter, week) since the first purchase.
 
-Order lines are counted by the rule of :mod:`cimlab.channels` (the purchase rule of
-:mod:`cimlab.rfm`: paid lines are purchases, cancelled and pending lines are not, revenue is net
-of refunds via :func:`cimlab.golden.net_amount`, lines without ``customer_id`` are ignored).
+Order lines are counted by the rule of :mod:`cimlab.analytics.channels` (the purchase rule of
+:mod:`cimlab.analytics.rfm`: paid lines are purchases, cancelled and pending lines are not, revenue is net
+of refunds via :func:`cimlab.customers.golden.net_amount`, lines without ``customer_id`` are ignored).
 
 Definitions
 -----------
@@ -10,7 +10,7 @@ Definitions
   of its month (``period="month"``), of its quarter (``period="quarter"``: 1 January, 1 April,
   1 July or 1 October) or the Monday of its week (``period="week"``).
 * Periods are calendar months/quarters/weeks **in** ``time_zone`` (default ``"UTC"``; the day
-  rule of :mod:`cimlab.channels`): a time-zone-aware ``order_ts`` is converted to ``time_zone``
+  rule of :mod:`cimlab.analytics.channels`): a time-zone-aware ``order_ts`` is converted to ``time_zone``
   first, so an order at 2024-01-31 20:00 UTC is a January order in ``"UTC"`` and a February one
   in ``"Asia/Shanghai"``; a naive ``order_ts`` is taken as written.
 * ``period_index`` counts whole periods since the cohort's: 0 is the cohort period itself, so
@@ -43,7 +43,7 @@ from typing import Literal, get_args
 
 import polars as pl
 
-from cimlab.channels import MONEY, DateLike, Orders, _first_purchases, _lines, _ratio
+from cimlab.analytics.channels import MONEY, DateLike, Orders, _first_purchases, _lines, _ratio
 from cimlab.dates import check_time_zone, to_date
 
 __all__ = ["COHORT_PERIODS", "COHORT_VALUES", "cohort_matrix", "cohort_table"]

@@ -7,7 +7,7 @@ same definitions run streaming on files larger than memory.
 Which order lines count (the rule)
 ----------------------------------
 Input is order lines as stored in the workspace (one row per line; see
-:class:`cimlab.schemas.Orders`) plus a customer column (the unified ``customer_id`` by default).
+:class:`cimlab.contracts.models.Orders`) plus a customer column (the unified ``customer_id`` by default).
 
 * Lines without a customer, ``pending`` lines (not yet paid) and ``cancelled`` lines with a
   positive amount (the sale never happened) are ignored entirely.
@@ -17,7 +17,7 @@ Input is order lines as stored in the workspace (one row per line; see
 * **Spend is net**: ``paid`` amounts plus the negative amounts of ``refunded`` and ``cancelled``
   lines (refund records and credit notes, such as UCI Online Retail's ``C`` invoices, which
   reverse an earlier sale). A ``refunded`` line with a positive amount is the value that was
-  paid back, so it adds nothing. This is :func:`cimlab.golden.net_amount`, the rule of every
+  paid back, so it adds nothing. This is :func:`cimlab.customers.golden.net_amount`, the rule of every
   other analysis. ``total_spend`` nets every refund; the spend of a purchase day nets the refunds
   dated that day only, so a refund recorded on a later day without a purchase lowers
   ``total_spend`` but not ``monetary_value``. Amounts are summed exactly (so the result never
@@ -73,6 +73,7 @@ __all__ = [
     "rfm",
     "rfm_scores",
     "rfm_segments",
+    "rfm_table",
     "segment_of",
 ]
 
@@ -345,7 +346,7 @@ def _money(dtype: pl.DataType, column: str) -> pl.Expr:
         return scaled.cast(_MONEY_INT)
     raise TypeError(
         f"column {column!r} has type {dtype}; amounts must be numbers "
-        "(parse them first, e.g. with cimlab.parsing)."
+        "(parse them first, e.g. with cimlab.ingest.parsing)."
     )
 
 
@@ -679,7 +680,7 @@ def rfm_segments(scores: FrameT) -> FrameT:
     return out
 
 
-def rfm(
+def rfm_table(
     orders: FrameT,
     *,
     as_of: DateLike,
@@ -718,3 +719,6 @@ def rfm(
     )
     result = rfm_segments(rfm_scores(summary, bins=5))
     return _like(orders, result)
+
+
+rfm = rfm_table  # the name before cimlab 0.2, kept as an alias

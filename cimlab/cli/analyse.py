@@ -176,7 +176,7 @@ def _share(text: str) -> float:
 
 def segment_table(scores: pl.DataFrame) -> pl.DataFrame:
     """One row per segment present in ``scores``: customers, share, net spend, actions."""
-    from cimlab.rfm import SEGMENTS
+    from cimlab.analytics.rfm import SEGMENTS
 
     total = max(scores.height, 1)
     counts = scores.group_by("segment").agg(
@@ -194,7 +194,7 @@ def segment_table(scores: pl.DataFrame) -> pl.DataFrame:
 
 
 def _rfm(data: Any, args: argparse.Namespace) -> pl.DataFrame:
-    from cimlab.rfm import rfm
+    from cimlab.analytics.rfm import rfm
 
     return rfm(data.orders, as_of=args.as_of, time_unit=args.time_unit, time_zone=data.time_zone)
 
@@ -204,7 +204,7 @@ def _segments(data: Any, args: argparse.Namespace) -> pl.DataFrame:
 
 
 def _clusters(data: Any, args: argparse.Namespace) -> pl.DataFrame:
-    from cimlab.clusters import cluster_customers
+    from cimlab.analytics.clusters import cluster_customers
 
     assigned, model = cluster_customers(
         data.orders,
@@ -222,7 +222,7 @@ def _clusters(data: Any, args: argparse.Namespace) -> pl.DataFrame:
 
 
 def _lifecycle(data: Any, args: argparse.Namespace) -> pl.DataFrame:
-    from cimlab import lifecycle
+    from cimlab.analytics import lifecycle
     from cimlab.dates import to_date
 
     tz = data.time_zone
@@ -244,7 +244,7 @@ def _lifecycle(data: Any, args: argparse.Namespace) -> pl.DataFrame:
 
 
 def _channels(data: Any, args: argparse.Namespace) -> pl.DataFrame:
-    from cimlab import channels
+    from cimlab.analytics import channels
 
     orders, as_of, tz = data.orders, args.as_of, data.time_zone
     if args.view == "metrics":
@@ -263,7 +263,7 @@ def _channels(data: Any, args: argparse.Namespace) -> pl.DataFrame:
 
 
 def _cohorts(data: Any, args: argparse.Namespace) -> pl.DataFrame:
-    from cimlab.cohorts import cohort_matrix, cohort_table
+    from cimlab.analytics.cohorts import cohort_matrix, cohort_table
 
     table = cohort_table(
         data.orders, as_of=args.as_of, period=args.period, time_zone=data.time_zone
@@ -275,8 +275,8 @@ def _cohorts(data: Any, args: argparse.Namespace) -> pl.DataFrame:
 
 
 def _satisfaction(data: Any, args: argparse.Namespace) -> pl.DataFrame:
-    from cimlab.rfm import rfm
-    from cimlab.satisfaction import satisfaction, unhappy_high_value
+    from cimlab.analytics.rfm import rfm
+    from cimlab.analytics.satisfaction import satisfaction, unhappy_high_value
 
     scores = rfm(data.orders, as_of=args.as_of, time_zone=data.time_zone)
     if args.view == "unhappy":
@@ -300,7 +300,7 @@ def _satisfaction(data: Any, args: argparse.Namespace) -> pl.DataFrame:
 
 
 def _affinity(data: Any, args: argparse.Namespace) -> pl.DataFrame:
-    from cimlab.affinity import ONLINE_RETAIL_NON_PRODUCTS, item_labels, product_pairs
+    from cimlab.analytics.affinity import ONLINE_RETAIL_NON_PRODUCTS, item_labels, product_pairs
 
     exclude = list(args.exclude)
     if args.item == "sku" and not args.keep_non_products:
@@ -339,7 +339,7 @@ def _affinity(data: Any, args: argparse.Namespace) -> pl.DataFrame:
 
 
 def _kpis(data: Any, args: argparse.Namespace) -> pl.DataFrame:
-    from cimlab.kpis import kpi_trend, kpis
+    from cimlab.analytics.kpis import kpi_trend, kpis
 
     tz = data.time_zone
     if args.view == "trend":
@@ -364,7 +364,7 @@ _RUN: dict[str, Callable[[Any, argparse.Namespace], pl.DataFrame]] = {
 
 def analyse(args: argparse.Namespace) -> pl.DataFrame:
     """The result frame of one ``analyse`` action (parsed arguments in, frame out)."""
-    from cimlab.facts import customer_data
+    from cimlab.analytics.facts import customer_data
     from cimlab.workspace import Workspace
 
     ws = Workspace.open(args.workspace, create=False)

@@ -1,10 +1,10 @@
 """Headline KPIs of a period and their change against the previous period of the same length.
 
-Order lines are counted by the rule of :mod:`cimlab.channels` (the purchase rule of
-:mod:`cimlab.rfm`: paid lines are purchases; cancelled and pending lines are not; revenue is
-net of refunds via :func:`cimlab.golden.net_amount`; lines without ``customer_id`` are ignored,
+Order lines are counted by the rule of :mod:`cimlab.analytics.channels` (the purchase rule of
+:mod:`cimlab.analytics.rfm`: paid lines are purchases; cancelled and pending lines are not; revenue is
+net of refunds via :func:`cimlab.customers.golden.net_amount`; lines without ``customer_id`` are ignored,
 so revenue is the revenue of identified customers). Days are calendar days in ``time_zone``
-(default ``"UTC"``; the day rule of :mod:`cimlab.channels`): an aware ``order_ts`` or
+(default ``"UTC"``; the day rule of :mod:`cimlab.analytics.channels`): an aware ``order_ts`` or
 ``first_seen`` is converted to ``time_zone`` first, a naive one is taken as written.
 
 Periods
@@ -19,7 +19,7 @@ The KPIs (:data:`KPI_NAMES`)
 ``customers``
     Customers known by the end of the period: every buyer whose first purchase is on or before
     the period's last day, plus, when a ``customers`` frame is given (``customer_id,
-    first_seen``, as :func:`cimlab.facts.customer_data` gives it), everyone whose
+    first_seen``, as :func:`cimlab.analytics.facts.customer_data` gives it), everyone whose
     ``first_seen`` is on or before that day; a customer with a null ``first_seen`` and no
     purchase is known but undated and counts in every period.
 ``active_customers``
@@ -35,7 +35,7 @@ The KPIs (:data:`KPI_NAMES`)
 ``repeat_purchase_rate``
     Share of the period's active customers who made a **repeat purchase** in the period: a
     purchase day in the period that is not their first purchase day ever (the BTYD notion of
-    ``frequency`` in :mod:`cimlab.rfm`). A returning customer counts; so does a new customer who
+    ``frequency`` in :mod:`cimlab.analytics.rfm`). A returning customer counts; so does a new customer who
     came back a second day within the period. Null without active customers.
 
 ``change = value - previous``; ``change_pct = 100 * change / |previous|`` (null when the
@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from cimlab.channels import (
+from cimlab.analytics.channels import (
     MONEY,
     DateLike,
     Orders,
@@ -67,7 +67,7 @@ from cimlab.channels import (
 )
 from cimlab.dates import check_time_zone, day_of, to_date
 
-__all__ = ["KPI_NAMES", "kpi_trend", "kpis"]
+__all__ = ["KPI_NAMES", "kpi_table", "kpi_trend", "kpis"]
 
 #: The KPIs, in display order (see the module docstring for their definitions).
 KPI_NAMES: tuple[str, ...] = (
@@ -100,7 +100,7 @@ def _known_dates(
     if missing:
         raise ValueError(
             f"the customers frame has no column {', '.join(missing)}; pass "
-            "cimlab.facts.customer_data(ws).customers (customer_id, first_seen)."
+            "cimlab.analytics.facts.customer_data(ws).customers (customer_id, first_seen)."
         )
     seen = customers.lazy().select(
         pl.col("customer_id").cast(known.collect_schema()["customer_id"]),
@@ -188,7 +188,7 @@ def _by_period(
     ).collect()
 
 
-def kpis(
+def kpi_table(
     orders: Orders,
     *,
     as_of: DateLike,
@@ -290,3 +290,6 @@ def kpi_trend(
         .unpivot(index=["period_start", "period_end"], variable_name="kpi")
         .sort(order, pl.col("period_end"))
     )
+
+
+kpis = kpi_table  # the name before cimlab 0.2, kept as an alias

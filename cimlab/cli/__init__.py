@@ -91,13 +91,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from cimlab import __version__, cli_analyse, cli_customers
+from cimlab.contracts.models import TABLES
 from cimlab.errors import CimlabError, MappingError, WorkspaceBusy, WorkspaceError
-from cimlab.importer import import_file, validate_file
+from cimlab.ingest.importer import import_file, validate_file
 from cimlab.privacy import PII_COLUMNS, mask_value, scrub_text
-from cimlab.schemas import TABLES
 
 if TYPE_CHECKING:
-    from cimlab.importer import ImportReport
+    from cimlab.ingest.importer import ImportReport
     from cimlab.workspace import Workspace
 
 __all__ = ["main"]
@@ -413,7 +413,7 @@ def _check_mapping_argument(mapping: str | None) -> None:
     """Refuse an unknown preset or a missing mapping file before any file is read."""
     if mapping is None:
         return
-    from cimlab.mapping import list_presets
+    from cimlab.ingest.mapping import list_presets
 
     names = [p.name for p in list_presets()]
     if mapping in names:
@@ -646,7 +646,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_presets() -> int:
-    from cimlab.mapping import list_presets
+    from cimlab.ingest.mapping import list_presets
 
     for preset in list_presets():
         tables = ", ".join(preset.tables)
@@ -791,7 +791,7 @@ def _cmd_workspace(args: argparse.Namespace) -> int:
             )
     elif args.action == "quarantine":
         from cimlab.export import write_bytes
-        from cimlab.importer import quarantine_csv
+        from cimlab.ingest.importer import quarantine_csv
 
         if args.batch not in ws.batches()["batch_id"].to_list():
             raise WorkspaceError(

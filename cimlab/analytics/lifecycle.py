@@ -2,7 +2,7 @@
 
 Which lines count
 -----------------
-The rule of :mod:`cimlab.rfm` (:func:`cimlab.rfm.purchase_days` is reused): a **purchase day** is
+The rule of :mod:`cimlab.analytics.rfm` (:func:`cimlab.analytics.rfm.purchase_days` is reused): a **purchase day** is
 a calendar day (UTC by default) with at least one ``paid`` line of the customer; ``pending`` and
 ``cancelled`` lines are ignored and a ``refunded`` line alone does not make a purchase day.
 Lines after ``as_of`` are ignored (the day of ``as_of`` counts).
@@ -57,8 +57,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from cimlab.analytics.rfm import purchase_days as _purchase_days
 from cimlab.dates import to_date
-from cimlab.rfm import purchase_days as _purchase_days
 
 __all__ = [
     "STAGES",
@@ -225,7 +225,7 @@ STAGES_SCHEMA: dict[str, pl.DataType] = {
 
 def _check_rules(rules: LifecycleRules) -> LifecycleRules:
     if not isinstance(rules, LifecycleRules):
-        raise TypeError(f"rules={rules!r} should be a cimlab.lifecycle.LifecycleRules.")
+        raise TypeError(f"rules={rules!r} should be a cimlab.analytics.lifecycle.LifecycleRules.")
     return rules
 
 
@@ -276,7 +276,7 @@ def _known(customers: pl.DataFrame | None, day: dt.date, time_zone: str = "UTC")
     if "customer_id" not in customers.columns:
         raise ValueError(
             "the customers frame has no column 'customer_id'; columns are "
-            f"{', '.join(customers.columns)}. Pass CustomerData.customers (cimlab.facts)."
+            f"{', '.join(customers.columns)}. Pass CustomerData.customers (cimlab.analytics.facts)."
         )
     known = pl.col("customer_id").is_not_null()
     if "first_seen" in customers.columns:
@@ -383,7 +383,7 @@ def lifecycle_stages(
     Parameters
     ----------
     orders
-        Order lines with ``customer_id, order_ts, amount, status`` (as :func:`cimlab.facts.
+        Order lines with ``customer_id, order_ts, amount, status`` (as :func:`cimlab.analytics.facts.
         customer_data` gives them).
     as_of
         The date of the stages (that day included); a date, datetime or ``"YYYY-MM-DD"``.

@@ -32,10 +32,11 @@ import numpy as np
 import pandera.errors
 import polars as pl
 
-from cimlab import parsing as p
+from cimlab.contracts.models import TABLES, contract, polars_schema
 from cimlab.errors import CimlabError, MappingError
 from cimlab.export import table_bytes
-from cimlab.mapping import (
+from cimlab.ingest import parsing as p
+from cimlab.ingest.mapping import (
     ColumnMapping,
     MappingOptions,
     Preset,
@@ -43,8 +44,7 @@ from cimlab.mapping import (
     load_preset,
     resolve_mapping,
 )
-from cimlab.privacy import mask_value
-from cimlab.reading import (
+from cimlab.ingest.reading import (
     DEFAULT_CHUNK_BYTES,
     DEFAULT_CHUNK_ROWS,
     LINE,
@@ -55,7 +55,7 @@ from cimlab.reading import (
     read_bytes,
     read_file,
 )
-from cimlab.schemas import TABLES, contract, polars_schema
+from cimlab.privacy import mask_value
 
 if TYPE_CHECKING:
     from cimlab.workspace import BatchResult, Workspace
@@ -568,7 +568,7 @@ def parse_table(
 
     Returns the typed frame (``__line__`` plus the contract's columns) and a problem frame
     (:data:`REJECT_SCHEMA`). A value counts as unreadable when it is present after
-    :func:`cimlab.parsing.clean_missing` and its parse is null: it is never silently dropped.
+    :func:`cimlab.ingest.parsing.clean_missing` and its parse is null: it is never silently dropped.
 
     Examples
     --------

@@ -88,7 +88,7 @@ import numpy as np
 import polars as pl
 
 from cimlab.errors import WorkspaceError
-from cimlab.parsing import is_masked_name, is_masked_phone, normalize_email, normalize_phone
+from cimlab.ingest.parsing import is_masked_name, is_masked_phone, normalize_email, normalize_phone
 from cimlab.privacy import mask_email_expr, mask_phone_expr
 from cimlab.workspace import Workspace
 
@@ -115,6 +115,7 @@ __all__ = [
     "linkable_truth",
     "links_export",
     "merge",
+    "merge_customers",
     "pair_quality",
     "record_keys",
     "reject",
@@ -124,6 +125,7 @@ __all__ = [
     "review_queue",
     "source_records",
     "split",
+    "split_customer",
     "unlinked_records",
 ]
 
@@ -466,7 +468,7 @@ def _conform(frame: pl.DataFrame, table: str) -> pl.DataFrame:
         if required not in frame.columns:
             raise ValueError(
                 f"the {table} frame has no {required!r} column; give canonical tables "
-                "(see cimlab.schemas)."
+                "(see cimlab.contracts.models)."
             )
     exprs = []
     for name, dtype in wanted.items():
@@ -2001,7 +2003,7 @@ def _customer_of(con: duckdb.DuckDBPyConnection, channel: str, source_id: str) -
     return str(row[0])
 
 
-def merge(
+def merge_customers(
     ws: Workspace, customer_a: str, customer_b: str, *, at: dt.datetime, user: str | None
 ) -> OverrideResult:
     """Merge two customers by hand; the merge is kept and wins over rules on every re-run.
@@ -2039,7 +2041,7 @@ def merge(
     return OverrideResult((merged,), result)
 
 
-def split(
+def split_customer(
     ws: Workspace,
     customer_id: str,
     records: Sequence[tuple[str, str]] | None = None,
@@ -2312,3 +2314,9 @@ def links_export(ws: Workspace) -> pl.DataFrame:
         .select(list(_EXPORT_SCHEMA))
     )
     return out.cast(_EXPORT_SCHEMA)  # type: ignore[arg-type]
+
+
+merge = merge_customers  # the name before cimlab 0.2, kept as an alias
+
+
+split = split_customer  # the name before cimlab 0.2, kept as an alias

@@ -1,12 +1,12 @@
 """Product affinity: what is bought together, with support, confidence and lift.
 
-Pure Polars over order lines (:func:`cimlab.facts.customer_data` ``orders`` or any frame with
+Pure Polars over order lines (:func:`cimlab.analytics.facts.customer_data` ``orders`` or any frame with
 the same columns), with an explicit ``as_of``.
 
 The rules
 ---------
 Lines
-    Only ``paid`` lines count (as in :mod:`cimlab.rfm`: a cancelled or pending line was never
+    Only ``paid`` lines count (as in :mod:`cimlab.analytics.rfm`: a cancelled or pending line was never
     bought, a refunded line was given back), with a non-null item, dated (``order_ts``, calendar
     day in ``time_zone``) between ``start`` and ``as_of``, both days included.
 Baskets
@@ -68,7 +68,7 @@ from typing import Literal, get_args
 
 import polars as pl
 
-from cimlab.satisfaction import DateLike, in_window
+from cimlab.analytics.satisfaction import DateLike, in_window
 
 __all__ = [
     "ONLINE_RETAIL_NON_PRODUCTS",

@@ -3,7 +3,7 @@
 - :func:`customer_profile` gathers everything known about one ``customer_id`` into a
   :class:`CustomerProfile` (frames the app and the CLI render as they are).
 - :func:`search` finds customers by name, phone, e-mail or source id; the input is normalised
-  the way imports are (:func:`cimlab.parsing.normalize_phone`, :func:`normalize_email`) and the
+  the way imports are (:func:`cimlab.ingest.parsing.normalize_phone`, :func:`normalize_email`) and the
   results carry masked contact data only.
 - :func:`reveal_pii` returns unmasked contact data and logs who asked, when and why in the
   ``pii_reveals`` table (never the values). Callers decide who may call it (a role or setting).
@@ -29,14 +29,14 @@ from typing import Any
 
 import polars as pl
 
-from cimlab.consent import (
+from cimlab.contracts.models import TABLES, polars_schema
+from cimlab.customers.consent import (
     consent_state,
     consent_timeline,
     import_consent_events,
     manual_consent_events,
 )
-from cimlab.errors import WorkspaceError
-from cimlab.golden import (
+from cimlab.customers.golden import (
     ORDER_METRICS_SCHEMA,
     check_customers,
     golden_lineage,
@@ -46,11 +46,11 @@ from cimlab.golden import (
     rows_with_import_time,
     table_exists,
 )
-from cimlab.parsing import normalize_email, normalize_phone
+from cimlab.customers.tags import current_tags, tag_history, type_tags
+from cimlab.errors import WorkspaceError
+from cimlab.ingest.parsing import normalize_email, normalize_phone
 from cimlab.privacy import mask_email_expr, mask_phone_expr, scrub_text
-from cimlab.schemas import TABLES, polars_schema
 from cimlab.settings import source_priority as saved_source_priority
-from cimlab.tags import current_tags, tag_history, type_tags
 from cimlab.workspace import Workspace
 
 __all__ = [
@@ -62,6 +62,7 @@ __all__ = [
     "reveal_log",
     "reveal_pii",
     "search",
+    "search_customers",
 ]
 
 PII_REVEALS_DDL = """CREATE TABLE IF NOT EXISTS pii_reveals (
@@ -104,27 +105,27 @@ class CustomerProfile:
     customer_id
         The unified id.
     golden
-        The golden record row as a dict (:data:`cimlab.golden.GOLDEN_SCHEMA`).
+        The golden record row as a dict (:data:`cimlab.customers.golden.GOLDEN_SCHEMA`).
     identities
         One row per source record: ``channel, source_customer_id, tables`` (canonical tables
         holding rows of it), ``rule, key_type, score`` (why it belongs to this customer).
     lineage
-        Every source value of the golden attributes (:func:`cimlab.golden.golden_lineage`).
+        Every source value of the golden attributes (:func:`cimlab.customers.golden.golden_lineage`).
     orders
-        Order lines (:func:`cimlab.golden.order_facts` columns plus ``imported_at``), newest
+        Order lines (:func:`cimlab.customers.golden.order_facts` columns plus ``imported_at``), newest
         first.
     interactions, feedback
         Rows of those tables, newest first.
     tags
-        Current tags (:func:`cimlab.tags.customer_tags`), with the customer type pseudo-tag.
+        Current tags (:func:`cimlab.customers.tags.customer_tags`), with the customer type pseudo-tag.
     consent
-        Current consent per purpose (:data:`cimlab.consent.CURRENT_SCHEMA`).
+        Current consent per purpose (:data:`cimlab.customers.consent.CURRENT_SCHEMA`).
     consent_history
-        Every consent event with the state after it (:data:`cimlab.consent.TIMELINE_SCHEMA`).
+        Every consent event with the state after it (:data:`cimlab.customers.consent.TIMELINE_SCHEMA`).
     metrics
         ``first_purchase, last_purchase, orders`` (distinct orders with a paid line),
         ``gross_spend, refunds, net_spend, currency, channels`` (with a paid line),
-        ``n_channels`` (see :func:`cimlab.golden.order_metrics`).
+        ``n_channels`` (see :func:`cimlab.customers.golden.order_metrics`).
     """
 
     customer_id: str
@@ -284,7 +285,7 @@ def _search_sql(text: str) -> tuple[str, list[Any]]:
     return " UNION ALL ".join(parts), params
 
 
-def search(ws: Workspace, text: str, *, limit: int = 50) -> pl.DataFrame:
+def search_customers(ws: Workspace, text: str, *, limit: int = 50) -> pl.DataFrame:
     """Customers whose records match ``text`` (:data:`SEARCH_SCHEMA`), best matches first.
 
     What is tried:
@@ -440,3 +441,6 @@ def reveal_log(ws: Workspace, *, customer_id: str | None = None) -> pl.DataFrame
     if frame.width == 0:
         return pl.DataFrame(schema=REVEALS_SCHEMA)
     return frame.cast(pl.Schema(REVEALS_SCHEMA))
+
+
+search = search_customers  # the name before cimlab 0.2, kept as an alias

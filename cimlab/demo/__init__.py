@@ -2176,7 +2176,7 @@ def build_demo_workspace(
     workspace folder's database is replaced). Each file is imported with the table, channel and
     mapping preset its manifest entry names.
     """
-    from cimlab.importer import import_file
+    from cimlab.ingest.importer import import_file
     from cimlab.workspace import Workspace
 
     workspace_dir, files_dir = Path(workspace_dir), Path(files_dir)

@@ -42,8 +42,8 @@ from typing import Any
 
 import yaml
 
+from cimlab.contracts.models import ORDER_STATUSES, TABLES, contract
 from cimlab.errors import MappingError
-from cimlab.schemas import ORDER_STATUSES, TABLES, contract
 
 __all__ = [
     "SOURCE_REQUIRED",
@@ -104,7 +104,7 @@ def schemas_dir() -> Path:
     >>> (schemas_dir() / "orders.yaml").is_file()
     True
     """
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # cimlab/
     bundled = package / "_schemas"
     return bundled if bundled.is_dir() else package.parent / "schemas"
 

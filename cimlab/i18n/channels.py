@@ -2,7 +2,7 @@
 
 Keys: ``ch.*`` channels (``ch.col.*`` column and measure names, shared by tables and charts),
 ``coh.*`` cohorts, ``kpi.*`` the KPIs (``kpi.<name>`` for each name of
-:data:`cimlab.kpis.KPI_NAMES`).
+:data:`cimlab.analytics.kpis.KPI_NAMES`).
 """
 
 from __future__ import annotations

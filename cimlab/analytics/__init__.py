@@ -1,0 +1,1 @@
+"""Understand customers: RFM, lifecycle, channels, cohorts, KPIs, satisfaction, affinity, clusters."""

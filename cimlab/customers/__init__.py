@@ -1,0 +1,1 @@
+"""One customer: golden records, the 360 profile, tags and consent."""
