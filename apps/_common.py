@@ -29,7 +29,6 @@ import polars as pl
 import streamlit as st
 
 from cimlab.analytics.facts import CustomerData, customer_data
-from cimlab.customers.golden import read_identity_map
 from cimlab.dates import to_date
 from cimlab.errors import CimlabError, WorkspaceBusy
 from cimlab.i18n import LANGS, channel_label, t, table_label
@@ -268,7 +267,7 @@ def load_customer_data(path: str, version: str) -> CustomerData | None:
     """
     del version
     ws = get_workspace(path)
-    if read_identity_map(ws).is_empty():
+    if ws.identity_map().is_empty():
         return None
     return customer_data(ws)
 

@@ -19,7 +19,7 @@ import _common as common
 import polars as pl
 import streamlit as st
 
-from cimlab import channels, cohorts
+from cimlab.analytics import channels, cohorts
 from cimlab.charts.channels import (
     ACQUISITION_MEASURES,
     CHANNEL_MEASURES,
@@ -29,6 +29,7 @@ from cimlab.charts.channels import (
     overlap_chart,
 )
 from cimlab.charts.cohorts import cohort_chart
+from cimlab.dates import window_start
 from cimlab.i18n import channel_label, t
 
 WINDOWS = (90, 180, 365, 0)  # days up to the analysis date; 0 = all history
@@ -120,16 +121,6 @@ def cohort_label(cohort: pl.Expr, period: str) -> pl.Expr:
 # ----------------------------------------------------------------------------- display helpers
 
 
-def _months_back(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` calendar months earlier (a month's last day stays a last day)."""
-    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
-    next_first = dt.date(year + (month0 + 1) // 12, (month0 + 1) % 12 + 1, 1)
-    last = (next_first - dt.timedelta(days=1)).day
-    if (day + dt.timedelta(days=1)).day == 1:  # a month's last day: the other month's last day
-        return dt.date(year, month0 + 1, last)
-    return dt.date(year, month0 + 1, min(day.day, last))
-
-
 def _channel_names(frame: pl.DataFrame, columns: list[str], lang: str) -> pl.DataFrame:
     """Channel tokens (and the combinations of :func:`channel_overlap`) as display names."""
 
@@ -189,7 +180,8 @@ def _show_table(frame: pl.DataFrame, lang: str, *, prefix: str = "ch.col") -> No
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
+    """A share as text; a share of nobody reads "no data" (never 0 %)."""
+    return t("ana.no_data", lang) if value is None else f"{value:.1%}"
 
 
 # ----------------------------------------------------------------------------- sections
@@ -267,17 +259,12 @@ def _period_input(label: str, default: tuple[dt.date, dt.date], key: str) -> tup
 
 def migration_section(path: str, version: str, as_of: dt.date) -> None:
     st.subheader(t("ch.migration_header", lang))
-    after_start = _months_back(as_of, 6) + dt.timedelta(days=1)
-    before_start = _months_back(as_of, 12) + dt.timedelta(days=1)
+    default_before, default_after = channels.migration_periods(as_of, months=6)
     left, right = st.columns(2)
     with left:
-        before = _period_input(
-            t("ch.before", lang),
-            (before_start, after_start - dt.timedelta(days=1)),
-            f"ch_before_{as_of}",
-        )
+        before = _period_input(t("ch.before", lang), default_before, f"ch_before_{as_of}")
     with right:
-        after = _period_input(t("ch.after", lang), (after_start, as_of), f"ch_after_{as_of}")
+        after = _period_input(t("ch.after", lang), default_after, f"ch_after_{as_of}")
     if len(before) != 2 or len(after) != 2 or before[1] >= after[0]:
         st.warning(t("ch.migration_bad", lang))
         return
@@ -404,7 +391,7 @@ if inputs is not None:
         format_func=lambda n: t("ch.window_days", lang, n=n) if n else t("ch.window_all", lang),
         help=t("ch.window_help", lang),
     )
-    start = as_of - dt.timedelta(days=days - 1) if days else None
+    start = window_start(as_of, days)
     if start is not None:
         st.caption(common.t_md("ch.window_range", lang, start=start, end=as_of))
     if load_metrics(ws_path, version, as_of, None).is_empty():

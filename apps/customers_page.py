@@ -20,8 +20,8 @@ import _common as common
 import polars as pl
 import streamlit as st
 
-from cimlab import consent, identity, profile, tags
-from cimlab.customers.golden import golden_records
+from cimlab import identity
+from cimlab.customers import consent, profile, tags
 from cimlab.i18n import MESSAGES, channel_label, column_label, t, table_label
 from cimlab.privacy import mask_email_expr, mask_phone_expr
 
@@ -29,7 +29,6 @@ SEARCH_LIMIT = 50
 ROWS_SHOWN = 500
 FLASH = "cust_flash"
 REVEALED = "cust_revealed"
-_CUSTOMER_ID = re.compile(r"^C[0-9]{6,}$")
 _TAG_SPLIT = re.compile(r"[,，;；]")
 _CONTACT = {"phone": "phone", "email": "email"}
 
@@ -49,28 +48,14 @@ def _status(path: str, version: str) -> dict[str, Any]:
         "by_rule": dict(zip(by_rule["rule"].to_list(), by_rule["len"].to_list(), strict=True)),
         "blocked": identity.blocked_keys(ws).height,
         "proposals": identity.review_queue(ws).height,
-        "ids": set(cmap["customer_id"].unique().to_list()),
         "unlinked": identity.unlinked_records(ws),
     }
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _search(path: str, version: str, text: str) -> pl.DataFrame:
-    ws = common.get_workspace(path)
-    found = profile.search(ws, text, limit=SEARCH_LIMIT)
-    wanted = text.strip().upper()
-    if _CUSTOMER_ID.match(wanted) and wanted in _status(path, version)["ids"]:
-        # a unified id typed as is (after a merge or split, from the review queue) opens it
-        row = golden_records(ws, customer_ids=[wanted]).select(
-            "customer_id",
-            pl.col("name").alias("display_name"),
-            mask_phone_expr(pl.col("phone")).alias("phone_masked"),
-            mask_email_expr(pl.col("email")).alias("email_masked"),
-            "channels",
-            pl.lit(["customer_id"]).alias("matched_on"),
-        )
-        found = pl.concat([row, found.filter(pl.col("customer_id") != wanted)], how="vertical")
-    return found
+    """:func:`cimlab.customers.profile.search_customers` (a unified id typed as is comes first)."""
+    return profile.search_customers(common.get_workspace(path), text, limit=SEARCH_LIMIT)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -85,22 +70,8 @@ def _explain(path: str, version: str, customer_id: str) -> pl.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _review(path: str, version: str) -> pl.DataFrame:
-    ws = common.get_workspace(path)
-    queue = identity.review_queue(ws)
-    if queue.is_empty():
-        return queue.with_columns(name_a=pl.lit(None, pl.String), name_b=pl.lit(None, pl.String))
-    ids = pl.concat([queue["customer_id_a"], queue["customer_id_b"]]).drop_nulls().unique()
-    names = golden_records(ws, customer_ids=ids.to_list(), include_orders=True).select(
-        "customer_id", "name"
-    )
-    for side in ("a", "b"):
-        queue = queue.join(
-            names.rename({"customer_id": f"customer_id_{side}", "name": f"name_{side}"}),
-            on=f"customer_id_{side}",
-            how="left",
-            maintain_order="left",
-        )
-    return queue
+    """:func:`cimlab.customers.profile.named_review_queue`: proposals with both sides' names."""
+    return profile.named_review_queue(common.get_workspace(path))
 
 
 # ----------------------------------------------------------------------------- display helpers
@@ -298,7 +269,7 @@ def _merge(path: str, customer_id: str) -> None:
             return _fail("cust.confirm_first", lang)
         if not other:
             return _fail("cust.merge_need_id", lang)
-        result = identity.merge(
+        result = identity.merge_customers(
             common.get_workspace(path), customer_id, other, at=_now(), user=common.current_user()
         )
         merged = result.customer_ids[0]
@@ -318,7 +289,7 @@ def _split(path: str, customer_id: str) -> None:
         if not chosen:
             return _fail("cust.split_need_records", lang)
         records = [tuple(x.split(":", 1)) for x in chosen]
-        result = identity.split(
+        result = identity.split_customer(
             common.get_workspace(path),
             customer_id,
             [(c, i) for c, i in records],

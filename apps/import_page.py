@@ -17,7 +17,7 @@ import _common as common
 import polars as pl
 import streamlit as st
 
-from cimlab.contracts.models import TABLES
+from cimlab.contracts.columns import TABLES
 from cimlab.i18n import channel_label, column_label, t, table_label
 from cimlab.ingest.importer import (
     COLUMN_KINDS,

@@ -16,11 +16,11 @@ import _common as common
 import polars as pl
 import streamlit as st
 
-from cimlab.analytics.kpis import KPI_NAMES, kpi_trend, kpis
+from cimlab import TABLES
+from cimlab.analytics.kpis import KPI_NAMES, kpi_table, kpi_trend, trend_periods
 from cimlab.charts import counts_chart, import_history_chart
 from cimlab.charts.kpis import kpi_trend_chart
-from cimlab.contracts.models import TABLES
-from cimlab.dates import to_date
+from cimlab.dates import window_start
 from cimlab.i18n import channel_label, t, table_label
 
 LAST_IMPORTS = 10
@@ -32,21 +32,26 @@ KPI_ROWS = (KPI_NAMES[:4], KPI_NAMES[4:])
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def load_kpis(path: str, version: str, as_of: dt.date, days: int) -> pl.DataFrame:
-    """:func:`cimlab.analytics.kpis.kpis` of the workspace (customers known from every table)."""
+    """:func:`cimlab.analytics.kpis.kpi_table` of the workspace (customers known from every table)."""
     data = common.load_customer_data(path, version)
     if data is None:
         return pl.DataFrame()
-    return kpis(
+    return kpi_table(
         data.orders, as_of=as_of, days=days, customers=data.customers, time_zone=data.time_zone
     )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def load_trend(path: str, version: str, as_of: dt.date, days: int, periods: int) -> pl.DataFrame:
-    """:func:`cimlab.analytics.kpis.kpi_trend` of the workspace."""
+def load_trend(path: str, version: str, as_of: dt.date, days: int) -> pl.DataFrame:
+    """:func:`cimlab.analytics.kpis.kpi_trend` of the workspace, over the periods that reach
+    back to its first order (:func:`cimlab.analytics.kpis.trend_periods`, at most
+    :data:`TREND_PERIODS`)."""
     data = common.load_customer_data(path, version)
     if data is None:
         return pl.DataFrame()
+    periods = trend_periods(
+        data.orders, as_of=as_of, days=days, most=TREND_PERIODS, time_zone=data.time_zone
+    )
     return kpi_trend(
         data.orders,
         as_of=as_of,
@@ -58,8 +63,9 @@ def load_trend(path: str, version: str, as_of: dt.date, days: int, periods: int)
 
 
 def _number(kpi: str, value: float | None) -> str:
+    """A KPI as its card shows it; a ratio without observations reads "no data" (never 0)."""
     if value is None or math.isnan(value):
-        return "—"
+        return t("ana.no_data", lang)
     if kpi == "repeat_purchase_rate":
         return f"{value:.1%}"
     if kpi == "average_order_value":
@@ -76,6 +82,16 @@ def _delta(kpi: str, change: float | None, change_pct: float | None) -> str | No
         return common.t_md("kpi.delta_pp", lang, value=common.Markdown(f"{100 * change:+.1f}"))
     text = f"{change:+,.2f}" if kpi == "average_order_value" else f"{change:+,.0f}"
     return text if change_pct is None else f"{text} ({change_pct:+.1f}%)"
+
+
+def _sparkline(values: list[float | None]) -> list[float] | None:
+    """A KPI card's trend line: the periods since the first one with data; no line when a
+    later period has none (a gap drawn as 0 would read as a real 0)."""
+    first = next((i for i, v in enumerate(values) if v is not None), len(values))
+    shown = values[first:]
+    if not shown or any(v is None for v in shown):
+        return None
+    return [float(v) for v in shown if v is not None]
 
 
 def _counts_config(frame: pl.DataFrame) -> dict[str, Any]:
@@ -114,14 +130,10 @@ def kpi_section(path: str, version: str) -> None:
         format_func=lambda n: common.t_md("kpi.period_days", lang, n=n),
     )
     days = days if days in KPI_PERIODS else KPI_PERIODS[0]
-    start = as_of - dt.timedelta(days=days - 1)
+    start = window_start(as_of, days)
     st.caption(common.t_md("kpi.caption", lang, start=start, end=as_of, n=days))
     table = load_kpis(path, version, as_of, days)
-    first = data.orders["order_ts"].min()
-    first_day = to_date(first, time_zone=data.time_zone) if isinstance(first, dt.datetime) else None
-    span = (as_of - first_day).days + 1 if first_day is not None else days
-    periods = max(2, min(TREND_PERIODS, -(-span // days)))
-    trend = load_trend(path, version, as_of, days, periods)
+    trend = load_trend(path, version, as_of, days)
     rows = {row["kpi"]: row for row in table.iter_rows(named=True)}
     for names in KPI_ROWS:
         for column, kpi in zip(st.columns(len(KPI_ROWS[0])), names, strict=False):
@@ -138,7 +150,7 @@ def kpi_section(path: str, version: str) -> None:
                     definition=common.Markdown(t(f"kpi.def.{kpi}", lang)),
                     previous=_number(kpi, row["previous"]),
                 ),
-                chart_data=trend.filter(pl.col("kpi") == kpi)["value"].fill_null(0).to_list(),
+                chart_data=_sparkline(trend.filter(pl.col("kpi") == kpi)["value"].to_list()),
                 border=True,
             )
     shown = common.translated_choice(

@@ -24,8 +24,10 @@ from cimlab.analytics.affinity import (
     baskets,
     item_labels,
     product_pairs,
+    with_item_names,
 )
 from cimlab.charts.affinity import pairs_scatter_chart, top_pairs_chart
+from cimlab.dates import window_start
 from cimlab.i18n import t
 
 WINDOWS = (30, 90, 180, 365, 0)  # days; 0 = all time
@@ -36,11 +38,6 @@ ROWS_SHOWN = 500
 TOP_PAIRS = 20
 ALSO_BOUGHT = 10
 SUPPORTS = ("support", "support_a", "support_b")
-
-
-def window_start(as_of: dt.date, days: int) -> dt.date | None:
-    """First day of the window of ``days`` days ending on ``as_of`` (None for all time)."""
-    return None if days == 0 else as_of - dt.timedelta(days=days - 1)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -111,17 +108,9 @@ def _labels(path: str, version: str, item: str) -> pl.DataFrame | None:
 
 
 def _with_names(pairs: pl.DataFrame, labels: pl.DataFrame | None) -> pl.DataFrame:
-    if labels is None:
-        return pairs
-    out = pairs
-    for side in ("a", "b"):
-        out = out.join(
-            labels.rename({"item": f"item_{side}", "label": f"name_{side}"}),
-            on=f"item_{side}",
-            how="left",
-            maintain_order="left",
-        )
-    return out.select("item_a", "name_a", "item_b", "name_b", pl.exclude("^item_.$", "^name_.$"))
+    """Pairs with their items' names (:func:`cimlab.analytics.affinity.with_item_names`); names
+    and categories are their own labels (no name columns)."""
+    return pairs if labels is None else with_item_names(pairs, labels)
 
 
 def support_format(table: pl.DataFrame) -> str:

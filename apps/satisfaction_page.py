@@ -21,8 +21,8 @@ import _common as common
 import polars as pl
 import streamlit as st
 
-from cimlab.analytics.rfm import rfm
-from cimlab.analytics.satisfaction import satisfaction, unhappy_high_value
+from cimlab.analytics.rfm import rfm_table
+from cimlab.analytics.satisfaction import satisfaction_table, unhappy_high_value
 from cimlab.charts.satisfaction import (
     complaint_rate_chart,
     group_labels,
@@ -30,6 +30,7 @@ from cimlab.charts.satisfaction import (
     nps_mix_chart,
     satisfaction_trend_chart,
 )
+from cimlab.dates import month_start, previous_window, window_start
 from cimlab.i18n import t
 
 WINDOWS = (30, 90, 180, 365, 0)  # days; 0 = all time
@@ -59,22 +60,7 @@ ESSENTIALS = (
 )
 #: Compact-table columns with a tooltip (``sat.col_help.<column>``).
 HELPED = ("nps", "nps_interval", "csat", "complaint_rate", "complaints", "complaint_base")
-MISSING = "—"  # shown for a figure without answers
-
-
-def window(as_of: dt.date, days: int) -> tuple[dt.date | None, dt.date | None, dt.date | None]:
-    """Start of the window, and the previous window of the same length (None for all time)."""
-    if days == 0:
-        return None, None, None
-    start = as_of - dt.timedelta(days=days - 1)
-    prev_end = start - dt.timedelta(days=1)
-    return start, prev_end - dt.timedelta(days=days - 1), prev_end
-
-
-def first_of_month(day: dt.date, *, back: int) -> dt.date:
-    """The first day of the month ``back`` months before the month of ``day``."""
-    months = day.year * 12 + day.month - 1 - back
-    return dt.date(months // 12, months % 12 + 1, 1)
+MISSING = "—"  # shown in a table cell for a figure without answers
 
 
 # ----------------------------------------------------------------------------- cached figures
@@ -84,7 +70,7 @@ def first_of_month(day: dt.date, *, back: int) -> dt.date:
 def _segments(path: str, version: str, as_of: dt.date) -> pl.DataFrame:
     data = common.load_customer_data(path, version)
     assert data is not None
-    return rfm(data.orders, as_of=as_of, time_zone=data.time_zone)
+    return rfm_table(data.orders, as_of=as_of, time_zone=data.time_zone)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -93,7 +79,7 @@ def _figures(
 ) -> pl.DataFrame:
     data = common.load_customer_data(path, version)
     assert data is not None
-    return satisfaction(
+    return satisfaction_table(
         data.feedback,
         as_of=as_of,
         start=start,
@@ -176,7 +162,7 @@ def _metrics(now: dict[str, Any], before: dict[str, Any] | None, lang: str) -> N
         value = now[measure]
         column.metric(
             t(f"sat.metric.{measure}", lang),
-            _fmt(measure, value) if value is not None else t("sat.metric.none", lang),
+            _fmt(measure, value) if value is not None else t("ana.no_data", lang),
             delta=_delta(measure, value, before[measure]) if before else None,
             delta_color="inverse" if measure == "complaint_rate" else "normal",
             help=helps[measure],
@@ -204,15 +190,24 @@ def _headers(columns: list[str], group: str, lang: str) -> dict[str, str]:
     }
 
 
+def _answered(stats: pl.DataFrame) -> pl.DataFrame:
+    """The groups with at least one observation (an answer or an observed customer): the rows
+    the tables and charts show; their figures without observations read "no data"."""
+    return stats.filter(
+        pl.col("nps_answers") + pl.col("csat_answers") + pl.col("complaint_base") > 0
+    )
+
+
 def _table(stats: pl.DataFrame, group: str, lang: str, *, full: bool = False) -> pl.DataFrame:
     """Figures for display: groups with at least one answer or contact, translated group
     labels and headers; shares × 100 and NPS points rounded to one decimal, mean CSAT to two,
-    the NPS interval also as one text column ("-12.0 to +30.5")."""
-    answered = pl.col("nps_answers") + pl.col("csat_answers") + pl.col("complaint_base") > 0
+    the NPS interval also as one text column ("-12.0 to +30.5"); a figure without
+    observations stays empty (shown as :data:`MISSING`), never 0."""
     interval = pl.concat_str(
         _signed("nps_low"), pl.lit(t("sat.range_sep", lang)), _signed("nps_high")
     )
-    shown = stats.filter(answered).with_columns(
+    stats = _answered(stats)
+    shown = stats.with_columns(
         group_labels(stats, group, lang=lang).alias(group),
         interval.alias("nps_interval"),
         pl.col(*NPS_POINTS).round(1),
@@ -311,7 +306,8 @@ def _page(lang: str) -> None:
         ),
         help=t("sat.window_help", lang),
     )
-    start, prev_start, prev_end = window(as_of, days)
+    start = window_start(as_of, days)
+    prev_start, prev_end = previous_window(as_of, days) if start is not None else (None, None)
     if start is None:
         st.caption(common.t_md("sat.period_all", lang, end=as_of))
     else:
@@ -342,7 +338,7 @@ def _page(lang: str) -> None:
         st.markdown(t("sat.rules_text", lang))
 
     st.subheader(t("sat.by_channel", lang))
-    by_channel = _figures(path, version, as_of, start, "channel")
+    by_channel = _answered(_figures(path, version, as_of, start, "channel"))
     left, right = st.columns(2)
     left.altair_chart(nps_chart(by_channel, group="channel", lang=lang), width="stretch")
     right.altair_chart(
@@ -352,7 +348,7 @@ def _page(lang: str) -> None:
 
     st.subheader(t("sat.by_segment", lang))
     st.caption(t("sat.by_segment_caption", lang))
-    by_segment = _figures(path, version, as_of, start, "segment")
+    by_segment = _answered(_figures(path, version, as_of, start, "segment"))
     left, right = st.columns(2)
     left.altair_chart(nps_chart(by_segment, group="segment", lang=lang), width="stretch")
     right.altair_chart(nps_mix_chart(by_segment, group="segment", lang=lang), width="stretch")
@@ -360,7 +356,7 @@ def _page(lang: str) -> None:
 
     st.subheader(t("sat.trend", lang))
     st.caption(common.t_md("sat.trend_caption", lang, conf=f"{CONFIDENCE:.0%}"))
-    trend_start = None if days == 0 else first_of_month(as_of, back=TREND_MONTHS - 1)
+    trend_start = None if days == 0 else month_start(as_of, back=TREND_MONTHS - 1)
     monthly = _figures(path, version, as_of, trend_start, "month")
     measure = common.translated_choice(
         st.radio,

@@ -18,7 +18,8 @@ import _common as common
 import polars as pl
 import streamlit as st
 
-from cimlab import clusters, lifecycle, rfm
+from cimlab.analytics import clusters, lifecycle, rfm
+from cimlab.analytics.rfm import segment_summary
 from cimlab.charts.clusters import (
     cluster_k_chart,
     cluster_profile_chart,
@@ -32,9 +33,8 @@ from cimlab.charts.rfm import (
     segment_bar_chart,
     segment_label,
 )
-from cimlab.cli.analyse import segment_table
 from cimlab.export import table_bytes
-from cimlab.i18n import t
+from cimlab.i18n import cluster_label, segment_action, stage_label, stage_rule, t
 
 TIME_UNITS = ("day", "week", "month")
 GRID_VALUES = ("customers", "revenue")
@@ -48,7 +48,7 @@ CRITERIA = ("silhouette", "bic")
 MONTH_CHOICES = (12, 18, 24)
 TRANSITION_DAYS = 90
 MEMBERS_SHOWN = 500
-PROFILE_KEYS = ("cluster", "name", "name_zh", "customers", "share")
+PROFILE_KEYS = ("cluster", "name", "customers", "share")
 MEMBER_COLUMNS = (
     "customer_id",
     "r_score",
@@ -65,11 +65,12 @@ MEMBER_COLUMNS = (
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def load_scores(path: str, version: str, as_of: dt.date, time_unit: str) -> pl.DataFrame:
-    """:func:`cimlab.analytics.rfm.rfm` of the workspace's orders (cached on workspace version and inputs)."""
+    """:func:`cimlab.analytics.rfm.rfm_table` of the workspace's orders (cached on workspace
+    version and inputs)."""
     data = common.load_customer_data(path, version)
     if data is None:
         return pl.DataFrame()
-    return rfm.rfm(data.orders, as_of=as_of, time_unit=time_unit, time_zone=data.time_zone)  # type: ignore[arg-type]
+    return rfm.rfm_table(data.orders, as_of=as_of, time_unit=time_unit, time_zone=data.time_zone)  # type: ignore[arg-type]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -94,12 +95,12 @@ def load_clusters(
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def load_stage_counts(path: str, version: str, as_of: dt.date, months: int) -> pl.DataFrame:
-    """Customers per lifecycle stage at the month ends of the last ``months`` months."""
+    """Customers per lifecycle stage at the month ends of the last ``months`` months
+    (:func:`cimlab.analytics.lifecycle.recent_month_ends`)."""
     data = common.load_customer_data(path, version)
     if data is None:
         return pl.DataFrame()
-    start = pl.Series([as_of]).dt.offset_by(f"-{months}mo").item() + dt.timedelta(days=1)
-    dates = lifecycle.month_ends(start, as_of, include_end=True)
+    dates = lifecycle.recent_month_ends(as_of, months)
     return lifecycle.stage_counts(
         data.orders, dates=dates, customers=data.customers, time_zone=data.time_zone
     )
@@ -132,21 +133,21 @@ def unit_label(time_unit: str, lang: str) -> str:
 
 
 def percent(part: pl.Expr, whole: float) -> pl.Expr:
-    """``part / whole`` × 100, unrounded (the column format rounds), 0 when ``whole`` is 0."""
-    return part / whole * 100.0 if whole else pl.lit(0.0)
+    """``part / whole`` × 100, unrounded (the column format rounds); no data (null) when
+    ``whole`` is 0, never 0 %."""
+    return part / whole * 100.0 if whole else pl.lit(None, pl.Float64)
 
 
 def segment_rows(scores: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """The segment table for display: fixed order (Champions → Lost), texts in ``lang``.
-
-    Both shares are computed here from the counts (``segment_table``'s ``share`` is already
-    rounded to 4 decimals; rounding it again would show 49/270 as 18.2 % instead of 18.1 %).
-    """
-    table = segment_table(scores)
+    """The segment table for display (:func:`cimlab.analytics.rfm.segment_summary`): fixed
+    order (Champions → Lost), texts in ``lang``; shares computed from the counts, never
+    rounded before display."""
+    table = segment_summary(scores)
     revenue = float(table["net_spend"].sum())
     customers = float(table["customers"].sum())
     rules = rfm.SEGMENTS.select(pl.col("name").alias("segment"), "rule")
     order = {name: i for i, name in enumerate(rfm.SEGMENT_NAMES)}
+    names = table["segment"].to_list()
     return (
         table.join(rules, on="segment", how="left")
         .with_columns(
@@ -167,7 +168,9 @@ def segment_rows(scores: pl.DataFrame, lang: str) -> pl.DataFrame:
             pl.col("share").alias(t("seg.col.share", lang)),
             pl.col("net_spend").round(2).alias(t("seg.col.revenue", lang)),
             pl.col("revenue_share").alias(t("seg.col.revenue_share", lang)),
-            pl.col("action_zh" if lang == "zh" else "action").alias(t("seg.col.action", lang)),
+            pl.col("segment")
+            .replace_strict({s: segment_action(s, lang) for s in names}, return_dtype=pl.String)
+            .alias(t("seg.col.action", lang)),
         )
     )
 
@@ -222,7 +225,7 @@ def rfm_section(scores: pl.DataFrame, *, as_of: dt.date, time_unit: str, lang: s
         height="content",
     )
     st.caption(t("seg.percent_note", lang))
-    st.altair_chart(segment_bar_chart(segment_table(scores), lang=lang), width="content")
+    st.altair_chart(segment_bar_chart(segment_summary(scores), lang=lang), width="content")
     with st.expander(t("seg.distribution", lang)):
         st.altair_chart(
             rfm_distribution_chart(scores, time_unit=time_unit, lang=lang), width="content"
@@ -246,14 +249,13 @@ def rfm_section(scores: pl.DataFrame, *, as_of: dt.date, time_unit: str, lang: s
         .select(MEMBER_COLUMNS)
         .sort("total_spend", "customer_id", descending=[True, False])
     )
-    action = rfm.SEGMENTS.filter(pl.col("name") == chosen).row(0, named=True)
     st.caption(
         common.t_md(
             "seg.members_caption",
             lang,
             n=f"{members.height:,}",
             segment=segment_label(chosen, lang),
-            action=action["action_zh" if lang == "zh" else "action"],
+            action=segment_action(chosen, lang),
         )
     )
     if members.height > MEMBERS_SHOWN:
@@ -320,13 +322,15 @@ def cluster_section(
         st.altair_chart(cluster_k_chart(k_scores, lang=lang), width="content")
     st.subheader(t("seg.profiles", lang))
     st.altair_chart(cluster_profile_chart(profiles, lang=lang), width="stretch")
-    name = "name_zh" if lang == "zh" else "name"
     features = [c for c in profiles.columns if c not in PROFILE_KEYS]
     shares = [f for f in features if f.startswith("share_")]
+    names = {code: cluster_label(code, lang) for code in profiles["name"].to_list()}
     st.dataframe(
         profiles.select(
             pl.col("cluster").alias(t("seg.col.cluster", lang)),
-            pl.col(name).alias(t("seg.col.name", lang)),
+            pl.col("name")
+            .replace_strict(names, return_dtype=pl.String)
+            .alias(t("seg.col.name", lang)),
             pl.col("customers").alias(t("seg.col.customers", lang)),
             (pl.col("share") * 100.0).alias(t("seg.col.share", lang)),
             *(
@@ -381,17 +385,22 @@ def cluster_section(
 
 
 def stage_rows(stages: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """Customers per lifecycle stage on the analysis date, with the rules, in ``lang``."""
-    suffix = "_zh" if lang == "zh" else ""
+    """Customers per lifecycle stage on the analysis date, with the rules, in ``lang``
+    (:func:`cimlab.i18n.stage_label`, :func:`cimlab.i18n.stage_rule`)."""
     counted = stages.group_by("stage").agg(customers=pl.len().cast(pl.Int64))
+    order = pl.DataFrame({"stage": list(lifecycle.STAGE_ORDER)})
     return (
-        lifecycle.STAGES.join(counted, on="stage", how="left", maintain_order="left")
+        order.join(counted, on="stage", how="left", maintain_order="left")
         .with_columns(pl.col("customers").fill_null(0))
         .select(
-            pl.col(f"name{suffix}").alias(t("seg.col.stage", lang)),
+            pl.col("stage")
+            .replace_strict({s: stage_label(s, lang) for s in lifecycle.STAGE_ORDER})
+            .alias(t("seg.col.stage", lang)),
             pl.col("customers").alias(t("seg.col.customers", lang)),
             percent(pl.col("customers"), stages.height).alias(t("seg.col.share", lang)),
-            pl.col(f"rule{suffix}").alias(t("seg.col.rule", lang)),
+            pl.col("stage")
+            .replace_strict({s: stage_rule(s, lang) for s in lifecycle.STAGE_ORDER})
+            .alias(t("seg.col.rule", lang)),
         )
     )
 

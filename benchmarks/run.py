@@ -20,6 +20,7 @@ BENCHMARKS = {
     "lifecycle": "benchmarks.bench_lifecycle",
     "affinity": "benchmarks.bench_affinity",
     "app": "benchmarks.bench_app",
+    "startup": "benchmarks.bench_startup",
 }
 
 _CHILD = """

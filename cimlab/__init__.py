@@ -22,6 +22,9 @@ import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+# importing it puts the scrubber on the `cimlab` logger: no log record shows raw contact data
+from cimlab.privacy import install_log_scrubber as _install_log_scrubber
+
 __version__ = "0.2.0"
 
 # module -> the public names it gives `cimlab`. A name that is not an attribute of its module is
@@ -84,11 +87,13 @@ _API: dict[str, tuple[str, ...]] = {
     "cimlab.customers.profile": (
         "CustomerProfile",
         "customer_profile",
+        "named_review_queue",
         "reveal_pii",
         "search_customers",
     ),
     "cimlab.customers.tags": ("add_tags", "customer_tags", "refresh_rule_tags", "remove_tags"),
     "cimlab.customers.consent": ("consent_history", "current_consent", "set_consent"),
+    "cimlab.customers.source_ids": ("with_source_ids",),
     "cimlab.analytics": ("rfm", "kpis", "satisfaction"),
     "cimlab.analytics.facts": ("CustomerData", "customer_data"),
     "cimlab.analytics.rfm": (
@@ -97,6 +102,7 @@ _API: dict[str, tuple[str, ...]] = {
         "rfm_scores",
         "rfm_segments",
         "rfm_table",
+        "segment_summary",
     ),
     "cimlab.analytics.clusters": ("CustomerClusters", "cluster_customers", "customer_features"),
     "cimlab.analytics.lifecycle": (
@@ -104,6 +110,7 @@ _API: dict[str, tuple[str, ...]] = {
         "LifecycleRules",
         "lifecycle_stages",
         "month_ends",
+        "recent_month_ends",
         "stage_counts",
         "stage_transitions",
     ),
@@ -113,15 +120,17 @@ _API: dict[str, tuple[str, ...]] = {
         "channel_metrics",
         "channel_migration",
         "channel_overlap",
+        "migration_periods",
     ),
     "cimlab.analytics.cohorts": ("cohort_matrix", "cohort_table"),
-    "cimlab.analytics.kpis": ("kpi_table", "kpi_trend"),
+    "cimlab.analytics.kpis": ("kpi_table", "kpi_trend", "trend_periods"),
     "cimlab.analytics.satisfaction": ("satisfaction_table", "unhappy_high_value"),
     "cimlab.analytics.affinity": (
         "ONLINE_RETAIL_NON_PRODUCTS",
         "also_bought",
         "item_labels",
         "product_pairs",
+        "with_item_names",
     ),
     "cimlab.demo": ("build_demo_workspace", "generate_demo_files", "read_manifest"),
 }
@@ -209,6 +218,7 @@ if TYPE_CHECKING:  # the same names, for type checkers (tests/test_api.py keeps 
         also_bought,
         item_labels,
         product_pairs,
+        with_item_names,
     )
     from cimlab.analytics.channels import (
         acquisition_channels,
@@ -216,16 +226,18 @@ if TYPE_CHECKING:  # the same names, for type checkers (tests/test_api.py keeps 
         channel_metrics,
         channel_migration,
         channel_overlap,
+        migration_periods,
     )
     from cimlab.analytics.clusters import CustomerClusters, cluster_customers, customer_features
     from cimlab.analytics.cohorts import cohort_matrix, cohort_table
     from cimlab.analytics.facts import CustomerData, customer_data
-    from cimlab.analytics.kpis import kpi_table, kpi_trend
+    from cimlab.analytics.kpis import kpi_table, kpi_trend, trend_periods
     from cimlab.analytics.lifecycle import (
         STAGES,
         LifecycleRules,
         lifecycle_stages,
         month_ends,
+        recent_month_ends,
         stage_counts,
         stage_transitions,
     )
@@ -235,6 +247,7 @@ if TYPE_CHECKING:  # the same names, for type checkers (tests/test_api.py keeps 
         rfm_scores,
         rfm_segments,
         rfm_table,
+        segment_summary,
     )
     from cimlab.analytics.satisfaction import satisfaction_table, unhappy_high_value
     from cimlab.contracts import TABLES, Customers, Feedback, Interactions, Orders
@@ -243,10 +256,12 @@ if TYPE_CHECKING:  # the same names, for type checkers (tests/test_api.py keeps 
     from cimlab.customers.profile import (
         CustomerProfile,
         customer_profile,
+        named_review_queue,
         reveal_pii,
         search_customers,
     )
     from cimlab.customers.profile import search_customers as search
+    from cimlab.customers.source_ids import with_source_ids
     from cimlab.customers.tags import add_tags, customer_tags, refresh_rule_tags, remove_tags
     from cimlab.demo import build_demo_workspace, generate_demo_files, read_manifest
     from cimlab.errors import (

@@ -31,9 +31,12 @@ import functools
 import logging
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
-import phonenumbers
-import polars as pl
+# Polars and the phone matcher load when a function needs them: importing this module (which
+# every `import cimlab` does, to scrub its logs) stays cheap.
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = [
     "PII_COLUMNS",
@@ -162,6 +165,8 @@ def mask_email_expr(expr: pl.Expr) -> pl.Expr:
     >>> frame.select(mask_email_expr(pl.col("email")))["email"].to_list()
     ['a***@example.com', 'b***', None]
     """
+    import polars as pl
+
     t = expr.str.strip_chars()
     local = t.str.extract(r"(?s)^(.*)@[^@]*$", 1)
     domain = t.str.extract(r"(?s)@([^@]*)$", 1)
@@ -185,6 +190,8 @@ def mask_phone_expr(expr: pl.Expr) -> pl.Expr:
     >>> frame.select(mask_phone_expr(pl.col("phone")))["phone"].to_list()
     ['138****8000', '+44 ****0958', '138****1234', None]
     """
+    import polars as pl
+
     t = expr.str.replace_all(r"\s+", "")
     international = t.str.starts_with("+") | t.str.starts_with("00")
     all_digits = t.str.replace_all(r"[^0-9]", "")
@@ -220,6 +227,8 @@ def mask_name_expr(expr: pl.Expr) -> pl.Expr:
     >>> frame.select(mask_name_expr(pl.col("name")))["name"].to_list()
     ['张**', 'A**', None]
     """
+    import polars as pl
+
     t = expr.str.strip_chars()
     masked = pl.when(t.str.len_chars() == 0).then(pl.lit("")).otherwise(t.str.slice(0, 1) + "**")
     return _keep_name(masked, expr)
@@ -266,9 +275,6 @@ _MIN_DIGITS = 6  # no rule matches text with fewer digits and no ``@``
 # Parts of a text between separators no phone number holds: on a whole line the matcher can
 # take two numbers around a ``/`` for one candidate and then find neither.
 _PART = re.compile(r"[^/,;|\n\t，；、。]+")  # not ":": the matcher needs "08:26" to skip times
-# VALID: a number the metadata knows for its region (not just a possible length), written with
-# its national prefix where that region's numbers carry one: few false positives.
-_LENIENCY = phonenumbers.Leniency.VALID
 
 
 def _fold(text: str) -> str:
@@ -344,10 +350,15 @@ def _scrub(text: str, digits: bool) -> str:
         if is_resident_id(m.group(0)):
             claim(m.start(), m.end(), _mask_id(m.group(0)))
     phones = {(m.start(), m.end()) for m in _PHONE_IN_TEXT.finditer(folded)}
+    import phonenumbers
+
+    # VALID: a number the metadata knows for its region (not just a possible length), written
+    # with its national prefix where that region's numbers carry one: few false positives.
+    leniency = phonenumbers.Leniency.VALID
     for part in _PART.finditer(folded):  # the matcher reads one part at a time (see _PART)
         if sum(c.isdigit() for c in part.group(0)) >= _MIN_DIGITS:
             for region in SCRUB_REGIONS:
-                matcher = phonenumbers.PhoneNumberMatcher(part.group(0), region, leniency=_LENIENCY)
+                matcher = phonenumbers.PhoneNumberMatcher(part.group(0), region, leniency=leniency)
                 phones.update((part.start() + m.start, part.start() + m.end) for m in matcher)
     for start, end in sorted(phones, key=lambda span: (span[0], -span[1])):
         number = folded[start:end]
@@ -424,6 +435,7 @@ def scrub_text_expr(expr: pl.Expr, *, digits: bool = False) -> pl.Expr:
     >>> frame.select(scrub_text_expr(pl.col("note")))["note"].to_list()
     ['call 138****8000', 'call 138****8000', 'ok', None]
     """
+    import polars as pl
 
     def scrub(values: pl.Series) -> pl.Series:
         distinct = values.drop_nulls().unique()

@@ -43,12 +43,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Literal, NamedTuple
-
-import polars as pl
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from cimlab.dates import check_time_zone
-from cimlab.workspace import Workspace
+
+if TYPE_CHECKING:
+    from cimlab.workspace import Workspace
 
 __all__ = [
     "DEFAULT_TIME_ZONE",
@@ -80,12 +80,12 @@ class TimeZoneChoice(NamedTuple):
 
 def _imported_zone(ws: Workspace) -> str | None:
     """The ``timezone`` option of the active batches with the most rows loaded (orders first)."""
-    batches = ws.batches()
-    if batches.is_empty():
-        return None
-    active = batches.filter(pl.col("status") == "active")
+    active = ws.rows(
+        "SELECT table_name, mapping, rows_loaded FROM batches WHERE status = 'active' "
+        "ORDER BY batch_id DESC"
+    )
     weights: dict[tuple[bool, str], int] = {}
-    for table, mapping, rows in active.select("table_name", "mapping", "rows_loaded").rows():
+    for table, mapping, rows in active:
         try:
             zone = json.loads(mapping or "{}").get("options", {}).get("timezone")
             zone = check_time_zone(zone)
@@ -110,10 +110,10 @@ def automatic_time_zone(ws: Workspace) -> TimeZoneChoice:
 
 def time_zone_choice(ws: Workspace) -> TimeZoneChoice:
     """The business time zone of ``ws`` and its source (the rule of the module docstring)."""
-    stored = ws.query("SELECT value FROM meta WHERE key = ?", [_KEY])
-    if stored.height:
+    stored = ws.rows("SELECT value FROM meta WHERE key = ?", [_KEY])
+    if stored:
         try:
-            return TimeZoneChoice(check_time_zone(stored.item(0, 0)), "setting")
+            return TimeZoneChoice(check_time_zone(stored[0][0]), "setting")
         except ValueError:
             pass  # unknown to this machine's zone database: fall back to the automatic choice
     return automatic_time_zone(ws)
@@ -159,11 +159,11 @@ def source_priority(ws: Workspace) -> tuple[str, ...] | None:
     >>> set_source_priority(ws, ["store", "online_shop", "store"])
     ('store', 'online_shop')
     """
-    stored = ws.query("SELECT value FROM meta WHERE key = ?", [_PRIORITY_KEY])
-    if not stored.height:
+    stored = ws.rows("SELECT value FROM meta WHERE key = ?", [_PRIORITY_KEY])
+    if not stored:
         return None
     try:
-        channels = json.loads(stored.item(0, 0))
+        channels = json.loads(stored[0][0])
         return check_source_priority(channels)
     except (ValueError, TypeError):
         return None  # unreadable (written by hand): as if unset

@@ -1,7 +1,7 @@
 """The workspace: one folder holding an embedded DuckDB file (``cimlab.duckdb``) and a lock file.
 
 Canonical tables (``customers``, ``orders``, ``interactions``, ``feedback``) keep the columns of
-:func:`cimlab.contracts.models.polars_schema` plus ``batch_id`` and ``source_line``. Every import is one
+:func:`cimlab.contracts.columns.polars_schema` plus ``batch_id`` and ``source_line``. Every import is one
 batch and one DuckDB transaction: a crash or ``kill -9`` before ``COMMIT`` leaves the workspace as
 it was. ``batches`` records each import (file, content hash, mapping, counts, time, user),
 ``quarantine`` keeps every rejected line with its reason, ``meta`` the schema version.
@@ -39,6 +39,7 @@ import logging
 import os
 import re
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,12 +49,14 @@ from typing import Any, NoReturn
 import duckdb
 import polars as pl
 
-from cimlab.contracts.models import TABLES, contract, polars_schema
+from cimlab.contracts.columns import TABLES, non_null_columns, polars_schema
+from cimlab.dates import as_utc
 from cimlab.errors import WorkspaceBusy, WorkspaceError
 
 __all__ = [
     "BATCHES_SCHEMA",
     "DB_NAME",
+    "IDENTITY_MAP_SCHEMA",
     "LOCK_NAME",
     "QUARANTINE_SCHEMA",
     "SCHEMA_VERSION",
@@ -64,6 +67,7 @@ __all__ = [
     "check_database",
     "checksum_path",
     "is_disk_full",
+    "read_identity_map",
 ]
 
 _log = logging.getLogger("cimlab.workspace")
@@ -103,7 +107,19 @@ QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     "row_json": pl.String(),
 }
 
+#: Columns of the ``identity_map`` table as :func:`read_identity_map` reads it (one row per
+#: source record; written by :func:`cimlab.identity.resolve`, ``resolved_at`` left out).
+IDENTITY_MAP_SCHEMA: dict[str, pl.DataType] = {
+    "channel": pl.String(),
+    "source_customer_id": pl.String(),
+    "customer_id": pl.String(),
+    "rule": pl.String(),
+    "key_type": pl.String(),
+    "score": pl.Float64(),
+}
+
 _ORDER_KEY = ["channel", "order_id", "line_number"]
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _HASH = re.compile(r"[0-9a-f]{64}")
 _POLL = 0.05
 # DuckDB's own file lock also stops writers while a reader has the file open (and readers while
@@ -281,7 +297,7 @@ class BatchWriter:
         if isinstance(rows_read, bool) or not isinstance(rows_read, int) or rows_read < 0:
             raise WorkspaceError(f"rows_read={rows_read!r} must be a whole number >= 0")
         self.file_name = file_name
-        at = _utc(imported_at, "imported_at")
+        at = as_utc(imported_at, name="imported_at", error=WorkspaceError)
         try:
             mapping_json = json.dumps(dict(mapping), ensure_ascii=False, sort_keys=True)
         except (TypeError, ValueError) as exc:
@@ -365,6 +381,8 @@ class Workspace:
     def __init__(self, path: str | os.PathLike[str], *, wait: float = 0.0) -> None:
         self.path = Path(path)
         self.wait = wait
+        # thread id -> the read-only connection of a `reading()` block in that thread
+        self._readers: dict[int, duckdb.DuckDBPyConnection] = {}
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.path)!r})"
@@ -532,7 +550,18 @@ class Workspace:
 
     @contextlib.contextmanager
     def _connect(self, *, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A fresh connection for one operation, session time zone UTC, closed afterwards."""
+        """A fresh connection for one operation, session time zone UTC, closed afterwards.
+
+        Inside :meth:`reading`, reads share that block's connection and writes are refused.
+        """
+        reader = self._readers.get(threading.get_ident())
+        if reader is not None:
+            if not read_only:
+                raise WorkspaceError(
+                    "cannot write inside Workspace.reading(): finish the reads first"
+                )
+            yield reader
+            return
         deadline = time.monotonic() + max(self.wait, _CONNECT_GRACE)
         while True:
             try:
@@ -558,6 +587,33 @@ class Workspace:
             yield con
         finally:
             con.close()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Workspace]:
+        """Serve every read of this thread inside the block from one read-only connection.
+
+        Opening the database costs tens of milliseconds, so a command that reads several things
+        (``cimlab workspace info``) opens it once; the reads also see one state of the data.
+        Writes inside the block raise :class:`~cimlab.errors.WorkspaceError`.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> ws = Workspace.open(tempfile.mkdtemp())
+        >>> with ws.reading():
+        ...     ws.info()["batches"], ws.rows("SELECT count(*) FROM orders")
+        (0, [(0,)])
+        """
+        me = threading.get_ident()
+        if me in self._readers:  # nested: the outer block's connection serves
+            yield self
+            return
+        with self._connect(read_only=True) as con:
+            self._readers[me] = con
+            try:
+                yield self
+            finally:
+                del self._readers[me]
 
     # ------------------------------------------------------------------ writes
 
@@ -695,7 +751,7 @@ class Workspace:
         Examples
         --------
         >>> import tempfile, datetime as dt
-        >>> from cimlab.contracts.models import polars_schema
+        >>> from cimlab.contracts.columns import polars_schema
         >>> ws = Workspace.open(tempfile.mkdtemp())
         >>> rows = pl.DataFrame(
         ...     {"source_customer_id": ["00123"], "channel": ["shop"],
@@ -715,7 +771,7 @@ class Workspace:
         _check_batch_key(table, channel, content_hash)
         if isinstance(rows_read, bool) or not isinstance(rows_read, int) or rows_read < 0:
             raise WorkspaceError(f"rows_read={rows_read!r} must be a whole number >= 0")
-        at = _utc(imported_at, "imported_at")
+        at = as_utc(imported_at, name="imported_at", error=WorkspaceError)
         try:  # checked before the lock is taken; stored by finish()
             json.dumps(dict(mapping), ensure_ascii=False, sort_keys=True)
         except (TypeError, ValueError) as exc:
@@ -763,7 +819,7 @@ class Workspace:
         Examples
         --------
         >>> import tempfile, datetime as dt
-        >>> from cimlab.contracts.models import polars_schema
+        >>> from cimlab.contracts.columns import polars_schema
         >>> ws = Workspace.open(tempfile.mkdtemp())
         >>> schema = {**polars_schema("interactions"), "source_line": pl.Int64}
         >>> def visit(line):
@@ -815,7 +871,7 @@ class Workspace:
         ...
         cimlab.errors.WorkspaceError: no batch 7 in workspace ...; see `cimlab workspace history` for the batch numbers
         """
-        when = _utc(at, "at")
+        when = as_utc(at, name="at", error=WorkspaceError)
         with self._writer_lock(), self._connect(read_only=False) as con:
             size = self._size_on_disk()
             con.execute("BEGIN TRANSACTION")
@@ -922,14 +978,8 @@ class Workspace:
         >>> Workspace.open(tempfile.mkdtemp()).counts().columns
         ['table', 'channel', 'rows']
         """
-        union = " UNION ALL ".join(
-            f'SELECT \'{t}\' AS "table", channel, count(*) AS "rows" FROM {t} GROUP BY channel'
-            for t in TABLES
-        )
-        order = ", ".join(f"'{t}'" for t in TABLES)
-        sql = f'SELECT * FROM ({union}) ORDER BY list_position([{order}], "table"), channel'
         schema = {"table": pl.String(), "channel": pl.String(), "rows": pl.Int64()}
-        return _cast(self._read(sql), schema)
+        return _cast(self._read(_counts_sql()), schema)
 
     def info(self) -> dict[str, Any]:
         """A summary: path, size on disk, rows per table (total and per channel), batches.
@@ -941,21 +991,18 @@ class Workspace:
         >>> info["tables"]["orders"], info["last_import_at"]
         ({'rows': 0, 'by_channel': {}}, None)
         """
-        counts = self.counts()
-        summary = self._read(
-            "SELECT count(*) FILTER (WHERE status = 'active') AS active, count(*) AS total, "
-            "max(imported_at) AS last FROM batches"
-        ).row(0, named=True)
-        active, total, last = summary["active"], summary["total"], summary["last"]
-        tables: dict[str, Any] = {}
-        for t in TABLES:
-            part = counts.filter(pl.col("table") == t)
-            tables[t] = {
-                "rows": int(part["rows"].sum()),
-                "by_channel": dict(
-                    zip(part["channel"].to_list(), part["rows"].to_list(), strict=True)
-                ),
-            }
+        # plain rows through one connection (no Arrow): `cimlab workspace info` starts quickly
+        with self._connect(read_only=True) as con:
+            counts = con.execute(_counts_sql()).fetchall()
+            active, total, last_us = con.execute(  # microseconds: fetchall's zones need pytz
+                "SELECT count(*) FILTER (WHERE status = 'active'), count(*), "
+                "epoch_us(max(imported_at)) FROM batches"
+            ).fetchall()[0]
+        last = None if last_us is None else _EPOCH + dt.timedelta(microseconds=last_us)
+        tables: dict[str, Any] = {t: {"rows": 0, "by_channel": {}} for t in TABLES}
+        for t, channel, rows in counts:
+            tables[t]["rows"] += int(rows)
+            tables[t]["by_channel"][channel] = int(rows)
         wal = self.db_path.with_name(DB_NAME + ".wal")
         size = sum(p.stat().st_size for p in (self.db_path, wal) if p.exists())
         return {
@@ -967,6 +1014,27 @@ class Workspace:
             "batches": int(total),
             "last_import_at": last,
         }
+
+    def rows(
+        self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Run a read-only SQL query like :meth:`query` and return its rows as tuples.
+
+        For small results (settings, counts): no Arrow conversion, so nothing beyond DuckDB
+        is loaded.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> Workspace.open(tempfile.mkdtemp()).rows("SELECT count(*) FROM orders")
+        [(0,)]
+        """
+        with self._connect(read_only=True) as con:
+            con.execute("SET enable_external_access = false")
+            try:
+                return con.execute(sql, params).fetchall()
+            except duckdb.Error as exc:
+                raise WorkspaceError(f"query failed: {exc}") from None
 
     def query(
         self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None
@@ -988,6 +1056,152 @@ class Workspace:
                 return pl.DataFrame() if relation is None else relation.pl()
             except duckdb.Error as exc:
                 raise WorkspaceError(f"query failed: {exc}") from None
+
+    def table_names(self) -> set[str]:
+        """Names of the tables in the workspace database (one query).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> "orders" in Workspace.open(tempfile.mkdtemp()).table_names()
+        True
+        """
+        found = self._read("SELECT table_name FROM duckdb_tables()")
+        return set(found["table_name"].to_list()) if found.width else set()
+
+    def has_table(self, name: str) -> bool:
+        """Whether the workspace database has a table called ``name``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> ws = Workspace.open(tempfile.mkdtemp())
+        >>> ws.has_table("orders"), ws.has_table("identity_map")
+        (True, False)
+        """
+        found = self._read("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = ?", [name])
+        return bool(found.item())
+
+    def identity_map(self, *, customer_ids: Sequence[str] | None = None) -> pl.DataFrame:
+        """The ``identity_map`` table (:data:`IDENTITY_MAP_SCHEMA`), of all or some customers.
+
+        The one reader of the map (see :func:`read_identity_map`): empty, with that schema, when
+        identities were never resolved (:func:`cimlab.identity.resolve` writes the table).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> Workspace.open(tempfile.mkdtemp()).identity_map().columns[:3]
+        ['channel', 'source_customer_id', 'customer_id']
+        """
+        with self._connect(read_only=True) as con:
+            return read_identity_map(con, customer_ids=customer_ids)
+
+    def identity_counts(self) -> dict[str, int]:
+        """How far identity resolution reaches, in one read without Arrow.
+
+        ``records``: source records in the identity map; ``customers``: unified customers;
+        ``unlinked_records``: source records (``channel, source_customer_id`` in any canonical
+        table) in no customer yet, i.e. imported after the last resolution (0 when identities
+        were never resolved: then nothing is linked).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> Workspace.open(tempfile.mkdtemp()).identity_counts()
+        {'records': 0, 'customers': 0, 'unlinked_records': 0}
+        """
+        counts = {"records": 0, "customers": 0, "unlinked_records": 0}
+        with self._connect(read_only=True) as con:
+            found = con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'identity_map'"
+            ).fetchall()[0][0]
+            if not found:
+                return counts
+            records, customers = con.execute(
+                "SELECT count(*), count(DISTINCT customer_id) FROM identity_map"
+            ).fetchall()[0]
+            if not records:
+                return counts
+            sources = " UNION ".join(
+                f"SELECT channel, source_customer_id FROM {t} WHERE source_customer_id IS NOT NULL"
+                for t in TABLES
+            )
+            unlinked = con.execute(
+                f"SELECT count(*) FROM ({sources}) AS r "
+                "ANTI JOIN identity_map AS m USING (channel, source_customer_id)"
+            ).fetchall()[0][0]
+        return {"records": records, "customers": customers, "unlinked_records": unlinked}
+
+    def customer_records(self, customer_ids: Sequence[str]) -> pl.DataFrame:
+        """The identity map rows of ``customer_ids``; raises unless every id is in the map.
+
+        Raises :class:`~cimlab.errors.WorkspaceError` naming the unknown ids.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> Workspace.open(tempfile.mkdtemp()).customer_records(["C9"])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        cimlab.errors.WorkspaceError: unknown customer_id C9 ...
+        """
+        wanted = list(dict.fromkeys(customer_ids))
+        rows = self.identity_map(customer_ids=wanted)
+        known = set(rows["customer_id"].to_list())
+        unknown = [c for c in wanted if c not in known]
+        if unknown:
+            shown = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+            raise WorkspaceError(
+                f"unknown customer_id {shown} ({len(unknown)} not in this workspace's identity "
+                "map); run identity resolution (`cimlab customers resolve`) or search for the "
+                "right id"
+            )
+        return rows
+
+    def rows_with_import_time(
+        self,
+        table: str,
+        *,
+        columns: Sequence[str],
+        records: pl.DataFrame | None = None,
+    ) -> pl.DataFrame:
+        """``columns`` of canonical ``table`` plus ``batch_id, source_line, imported_at``.
+
+        Active batches only; with ``records`` (a frame with ``channel, source_customer_id``,
+        such as identity map rows), only the rows of those source records.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> ws = Workspace.open(tempfile.mkdtemp())
+        >>> ws.rows_with_import_time("orders", columns=["order_id"]).columns
+        ['order_id', 'batch_id', 'source_line', 'imported_at']
+        """
+        _check_table(table)
+        contract_columns = polars_schema(table)
+        schema = {
+            **{c: contract_columns[c] for c in columns},
+            "batch_id": pl.Int64(),
+            "source_line": pl.Int64(),
+            "imported_at": pl.Datetime("us", "UTC"),
+        }
+        where, params = "", []
+        if records is not None:
+            if records.is_empty():
+                return pl.DataFrame(schema=schema)
+            keys = records.select(
+                pl.format("{}\x1f{}", "channel", "source_customer_id").unique().sort()
+            ).to_series()
+            where = " WHERE list_contains(?, t.channel || chr(31) || t.source_customer_id)"
+            params = [keys.to_list()]
+        selected = ", ".join(f"t.{_quote(c)}" for c in [*columns, "batch_id", "source_line"])
+        frame = self._read(
+            f"SELECT {selected}, b.imported_at FROM {table} t JOIN batches b USING (batch_id)"
+            + where,
+            params,
+        )
+        return _cast(frame.select(list(schema)) if frame.width else frame, schema)
 
     # ------------------------------------------------------------------ integrity
 
@@ -1266,6 +1480,36 @@ class Workspace:
 # ---------------------------------------------------------------------------- integrity
 
 
+def read_identity_map(
+    con: duckdb.DuckDBPyConnection, *, customer_ids: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """The ``identity_map`` table through an open connection (:data:`IDENTITY_MAP_SCHEMA`).
+
+    The one query that reads the map: :meth:`Workspace.identity_map` runs it on a read-only
+    connection, identity resolution inside its own transaction. Rows are ordered by customer,
+    channel and source id; ``customer_ids`` filters in the query. Empty (with the schema) when
+    the table does not exist yet.
+
+    Examples
+    --------
+    >>> read_identity_map(duckdb.connect()).columns[-3:]
+    ['rule', 'key_type', 'score']
+    """
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'identity_map'"
+    ).fetchall()
+    if not found or not found[0][0]:
+        return pl.DataFrame(schema=IDENTITY_MAP_SCHEMA)
+    sql = f"SELECT {', '.join(IDENTITY_MAP_SCHEMA)} FROM identity_map"
+    params: list[Any] = []
+    if customer_ids is not None:
+        sql += " WHERE list_contains(?, customer_id)"
+        params.append(list(customer_ids))
+    relation = con.sql(sql + " ORDER BY customer_id, channel, source_customer_id", params=params)
+    frame = pl.DataFrame() if relation is None else relation.pl()
+    return _cast(frame, IDENTITY_MAP_SCHEMA)
+
+
 def check_database(file: str | os.PathLike[str]) -> IntegrityReport:
     """Read every column of every row of every table of the DuckDB file ``file``.
 
@@ -1538,14 +1782,24 @@ def _ddl() -> list[str]:
             reason VARCHAR, reason_zh VARCHAR, row_json VARCHAR)""",
     ]
     for table in TABLES:
-        columns = contract(table).to_schema().columns
+        not_null = set(non_null_columns(table))
         defs = [
-            f"{_quote(name)} {_duck_type(dtype, name)}{'' if columns[name].nullable else ' NOT NULL'}"
+            f"{_quote(name)} {_duck_type(dtype, name)}{' NOT NULL' if name in not_null else ''}"
             for name, dtype in polars_schema(table).items()
         ]
         defs += ["batch_id BIGINT NOT NULL", "source_line BIGINT"]
         statements.append(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(defs)})")
     return statements
+
+
+def _counts_sql() -> str:
+    """Rows per canonical table and channel, in table order then channel."""
+    union = " UNION ALL ".join(
+        f'SELECT \'{t}\' AS "table", channel, count(*) AS "rows" FROM {t} GROUP BY channel'
+        for t in TABLES
+    )
+    order = ", ".join(f"'{t}'" for t in TABLES)
+    return f'SELECT * FROM ({union}) ORDER BY list_position([{order}], "table"), channel'
 
 
 def _duck_type(dtype: pl.DataType, name: str) -> str:
@@ -1692,12 +1946,6 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _utc(value: dt.datetime, name: str) -> dt.datetime:
-    if not isinstance(value, dt.datetime) or value.tzinfo is None or value.utcoffset() is None:
-        raise WorkspaceError(f"{name}={value!r} must be a timezone-aware datetime")
-    return value.astimezone(dt.UTC)
-
-
 def _cast(frame: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     if frame.width == 0:
         return pl.DataFrame(schema=schema)
@@ -1726,10 +1974,7 @@ def _conform_valid(valid: pl.DataFrame, table: str) -> pl.DataFrame:
     valid = valid.select(list(expected))
     if any(valid.schema[c] == pl.Null for c in expected):
         valid = valid.cast(expected)  # type: ignore[arg-type]
-    columns = contract(table).to_schema().columns
-    nulls = valid.select(
-        pl.col(c).null_count() for c in polars_schema(table) if not columns[c].nullable
-    ).row(0, named=True)
+    nulls = valid.select(pl.col(c).null_count() for c in non_null_columns(table)).row(0, named=True)
     empty = [f"{c} ({n} rows)" for c, n in nulls.items() if n]
     if empty:
         raise WorkspaceError(

@@ -416,12 +416,30 @@ def online_retail() -> pl.DataFrame:
     return check_file(shared_dataset("online_retail.csv.gz"), mapping="online_retail").valid
 
 
+@pytest.fixture(scope="module")
+def raw_invoices() -> pl.DataFrame:
+    """Independent of cimlab: the raw CSV read as text with plain Polars, one row per (paid
+    invoice, stock code). A paid line is one whose InvoiceNo does not start with ``C`` (a
+    cancellation), with a StockCode and a UnitPrice of at least 0 (the two lines of "Adjust bad
+    debt" with a negative price are refused by the contract)."""
+    raw = pl.read_csv(shared_dataset("online_retail.csv.gz"), infer_schema=False)
+    return (
+        raw.filter(
+            ~pl.col("InvoiceNo").str.starts_with("C"),
+            pl.col("StockCode").is_not_null(),
+            pl.col("UnitPrice").cast(pl.Float64) >= 0,
+        )
+        .select("InvoiceNo", "StockCode")
+        .unique()
+    )
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def test_online_retail_pairs_at_both_levels(
-    online_retail: pl.DataFrame, capsys: pytest.CaptureFixture[str]
+    online_retail: pl.DataFrame, raw_invoices: pl.DataFrame, capsys: pytest.CaptureFixture[str]
 ) -> None:
     as_of = online_retail["order_ts"].max().date()  # type: ignore[union-attr]
     report = []
@@ -445,7 +463,8 @@ def test_online_retail_pairs_at_both_levels(
         assert pairs["lift"].min() >= 1.0 and pairs["baskets_both"].min() >= 2
         assert (pairs["support"] >= 0.001).all()
     n_orders = baskets(online_retail, as_of=as_of)["basket"].n_unique()
-    assert n_orders == 22_062  # paid invoices with a stock code
+    # paid invoices with a stock code, counted from the raw file without cimlab
+    assert n_orders == raw_invoices["InvoiceNo"].n_unique() == 22_062
 
     strong = product_pairs(online_retail, as_of=as_of, min_support=0.02)
     labels = item_labels(online_retail)
@@ -467,13 +486,25 @@ def test_online_retail_pairs_at_both_levels(
     assert "REGENCY TEACUP AND SAUCER" in names["22697"]
     pair_sets = [{a, b} for a, b in top.select("item_a", "item_b").iter_rows()]
     assert sum(s <= teacups for s in pair_sets) == 3
-    assert first["lift"] == pytest.approx(17.94, abs=0.01)
-    assert first["baskets_both"] == 633
+    # the same pair counted by hand from the raw invoices: lift = N × both / (n_a × n_b)
+    holding = {
+        sku: set(raw_invoices.filter(pl.col("StockCode") == sku)["InvoiceNo"].to_list())
+        for sku in ("22697", "22698")
+    }
+    both = len(holding["22697"] & holding["22698"])
+    n_a, n_b = len(holding["22697"]), len(holding["22698"])
+    lift = raw_invoices["InvoiceNo"].n_unique() * both / (n_a * n_b)
+    assert first["baskets_both"] == both == 633
+    assert first["lift"] == pytest.approx(lift, rel=1e-12)
+    assert first["confidence"] == pytest.approx(both / (n_a if first["item_a"] == "22697" else n_b))
+    assert round(lift, 2) == 17.94
     also = also_bought(strong, "22697", n=3)
     assert set(also["item_b"].to_list()[:2]) == {"22698", "22699"}
 
 
-def test_online_retail_without_its_non_products(online_retail: pl.DataFrame) -> None:
+def test_online_retail_without_its_non_products(
+    online_retail: pl.DataFrame, raw_invoices: pl.DataFrame
+) -> None:
     as_of = online_retail["order_ts"].max().date()  # type: ignore[union-attr]
     non = list(ONLINE_RETAIL_NON_PRODUCTS)
     paid = online_retail.filter(pl.col("status") == "paid", pl.col("sku").is_not_null())
@@ -485,8 +516,27 @@ def test_online_retail_without_its_non_products(online_retail: pl.DataFrame) -> 
     assert only_non > 0
     kept = baskets(online_retail, as_of=as_of, exclude=non)
     assert kept["basket"].n_unique() == 22_062 - only_non
+    # the same count from the raw file without cimlab: invoices with a product left
+    assert (
+        only_non
+        == 22_062 - raw_invoices.filter(~pl.col("StockCode").is_in(non))["InvoiceNo"].n_unique()
+    )
     assert not kept["item"].is_in(non).any()
     pairs = product_pairs(online_retail, as_of=as_of, min_support=0.01, exclude=non)
     assert not pairs["item_a"].is_in(non).any() and not pairs["item_b"].is_in(non).any()
     with_post = product_pairs(online_retail, as_of=as_of, min_support=0.01)
     assert with_post["item_a"].is_in(non).any()  # POST pairs with everything shipped abroad
+
+
+def test_with_item_names_puts_each_label_beside_its_item() -> None:
+    from cimlab.analytics.affinity import with_item_names
+
+    pairs = pl.DataFrame({"item_a": ["A1", "B2"], "item_b": ["B2", "C3"], "lift": [2.0, 3.0]})
+    labels = pl.DataFrame({"item": ["A1", "B2", "C3"], "label": ["Mug", None, "Tea"]})
+    named = with_item_names(pairs, labels)
+    assert named.columns == ["item_a", "name_a", "item_b", "name_b", "lift"]
+    # B2 has no label: it shows as written; C3 is named on the b side
+    assert named.rows() == [("A1", "Mug", "B2", "B2", 2.0), ("B2", "B2", "C3", "Tea", 3.0)]
+    assert with_item_names(pairs)["name_a"].to_list() == ["A1", "B2"]
+    with pytest.raises(ValueError, match="labels frame has no column 'label'"):
+        with_item_names(pairs, labels.drop("label"))

@@ -141,6 +141,27 @@ def test_acquisition_channel_ties_and_ignored_lines() -> None:
         assert_frame_equal(acquisition_channels(shuffled, as_of=as_of), expected)
 
 
+def test_an_order_reversed_the_same_day_is_no_order_customer_or_acquisition() -> None:
+    orders = lines(
+        ("a", "jd", "J1", ts(1, 5, 9), 900.0, "paid"),  # cancelled the same day: no sale
+        ("a", "jd", "J2", ts(1, 5, 10), -900.0, "cancelled"),
+        ("a", "tmall", "T1", ts(1, 9), 40.0, "paid"),  # a's first purchase
+        ("b", "jd", "J3", ts(1, 6), 30.0, "paid"),
+    )
+    metrics = channel_metrics(orders, as_of=dt.date(2024, 1, 31))
+    assert metrics.select("channel", "customers", "new_customers", "orders", "revenue").rows() == [
+        ("tmall", 1, 1, 1, 40.0),
+        ("jd", 1, 1, 1, 30.0),
+    ]
+    first = acquisition_channels(orders, as_of=dt.date(2024, 1, 31))
+    assert first.select("customer_id", "acquisition_channel").rows() == [
+        ("a", "tmall"),
+        ("b", "jd"),
+    ]
+    overlap = channel_overlap(orders, as_of=dt.date(2024, 1, 31))
+    assert overlap.select("channels", "customers").rows() == [("jd", 1), ("tmall", 1)]
+
+
 def test_acquisition_summary_counts_only_fully_observed_customers() -> None:
     frame = lines(
         ("a", "jd", "1", ts(1, 1), 100.0, "paid"),
@@ -447,7 +468,7 @@ def test_lazy_frames_and_dates_as_text() -> None:
 
 
 def test_missing_columns_and_bad_dates_are_named() -> None:
-    with pytest.raises(ValueError, match="no column order_id"):
+    with pytest.raises(ValueError, match="no column 'order_id'"):
         channel_metrics(METRIC_LINES.drop("order_id"), as_of=dt.date(2024, 1, 31))
     with pytest.raises(ValueError, match=r"amount \(or net_amount\)"):
         channel_overlap(METRIC_LINES.drop("amount"), as_of=dt.date(2024, 1, 31))

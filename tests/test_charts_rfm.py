@@ -21,6 +21,7 @@ from cimlab.charts.rfm import (
     segment_label,
 )
 from cimlab.cli.analyse import segment_table
+from cimlab.i18n.segments import SEGMENT_ZH
 
 
 def _datasets(chart: alt.TopLevelMixin) -> list[list[dict[str, Any]]]:
@@ -54,8 +55,11 @@ def test_every_segment_has_its_own_colour() -> None:
 
 
 def test_segment_labels_follow_the_language() -> None:
+    # the segment name is the code the analytics return; 中文 labels live in cimlab.i18n
+    zh = [segment_label(name, "zh") for name in SEGMENTS["name"]]
+    assert zh[:3] == ["冠军客户", "忠诚客户", "潜在忠诚客户"] and zh[-1] == "已流失客户"
+    assert len(set(zh)) == SEGMENTS.height and set(zh) == {v[0] for v in SEGMENT_ZH.values()}
     for row in SEGMENTS.iter_rows(named=True):
-        assert segment_label(row["name"], "zh") == row["name_zh"]
         assert segment_label(row["name"], "en") == row["name"]
     assert segment_label("Unheard of", "zh") == "Unheard of"
     with pytest.raises(ValueError):
@@ -66,7 +70,7 @@ def test_colour_scale_maps_labels_to_the_same_colours_in_both_languages() -> Non
     zh = segment_color_scale("zh").to_dict()
     en = segment_color_scale("en").to_dict()
     assert zh["range"] == en["range"] == [SEGMENT_COLORS[n] for n in SEGMENT_NAMES]
-    assert zh["domain"] == SEGMENTS["name_zh"].to_list()
+    assert zh["domain"] == [SEGMENT_ZH[n][0] for n in SEGMENT_NAMES]
     assert en["domain"] == list(SEGMENT_NAMES)
 
 
@@ -115,7 +119,7 @@ def test_grid_titles_and_labels_are_translated() -> None:
     assert zh["title"] == "各 RFM 格的客户数"
     assert en["layer"][0]["encoding"]["x"]["axis"]["title"] == "R (recency score)"
     regions = _rows_with(rfm_grid_chart(SCORES, lang="zh"), "name_x")
-    assert sorted(regions["label"].to_list()) == sorted(SEGMENTS["name_zh"].to_list())
+    assert sorted(regions["label"].to_list()) == sorted(v[0] for v in SEGMENT_ZH.values())
 
 
 def test_grid_segment_regions_cover_the_grid_once() -> None:
@@ -183,7 +187,8 @@ def test_bar_chart_in_chinese_and_with_zero_revenue() -> None:
     rows = _rows_with(segment_bar_chart(table, lang="zh"), "measure")
     assert set(rows["label"]) == {"已流失客户", "新客户"}
     assert set(rows["measure"]) == {"客户数", "净收入"}
-    assert rows.filter(pl.col("measure") == "净收入")["value"].to_list() == [0.0, 0.0]
+    # a share of no revenue at all is no data (null), never 0 %
+    assert rows.filter(pl.col("measure") == "净收入")["value"].to_list() == [None, None]
     assert rows.filter(pl.col("measure") == "客户数")["value"].to_list() == [0.5, 0.5]
 
 

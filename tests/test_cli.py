@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from cimlab.cli import _Progress, main
+from cimlab.cli import main
+from cimlab.cli.imports import _Progress
 from cimlab.workspace import LOCK_NAME, Workspace
 
 # --------------------------------------------------------------------------- hand-made files
@@ -731,9 +732,9 @@ def test_unexpected_failures_are_one_line_without_a_traceback(
     kind: str,
     expected: str,
 ) -> None:
-    import cimlab.cli
+    from cimlab.ingest import importer
 
-    real_validate, real_import = cimlab.cli.validate_file, cimlab.cli.import_file
+    real_validate, real_import = importer.validate_file, importer.import_file
 
     def validate_or_fail(path: Path, **kw: Any) -> Any:
         if Path(path).name == "five.csv":
@@ -746,8 +747,8 @@ def test_unexpected_failures_are_one_line_without_a_traceback(
         return real_import(workspace, path, **kw)
 
     monkeypatch.delenv("CIMLAB_DEBUG", raising=False)
-    monkeypatch.setattr(cimlab.cli, "validate_file", validate_or_fail)
-    monkeypatch.setattr(cimlab.cli, "import_file", import_or_fail)
+    monkeypatch.setattr(importer, "validate_file", validate_or_fail)
+    monkeypatch.setattr(importer, "import_file", import_or_fail)
     ws = tmp_path / "ws"
     code, out, err = run(capsys, "import", files["bad"], files["good"], "--workspace", ws, *IMPORT)
     assert code == 2
@@ -803,3 +804,42 @@ def test_currency_option_for_an_orders_file_without_one(tmp_path: Path, capsys) 
     assert main([*base, "--currency", "cny"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert (out["rows_read"], out["rows_loaded"]) == (1, 1)
+
+
+# --------------------------------------------------------------------------- the command table
+
+
+def test_help_is_the_same_with_or_without_the_command_modules() -> None:
+    """``cimlab --help`` builds placeholders from COMMANDS; the modules must say the same."""
+    from cimlab import cli
+
+    assert cli._parser(load=()).format_help() == cli._parser().format_help()
+
+
+@pytest.mark.parametrize("command", ["import", "validate", "demo", "presets", "workspace"])
+def test_each_command_parses_with_only_its_module(command: str) -> None:
+    import argparse
+
+    from cimlab import cli
+
+    parser = cli._parser(load={command})
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    full = next(a for a in cli._parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert sub.choices[command].format_help() == full.choices[command].format_help()
+    others = [c for c in cli.COMMANDS if cli.COMMANDS[c][0] != cli.COMMANDS[command][0]]
+    assert all(not sub.choices[c]._actions[1:] for c in others)  # placeholders: -h only
+
+
+def test_every_command_module_registers_its_own_commands() -> None:
+    import argparse
+    import importlib
+
+    from cimlab import cli
+    from cimlab.cli.common import Parser
+
+    for module in dict.fromkeys(m for m, _ in cli.COMMANDS.values()):
+        parser = Parser(prog="cimlab")
+        sub = parser.add_subparsers(dest="command", parser_class=Parser)
+        importlib.import_module(module).add_parser(sub, Parser)
+        assert isinstance(sub, argparse._SubParsersAction)
+        assert list(sub.choices) == [c for c, (m, _) in cli.COMMANDS.items() if m == module]

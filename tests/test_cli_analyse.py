@@ -58,6 +58,64 @@ def test_rfm_and_segments_files(workspace, tmp_path):
     assert segments["action_zh"].null_count() == 0
 
 
+@pytest.mark.parametrize(
+    ("unit", "lifetimes_kwargs", "recency", "T"),
+    [
+        # c1 bought on Sat 2026-01-10 and Sun 2026-03-01; as of Tue 2026-03-31
+        ("day", {"freq": "D"}, 50.0, 80.0),
+        ("week", {"freq": "D", "freq_multiplier": 7}, 50 / 7, 80 / 7),
+        # calendar weeks: Mondays 2026-01-05, 2026-02-23 and 2026-03-30
+        ("calendar_week", {"freq": "W"}, 7.0, 12.0),
+    ],
+)
+def test_rfm_time_units_equal_their_lifetimes_call(workspace, tmp_path, unit, lifetimes_kwargs,
+                                                   recency, T):  # fmt: skip
+    import pandas as pd
+    import setuptools  # noqa: F401  (lifetimes imports pkg_resources)
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    resolve(workspace, at=dt.datetime(2026, 4, 1, tzinfo=dt.UTC))
+    out = tmp_path / f"rfm_{unit}.csv"
+    args = ["--workspace", str(workspace.path), "--as-of", "2026-03-31", "--time-unit", unit]
+    assert main(["analyse", "rfm", *args, "--out", str(out)]) == 0
+    ours = pl.read_csv(io.StringIO(out.read_text(encoding="utf-8-sig"))).sort("purchase_days")
+    assert ours.row(1, named=True)["recency"] == recency
+    assert ours.row(1, named=True)["T"] == T
+    paid = pd.DataFrame(
+        {
+            "who": ["c1", "c1", "c1", "c2"],
+            "when": pd.to_datetime(
+                ["2026-01-10 10:00", "2026-01-10 18:00", "2026-03-01 10:00", "2026-02-01 10:00"]
+            ),
+        }
+    )
+    theirs = summary_data_from_transaction_data(
+        paid, "who", "when", observation_period_end="2026-03-31", **lifetimes_kwargs
+    ).sort_values("frequency")
+    assert ours["frequency"].to_list() == theirs["frequency"].tolist()
+    assert ours["recency"].to_list() == theirs["recency"].tolist()
+    assert ours["T"].to_list() == theirs["T"].tolist()
+
+
+def test_clusters_keep_the_length_units_only(workspace, capsys):
+    code = main(["analyse", "clusters", "--workspace", str(workspace.path), "--as-of",
+                 "2026-03-31", "--time-unit", "calendar_week"])  # fmt: skip
+    assert code == 2 and "invalid choice: 'calendar_week'" in capsys.readouterr().err
+
+
+def test_segments_table_keeps_its_columns(workspace, tmp_path):
+    resolve(workspace, at=dt.datetime(2026, 4, 1, tzinfo=dt.UTC))
+    out = tmp_path / "segments.csv"
+    args = ["--workspace", str(workspace.path), "--as-of", "2026-03-31"]
+    assert main(["analyse", "segments", *args, "--out", str(out)]) == 0
+    table = pl.read_csv(io.StringIO(out.read_text(encoding="utf-8-sig")))
+    assert table.columns == [
+        "segment", "name_zh", "customers", "share", "net_spend", "action", "action_zh"
+    ]  # fmt: skip
+    assert table["customers"].sum() == 2 and table["share"].sum() == 1.0
+    assert sorted(table["net_spend"].to_list()) == [20.0, 180.0]
+
+
 def test_write_table_escapes_formulas(tmp_path):
     frame = pl.DataFrame({"customer_id": ["=cmd()", "C1"], "n": [1, 2]})
     text = write_table(frame, tmp_path / "x.csv").read_text(encoding="utf-8-sig")
@@ -200,3 +258,33 @@ def test_affinity_leaves_known_non_products_out_by_default(tmp_path, capsys):
     post = kept.filter((pl.col("item_a") == "POST") & (pl.col("item_b") == "TEA"))
     assert post["baskets_both"].to_list() == [2] and post["confidence"].to_list() == [1.0]
     assert "left out" not in capsys.readouterr().err
+
+
+def test_cluster_names_are_labelled_at_the_edge(tmp_path):
+    """The analytics return name codes; the ``--out`` files keep their English ``cluster_name``
+    / ``name`` and add ``cluster_name_zh`` / ``name_zh``, read by cimlab.i18n."""
+    from cimlab.analytics.clusters import CLUSTER_RULES
+    from cimlab.demo import build_demo_workspace
+    from cimlab.i18n import cluster_label
+
+    build_demo_workspace(tmp_path / "ws", tmp_path / "files", people=120)
+    args = ["--workspace", str(tmp_path / "ws"), "--as-of", "2026-06-30", "--k", "3"]
+    customers, profiles = tmp_path / "customers.parquet", tmp_path / "profiles.parquet"
+    assert main(["analyse", "clusters", *args, "--out", str(customers)]) == 0
+    assert main(["analyse", "clusters", *args, "--view", "profiles", "--out", str(profiles)]) == 0
+    table = pl.read_parquet(profiles)
+    assert table.columns[:3] == ["cluster", "name", "name_zh"] and table.height == 3
+    english = {cluster_label(code, "en"): code for code in _codes(CLUSTER_RULES)}
+    for en, zh in table.select("name", "name_zh").iter_rows():
+        assert en in english or en.startswith("Cluster "), en  # a label, not a code
+        assert zh == cluster_label(english.get(en, en), "zh") or "群" in zh
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in zh), zh
+    rows = pl.read_parquet(customers)
+    named = rows.select("cluster", "cluster_name", "cluster_name_zh").unique().sort("cluster")
+    assert named.rows() == table.select("cluster", "name", "name_zh").rows()
+
+
+def _codes(rules: tuple[str, ...]) -> list[str]:
+    """Every rule code, alone and with a demo channel (the codes a demo fit can give)."""
+    channels = ("tmall", "jd", "wechat", "online_shop", "offline_store")
+    return [*rules, *(f"{rule}:{channel}" for rule in rules for channel in channels)]

@@ -15,6 +15,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 from sklearn.base import clone
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_samples
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import check_estimator
 
 from cimlab.analytics.clusters import (
@@ -31,6 +34,7 @@ from cimlab.charts.clusters import (
     cluster_scatter_chart,
     feature_label,
 )
+from cimlab.i18n import cluster_label
 
 UTC = dt.UTC
 AS_OF = dt.date(2024, 3, 31)
@@ -83,21 +87,22 @@ def test_features_by_hand_with_spend_weighted_channel_shares() -> None:
         ("a", "jd", ts(3, 1), 60.0, "paid"),
         ("a", "jd", ts(3, 1), 60.0, "refunded"),  # money back: not in shares or spend
         ("a", "wechat", ts(3, 2), 99.0, "cancelled"),  # ignored
-        ("b", "wechat", ts(3, 30), 0.0, "paid"),  # free item: shares by line count
-        ("b", "tmall", ts(3, 30), 0.0, "paid"),
+        ("b", "wechat", ts(3, 30), 10.0, "paid"),
+        ("b", "tmall", ts(3, 30), 0.0, "paid"),  # a free item: no share of the spend
         ("c", "tmall", ts(4, 1), 5.0, "paid"),  # after as_of
+        ("d", "jd", ts(3, 3), 0.0, "paid"),  # only free items: no purchase, not a buyer
     )
     expected = pl.DataFrame(
         {
             "customer_id": ["a", "b"],
             "recency_days": [30.0, 1.0],
             "purchase_days": [2, 1],
-            "total_spend": [100.0, 0.0],
-            "monetary_value": [50.0, 0.0],
+            "total_spend": [100.0, 10.0],
+            "monetary_value": [50.0, 10.0],
             "tenure_days": [90.0, 1.0],
             "share_jd": [70 / 100, 0.0],
-            "share_tmall": [30 / 100, 0.5],
-            "share_wechat": [0.0, 0.5],
+            "share_tmall": [30 / 100, 0.0],
+            "share_wechat": [0.0, 1.0],
         }
     )
     got = customer_features(orders, as_of=AS_OF)
@@ -154,8 +159,10 @@ def test_feedback_means_and_complaints_up_to_as_of() -> None:
 
 def test_feedback_columns_appear_only_with_answers() -> None:
     orders = orders_frame(("a", "jd", ts(1, 5), 10.0, "paid"))
-    only_nps = feedback_frame(("a", ts(2, 1), 8, None, None))
-    assert customer_features(orders, as_of=AS_OF, feedback=only_nps).columns[-1] == "nps_mean"
+    only_nps = feedback_frame(("a", ts(2, 1), 8, None, None), ("a", ts(2, 2), 5, None, None))
+    features = customer_features(orders, as_of=AS_OF, feedback=only_nps)
+    assert features.columns[-1] == "nps_mean"
+    assert features["nps_mean"].to_list() == [6.5]  # the mean of a's two answers
     late = feedback_frame(("a", ts(4, 2), 8, 4, True))
     assert "nps_mean" not in customer_features(orders, as_of=AS_OF, feedback=late).columns
     with pytest.raises(ValueError, match="no column 'ts'"):
@@ -200,9 +207,15 @@ def test_recovers_k_on_blobs(criterion: str) -> None:
     for block in range(3):
         assert len(set(model.labels_[block * 60 : (block + 1) * 60])) == 1
     scores = model.k_scores_
-    assert scores.columns == ["k", "score", "chosen", "criterion"]
+    assert scores.columns == ["k", "score", "score_std", "wins", "chosen", "criterion"]
     assert scores["k"].to_list() == list(range(2, 9))
     assert scores.filter("chosen")["k"].to_list() == [3]
+    # three far-apart blobs: k = 3 wins every bootstrap resample, the structure is strong
+    assert scores["wins"].to_list() == [0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert model.stability_ == 1.0 and (scores["score_std"] > 0).all()
+    assert model.structure_ == "strong" and model.silhouette_ > 0.9
+    assert not model.weak_structure_ and "Structure is weak" not in model.structure_note_
+    assert model.structure_note_.startswith(f"k=3: mean silhouette {model.silhouette_:.2f}")
     best = scores["score"].min() if criterion == "bic" else scores["score"].max()
     assert scores.filter("chosen")["score"].item() == best
     assert np.array_equal(model.predict(X), model.labels_)
@@ -241,6 +254,7 @@ def test_clone_get_params_and_fit_predict() -> None:
         "log_features": DEFAULT_LOG_FEATURES,
         "sample_size": 5000,
         "n_init": 3,
+        "n_resamples": 200,
     }
     copy = clone(model)
     assert copy is not model and copy.get_params() == params
@@ -258,6 +272,88 @@ def test_scikit_learn_estimator_checks_pass() -> None:
     failed = [(r["check_name"], repr(r["exception"])) for r in results if r["status"] == "failed"]
     assert failed == []
     assert sum(r["status"] == "passed" for r in results) > 40
+
+
+def test_bootstrap_wins_and_spread_by_hand() -> None:
+    # the paired bootstrap recomputes each k's mean silhouette from the rows' own silhouettes
+    X = blobs(n_per=15, seed=2)
+    model = CustomerClusters(k_range=(2, 4), log_features=(), n_resamples=50).fit(X)
+    Z = StandardScaler().fit_transform(X)  # no log feature, no share: plain z-scores
+    per_row = {
+        k: silhouette_samples(Z, KMeans(k, n_init=3, random_state=0).fit(Z).labels_)
+        for k in (2, 3, 4)
+    }
+    draws = np.random.RandomState(0).randint(0, len(X), size=(50, len(X)))
+    boot = np.column_stack([per_row[k][draws].mean(axis=1) for k in (2, 3, 4)])
+    assert model.k_scores_["score"].to_list() == pytest.approx(
+        [per_row[k].mean() for k in (2, 3, 4)]
+    )
+    assert model.k_scores_["score_std"].to_list() == pytest.approx(
+        boot.std(axis=0, ddof=1).tolist()
+    )
+    wins = np.bincount(boot.argmax(axis=1), minlength=3) / 50
+    assert model.k_scores_["wins"].to_list() == wins.tolist()
+    assert model.k_scores_["wins"].sum() == pytest.approx(1.0)
+    off = CustomerClusters(k_range=(2, 4), log_features=(), n_resamples=0).fit(X)
+    assert off.k_scores_["wins"].is_nan().all() and np.isnan(off.stability_)
+    assert np.array_equal(off.labels_, model.labels_)  # resampling never changes the labels
+    with pytest.raises(ValueError, match="n_resamples=-1"):
+        CustomerClusters(n_resamples=-1).fit(X)
+
+
+def test_uniform_noise_is_reported_as_weak_structure() -> None:
+    # no groups at all: whatever k is chosen, the note says so
+    X = np.random.default_rng(4).uniform(0, 1, (400, 2))
+    model = CustomerClusters(log_features=()).fit(X)
+    assert model.structure_ in ("weak", "none") and model.silhouette_ < 0.5
+    assert model.weak_structure_
+    assert "Structure is weak" in model.structure_note_
+    assert f"in {model.stability_:.0%} of 200 bootstrap resamples" in model.structure_note_
+    # a Gaussian mixture's choice is judged by the silhouette of its partition too
+    bic = CustomerClusters(log_features=(), criterion="bic").fit(X)
+    assert bic.weak_structure_ and "scored best by bic" in bic.structure_note_
+    # a fixed k is no choice: stability 1, but the structure is still weak
+    fixed = CustomerClusters(n_clusters=4, log_features=()).fit(X)
+    assert fixed.stability_ == 1.0 and fixed.weak_structure_
+    assert "bootstrap" not in fixed.structure_note_
+
+
+def test_constant_features_are_left_out_before_scaling() -> None:
+    rng = np.random.default_rng(5)
+    n = 120
+    big = np.arange(n) < n // 2
+    frame = pl.DataFrame(
+        {
+            "recency_days": np.where(big, rng.uniform(5, 30, n), rng.uniform(200, 400, n)),
+            "total_spend": np.where(big, rng.uniform(2000, 4000, n), rng.uniform(20, 60, n)),
+            "complaints": np.zeros(n),  # nobody complained
+            "nps_mean": [None] * n,  # nobody answered (imputed with 0: one value)
+            "share_jd": np.where(big, 1.0, 0.0),
+            "share_tmall": np.where(big, 0.0, 1.0),
+            "share_wechat": np.zeros(n),  # a channel nobody bought in
+        },
+        schema_overrides={"nps_mean": pl.Float64},
+    )
+    model = CustomerClusters(random_state=0).fit(frame)
+    assert model.dropped_features_ == ["complaints", "nps_mean", "share_wechat"]
+    assert "constant features left out: complaints, nps_mean, share_wechat" in model.structure_note_
+    # two channel shares remain: each weighs 1/sqrt(2), not 1/sqrt(3)
+    assert model.weights_.tolist() == pytest.approx([1, 1, 1, 1, 2**-0.5, 2**-0.5, 1])
+    kept = CustomerClusters(random_state=0).fit(
+        frame.drop("complaints", "nps_mean", "share_wechat")
+    )
+    assert np.array_equal(model.labels_, kept.labels_)
+    assert model.k_scores_.drop("criterion").equals(kept.k_scores_.drop("criterion"))
+    # centres still cover every feature (a constant one at its value), and predict agrees
+    assert model.cluster_centers_.shape == (model.n_clusters_, 7)
+    assert model.cluster_centers_[:, 2].tolist() == [0.0] * model.n_clusters_
+    assert np.array_equal(model.predict(frame), model.labels_)
+    assert "complaints" in model.profiles_.columns
+
+
+def test_durations_are_not_logged_by_default() -> None:
+    assert "recency_*" not in DEFAULT_LOG_FEATURES and "tenure_*" not in DEFAULT_LOG_FEATURES
+    assert {"purchase_days", "total_spend", "monetary_value"} <= set(DEFAULT_LOG_FEATURES)
 
 
 def test_k_is_chosen_on_a_sample_when_there_are_many_customers() -> None:
@@ -291,13 +387,18 @@ def test_missing_values_are_imputed_with_medians_and_log_features_clip_negatives
 def test_profiles_and_names_are_consistent() -> None:
     model = CustomerClusters(log_features=()).fit(blobs())
     profiles = model.profiles_
-    assert profiles.columns[:5] == ["cluster", "name", "name_zh", "customers", "share"]
+    assert profiles.columns[:4] == ["cluster", "name", "customers", "share"]
     assert profiles["customers"].sum() == 180
     assert profiles["share"].sum() == pytest.approx(1.0)
     assert profiles["name"].to_list() == [model.names_[c] for c in range(3)]
-    assert profiles["name_zh"].to_list() == [model.names_zh_[c] for c in range(3)]
-    # an array has no known features: generic names
-    assert profiles["name"].to_list() == ["Cluster 1", "Cluster 2", "Cluster 3"]
+    # an array has no known features: generic names (codes; labels at the edge)
+    assert profiles["name"].to_list() == ["cluster_1", "cluster_2", "cluster_3"]
+    assert [cluster_label(c, "en") for c in profiles["name"]] == [
+        "Cluster 1",
+        "Cluster 2",
+        "Cluster 3",
+    ]
+    assert cluster_label("cluster_2", "zh") == "第 2 群"
 
 
 @pytest.mark.parametrize(
@@ -373,10 +474,15 @@ def segment_features(seed: int = 0) -> pl.DataFrame:
 
 def test_clusters_are_named_by_the_rules() -> None:
     model = CustomerClusters(n_clusters=3).fit(segment_features())
-    assert model.profiles_.select("name", "name_zh", "customers").rows() == [
-        ("High-value loyal", "高价值忠诚客户", 40),
-        ("Recent newcomers", "近期新客", 40),
-        ("Lapsed one-timers", "流失的一次性客户", 40),
+    assert model.profiles_.select("name", "customers").rows() == [
+        ("high_value_loyal", 40),
+        ("newcomers", 40),
+        ("lapsed_one_timers", 40),
+    ]
+    assert [labels(c) for c in model.profiles_["name"]] == [
+        ("High-value loyal", "高价值忠诚客户"),
+        ("Recent newcomers", "近期新客"),
+        ("Lapsed one-timers", "流失的一次性客户"),
     ]
 
 
@@ -393,14 +499,20 @@ NAMED = [
 MEANS = np.array([100, 3, 600, 100, 300, 0.5, 0.5, 7.5])
 
 
+def labels(code: str) -> tuple[str, str]:
+    """A name code read in English and 中文 (:func:`cimlab.i18n.cluster_label`)."""
+    return cluster_label(code, "en"), cluster_label(code, "zh")
+
+
 def name_of(z: dict[str, float] | None = None, **center: float) -> tuple[str, str]:
-    """The name of one cluster: ``center`` in original units (defaults: an average customer
-    bought twice, NPS 8, no lead channel), ``z`` on the model's scale (default 0)."""
+    """The name of one cluster, in English and 中文: ``center`` in original units (defaults: an
+    average customer bought twice, NPS 8, no lead channel), ``z`` on the model's scale (default
+    0)."""
     values = {"purchase_days": 2.0, "nps_mean": 8.0, "share_tmall": 0.5, "share_jd": 0.5}
     values |= center
     row = np.array([[values.get(n, 1.0) for n in NAMED]])
     zrow = np.array([[(z or {}).get(n, 0.0) for n in NAMED]])
-    return _name_clusters(row, zrow, NAMED, MEANS)[0]
+    return labels(_name_clusters(row, zrow, NAMED, MEANS)[0])
 
 
 @pytest.mark.parametrize(
@@ -463,7 +575,14 @@ def test_repeated_names_get_the_channel_then_a_number() -> None:
         ]
     )
     z = np.tile([-1.0, 1.0, 0.0, 0.0], (4, 1))
-    got = _name_clusters(centers, z, names, means)
+    codes = _name_clusters(centers, z, names, means)
+    assert codes == [
+        "active_regulars:tmall",
+        "active_regulars:jd",
+        "active_regulars",
+        "active_regulars#2",
+    ]
+    got = [labels(c) for c in codes]
     assert [en for en, _ in got] == [
         "Active regulars · Tmall-first",
         "Active regulars · JD.com-first",
@@ -499,6 +618,13 @@ def test_charts_from_a_fit() -> None:
     model = CustomerClusters(n_clusters=3).fit(features)
     k_spec = cluster_k_chart(model.k_scores_, lang="en").to_dict()
     assert k_spec["layer"][0]["encoding"]["y"]["title"] == "Silhouette (higher is better)"
+    # the bootstrap spread is drawn as a bar of +- one s.d., and wins are in the tooltip
+    bar = k_spec["layer"][1]
+    assert bar["mark"]["type"] == "rule" and bar["encoding"]["y2"]["field"] == "high"
+    tips = [tip["field"] for tip in k_spec["layer"][0]["encoding"]["tooltip"]]
+    assert tips[-2:] == ["score_std", "wins"]
+    plain = cluster_k_chart(model.k_scores_.select("k", "score", "chosen"), lang="en")
+    assert len(plain.to_dict()["layer"]) == 2
     profile = cluster_profile_chart(model.profiles_, lang="zh").to_dict()
     heat = profile["layer"][0]
     assert heat["encoding"]["y"]["sort"] == ["高价值忠诚客户", "近期新客", "流失的一次性客户"]
@@ -510,7 +636,6 @@ def test_charts_from_a_fit() -> None:
     assigned = features.with_columns(
         cluster=pl.Series(model.labels_, dtype=pl.Int64),
         cluster_name=pl.Series([model.names_[c] for c in model.labels_]),
-        cluster_name_zh=pl.Series([model.names_zh_[c] for c in model.labels_]),
     )
     scatter = cluster_scatter_chart(assigned, x="recency_days", y="total_spend", lang="en")
     spec = scatter.to_dict()
@@ -558,15 +683,16 @@ def test_demo_workspace_clusters(demo, capsys: pytest.CaptureFixture[str]) -> No
     as_of = dt.date(2026, 6, 30)
     assigned, model = cluster_customers(demo.orders, as_of=as_of, feedback=demo.feedback)
     features = customer_features(demo.orders, as_of=as_of, feedback=demo.feedback)
-    assert assigned.columns == [*features.columns, "cluster", "cluster_name", "cluster_name_zh"]
+    assert assigned.columns == [*features.columns, "cluster", "cluster_name"]
     assert {"share_tmall", "share_wechat", "nps_mean", "csat_mean"} <= set(features.columns)
     assert 2 <= model.n_clusters_ <= 8
     assert model.profiles_["name"].is_unique().all()
-    assert model.profiles_["name_zh"].is_unique().all()
+    assert len({cluster_label(c, "zh") for c in model.profiles_["name"]}) == model.n_clusters_
     assert assigned["cluster"].n_unique() == model.n_clusters_
     # the demo's people differ in behaviour (loyal, one-time, lapsed, new...): clusters follow it,
     # not the channel mix (unweighted share columns gave three "<channel>-first" clusters here)
-    assert sum(name.endswith("-first") for name in model.names_.values()) <= 1
+    names = [cluster_label(code, "en") for code in model.names_.values()]
+    assert sum(name.endswith("-first") for name in names) <= 1
     again, _ = cluster_customers(demo.orders, as_of=as_of, feedback=demo.feedback)
     assert_frame_equal(assigned, again)
     _, bic_model = cluster_customers(
@@ -583,6 +709,100 @@ def test_demo_workspace_clusters(demo, capsys: pytest.CaptureFixture[str]) -> No
         print(
             f"\n[demo] {assigned.height} buyers, k={model.n_clusters_} (silhouette): "
             f"{list(model.names_.values())}; bic k={bic_model.n_clusters_}"
+        )
+
+
+PLANTED_PEOPLE = 2000
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The demo's clusters and each buyer's planted behaviour (``_truth/people.csv``), found
+    through the buyer's source ids (``_truth/identities.csv``)."""
+    from cimlab.analytics.facts import customer_data
+    from cimlab.customers.source_ids import SOURCE_IDS_SEPARATOR, with_source_ids
+    from cimlab.demo import build_demo_workspace
+    from cimlab.workspace import Workspace
+
+    root = tmp_path_factory.mktemp("clusters_planted")
+    build_demo_workspace(root / "ws", root / "files", people=PLANTED_PEOPLE)
+    ws = Workspace.open(root / "ws")
+    data = customer_data(ws)
+    features = customer_features(
+        data.orders, as_of="2026-06-30", feedback=data.feedback, time_zone=data.time_zone
+    )
+    model = CustomerClusters(random_state=0).fit(features)
+    truth = root / "files" / "_truth"
+    ids = pl.read_csv(truth / "identities.csv", infer_schema=False)
+    people = pl.read_csv(truth / "people.csv", infer_schema=False)
+    key = ["channel", "source_customer_id"]
+    behaviour = (
+        with_source_ids(features.select("customer_id"), ws)
+        .with_columns(pl.col("source_ids").str.split(SOURCE_IDS_SEPARATOR))
+        .explode("source_ids")
+        .with_columns(
+            pl.col("source_ids").str.split_exact(":", 1).struct.rename_fields(key).struct.unnest()
+        )
+        .join(ids.select("person_id", *key).unique(), on=key)
+        .join(people.select("person_id", "behaviour"), on="person_id")
+        .group_by("customer_id")
+        .agg(pl.col("behaviour").unique())
+    )
+    assigned = features.with_columns(cluster=pl.Series(model.labels_, dtype=pl.Int64)).join(
+        behaviour, on="customer_id", how="left", maintain_order="left"
+    )
+    return features, model, assigned
+
+
+def test_demo_planted_behaviours_are_recovered_as_far_as_the_features_show_them(
+    planted,  # type: ignore[no-untyped-def]
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.metrics import adjusted_rand_score
+    from sklearn.model_selection import cross_val_predict
+
+    features, model, assigned = planted
+    # identity resolution put every buyer's records of one person together, and only them
+    assert assigned["behaviour"].list.len().to_list() == [1] * assigned.height
+    truth = assigned["behaviour"].list.first().to_numpy()
+    labels = assigned["cluster"].to_numpy()
+    ari = adjusted_rand_score(truth, labels)
+    # the six behaviours overlap in these features (a regular of four channels buys as often
+    # as a loyal buyer of one; a regular with one order in the window is a one-time buyer by
+    # every feature; won-back differs by a gap no feature measures): a classifier trained on
+    # the behaviours is the ceiling any clustering can reach here
+    X = features.select(model.feature_names_in_.tolist()).fill_null(strategy="mean").to_numpy()
+    trained = cross_val_predict(HistGradientBoostingClassifier(random_state=0), X, truth, cv=3)
+    ceiling = adjusted_rand_score(truth, trained)
+    assert 0.2 < ceiling < 0.45
+    assert 3 <= model.n_clusters_ <= 6
+    assert ari >= 0.15 and ari >= 0.5 * ceiling
+    # logging recency and tenure (the pre-0.2 default) agreed less with the planted behaviours
+    old = CustomerClusters(log_features=("recency_*", "tenure_*", *DEFAULT_LOG_FEATURES)).fit(
+        features
+    )
+    assert adjusted_rand_score(truth, old.labels_) < ari
+    # what the features do show is found, each in a cluster of its own: the new (joined in
+    # the last 90 days), the lapsed (no order for 380+ days) and the loyal (4x the order rate)
+    home = {}
+    for kind in ("new", "lapsed", "loyal"):
+        counts = np.bincount(labels[truth == kind], minlength=model.n_clusters_)
+        home[kind] = int(counts.argmax())
+        assert counts.max() >= 0.75 * counts.sum(), (kind, counts)
+    assert len(set(home.values())) == 3
+    profile = model.profiles_
+    assert home["new"] == profile["tenure_days"].arg_min()
+    assert home["lapsed"] == profile["recency_days"].arg_max()
+    assert home["loyal"] == profile["purchase_days"].arg_max()
+    # and it is said how weak the structure is, with the stability of the choice
+    assert model.structure_ in ("weak", "none") and model.weak_structure_
+    assert model.stability_ >= 0.5
+    with capsys.disabled():
+        print(
+            f"\n[demo, {PLANTED_PEOPLE} people] {assigned.height} buyers: k={model.n_clusters_}, "
+            f"ARI {ari:.3f} (trained classifier {ceiling:.3f}; logged durations "
+            f"{adjusted_rand_score(truth, old.labels_):.3f}); {model.structure_note_}"
         )
 
 
@@ -605,8 +825,14 @@ def test_cdnow_clusters(cdnow_orders: pl.DataFrame, capsys: pytest.CaptureFixtur
     started = time.perf_counter()
     assigned, model = cluster_customers(cdnow_orders, as_of="1998-06-30")
     elapsed = time.perf_counter() - started
-    assert assigned.height == 23_570
+    # a buyer has a day of positive spend (every CDNOW line is paid): 68 of the 23,570
+    # customers only ever got free CDs ($0 lines), so 23,502 buyers
+    buyers = cdnow_orders.filter(pl.col("amount") > 0)["customer_id"].n_unique()
+    assert assigned.height == buyers == 23_502
+    assert cdnow_orders["customer_id"].n_unique() == 23_570
     assert 2 <= model.n_clusters_ <= 8
+    assert model.dropped_features_ == []
+    assert model.structure_note_.startswith(f"k={model.n_clusters_}: mean silhouette")
     assert model.profiles_["name"].is_unique().all()
     assert np.array_equal(model.predict(assigned), model.labels_)
     # cluster 0 has the highest mean spend, and most CDNOW customers bought once

@@ -1,4 +1,5 @@
-"""schemas/<table>.yaml must agree with the Pandera models of cimlab.contracts.models, column for column."""
+"""schemas/<table>.yaml must agree with the Pandera models of cimlab.contracts.models, column for
+column, and the light column views of cimlab.contracts.columns (read from the YAML) with both."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ import polars as pl
 import pytest
 import yaml
 
-from cimlab.contracts.models import CONTRACTS, TABLES, Orders
+from cimlab.contracts import columns
+from cimlab.contracts.columns import contract_document, schemas_dir
+from cimlab.contracts.models import CONTRACTS, TABLES, Orders, contract
 from cimlab.ingest import mapping
-from cimlab.ingest.mapping import SOURCE_REQUIRED, contract_document, schemas_dir
+from cimlab.ingest.mapping import SOURCE_REQUIRED
 
 TYPES: dict[str, pl.DataType] = {
     "string": pl.String(),
@@ -177,9 +180,67 @@ def test_examples_are_written_in_their_type(table: str) -> None:
 
 def test_contract_document_and_labels_come_from_the_yaml() -> None:
     assert contract_document("orders")["name_zh"] == "订单"
-    labels = mapping.column_labels_zh("orders")
+    labels = columns.column_labels_zh("orders")
     assert list(labels) == list(Orders.to_schema().columns)
     assert labels["amount"] == "金额"
+
+
+def test_the_readers_stay_importable_from_mapping() -> None:
+    assert mapping.schemas_dir is columns.schemas_dir
+    assert mapping.contract_document is columns.contract_document
+    assert mapping.column_labels_zh is columns.column_labels_zh
+
+
+# --------------------------------------------------------------------------- the light view
+
+
+def pandera_view(table: str) -> tuple[dict[str, pl.DataType], list[str]]:
+    """Dtypes and never-null columns as the Pandera model declares them."""
+    schema = contract(table).to_schema()
+    dtypes = {name: col.dtype.type for name, col in schema.columns.items()}
+    return dtypes, [name for name, col in schema.columns.items() if not col.nullable]
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_the_light_schema_equals_the_pandera_one(table: str) -> None:
+    dtypes, non_null = pandera_view(table)
+    light = columns.polars_schema(table)
+    assert list(light) == list(dtypes)
+    # repr too: a Datetime compares equal to the bare class, whatever its zone
+    assert {c: repr(d) for c, d in light.items()} == {c: repr(d) for c, d in dtypes.items()}
+    assert light == dtypes
+    assert columns.non_null_columns(table) == non_null
+    assert columns.column_names(table) == list(dtypes)
+    derived = {"name_is_masked", "phone_is_masked"}
+    assert columns.required_columns(table) == [c for c in non_null if c not in derived]
+
+
+def test_the_light_constants_are_the_models_own() -> None:
+    assert tuple(CONTRACTS) == columns.TABLES
+    status = Orders.to_schema().columns["status"].checks[0].statistics["allowed_values"]
+    assert list(status) == list(columns.ORDER_STATUSES)
+
+
+def test_the_light_view_follows_the_yaml(tmp_path: Path, monkeypatch) -> None:
+    """Not a copy that happens to match: a changed YAML changes the light schema."""
+    for name in TABLES:
+        doc = load(name)
+        if name == "feedback":
+            _column(doc, "nps")["type"] = "float"
+            _column(doc, "nps")["required"] = True
+        (tmp_path / f"{name}.yaml").write_text(
+            yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8"
+        )
+    monkeypatch.setattr(columns, "schemas_dir", lambda: tmp_path)
+    assert columns.polars_schema("feedback")["nps"] == pl.Float64
+    assert "nps" in columns.non_null_columns("feedback")
+    dtypes, non_null = pandera_view("feedback")
+    assert dtypes["nps"] == pl.Int64 and "nps" not in non_null
+
+
+def test_the_light_view_rejects_unknown_tables() -> None:
+    with pytest.raises(ValueError, match="table='order' is not one of customers, orders"):
+        columns.polars_schema("order")
 
 
 # --------------------------------------------------------------------------- the test can fail
@@ -325,15 +386,15 @@ def test_an_altered_yaml_example_is_caught() -> None:
 def test_schemas_dir_prefers_the_bundled_copy(tmp_path: Path, monkeypatch) -> None:
     package = tmp_path / "site-packages" / "cimlab"
     (package / "_schemas").mkdir(parents=True)
-    monkeypatch.setattr(mapping, "__file__", str(package / "ingest" / "mapping.py"))
-    assert mapping.schemas_dir() == package / "_schemas"
+    monkeypatch.setattr(columns, "__file__", str(package / "contracts" / "columns.py"))
+    assert columns.schemas_dir() == package / "_schemas"
 
 
 def test_schemas_dir_falls_back_to_the_source_tree(tmp_path: Path, monkeypatch) -> None:
     package = tmp_path / "repo" / "cimlab"
     package.mkdir(parents=True)
-    monkeypatch.setattr(mapping, "__file__", str(package / "ingest" / "mapping.py"))
-    assert mapping.schemas_dir() == tmp_path / "repo" / "schemas"
+    monkeypatch.setattr(columns, "__file__", str(package / "contracts" / "columns.py"))
+    assert columns.schemas_dir() == tmp_path / "repo" / "schemas"
 
 
 def test_source_tree_schemas_dir_and_wheel_layout_agree() -> None:

@@ -8,7 +8,19 @@ import numpy as np
 import polars as pl
 import pytest
 
-from cimlab.dates import day_of, to_date
+from cimlab.dates import (
+    as_utc,
+    check_time_zone,
+    day_of,
+    in_window,
+    is_time_zone,
+    month_start,
+    months_back,
+    previous_window,
+    to_date,
+    window_start,
+)
+from cimlab.errors import WorkspaceError
 
 
 def test_to_date_accepts_dates_datetimes_and_iso_text() -> None:
@@ -95,3 +107,71 @@ def test_which_zones_have_a_fixed_offset():
     # an empty column takes the fast path without error
     empty = pl.DataFrame({"ts": []}, schema={"ts": pl.Datetime("us", "UTC")})
     assert empty.select(day_of("ts", empty.schema["ts"], time_zone="Asia/Shanghai")).height == 0
+
+
+# ---------------------------------------------------------------------------- windows, UTC, zones
+
+
+def test_the_last_n_days_hold_exactly_n_days() -> None:
+    as_of = dt.date(2024, 3, 1)  # a leap year: 29 February lies inside the windows
+    for days in (1, 7, 30, 90, 365, 366):
+        start = window_start(as_of, days)
+        assert start is not None and (as_of - start).days + 1 == days
+        first, last = previous_window(as_of, days)
+        assert last == start - dt.timedelta(days=1) and (last - first).days + 1 == days
+    assert window_start(as_of, 30) == dt.date(2024, 2, 1)
+    assert previous_window(as_of, 30) == (dt.date(2024, 1, 2), dt.date(2024, 1, 31))
+    assert window_start(as_of, 0) is None and window_start(as_of, None) is None
+    late = dt.datetime(2024, 2, 29, 20, tzinfo=dt.UTC)  # 1 March in Shanghai
+    assert window_start(late, 1, time_zone="Asia/Shanghai") == dt.date(2024, 3, 1)
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="days="):
+            window_start(as_of, bad)  # type: ignore[arg-type]
+
+
+def test_the_window_filter_keeps_both_ends() -> None:
+    days = [dt.date(2024, 1, d) for d in range(1, 11)]
+    frame = pl.DataFrame({"day": days})
+    start = window_start("2024-01-10", 3)
+    kept = frame.filter(in_window(frame, "day", start=start, as_of="2024-01-10"))
+    assert kept["day"].to_list() == days[-3:]
+    with pytest.raises(ValueError, match="start=2024-01-11 is after as_of=2024-01-10"):
+        in_window(frame, "day", start="2024-01-11", as_of="2024-01-10")
+    with pytest.raises(ValueError, match="the frame has no column 'ts'; columns are day"):
+        in_window(frame, "ts", as_of="2024-01-10")
+
+
+def test_months_back_keeps_month_ends_and_clips_short_months() -> None:
+    cases = {
+        (dt.date(2024, 3, 31), 1): dt.date(2024, 2, 29),  # leap February's last day
+        (dt.date(2023, 3, 31), 1): dt.date(2023, 2, 28),
+        (dt.date(2024, 2, 29), 1): dt.date(2024, 1, 31),  # a last day stays a last day
+        (dt.date(2024, 4, 30), 1): dt.date(2024, 3, 31),
+        (dt.date(2024, 3, 30), 1): dt.date(2024, 2, 29),  # clipped
+        (dt.date(2024, 1, 15), 13): dt.date(2022, 12, 15),
+        (dt.date(2024, 6, 15), 0): dt.date(2024, 6, 15),
+    }
+    for (day, months), expected in cases.items():
+        assert months_back(day, months) == expected, (day, months)
+    assert month_start(dt.date(2024, 3, 31), back=12) == dt.date(2023, 3, 1)
+    assert month_start("2024-01-01", back=1) == dt.date(2023, 12, 1)
+    with pytest.raises(ValueError, match="months=-1"):
+        months_back(dt.date(2024, 1, 1), -1)
+
+
+def test_as_utc_is_the_one_rule_for_stored_moments() -> None:
+    shanghai = dt.datetime(2024, 7, 1, 8, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    assert as_utc(shanghai) == dt.datetime(2024, 7, 1, tzinfo=dt.UTC)
+    assert as_utc(shanghai).tzinfo is dt.UTC
+    with pytest.raises(ValueError, match=r"at=datetime\.datetime\(2024, 7, 1, 0, 0\) must be"):
+        as_utc(dt.datetime(2024, 7, 1))
+    with pytest.raises(WorkspaceError, match="imported_at='2024-07-01' must be a timezone-aware"):
+        as_utc("2024-07-01", name="imported_at", error=WorkspaceError)  # type: ignore[arg-type]
+
+
+def test_one_time_zone_test() -> None:
+    assert is_time_zone("Asia/Shanghai") and is_time_zone("UTC")
+    assert not any(is_time_zone(z) for z in ("Beijing", "", "  ", None, 8, "../etc/passwd"))
+    assert check_time_zone("Europe/London") == "Europe/London"
+    with pytest.raises(ValueError, match="tz='Mars/Base' is not an IANA time zone"):
+        check_time_zone("Mars/Base", name="tz")

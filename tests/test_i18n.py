@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cimlab.contracts.models import TABLES, polars_schema
+from cimlab.contracts.columns import TABLES, polars_schema
 from cimlab.i18n import (
     CHANNEL_LABELS,
     LANGS,
@@ -121,7 +121,7 @@ def test_value_labels_cover_what_the_library_returns() -> None:
     # an uncovered value would show in English in the 中文 page.
     import polars as pl
 
-    from cimlab.contracts.models import ORDER_STATUSES
+    from cimlab.contracts.columns import ORDER_STATUSES
     from cimlab.customers.consent import PURPOSES
     from cimlab.customers.tags import DEFAULT_RULES, TYPE_TAGS
     from cimlab.identity import resolve_records
@@ -152,3 +152,29 @@ def test_value_labels_cover_what_the_library_returns() -> None:
     used = {p for path in APPS.glob("*.py") for p in _LABEL_CALL.findall(path.read_text("utf-8"))}
     assert used >= {"cust.rule", "cust.purpose", "cust.status", "cust.tag", "cust.origin"}, used
     assert not [p for p in used if not any(k.startswith(p + ".") for k in MESSAGES)]
+
+
+def test_a_key_defined_in_two_page_modules_is_an_error() -> None:
+    from types import SimpleNamespace
+
+    from cimlab import i18n
+
+    first = SimpleNamespace(MESSAGES={"x.same": {"en": "a", "zh": "甲"}})
+    second = SimpleNamespace(MESSAGES={"x.same": {"en": "b", "zh": "乙"}, "x.other": {}})
+    with pytest.raises(RuntimeError, match=r"defined twice: x\.same"):
+        i18n._merge([first, second])
+    assert i18n._merge([first]) == first.MESSAGES
+
+
+def test_every_page_module_is_merged_and_keys_are_disjoint() -> None:
+    import importlib
+    import pkgutil
+
+    from cimlab import i18n
+
+    pages = [
+        importlib.import_module(f"cimlab.i18n.{m.name}")
+        for m in pkgutil.iter_modules(i18n.__path__)
+    ]
+    assert {p.__name__ for p in pages} == {p.__name__ for p in i18n._PAGES}
+    assert sum(len(p.MESSAGES) for p in pages) == len(MESSAGES)

@@ -14,6 +14,8 @@ from polars.testing import assert_frame_equal
 from cimlab import identity as idn
 from cimlab.demo import build_demo_workspace
 from cimlab.errors import WorkspaceError
+from cimlab.identity import store as identity_store
+from cimlab.identity.explain import describe_links
 from cimlab.ingest.importer import check_bytes, store_report
 from cimlab.workspace import Workspace
 
@@ -467,6 +469,31 @@ def test_customer_map_is_empty_before_any_resolution(tmp_path):
     assert empty.is_empty() and empty.schema == pl.Schema(idn.MAP_SCHEMA)
 
 
+def test_one_identity_map_reader_for_every_module(ws):
+    from cimlab.customers import golden
+    from cimlab.workspace import read_identity_map
+
+    idn.resolve(ws, at=AT)
+    whole = ws.identity_map()
+    assert_frame_equal(idn.customer_map(ws), whole)
+    # Li Na (online_shop 0001 + wechat o1, one phone) and the other customers: 5 records
+    assert whole.height == 5 and whole["customer_id"].n_unique() == 4
+    li = ids(ws)["online_shop:0001"]
+    some = ws.identity_map(customer_ids=[li, "C999999"])
+    assert sorted(some["source_customer_id"]) == ["0001", "o1"] and set(some["customer_id"]) == {li}
+    assert_frame_equal(ws.customer_records([li]), some)
+    with pytest.raises(WorkspaceError, match="unknown customer_id C999999"):
+        ws.customer_records([li, "C999999"])
+    with ws.transaction() as con:  # the same reader inside a write
+        assert_frame_equal(read_identity_map(con), whole)
+    # golden's old names are the workspace's readers
+    assert golden.read_identity_map is type(ws).identity_map
+    assert golden.check_customers is type(ws).customer_records
+    assert golden.table_exists(ws, "identity_map") and "identity_links" in golden.existing_tables(
+        ws
+    )
+
+
 def test_stable_ids_across_a_new_import(ws):
     first = idn.resolve(ws, at=AT)
     assert (first.records, first.customers, first.ids_new) == (5, 4, 4)
@@ -487,14 +514,14 @@ def test_a_failed_resolution_leaves_the_previous_map(ws, monkeypatch):
     idn.resolve(ws, at=AT)
     before = idn.customer_map(ws)
     store(ws, WECHAT_2, table="customers", channel="wechat", name="w2.csv")
-    real = idn._insert
+    real = identity_store.insert_frame
 
     def crash(con, table, frame, *args):
         if table == "identity_links":
             raise RuntimeError("disk full")
         return real(con, table, frame, *args)
 
-    monkeypatch.setattr(idn, "_insert", crash)
+    monkeypatch.setattr(identity_store, "insert_frame", crash)
     with pytest.raises(RuntimeError, match="disk full"):
         idn.resolve(ws, at=LATER)
     assert_frame_equal(idn.customer_map(ws), before)
@@ -709,7 +736,7 @@ def test_explain_shortens_long_ids():
         ],
         schema=idn.LINKS_SCHEMA,
     )
-    reason = idn._describe(links)["reason"].item()
+    reason = describe_links(links)["reason"].item()
     assert reason == "wechat o8fAbCdE… and online_shop 0001034 share phone 138****8000"
 
 

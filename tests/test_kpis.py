@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cimlab.analytics.kpis import KPI_NAMES, kpi_trend, kpis
+from cimlab.analytics.kpis import KPI_NAMES, kpi_trend, kpis, trend_periods
 from cimlab.charts.kpis import kpi_trend_chart
 from tests.conftest import shared_dataset
 
@@ -135,7 +135,7 @@ def test_bad_arguments_are_named() -> None:
         kpi_trend(ORDERS, as_of=AS_OF, periods=0)
     with pytest.raises(ValueError, match="first_seen"):
         kpis(ORDERS, as_of=AS_OF, customers=CUSTOMERS.drop("first_seen"))
-    with pytest.raises(ValueError, match="no column channel"):
+    with pytest.raises(ValueError, match="no column 'channel'"):
         kpis(ORDERS.drop("channel"), as_of=AS_OF)
 
 
@@ -238,6 +238,28 @@ def test_an_unknown_time_zone_is_a_value_error(zone: str) -> None:
         kpi_trend(ORDERS, as_of=AS_OF, time_zone=zone)
 
 
+def test_trend_periods_reach_back_to_the_first_order() -> None:
+    # periods of 30 days end on as_of: as of 31 July they are 2 July..31 July, 2 June..1 July,
+    # 3 May..1 June; the first order (1 June) is in the third
+    first = dt.datetime(2024, 6, 1, 23, tzinfo=UTC)
+    orders = pl.DataFrame({"order_ts": [first, dt.datetime(2024, 9, 1, tzinfo=UTC)]})
+    assert trend_periods(orders, as_of="2024-07-31", days=30) == 3
+    assert trend_periods(orders, as_of="2024-07-01", days=30) == 2  # 2 June..1 July, then it
+    assert trend_periods(orders, as_of="2024-06-30", days=30, least=1) == 1  # 1..30 June
+    assert trend_periods(orders, as_of="2026-01-01", days=30, most=12) == 12
+    assert trend_periods(orders, as_of="2024-07-01", days=7, least=1) == 5  # 30 days back
+    # the day is read in the time zone: 1 June 23:00 UTC is 2 June in Shanghai
+    assert trend_periods(orders, as_of="2024-07-01", days=30, least=1) == 2
+    assert (
+        trend_periods(orders, as_of="2024-07-01", days=30, least=1, time_zone="Asia/Shanghai") == 1
+    )
+    # lines after as_of do not count; no line at all gives the least
+    assert trend_periods(orders, as_of="2024-05-01", days=30) == 2
+    assert trend_periods(orders.clear(), as_of="2024-05-01", days=30, least=3) == 3
+    with pytest.raises(ValueError, match="no column 'order_ts'"):
+        trend_periods(pl.DataFrame({"ts": [first]}), as_of="2024-07-01")
+
+
 def test_kpi_trend_chart() -> None:
     trend = kpi_trend(ORDERS, as_of=AS_OF, periods=4, days=10)
     spec = kpi_trend_chart(trend, kpi="repeat_purchase_rate", lang="zh").to_dict()
@@ -257,11 +279,16 @@ def test_online_retail_kpis(capsys: pytest.CaptureFixture[str]) -> None:
     )
     as_of = dt.date(2011, 11, 30)
     result = {row[0]: row[1:] for row in kpis(orders, as_of=as_of, days=30).rows()}
-    # independent count: identified customers with a non-"C" invoice in 1..30 November 2011
-    november = orders.filter(
+    # independent count: identified customers with a non-"C" invoice in 1..30 November 2011 on
+    # a day whose invoices and "C" credit notes net to more than 0 (a purchase day, cimlab.lines)
+    lines = orders.filter(
         pl.col("customer_id").is_not_null(),
-        pl.col("status") == "paid",
         pl.col("order_ts").dt.date().is_between(dt.date(2011, 11, 1), as_of),
+        (pl.col("status") == "paid") | (pl.col("amount") < 0),
+    ).with_columns(day=pl.col("order_ts").dt.date())
+    day_net = lines.group_by("customer_id", "day").agg(net=pl.col("amount").round(4).sum())
+    november = lines.filter(pl.col("status") == "paid").join(
+        day_net.filter(pl.col("net") > 1e-9), on=["customer_id", "day"]
     )
     assert result["active_customers"][0] == november["customer_id"].n_unique()
     assert result["orders"][0] == november["order_id"].n_unique()

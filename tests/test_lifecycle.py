@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections import defaultdict
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -71,12 +73,18 @@ def stage_of(*days_ago: int, rules: LifecycleRules | None = None) -> str:
 
 
 def test_stage_table_lists_every_stage_once_in_order_with_both_languages() -> None:
-    assert STAGES.columns == ["stage", "name", "name_zh", "rule", "rule_zh"]
+    # codes and English source texts here; 中文 labels at the edge (cimlab.i18n)
+    from cimlab.i18n import stage_label, stage_rule
+
+    assert STAGES.columns == ["stage", "name", "rule"]
     assert tuple(STAGES["stage"]) == STAGE_ORDER
     assert STAGE_ORDER == ("prospect", "new", "repeat", "loyal", "won_back", "at_risk", "lapsed")
-    for column in ("name", "name_zh", "rule", "rule_zh"):
+    for column in ("name", "rule"):
         assert STAGES[column].str.len_chars().min() > 0  # type: ignore[operator]
-    assert STAGES["name"].n_unique() == STAGES["name_zh"].n_unique() == 7
+    zh = [stage_label(s, "zh") for s in STAGE_ORDER]
+    assert STAGES["name"].n_unique() == len(set(zh)) == 7
+    assert all(stage_rule(s, "zh").endswith("。") for s in STAGE_ORDER)
+    assert [stage_label(s, "en") for s in STAGE_ORDER] == STAGES["name"].to_list()
 
 
 def test_stage_table_writes_the_thresholds_it_is_given() -> None:
@@ -86,7 +94,11 @@ def test_stage_table_writes_the_thresholds_it_is_given() -> None:
     assert "30 days" in rule["new"]
     assert "121–400 days" in rule["at_risk"] and "30 days" in rule["at_risk"]
     assert "6 purchase days" in rule["loyal"]
-    assert "400" in dict(zip(table["stage"], table["rule_zh"], strict=True))["lapsed"]
+    from cimlab.i18n import stage_rule
+
+    assert stage_rule("lapsed", "zh", rules) == "超过 400 天没有购买。"
+    assert "121–400 天前" in stage_rule("at_risk", "zh", rules)
+    assert stage_rule("at_risk", "en", rules) == rule["at_risk"]
 
 
 @pytest.mark.parametrize(
@@ -130,8 +142,10 @@ def test_rules_must_be_a_rules_object() -> None:
         ((366, 400), "lapsed"),
         ((1, 2), "repeat"),
         ((1, 2, 3), "repeat"),
-        ((1, 2, 3, 365), "loyal"),  # the 365th day back is inside the loyalty window
-        ((1, 2, 3, 366), "repeat"),  # ... the 366th is not
+        # "the last 365 days" are exactly 365 days, as_of included: 0..364 days back
+        ((0, 1, 2, 364), "loyal"),  # 364 days back is the window's first day
+        ((0, 1, 2, 365), "repeat"),  # ... 365 days back is outside it
+        ((1, 2, 3, 366), "repeat"),
         ((180, 181, 182, 183), "loyal"),
         ((181, 182, 183, 184), "at_risk"),  # loyal only while active
         ((370, 380, 390, 400), "lapsed"),
@@ -158,8 +172,12 @@ def test_custom_thresholds_move_the_boundaries() -> None:
     assert stage_of(60, 151, rules=rules) == "won_back"
     assert stage_of(60, 150, rules=rules) == "repeat"
     rules = LifecycleRules(loyal_window_days=30)
-    assert stage_of(1, 2, 3, 30) == "loyal"
-    assert stage_of(1, 2, 3, 31, rules=rules) == "repeat"
+    assert stage_of(1, 2, 3, 30) == "loyal"  # default window: 365 days
+    assert stage_of(1, 2, 3, 29, rules=rules) == "loyal"  # the last 30 days: 0..29 back
+    assert stage_of(1, 2, 3, 30, rules=rules) == "repeat"
+    rules = LifecycleRules(loyal_days=2, loyal_window_days=1)  # the last 1 day: as_of alone
+    assert stage_of(0, 0, rules=rules) == "new"  # one purchase day
+    assert stage_of(0, 1, rules=rules) == "repeat"
 
 
 def test_full_output_on_a_small_shop() -> None:
@@ -260,6 +278,42 @@ def test_prospects_are_known_customers_without_a_purchase() -> None:
     ]
     prospect = result.filter(pl.col("stage") == "prospect")
     assert prospect["first_purchase"].null_count() == prospect.height
+
+
+def test_customers_with_only_credit_notes_are_past_buyers_not_prospects() -> None:
+    orders = lines(
+        ("c", ago(20), -30.0, "cancelled"),  # a credit note only: bought before the data
+        ("old", ago(365), -5.0, "refunded"),  # the same, the latest line 365 days old
+        ("older", ago(366), -5.0, "refunded"),  # ... 366 days old: lapsed
+        ("r", ago(3, 9), 80.0, "paid"),  # an order reversed the same day: no purchase day
+        ("r", ago(3, 10), -80.0, "cancelled"),
+        ("p", ago(2), 15.0, "cancelled"),  # a cancelled sale (positive): never bought
+    )
+    customers = customers_frame(("c", None), ("p", None), ("r", None))
+    result = lifecycle_stages(orders, as_of=AS_OF, customers=customers)
+    assert result.select("customer_id", "stage", "purchase_days", "last_purchase").rows() == [
+        ("c", "at_risk", 0, None),
+        ("old", "at_risk", 0, None),
+        ("older", "lapsed", 0, None),
+        ("p", "prospect", 0, None),
+        ("r", "at_risk", 0, None),
+    ]
+    counts = dict(
+        stage_counts(orders, dates=[AS_OF], customers=customers).select("stage", "customers").rows()
+    )
+    assert (counts["prospect"], counts["at_risk"], counts["lapsed"]) == (1, 3, 1)
+    # before its credit note c is still a prospect; the day it comes, c is a past buyer
+    moves = stage_transitions(
+        orders.filter(pl.col("customer_id") == "c"),
+        start=AS_OF - dt.timedelta(21),
+        end=AS_OF,
+        customers=customers.filter(pl.col("customer_id") == "c"),
+    )
+    assert moves.select("from_stage", "to_stage").rows() == [("prospect", "at_risk")]
+    # a purchase afterwards makes c a buyer like any other
+    again = pl.concat([orders, lines(*bought("c", 5))])
+    stage = lifecycle_stages(again, as_of=AS_OF).filter(pl.col("customer_id") == "c")["stage"]
+    assert stage.item() == "new"
 
 
 def test_a_buyer_missing_from_customers_is_still_listed() -> None:
@@ -378,18 +432,24 @@ def test_stage_counts_without_dates_is_empty_with_the_schema() -> None:
     assert dict(counts.schema) == {"as_of": pl.Date, "stage": pl.String, "customers": pl.Int64}
 
 
-def _reference_stage(days: list[dt.date], day: dt.date, rules: LifecycleRules) -> str | None:
-    """Straight from the docstring, one customer at a time (loops are fine in a test)."""
-    past = sorted(d for d in days if d <= day)
-    if not past:
-        return None
+def _reference_stage(
+    nets: dict[dt.date, Decimal], day: dt.date, rules: LifecycleRules
+) -> str | None:
+    """Straight from the docstring, one customer at a time (loops are fine in a test):
+    ``nets`` holds the net spend of each day with lines that carry money."""
+    seen = sorted(d for d in nets if d <= day)
+    past = [d for d in seen if nets[d] > 0]
+    if not past:  # a past buyer, or nobody
+        if not seen:
+            return None
+        return "lapsed" if (day - seen[-1]).days > rules.lapsed_days else "at_risk"
     since_last = (day - past[-1]).days
     since_first = (day - past[0]).days
     if since_last > rules.lapsed_days:
         return "lapsed"
     if since_last > rules.active_days or (len(past) == 1 and since_first > rules.new_days):
         return "at_risk"
-    if sum((day - d).days <= rules.loyal_window_days for d in past) >= rules.loyal_days:
+    if sum((day - d).days < rules.loyal_window_days for d in past) >= rules.loyal_days:
         return "loyal"
     returns = [b for a, b in itertools.pairwise(past) if (b - a).days > rules.lapsed_days]
     if returns and (day - returns[-1]).days <= rules.active_days:
@@ -402,8 +462,12 @@ def test_counts_and_stages_agree_with_a_brute_force_reference(seed: int) -> None
     rng = np.random.default_rng(seed)
     n = 3000
     start = dt.datetime(2022, 1, 1, tzinfo=UTC)
-    # bursty customers: some buy often, some rarely, with long pauses
+    # bursty customers: some buy often, some rarely, with long pauses; a third of the refunded
+    # and cancelled lines are credit notes (negative), some reversing a purchase the same day
     offsets = rng.integers(0, 1100, n) * rng.integers(1, 3, n) // 2
+    status = rng.choice(["paid", "paid", "paid", "refunded", "cancelled"], n)
+    amount = np.round(rng.uniform(1, 100, n), 2)
+    amount = np.where((status != "paid") & (rng.random(n) < 0.35), -amount, amount)
     orders = pl.DataFrame(
         {
             "customer_id": [f"c{c:03d}" for c in rng.integers(0, 300, n)],
@@ -411,30 +475,37 @@ def test_counts_and_stages_agree_with_a_brute_force_reference(seed: int) -> None
                 start + dt.timedelta(days=int(d), hours=int(h))
                 for d, h in zip(offsets, rng.integers(0, 24, n), strict=True)
             ],
-            "amount": rng.uniform(1, 100, n),
-            "status": rng.choice(["paid", "paid", "paid", "refunded", "cancelled"], n),
+            "amount": amount,
+            "status": status,
         },
         schema=ORDER_SCHEMA,
     )
+    # and a few orders reversed the same day by a credit note of the same amount
+    reversed_ = orders.filter(pl.col("status") == "paid").head(40)
+    orders = pl.concat(
+        [orders, reversed_.with_columns(-pl.col("amount"), status=pl.lit("cancelled"))]
+    )
     rules = LifecycleRules(new_days=60, active_days=150, lapsed_days=300, loyal_days=3)
-    paid = orders.filter(pl.col("status") == "paid").with_columns(day=pl.col("order_ts").dt.date())
-    per_customer = {
-        cid: sorted(set(days))
-        for cid, days in paid.group_by("customer_id").agg(pl.col("day")).iter_rows()
-    }
+    nets: dict[str, dict[dt.date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for cid, moment, value, state in orders.iter_rows():
+        if state == "paid" or value < 0:
+            nets[cid][moment.date()] += Decimal(repr(value))
     dates = month_ends("2022-01-01", "2025-01-31")
     counts = stage_counts(orders, dates=dates, rules=rules)
+    past_buyers = 0
     for day in dates[::5]:
         got = lifecycle_stages(orders, as_of=day, rules=rules)
         expected = {
             cid: stage
-            for cid, days in per_customer.items()
+            for cid, days in nets.items()
             if (stage := _reference_stage(days, day, rules)) is not None
         }
         assert dict(got.select("customer_id", "stage").iter_rows()) == expected
         by_stage = dict(counts.filter(pl.col("as_of") == day).select("stage", "customers").rows())
         for stage in STAGE_ORDER:
             assert by_stage[stage] == sum(s == stage for s in expected.values())
+        past_buyers += got.filter(pl.col("purchase_days") == 0).height
+    assert past_buyers > 0  # the random data reaches the past-buyer rule
     assert set(counts.filter(pl.col("customers") > 0)["stage"]) >= {
         "new",
         "repeat",

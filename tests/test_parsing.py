@@ -202,8 +202,14 @@ def test_parse_datetime_table(value: str | None, expected: dt.datetime | None) -
 
 
 def test_parse_datetime_dtype_is_utc_microseconds() -> None:
-    frame = pl.DataFrame({"x": ["2024-01-05"]})
-    assert frame.select(parse_datetime(pl.col("x"))).schema["x"] == pl.Datetime("us", "UTC")
+    frame = pl.DataFrame({"x": ["2024-01-05", "2024-01-05 08:26:07.5"]})
+    parsed = frame.select(parse_datetime(pl.col("x")))
+    assert parsed.schema["x"] == pl.Datetime("us", "UTC")
+    # naive times are read in the default zone (Asia/Shanghai, UTC+8) and stored in UTC
+    assert parsed["x"].to_list() == [
+        dt.datetime(2024, 1, 4, 16, tzinfo=dt.UTC),
+        dt.datetime(2024, 1, 5, 0, 26, 7, 500_000, tzinfo=dt.UTC),
+    ]
 
 
 def test_parse_datetime_whole_column_of_mixed_formats() -> None:

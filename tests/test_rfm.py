@@ -7,6 +7,9 @@ import datetime as dt
 import importlib.resources
 import itertools
 import re
+from collections import defaultdict
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
@@ -163,23 +166,27 @@ def test_money_is_summed_in_ten_thousandths_of_any_numeric_type() -> None:
     orders = lines(
         ("a", ts(1), 0.12344, "paid"),  # 0.1234
         ("a", ts(1), 0.00005, "paid"),  # 0.0001 (a tie, away from zero)
-        ("a", ts(2), -0.00005, "refunded"),  # -0.0001
-        ("b", ts(1), 4e14, "paid"),  # a huge line next to a tiny one
+        ("a", ts(2), -0.00005, "refunded"),  # -0.0001: a day of credit notes, no purchase
+        ("b", ts(1), 0.0002, "paid"),
+        ("b", ts(2), 4e14, "paid"),  # a huge line next to a tiny one, reversed the same day
         ("b", ts(2), 0.0001, "paid"),
         ("b", ts(2), -4e14, "refunded"),
     )
     summary = customer_summary(orders, as_of="2024-01-31")
-    assert summary["total_spend"].to_list() == [0.1234, 0.0001]
-    assert summary["monetary_value"].to_list() == [0.0, 0.0001 - 4e14]
+    assert summary["total_spend"].to_list() == [0.1234, 0.0003]
+    assert summary["purchase_days"].to_list() == [1, 2]
+    assert summary["monetary_value"].to_list() == [0.0, 0.0001]
+    assert (4e14 + 0.0001) - 4e14 != 0.0001  # what a float sum would have kept
     decimals = orders.with_columns(pl.col("amount").cast(pl.Decimal(30, 6)))
     assert_frame_equal(customer_summary(decimals, as_of="2024-01-31"), summary)
     integers = pl.DataFrame(
-        {"customer_id": ["a", "a"], "order_ts": [ts(1), ts(2)], "amount": [7, -2]},
+        {"customer_id": ["a"] * 3, "order_ts": [ts(1), ts(2), ts(3)], "amount": [7, -2, 4]},
         schema_overrides={"order_ts": pl.Datetime("us", "UTC")},
     )
+    # without a status every line counts; the day of -2 has no positive net: no purchase
     assert customer_summary(integers, as_of="2024-01-31", status_col=None).select(
-        "total_spend", "monetary_value"
-    ).row(0) == (5.0, -2.0)
+        "purchase_days", "total_spend", "monetary_value"
+    ).row(0) == (2, 9.0, 4.0)
     # a line beyond ±9.2e14 (2**63 ten-thousandths) raises instead of wrapping around
     with pytest.raises(pl.exceptions.InvalidOperationError, match="amount"):
         customer_summary(lines(("a", ts(1), 1e15, "paid")), as_of="2024-01-31")
@@ -333,11 +340,98 @@ def test_calendar_week_periods() -> None:
         ("a", ts(8), 4.0, "paid"),
         ("a", ts(16), 8.0, "paid"),
     )
-    weekly = customer_summary(orders, as_of="2024-01-24", time_unit="week", period="week")
+    weekly = customer_summary(orders, as_of="2024-01-24", time_unit="calendar_week")
     assert weekly.select(
         "first_purchase", "last_purchase", "purchase_days", "recency", "T", "monetary_value"
     ).row(0) == (dt.date(2024, 1, 1), dt.date(2024, 1, 15), 3, 2.0, 3.0, 6.0)
+    # the pre-0.2 spelling gives the same; "week" alone is 7-day lengths of daily purchases
+    old = customer_summary(orders, as_of="2024-01-24", time_unit="week", period="week")
+    assert_frame_equal(old, weekly)
+    days = customer_summary(orders, as_of="2024-01-24", time_unit="week")
+    assert days.select("purchase_days", "recency", "T").row(0) == (4, 15 / 7, 23 / 7)
     assert purchase_days(orders, period="week")["spend"].to_list() == [3.0, 4.0, 8.0]
+
+
+def test_a_day_reversed_the_same_day_is_no_purchase_and_repeat_spend_stays_positive() -> None:
+    orders = lines(
+        ("a", ts(1), 40.0, "paid"),
+        ("a", ts(5, 9), 900.0, "paid"),  # a huge order cancelled the same day (16446's case)
+        ("a", ts(5, 10), -900.0, "cancelled"),
+        ("b", ts(1), 100.0, "paid"),
+        ("b", ts(9), 10.0, "paid"),  # bought 10 and returned 60 of the first order that day
+        ("b", ts(9, 15), -60.0, "refunded"),
+        ("c", ts(2), 30.0, "paid"),
+        ("c", ts(6), 20.0, "paid"),
+        ("c", ts(8), -5.0, "refunded"),  # a later return on a day without purchase
+    )
+    summary = customer_summary(orders, as_of="2024-01-31")
+    assert summary.select(
+        "customer_id", "purchase_days", "frequency", "total_spend", "monetary_value"
+    ).rows() == [
+        ("a", 1, 0, 40.0, 0.0),
+        ("b", 1, 0, 50.0, 0.0),  # before the rule: 2 days, monetary_value -50
+        ("c", 2, 1, 45.0, 20.0),  # the return lowers total_spend, not the day it does not touch
+    ]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_repeat_buyers_always_have_positive_monetary_value(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 4_000
+    status = rng.choice(["paid", "paid", "refunded", "cancelled", "pending"], n)
+    amount = np.round(rng.uniform(-80, 120, n), 2)
+    orders = pl.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in rng.integers(0, 300, n)],
+            "order_ts": [ts(1 + int(d)) for d in rng.integers(0, 30, n)],
+            "amount": amount,
+            "status": status,
+        },
+        schema_overrides={"order_ts": pl.Datetime("us", "UTC")},
+    )
+    for monetary in ("repeat_mean", "mean"):
+        summary = customer_summary(orders, as_of="2024-01-31", monetary=monetary)  # type: ignore[arg-type]
+        repeat = summary.filter(pl.col("frequency") > 0)
+        assert repeat.height > 50 and (repeat["monetary_value"] > 0).all()
+    days = purchase_days(orders)
+    assert (days["spend"] > 0).all()
+    summary = customer_summary(orders, as_of="2024-01-31")
+    assert_frame_equal(
+        summary.select("customer_id", "purchase_days"),
+        days.group_by("customer_id").agg(purchase_days=pl.len().cast(pl.Int64)).sort("customer_id"),
+    )
+
+
+def test_segment_summary_counts_shares_spend_and_actions() -> None:
+    from cimlab.analytics.rfm import segment_summary
+
+    scores = pl.DataFrame(
+        {
+            "segment": ["Lost", "Champions", "Lost", "New", "Champions"],
+            "total_spend": [0.1, 100.0, 0.2, 5.0, 50.0],
+        }
+    )
+    got = segment_summary(scores)
+    assert got.columns == ["segment", "customers", "share", "net_spend", "action"]
+    assert got.select("segment", "customers", "share", "net_spend").rows() == [
+        ("Champions", 2, 0.4, 150.0),  # ties on customers: segment order (best first)
+        ("Lost", 2, 0.4, 0.3),  # the exact sum (0.1 + 0.2 is 0.30000000000000004 in floats)
+        ("New", 1, 0.2, 5.0),
+    ]
+    actions = dict(SEGMENTS.select("name", "action").iter_rows())
+    assert got["action"].to_list() == [actions[s] for s in got["segment"]]
+    empty = segment_summary(scores.clear())
+    assert empty.height == 0 and empty.columns == got.columns
+    from cimlab.cli.analyse import segment_table
+
+    table = segment_table(scores)
+    assert (
+        table.select("segment", "customers", "net_spend").rows()
+        == got.select("segment", "customers", "net_spend").rows()
+    )
+    assert table.columns == [
+        "segment", "name_zh", "customers", "share", "net_spend", "action", "action_zh"
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -466,27 +560,21 @@ def test_every_grid_cell_belongs_to_exactly_one_segment() -> None:
 
 
 def test_segment_table_is_complete_in_both_languages() -> None:
-    assert SEGMENTS.columns == [
-        "name",
-        "name_zh",
-        "r_min",
-        "r_max",
-        "fm_min",
-        "fm_max",
-        "rule",
-        "action",
-        "action_zh",
-    ]
+    # analytics hold codes and English source texts; 中文 labels live at the edge (cimlab.i18n)
+    from cimlab.i18n import segment_action, segment_label
+
+    assert SEGMENTS.columns == ["name", "r_min", "r_max", "fm_min", "fm_max", "rule", "action"]
     assert SEGMENTS.null_count().sum_horizontal().item() == 0
     for row in SEGMENTS.iter_rows(named=True):
-        for key in ("name_zh", "action_zh"):
-            assert any("\u4e00" <= ch <= "\u9fff" for ch in row[key]), row
-        assert row["action"].endswith(".") and row["action_zh"].endswith("。")
+        for text in (segment_label(row["name"], "zh"), segment_action(row["name"], "zh")):
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in text), row
+        assert row["action"].endswith(".") and segment_action(row["name"], "zh").endswith("。")
+        assert segment_action(row["name"], "en") == row["action"]
     rules = dict(SEGMENTS.select("name", "rule").iter_rows())
     assert rules["Champions"] == "R 5, FM 4–5"
     assert rules["At risk"] == "R 1–2, FM 3–4"
     assert rules["Need attention"] == "R 3, FM 3"
-    assert SEGMENTS["name_zh"].n_unique() == SEGMENTS.height
+    assert len({segment_label(n, "zh") for n in SEGMENTS["name"]}) == SEGMENTS.height
 
 
 def test_corner_cells_of_the_grid() -> None:
@@ -603,33 +691,66 @@ def _lifetimes_summary(transactions: pl.DataFrame, **kwargs: object) -> pl.DataF
     return pl.from_pandas(summary.reset_index()).sort("customer_id")
 
 
-@pytest.mark.parametrize(
-    ("time_unit", "period", "lifetimes_kwargs"),
-    [
-        ("day", "day", {"freq": "D"}),
-        ("week", "day", {"freq": "D", "freq_multiplier": 7}),
-        ("month", "day", {"freq": "D", "freq_multiplier": 365.25 / 12}),
-        ("week", "week", {"freq": "W"}),
-    ],
-)
-def test_cdnow_agrees_with_lifetimes(
-    cdnow: pl.DataFrame, time_unit: str, period: str, lifetimes_kwargs: dict[str, object]
-) -> None:
-    # lifetimes' freq="W" keeps the whole week of observation_period_end (days after it too),
-    # so both sides get the lines up to the calibration end
+#: Each time unit and the lifetimes call it equals (the README says the same).
+LIFETIMES_CALLS: dict[str, dict[str, object]] = {
+    "day": {"freq": "D"},
+    "week": {"freq": "D", "freq_multiplier": 7},
+    "month": {"freq": "D", "freq_multiplier": 365.25 / 12},
+    "calendar_week": {"freq": "W"},
+}
+
+
+def test_the_documented_lifetimes_calls_are_the_tested_ones() -> None:
+    from cimlab.analytics.rfm import TIME_UNITS, UNIT_DAYS
+
+    assert set(TIME_UNITS) == set(UNIT_DAYS) == set(LIFETIMES_CALLS)
+    for unit, kwargs in LIFETIMES_CALLS.items():
+        for key, value in kwargs.items():
+            text = f'{key}="{value}"' if isinstance(value, str) else f"{key}="
+            assert text in TIME_UNITS[unit], (unit, key)
+
+
+def _cdnow_purchases(cdnow: pl.DataFrame) -> pl.DataFrame:
+    """The CDNOW transactions lifetimes is given: those with a positive value up to the
+    calibration end (80 transactions are of $0, free CDs, 73 of them in the calibration
+    period: by the purchase rule a day with no positive net spend is no purchase)."""
+    return cdnow.filter(pl.col("date") <= CALIBRATION_END, pl.col("dollars") > 0)
+
+
+def test_cdnow_free_transactions_are_not_purchases(cdnow: pl.DataFrame) -> None:
     calibration = cdnow.filter(pl.col("date") <= CALIBRATION_END)
-    theirs = _lifetimes_summary(calibration, **lifetimes_kwargs)
+    free = calibration.filter(pl.col("dollars") == 0)
+    assert free.height == 73 and cdnow.filter(pl.col("dollars") <= 0).height == 80
     ours = customer_summary(
         cdnow,
         as_of=CALIBRATION_END,
-        time_unit=time_unit,  # type: ignore[arg-type]
-        period=period,  # type: ignore[arg-type]
         customer_col="customer_id",
         time_col="date",
         amount_col="dollars",
         status_col=None,
     )
-    assert ours.height == theirs.height == 23_570
+    paying = set(calibration.filter(pl.col("dollars") > 0)["customer_id"])
+    assert set(ours["customer_id"]) == paying
+    assert len(paying) == 23_570 - 70  # 70 people whose only purchase was a free CD
+    repeat = ours.filter(pl.col("frequency") > 0)
+    assert repeat.height > 0 and (repeat["monetary_value"] > 0).all()
+
+
+@pytest.mark.parametrize("time_unit", list(LIFETIMES_CALLS))
+def test_cdnow_agrees_with_lifetimes(cdnow: pl.DataFrame, time_unit: str) -> None:
+    # lifetimes' freq="W" keeps the whole week of observation_period_end (days after it too),
+    # so both sides get the lines up to the calibration end
+    theirs = _lifetimes_summary(_cdnow_purchases(cdnow), **LIFETIMES_CALLS[time_unit])
+    ours = customer_summary(
+        cdnow,
+        as_of=CALIBRATION_END,
+        time_unit=time_unit,  # type: ignore[arg-type]
+        customer_col="customer_id",
+        time_col="date",
+        amount_col="dollars",
+        status_col=None,
+    )
+    assert ours.height == theirs.height == 23_500
     exact = ["customer_id", "frequency", "recency", "T"]
     assert_frame_equal(
         ours.select(exact).with_columns(pl.col("frequency").cast(pl.Float64)),
@@ -642,14 +763,28 @@ def test_cdnow_agrees_with_lifetimes(
     assert (ours["monetary_value"].round(6) == theirs["monetary_value"].round(6)).all()
 
 
+def test_calendar_week_is_the_pre_0_2_period_week(cdnow: pl.DataFrame) -> None:
+    arguments: dict[str, object] = {
+        "as_of": CALIBRATION_END,
+        "customer_col": "customer_id",
+        "time_col": "date",
+        "amount_col": "dollars",
+        "status_col": None,
+    }
+    calendar = customer_summary(cdnow, time_unit="calendar_week", **arguments)  # type: ignore[arg-type]
+    old = customer_summary(cdnow, time_unit="week", period="week", **arguments)  # type: ignore[arg-type]
+    assert_frame_equal(calendar, old)
+    with pytest.raises(ValueError, match="calendar_week' counts purchases per calendar week"):
+        customer_summary(cdnow, time_unit="calendar_week", period="day", **arguments)  # type: ignore[arg-type]
+
+
 def test_cdnow_weeks_differ_from_lifetimes_calendar_weeks_by_definition(
     cdnow: pl.DataFrame,
 ) -> None:
     # days / 7 (the published summary) is not lifetimes' freq="W" (calendar-week periods)
-    calibration = cdnow.filter(pl.col("date") <= CALIBRATION_END)
-    theirs = _lifetimes_summary(calibration, freq="W")
+    theirs = _lifetimes_summary(_cdnow_purchases(cdnow), freq="W")
     ours = customer_summary(
-        calibration,
+        cdnow,
         as_of=CALIBRATION_END,
         time_unit="week",
         customer_col="customer_id",
@@ -664,7 +799,8 @@ def test_cdnow_weeks_differ_from_lifetimes_calendar_weeks_by_definition(
 def test_cdnow_agrees_with_the_published_summary(cdnow: pl.DataFrame) -> None:
     """``cdnow_customers_summary.csv`` (Fader & Hardie): ID, frequency, recency, T in weeks
     rounded to 2 decimals, for the 2,357 customers of ``CDNOW_sample.txt``; the file
-    ``..._with_transactions.csv`` adds ``zbar``, the mean repeat spend (``monetary_value``)."""
+    ``..._with_transactions.csv`` adds ``zbar``, the mean repeat spend (``monetary_value``).
+    Equal for the 2,349 customers who paid for something."""
     published = pl.read_csv(_lifetimes_file("cdnow_customers_summary.csv").encode())
     assert published.columns == ["ID", "frequency", "recency", "T"]
     with_money = pl.read_csv(
@@ -689,9 +825,16 @@ def test_cdnow_agrees_with_the_published_summary(cdnow: pl.DataFrame) -> None:
         amount_col="dollars",
         status_col=None,
     ).join(ids, on="customer_id")
-    assert ours.height == 2_357
+    # 8 sample customers bought one free CD ($0) and nothing else: the published summary lists
+    # them as one-time buyers, the purchase rule (positive net spend) as no buyers at all
+    free = sample.filter(pl.col("dollars").cast(pl.Float64) == 0)
+    assert free.height == 8 and free["customer_id"].is_unique().all()
+    assert sample.join(free.select("customer_id"), on="customer_id").height == 8
+    assert (published.join(free.select("ID"), on="ID")["frequency"] == 0).all()
+    assert ours.height == 2_357 - 8
+    assert ours.join(free, on="customer_id").height == 0
     both = ours.join(published, on="ID", suffix="_pub").join(with_money, on="ID")
-    assert both.height == 2_357
+    assert both.height == 2_349
     assert (both["frequency"] == both["frequency_pub"]).all()
     assert (both["frequency"] == both["x"]).all()
     for ours_col, theirs_col in [
@@ -710,24 +853,80 @@ def test_cdnow_agrees_with_the_published_summary(cdnow: pl.DataFrame) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def _reference_summary(
+    valid: pl.DataFrame, as_of: dt.date, zone: str
+) -> dict[str, tuple[list[tuple[dt.date, Decimal]], Decimal]]:
+    """Straight from the rule, in plain Python and decimals: per customer the purchase days
+    (days whose net of paid lines and credit notes is positive) with their net spend, and the
+    total net spend."""
+    tz = ZoneInfo(zone)
+    net: dict[tuple[str, dt.date], Decimal] = defaultdict(Decimal)
+    rows = valid.select("source_customer_id", "order_ts", "amount", "status").iter_rows()
+    for customer, moment, amount, status in rows:
+        day = moment.astimezone(tz).date()
+        if customer is None or day > as_of:
+            continue
+        credit_note = status in ("refunded", "cancelled") and amount < 0
+        if status == "paid" or credit_note:
+            net[(customer, day)] += Decimal(repr(amount))
+    result: dict[str, tuple[list[tuple[dt.date, Decimal]], Decimal]] = {}
+    for (customer, day), value in sorted(net.items()):
+        days, total = result.get(customer, ([], Decimal(0)))
+        result[customer] = ([*days, (day, value)] if value > 0 else days, total + value)
+    return {c: (days, total) for c, (days, total) in result.items() if days}
+
+
 def test_online_retail_summary_and_rfm_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
     from cimlab.ingest.importer import check_file
 
     path = shared_dataset("online_retail.csv.gz")
     valid = check_file(path, mapping="online_retail").valid
     as_of = valid["order_ts"].max().date()  # type: ignore[union-attr]
-    result = rfm(valid, as_of=as_of, customer_col="source_customer_id", time_zone="Europe/London")
-    buyers = valid.filter(
-        pl.col("source_customer_id").is_not_null(), pl.col("status") != "cancelled"
-    )["source_customer_id"].n_unique()
+    zone = "Europe/London"
+    result = rfm(valid, as_of=as_of, customer_col="source_customer_id", time_zone=zone)
+    reference = _reference_summary(valid, as_of, zone)
     with capsys.disabled():
         print(
             f"\nOnline Retail: {result.height:,} customers with a CustomerID and at least one "
-            f"non-cancelled order, as of {as_of}"
+            f"day of positive net spend, as of {as_of}"
         )
-    assert result.height == buyers == 4_339
+    assert result.height == len(reference) == 4_334
+    ours = {row["source_customer_id"]: row for row in result.iter_rows(named=True)}
+    assert set(ours) == set(reference)
+    for customer, (days, total) in reference.items():
+        row = ours[customer]
+        assert (row["first_purchase"], row["last_purchase"]) == (days[0][0], days[-1][0])
+        assert row["frequency"] == len(days) - 1, customer
+        assert row["total_spend"] == float(total), customer
+        if len(days) > 1:
+            mean = sum(value for _, value in days[1:]) / (len(days) - 1)
+            assert row["monetary_value"] == pytest.approx(float(mean), rel=1e-15), customer
+    # the Gamma-Gamma input: every repeat buyer's mean repeat spend is positive (before the
+    # purchase rule, 9 repeat buyers had monetary_value <= 0)
+    repeat = result.filter(pl.col("frequency") > 0)
+    assert repeat.height == sum(len(days) > 1 for days, _ in reference.values()) == 2_777
+    assert (repeat["monetary_value"] > 0).all()
+    assert result.filter(pl.col("frequency") == 0)["monetary_value"].eq(0).all()
     assert result["segment"].null_count() == 0
     assert set(result["segment"]) <= set(SEGMENT_NAMES)
-    assert result.filter(pl.col("frequency") == 0)["monetary_value"].eq(0).all()
     assert (result["T"] >= result["recency"]).all()
     assert result["since_last"].min() == 0.0
+
+    # 12504 bought 449.40 on 9 Nov 2011 (6 lines: 131.40 + 102.00 + 102.00 + 30.00 + 30.00 +
+    # 54.00), got a credit note of -32.65 on 18 Nov, and on 21 Nov credit notes of -335.40
+    # (131.40 + 102.00 + 102.00) beside a purchase of 32.65 (12.75 + 9.95 + 9.95): that day nets
+    # -302.75, no purchase. One purchase day; total 449.40 - 32.65 - 335.40 + 32.65 = 114.00.
+    assert pytest.approx(449.40) == 131.40 + 102 + 102 + 30 + 30 + 54
+    a = ours["12504"]
+    assert (a["first_purchase"], a["last_purchase"]) == (dt.date(2011, 11, 9),) * 2
+    assert (a["frequency"], a["total_spend"], a["monetary_value"]) == (0, 114.0, 0.0)
+    assert purchase_days(
+        valid.filter(pl.col("source_customer_id") == "12504"),
+        customer_col="source_customer_id",
+        time_zone=zone,
+    )["spend"].to_list() == [449.4]
+    # 16446 bought 2.90 (1.65 + 1.25) on 18 May 2011; on 9 Dec its order of 80,995 units
+    # (168,469.60) was cancelled the same day: that day nets 0, no purchase
+    b = ours["16446"]
+    assert (b["first_purchase"], b["last_purchase"]) == (dt.date(2011, 5, 18),) * 2
+    assert (b["frequency"], b["total_spend"], b["monetary_value"]) == (0, 2.9, 0.0)

@@ -114,6 +114,13 @@ def test_output_columns_and_types() -> None:
     counts = ("nps_answers", "promoters", "passives", "detractors", "csat_answers")
     assert all(out.schema[c] == pl.Int64 for c in (*counts, "complaints", "complaint_base"))
     assert out.schema["nps"] == pl.Float64
+    # and the figures of ten_answers(), by hand: 5 promoters, 3 passives, 2 detractors of 10
+    # (NPS 30); 8 of 10 CSAT answers at 4–5 (mean 3.8); c2 is the one complainer of 10
+    row = out.row(0, named=True)
+    assert (row["promoters"], row["passives"], row["detractors"]) == (5, 3, 2)
+    assert row["nps"] == pytest.approx(30.0) and row["csat"] == pytest.approx(0.8)
+    assert row["csat_mean"] == pytest.approx(3.8)
+    assert (row["complaints"], row["complaint_base"], row["complaint_rate"]) == (1, 10, 0.1)
 
 
 def test_wilson_interval_known_values_and_edges() -> None:
@@ -154,7 +161,7 @@ def test_complaint_rate_counts_customers_from_feedback_and_interactions() -> Non
         [
             ("a", ts(1), 9, 5, True),
             ("a", ts(2), 9, 5, True),  # a complained twice: one complaining customer
-            ("b", ts(3), 3, 1, None),  # null complaint = no complaint
+            ("b", ts(3), 3, 1, None),  # an empty flag observes nothing
             (None, ts(4), 0, 1, True),  # unidentified: counts for NPS, not for the rate
         ]
     )
@@ -168,10 +175,47 @@ def test_complaint_rate_counts_customers_from_feedback_and_interactions() -> Non
     )
     row = satisfaction(fb, as_of="2024-01-31", interactions=inter).row(0, named=True)
     assert row["nps_answers"] == 4 and row["detractors"] == 2
-    assert (row["complaints"], row["complaint_base"]) == (2, 4)  # a, c of a, b, c, d
-    assert row["complaint_rate"] == 0.5
+    assert (row["complaints"], row["complaint_base"]) == (2, 3)  # a, c of a, c, d (not b)
+    assert row["complaint_rate"] == pytest.approx(2 / 3)
     without = satisfaction(fb, as_of="2024-01-31").row(0, named=True)
-    assert (without["complaints"], without["complaint_base"]) == (1, 2)
+    assert (without["complaints"], without["complaint_base"]) == (1, 1)
+
+
+def test_a_rate_without_observations_is_no_data_never_zero() -> None:
+    """A feedback table without a mapped complaint column (every flag empty) has no complaint
+    data: the rate and its interval are null and the counts 0 (it used to read 0.0 with an
+    interval [0, 0.021]); NPS and CSAT without answers likewise."""
+    no_flags = feedback([(f"c{i}", ts(1 + i % 28), 9, 5, None) for i in range(180)])
+    row = satisfaction(no_flags, as_of="2024-01-31").row(0, named=True)
+    assert (row["complaints"], row["complaint_base"]) == (0, 0)
+    assert (row["complaint_rate"], row["complaint_low"], row["complaint_high"]) == (None,) * 3
+    assert (row["nps_answers"], row["nps"]) == (180, 100.0)  # the answers still count
+    no_scores = feedback([("a", ts(1), None, None, True)])
+    row = satisfaction(no_scores, as_of="2024-01-31").row(0, named=True)
+    assert (row["nps_answers"], row["nps"], row["nps_low"], row["nps_high"]) == (
+        0,
+        None,
+        None,
+        None,
+    )
+    assert (row["csat_answers"], row["csat"], row["csat_mean"], row["csat_low"]) == (0,) + (
+        None,
+    ) * 3
+    assert (row["complaints"], row["complaint_base"], row["complaint_rate"]) == (1, 1, 1.0)
+    # by channel: a channel whose rows carry no flag is listed, with no complaint data
+    mixed = feedback(
+        [("a", ts(1), 9, 5, False), ("b", ts(2), 3, 2, True), ("c", ts(3), 9, None, None)],
+        channel=["jd", "jd", "tmall"],
+    )
+    out = satisfaction(mixed, as_of="2024-01-31", by="channel")
+    assert out.select("channel", "complaint_base", "complaint_rate").rows() == [
+        ("jd", 2, 0.5),
+        ("tmall", 0, None),
+    ]
+    # a complaint interaction is an observation of its own
+    inter = interactions([("c", ts(4), "chat")])
+    out = satisfaction(no_flags, as_of="2024-01-31", interactions=inter).row(0, named=True)
+    assert (out["complaints"], out["complaint_base"], out["complaint_rate"]) == (0, 1, 0.0)
 
 
 # ------------------------------------------------------------------------------------ windows
@@ -234,7 +278,7 @@ def test_by_channel_by_hand() -> None:
             "csat_answers": [0, 2, 1],
             "csat": [None, 0.5, 1.0],
             "complaints": [1, 1, 0],
-            "complaint_base": [1, 2, 2],
+            "complaint_base": [1, 2, 1],  # tmall: c's flag is empty, only a is observed
             "complaint_rate": [1.0, 0.5, 0.0],
         }
     )
@@ -319,7 +363,7 @@ def test_all_null_nps_answers() -> None:
     row = satisfaction(fb, as_of="2024-01-31").row(0, named=True)
     assert row["nps_answers"] == 0 and row["nps"] is None and row["nps_low"] is None
     assert row["csat_answers"] == 1 and row["csat"] == 1.0
-    assert row["complaint_base"] == 2 and row["complaint_rate"] == 0.0
+    assert row["complaint_base"] == 1 and row["complaint_rate"] == 0.0  # b's flag is empty
 
 
 @pytest.mark.parametrize(

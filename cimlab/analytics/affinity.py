@@ -68,7 +68,8 @@ from typing import Literal, get_args
 
 import polars as pl
 
-from cimlab.analytics.satisfaction import DateLike, in_window
+from cimlab.dates import DateLike, in_window
+from cimlab.frames import require_columns
 
 __all__ = [
     "ONLINE_RETAIL_NON_PRODUCTS",
@@ -77,6 +78,7 @@ __all__ = [
     "baskets",
     "item_labels",
     "product_pairs",
+    "with_item_names",
 ]
 
 Level = Literal["order", "customer"]
@@ -409,13 +411,7 @@ def item_labels(
     [('A1', 'Mug'), ('B2', None)]
     """
     lf = orders.lazy()
-    schema = lf.collect_schema()
-    missing = [c for c in (item, label) if c not in schema]
-    if missing:
-        raise ValueError(
-            f"the orders have no column {', '.join(repr(c) for c in missing)}; columns are "
-            f"{', '.join(schema.names())}."
-        )
+    require_columns(lf, [item, label], what="orders frame")
     rows = lf.select(
         pl.col(item).cast(pl.String).alias("item"), pl.col(label).cast(pl.String).alias("label")
     ).filter(pl.col("item").is_not_null())
@@ -427,3 +423,35 @@ def item_labels(
         .agg(pl.col("label").drop_nulls().first())
     )
     return ranked.sort("item").collect()
+
+
+def with_item_names(pairs: pl.DataFrame, labels: pl.DataFrame | None = None) -> pl.DataFrame:
+    """``pairs`` with ``name_a`` after ``item_a`` and ``name_b`` after ``item_b``: the label of
+    each item (``labels`` is ``item, label``, as :func:`item_labels` returns), else the item
+    itself (also when ``labels`` is None).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> pairs = pl.DataFrame({"item_a": ["A1"], "item_b": ["B2"], "lift": [2.0]})
+    >>> labels = pl.DataFrame({"item": ["A1"], "label": ["Mug"]})
+    >>> with_item_names(pairs, labels).rows()
+    [('A1', 'Mug', 'B2', 'B2', 2.0)]
+    """
+    require_columns(pairs, ["item_a", "item_b"], what="pairs frame")
+    out = pairs.with_columns(
+        pl.col("item_a").cast(pl.String).alias("name_a"),
+        pl.col("item_b").cast(pl.String).alias("name_b"),
+    )
+    if labels is not None:
+        require_columns(labels, ["item", "label"], what="labels frame")
+        lookup = labels.select(
+            pl.col("item").cast(pl.String), pl.col("label").cast(pl.String)
+        ).unique("item", keep="first", maintain_order=True)
+        for side in ("a", "b"):
+            named = out.select(pl.col(f"item_{side}").cast(pl.String).alias("item")).join(
+                lookup, on="item", how="left", maintain_order="left"
+            )
+            out = out.with_columns(named["label"].fill_null(named["item"]).alias(f"name_{side}"))
+    rest = [c for c in out.columns if c not in ("item_a", "name_a", "item_b", "name_b")]
+    return out.select("item_a", "name_a", "item_b", "name_b", *rest)

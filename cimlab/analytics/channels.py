@@ -6,20 +6,21 @@ dates are explicit (nothing here calls ``now()``).
 
 Which order lines count (the rule, shared with :mod:`cimlab.analytics.cohorts` and :mod:`cimlab.analytics.kpis`)
 ----------------------------------------------------------------------------------------------
-The purchase rule of :mod:`cimlab.analytics.rfm`:
+The rules of :mod:`cimlab.lines` (:func:`cimlab.lines.counted_lines`), as in every analysis:
 
 * Lines without a ``customer_id`` are ignored (the figures are about customers).
-* A **purchase** is a ``paid`` line. ``pending`` lines (not paid yet) and ``cancelled`` lines are
-  never purchases; a customer is active, counted or acquired through paid lines only.
-* **Revenue is net of refunds**: the sum of :func:`cimlab.customers.golden.net_amount` (the
-  ``net_amount`` column when the frame has one, as :func:`cimlab.customers.golden.order_facts` adds it):
-  paid lines count their amount, refund records and credit notes (a ``refunded`` or
-  ``cancelled`` line with a negative amount, such as UCI ``C`` invoices) their negative amount,
-  a ``refunded`` line that keeps the positive amount paid back counts 0. A refund lowers the
-  revenue of its own line's channel and date (the rule of :mod:`cimlab.customers.golden` and
-  :mod:`cimlab.analytics.rfm` too).
-  Money is summed as exact decimals, so totals do not depend on the order of the lines.
-* **Orders** are distinct ``(channel, order_id)`` pairs with at least one paid line.
+* A **purchase** is a ``paid`` line on one of the customer's purchase days (days whose net spend
+  is positive, :func:`cimlab.lines.is_purchase_day`): an order cancelled or refunded the same
+  day is no purchase. ``pending`` lines (not paid yet) and ``cancelled`` lines never are; a
+  customer is active, counted or acquired through purchases only.
+* **Revenue is net of refunds**: the sum of :func:`cimlab.lines.net_amount` (the ``net_amount``
+  column when the frame has one, as :func:`cimlab.customers.golden.order_facts` adds it): paid
+  lines count their amount, credit notes (a ``refunded`` or ``cancelled`` line with a negative
+  amount, such as UCI ``C`` invoices) their negative amount, a ``refunded`` line that keeps the
+  positive amount paid back counts 0. A credit note lowers the revenue of its own line's
+  channel and date. Money is summed exactly (:func:`cimlab.lines.money_sum`), so totals do not
+  depend on the order of the lines.
+* **Orders** are distinct ``(channel, order_id)`` pairs with at least one purchase line.
 * **Days are calendar days in** ``time_zone`` (every function takes it, keyword-only: an IANA
   name such as ``"Asia/Shanghai"``, default ``"UTC"``; pass the business's own zone). A
   time-zone-aware ``order_ts`` is converted to ``time_zone`` first (an order at 2024-01-31
@@ -52,12 +53,11 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 import polars as pl
 
-from cimlab.customers.golden import net_amount
-from cimlab.dates import check_time_zone, day_of, to_date
+from cimlab.dates import DateLike, check_time_zone, months_back, to_date
+from cimlab.lines import counted_lines, first_purchases, from_money, money_sum, to_money
 
 __all__ = [
     "CHANNEL_SEPARATOR",
@@ -67,10 +67,11 @@ __all__ = [
     "channel_metrics",
     "channel_migration",
     "channel_overlap",
+    "counted_lines",
+    "first_purchases",
+    "migration_periods",
+    "ratio",
 ]
-
-#: Money is summed as a decimal with 6 places: exact, whatever the order of the lines.
-MONEY = pl.Decimal(38, 6)
 
 #: Joins the sorted channel tokens of a combination in :func:`channel_overlap`.
 CHANNEL_SEPARATOR = " + "
@@ -79,76 +80,19 @@ CHANNEL_SEPARATOR = " + "
 #: purchase in that period.
 NONE_CHANNEL = "(none)"
 
-DateLike = dt.date | str
 Orders = pl.DataFrame | pl.LazyFrame
 
-_BASE_COLUMNS = ("customer_id", "order_ts", "status")
-
-
 # --------------------------------------------------------------------------------------------
-# Shared helpers (used by cimlab.analytics.cohorts and cimlab.analytics.kpis too)
+# Shared helpers (cimlab.analytics.cohorts and cimlab.analytics.kpis use them too); the line
+# rules, counted_lines and first_purchases, live in cimlab.lines (imported above, names kept)
 # --------------------------------------------------------------------------------------------
 
 
-def _lines(
-    orders: Orders,
-    *,
-    as_of: DateLike | None,
-    start: DateLike | None = None,
-    need: Iterable[str] = (),
-    time_zone: str = "UTC",
-) -> pl.LazyFrame:
-    """Counted lines (module rule) of days ``start..as_of`` (days in ``time_zone``, already
-    checked by the caller): ``customer_id, ts, day, paid, net`` plus the columns in ``need``."""
-    lf = orders.lazy()
-    schema = lf.collect_schema()
-    wanted = [*_BASE_COLUMNS, *need]
-    missing = [c for c in wanted if c not in schema]
-    if "net_amount" not in schema and "amount" not in schema:
-        missing.append("amount (or net_amount)")
-    if missing:
-        raise ValueError(
-            f"the orders have no column {', '.join(missing)}; columns are "
-            f"{', '.join(schema.names()) or 'none'}. Pass order lines as cimlab.analytics.facts gives them."
-        )
-    net = pl.col("net_amount") if "net_amount" in schema else net_amount()
-    day = day_of("order_ts", schema["order_ts"], time_zone=time_zone, table="orders")
-    lf = lf.select(
-        "customer_id",
-        *need,
-        pl.col("order_ts").alias("ts"),
-        day.alias("day"),
-        (pl.col("status") == "paid").fill_null(False).alias("paid"),
-        net.cast(pl.Float64).fill_null(0.0).alias("net"),
-    )
-    keep = pl.col("customer_id").is_not_null() & (pl.col("paid") | (pl.col("net") != 0))
-    if as_of is not None:
-        keep = keep & (pl.col("day") <= to_date(as_of, time_zone=time_zone))
-    if start is not None:
-        keep = keep & (pl.col("day") >= to_date(start, name="start", time_zone=time_zone))
-    return lf.filter(keep)
-
-
-def _money(expr: pl.Expr) -> pl.Expr:
-    """Exact sum of a money column, as a float."""
-    return expr.cast(MONEY).sum().cast(pl.Float64)
-
-
-def _ratio(num: str | pl.Expr, den: str | pl.Expr) -> pl.Expr:
+def ratio(num: str | pl.Expr, den: str | pl.Expr) -> pl.Expr:
     """``num / den`` as a float, null when ``den`` is 0 or null."""
     n = pl.col(num) if isinstance(num, str) else num
     d = pl.col(den) if isinstance(den, str) else den
     return pl.when(d != 0).then(n.cast(pl.Float64) / d.cast(pl.Float64))
-
-
-def _first_purchases(lines: pl.LazyFrame, *, channel: bool = True) -> pl.LazyFrame:
-    """Per customer: ``first_ts``, ``first_day`` and (``channel=True``) ``acquisition_channel``
-    of the first paid line (earliest ``order_ts``; at equal times the channel whose token sorts
-    first)."""
-    aggs = [pl.col("ts").min().alias("first_ts"), pl.col("day").min().alias("first_day")]
-    if channel:
-        aggs.append(pl.col("channel").sort_by("ts", "channel").first().alias("acquisition_channel"))
-    return lines.filter("paid").group_by("customer_id").agg(aggs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -179,7 +123,7 @@ def channel_metrics(
     -------
     pl.DataFrame
         One row per channel with a counted line in the window: ``channel``, ``customers``
-        (distinct buyers with a paid line in the channel), ``new_customers`` (customers whose
+        (distinct buyers with a purchase in the channel), ``new_customers`` (customers whose
         first purchase ever, see :func:`acquisition_channels`, falls in the window and in this
         channel), ``orders``, ``revenue`` (net), ``revenue_share`` (of all channels' revenue;
         null when that is 0) and ``aov`` (revenue / orders; null without orders). Sorted by
@@ -200,8 +144,8 @@ def channel_metrics(
     tz = check_time_zone(time_zone)
     need = ("channel", "order_id")
     end = to_date(as_of, time_zone=tz)
-    history = _lines(orders, as_of=end, need=need, time_zone=tz)
-    first = _first_purchases(history)
+    history = counted_lines(orders, as_of=end, need=need, time_zone=tz)
+    first = first_purchases(history)
     window = history
     if start is not None:
         begin = to_date(start, name="start", time_zone=tz)
@@ -210,11 +154,11 @@ def channel_metrics(
     new = first.group_by(pl.col("acquisition_channel").alias("channel")).agg(
         pl.len().cast(pl.Int64).alias("new_customers")
     )
-    paid = pl.col("paid")
+    bought = pl.col("purchase")
     per_channel = window.group_by("channel").agg(
-        pl.col("customer_id").filter(paid).n_unique().cast(pl.Int64).alias("customers"),
-        pl.col("order_id").filter(paid).n_unique().cast(pl.Int64).alias("orders"),
-        _money(pl.col("net")).alias("revenue"),
+        pl.col("customer_id").filter(bought).n_unique().cast(pl.Int64).alias("customers"),
+        pl.col("order_id").filter(bought).n_unique().cast(pl.Int64).alias("orders"),
+        money_sum("net").alias("revenue"),
     )
     result = (
         per_channel.join(new, on="channel", how="left")
@@ -224,8 +168,8 @@ def channel_metrics(
             pl.col("new_customers").fill_null(0),
             "orders",
             "revenue",
-            _ratio("revenue", pl.col("revenue").sum()).alias("revenue_share"),
-            _ratio("revenue", "orders").alias("aov"),
+            ratio("revenue", pl.col("revenue").sum()).alias("revenue_share"),
+            ratio("revenue", "orders").alias("aov"),
         )
         .sort(["revenue", "channel"], descending=[True, False], nulls_last=True)
     )
@@ -235,9 +179,9 @@ def channel_metrics(
 def acquisition_channels(
     orders: Orders, *, as_of: DateLike, time_zone: str = "UTC"
 ) -> pl.DataFrame:
-    """The acquisition channel of every customer: the channel of their first paid line.
+    """The acquisition channel of every customer: the channel of their first purchase.
 
-    The first paid line is the one with the earliest ``order_ts`` up to ``as_of``; when lines of
+    The first purchase line is the one with the earliest ``order_ts`` up to ``as_of``; when lines of
     several channels share that exact time, the channel whose token sorts first
     (alphabetically) wins, so the answer never depends on the order of the rows. Lines count up
     to the day ``as_of`` in ``time_zone`` (module docstring).
@@ -246,7 +190,7 @@ def acquisition_channels(
     -------
     pl.DataFrame
         ``customer_id, acquisition_channel, first_order_ts`` (type of ``order_ts``), one row per
-        customer with a paid line, sorted by ``customer_id``.
+        customer with a purchase, sorted by ``customer_id``.
 
     Examples
     --------
@@ -260,9 +204,11 @@ def acquisition_channels(
     [('a', 'jd', datetime.datetime(2024, 1, 1, 12, 0))]
     """
     tz = check_time_zone(time_zone)
-    lines = _lines(orders, as_of=to_date(as_of, time_zone=tz), need=("channel",), time_zone=tz)
+    lines = counted_lines(
+        orders, as_of=to_date(as_of, time_zone=tz), need=("channel",), time_zone=tz
+    )
     return (
-        _first_purchases(lines)
+        first_purchases(lines)
         .select("customer_id", "acquisition_channel", pl.col("first_ts").alias("first_order_ts"))
         .sort("customer_id")
         .collect()
@@ -316,8 +262,8 @@ def acquisition_summary(
         raise ValueError(f"horizon_days={horizon_days!r} should be a whole number of days >= 1.")
     tz = check_time_zone(time_zone)
     end = to_date(as_of, time_zone=tz)
-    lines = _lines(orders, as_of=end, need=("channel",), time_zone=tz)
-    first = _first_purchases(lines)
+    lines = counted_lines(orders, as_of=end, need=("channel",), time_zone=tz)
+    first = first_purchases(lines)
     last_observed = end - dt.timedelta(days=horizon_days - 1)
     first = first.with_columns((pl.col("first_day") <= last_observed).alias("observed"))
     horizon = pl.col("day") < pl.col("first_day") + pl.duration(days=horizon_days)
@@ -326,8 +272,8 @@ def acquisition_summary(
         .filter(pl.col("day") >= pl.col("first_day"), horizon)
         .group_by("customer_id")
         .agg(
-            pl.col("day").filter("paid").n_unique().alias("purchase_days"),
-            pl.col("net").cast(MONEY).sum().alias("revenue"),
+            pl.col("day").filter("purchase").n_unique().alias("purchase_days"),
+            to_money(pl.col("net"), pl.Float64()).sum().alias("revenue"),
         )
     )
     observed = pl.col("observed")
@@ -338,16 +284,16 @@ def acquisition_summary(
             pl.len().cast(pl.Int64).alias("customers"),
             observed.sum().cast(pl.Int64).alias("observed_customers"),
             (observed & (pl.col("purchase_days") >= 2)).sum().cast(pl.Int64).alias("repeat"),
-            pl.col("revenue").filter(observed).sum().cast(pl.Float64).alias("observed_revenue"),
+            from_money(pl.col("revenue").filter(observed).sum()).alias("observed_revenue"),
         )
         .select(
             "acquisition_channel",
             "customers",
-            _ratio("customers", pl.col("customers").sum()).alias("share"),
+            ratio("customers", pl.col("customers").sum()).alias("share"),
             "observed_customers",
             pl.col("repeat").alias("repeat_customers"),
-            _ratio("repeat", "observed_customers").alias("repeat_rate"),
-            _ratio("observed_revenue", "observed_customers").alias("revenue_per_customer"),
+            ratio("repeat", "observed_customers").alias("repeat_rate"),
+            ratio("observed_revenue", "observed_customers").alias("revenue_per_customer"),
         )
         .sort(["customers", "acquisition_channel"], descending=[True, False])
         .collect()
@@ -363,8 +309,8 @@ def channel_overlap(
 ) -> pl.DataFrame:
     """How many customers buy in each combination of channels.
 
-    Each customer with a paid line in the window counts once, under the set of channels in which
-    they have a paid line in the window: days ``start``..``as_of`` in ``time_zone`` (module
+    Each customer with a purchase in the window counts once, under the set of channels in which
+    they have a purchase line in the window: days ``start``..``as_of`` in ``time_zone`` (module
     docstring), both included.
 
     Returns
@@ -388,8 +334,8 @@ def channel_overlap(
     tz = check_time_zone(time_zone)
     end = to_date(as_of, time_zone=tz)
     begin = None if start is None else to_date(start, name="start", time_zone=tz)
-    lines = _lines(orders, as_of=end, start=begin, need=("channel",), time_zone=tz)
-    lines = lines.filter("paid")
+    lines = counted_lines(orders, as_of=end, start=begin, need=("channel",), time_zone=tz)
+    lines = lines.filter("purchase")
     combos = (
         lines.group_by("customer_id")
         .agg(pl.col("channel").unique().sort().alias("set"))
@@ -401,24 +347,24 @@ def channel_overlap(
     return (
         combos.group_by("channels", "n_channels")
         .agg(pl.len().cast(pl.Int64).alias("customers"))
-        .with_columns(_ratio("customers", pl.col("customers").sum()).alias("share"))
+        .with_columns(ratio("customers", pl.col("customers").sum()).alias("share"))
         .sort(["customers", "channels"], descending=[True, False])
         .collect()
     )
 
 
 def _main_channels(lines: pl.LazyFrame, period: tuple[dt.date, dt.date]) -> pl.LazyFrame:
-    """Per customer with a paid line in ``period``: the channel with the most net revenue among
-    the channels with a paid line (ties: more orders, then the token that sorts first)."""
+    """Per customer with a purchase in ``period``: the channel with the most net revenue among
+    the channels with a purchase line (ties: more orders, then the token that sorts first)."""
     lo, hi = period
-    paid = pl.col("paid")
+    bought = pl.col("purchase")
     per_channel = (
         lines.filter(pl.col("day").is_between(lo, hi))
         .group_by("customer_id", "channel")
         .agg(
-            paid.any().alias("bought"),
-            pl.col("net").cast(MONEY).sum().alias("revenue"),
-            pl.col("order_id").filter(paid).n_unique().alias("orders"),
+            bought.any().alias("bought"),
+            to_money(pl.col("net"), pl.Float64()).sum().alias("revenue"),
+            pl.col("order_id").filter(bought).n_unique().alias("orders"),
         )
         .filter("bought")
     )
@@ -448,6 +394,28 @@ def _period(value: tuple[DateLike, DateLike], name: str, time_zone: str) -> tupl
     return lo_d, hi_d
 
 
+def migration_periods(
+    as_of: DateLike, *, months: int = 6
+) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
+    """``(before, after)``: the two back-to-back periods of ``months`` calendar months, the
+    second ending on ``as_of`` (the default comparison of :func:`channel_migration`).
+
+    Each period starts the day after the same day ``months`` months earlier
+    (:func:`cimlab.dates.months_back`: a month's last day stays a last day).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> before, after = migration_periods(dt.date(2026, 6, 30))
+    >>> before, after
+    ((datetime.date(2025, 7, 1), datetime.date(2025, 12, 31)), (datetime.date(2026, 1, 1), datetime.date(2026, 6, 30)))
+    """
+    end = to_date(as_of)
+    after_start = months_back(end, months) + dt.timedelta(days=1)
+    before_start = months_back(end, 2 * months) + dt.timedelta(days=1)
+    return (before_start, after_start - dt.timedelta(days=1)), (after_start, end)
+
+
 def channel_migration(
     orders: Orders,
     *,
@@ -457,7 +425,7 @@ def channel_migration(
 ) -> pl.DataFrame:
     """Where customers bought mainly in one period and where in the next.
 
-    A customer's **main channel** in a period is, among the channels where they have a paid line
+    A customer's **main channel** in a period is, among the channels where they have a purchase line
     in the period, the one with the most net revenue in the period; ties go to the channel with
     more orders, then to the token that sorts first. Customers who bought in only one of the two
     periods appear with :data:`NONE_CHANNEL` (``"(none)"``) on the other side: ``from (none)``
@@ -498,7 +466,9 @@ def channel_migration(
             f"before=({b[0]}, {b[1]}) must end before after=({a[0]}, {a[1]}) starts; "
             "choose two periods that do not overlap."
         )
-    lines = _lines(orders, as_of=a[1], start=b[0], need=("channel", "order_id"), time_zone=tz)
+    lines = counted_lines(
+        orders, as_of=a[1], start=b[0], need=("channel", "order_id"), time_zone=tz
+    )
     first = _main_channels(lines, b).rename({"channel": "from_channel"})
     second = _main_channels(lines, a).rename({"channel": "to_channel"})
     return (
@@ -509,7 +479,7 @@ def channel_migration(
         )
         .agg(pl.len().cast(pl.Int64).alias("customers"))
         .with_columns(
-            _ratio("customers", pl.col("customers").sum().over("from_channel")).alias("share")
+            ratio("customers", pl.col("customers").sum().over("from_channel")).alias("share")
         )
         .sort("from_channel", "to_channel")
         .collect()

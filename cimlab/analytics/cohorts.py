@@ -1,12 +1,14 @@
 """Acquisition cohorts: retention and revenue by month (quarter, week) since the first purchase.
 
-Order lines are counted by the rule of :mod:`cimlab.analytics.channels` (the purchase rule of
-:mod:`cimlab.analytics.rfm`: paid lines are purchases, cancelled and pending lines are not, revenue is net
-of refunds via :func:`cimlab.customers.golden.net_amount`, lines without ``customer_id`` are ignored).
+Order lines are counted by the rules of :mod:`cimlab.lines` (:func:`cimlab.lines.counted_lines`):
+a purchase is a paid line on one of the customer's purchase days (days of positive net spend; an
+order reversed the same day is none), cancelled and pending lines are not, revenue is net of
+refunds (:func:`cimlab.lines.net_amount`, summed exactly), lines without ``customer_id`` are
+ignored.
 
 Definitions
 -----------
-* A customer's **cohort** is the period of their first paid line, as a ``Date``: the first day
+* A customer's **cohort** is the period of their first purchase, as a ``Date``: the first day
   of its month (``period="month"``), of its quarter (``period="quarter"``: 1 January, 1 April,
   1 July or 1 October) or the Monday of its week (``period="week"``).
 * Periods are calendar months/quarters/weeks **in** ``time_zone`` (default ``"UTC"``; the day
@@ -15,7 +17,7 @@ Definitions
   in ``"Asia/Shanghai"``; a naive ``order_ts`` is taken as written.
 * ``period_index`` counts whole periods since the cohort's: 0 is the cohort period itself, so
   retention there is 1.
-* A customer is **active** in a period when they have a paid line in it; the cell's ``revenue``
+* A customer is **active** in a period when they have a purchase in it; the cell's ``revenue``
   is the net revenue of the cohort's lines dated in that period (refunds lower it). Lines dated
   before a customer's first purchase (a stray refund) are left out.
 * Only **observable cells** are listed: periods that start on or before ``as_of``; lines after
@@ -43,8 +45,9 @@ from typing import Literal, get_args
 
 import polars as pl
 
-from cimlab.analytics.channels import MONEY, DateLike, Orders, _first_purchases, _lines, _ratio
-from cimlab.dates import check_time_zone, to_date
+from cimlab.analytics.channels import Orders, ratio
+from cimlab.dates import DateLike, check_time_zone, to_date
+from cimlab.lines import counted_lines, first_purchases, money_sum
 
 __all__ = ["COHORT_PERIODS", "COHORT_VALUES", "cohort_matrix", "cohort_table"]
 
@@ -156,8 +159,8 @@ def cohort_table(
         raise ValueError(f"max_periods={max_periods!r} should be None or a whole number >= 0.")
     tz = check_time_zone(time_zone)
     end = to_date(as_of, time_zone=tz)
-    lines = _lines(orders, as_of=end, time_zone=tz)
-    first = _first_purchases(lines, channel=False).select(
+    lines = counted_lines(orders, as_of=end, time_zone=tz)
+    first = first_purchases(lines, channel=False).select(
         "customer_id", _start_of(pl.col("first_day"), period).alias("cohort")
     )
     last_start = _start_of(pl.lit(end, dtype=pl.Date), period)
@@ -169,8 +172,8 @@ def cohort_table(
         .filter(pl.col("period_index") >= 0)
         .group_by("cohort", "period_index")
         .agg(
-            pl.col("customer_id").filter("paid").n_unique().cast(pl.Int64).alias("active"),
-            pl.col("net").cast(MONEY).sum().cast(pl.Float64).alias("revenue"),
+            pl.col("customer_id").filter("purchase").n_unique().cast(pl.Int64).alias("active"),
+            money_sum("net").alias("revenue"),
         )
     )
     sizes = first.group_by("cohort").agg(pl.len().cast(pl.Int64).alias("cohort_size"))
@@ -190,10 +193,10 @@ def cohort_table(
             "period_index",
             "cohort_size",
             pl.col("active").alias("active_customers"),
-            _ratio("active", "cohort_size").alias("retention_rate"),
+            ratio("active", "cohort_size").alias("retention_rate"),
             "revenue",
-            _ratio("revenue", "cohort_size").alias("revenue_per_customer"),
-            _ratio(pl.col("revenue").cum_sum().over("cohort"), "cohort_size").alias(
+            ratio("revenue", "cohort_size").alias("revenue_per_customer"),
+            ratio(pl.col("revenue").cum_sum().over("cohort"), "cohort_size").alias(
                 "cumulative_revenue_per_customer"
             ),
             (next_start <= pl.lit(end + dt.timedelta(days=1), dtype=pl.Date)).alias("complete"),

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from cimlab.customers.golden import order_facts, read_identity_map
+from cimlab.customers.golden import order_facts
 from cimlab.dates import check_time_zone
 from cimlab.errors import WorkspaceError
 from cimlab.identity import unlinked_records
@@ -79,7 +79,7 @@ class CustomerData:
 
 def require_resolved(ws: Workspace) -> pl.DataFrame:
     """The identity map of ``ws``; raises :class:`WorkspaceError` with advice when it is empty."""
-    identity_map = read_identity_map(ws)
+    identity_map = ws.identity_map()
     if identity_map.is_empty():
         raise WorkspaceError(
             f"identities of {ws.path} were never resolved; run `cimlab customers resolve "

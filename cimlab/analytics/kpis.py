@@ -1,8 +1,9 @@
 """Headline KPIs of a period and their change against the previous period of the same length.
 
-Order lines are counted by the rule of :mod:`cimlab.analytics.channels` (the purchase rule of
-:mod:`cimlab.analytics.rfm`: paid lines are purchases; cancelled and pending lines are not; revenue is
-net of refunds via :func:`cimlab.customers.golden.net_amount`; lines without ``customer_id`` are ignored,
+Order lines are counted by the rules of :mod:`cimlab.lines` (a purchase is a paid line on a day of
+positive net spend, so an order reversed the same day is none; cancelled and pending lines are not;
+revenue is net of refunds, :func:`cimlab.lines.net_amount`, summed exactly; lines without
+``customer_id`` are ignored,
 so revenue is the revenue of identified customers). Days are calendar days in ``time_zone``
 (default ``"UTC"``; the day rule of :mod:`cimlab.analytics.channels`): an aware ``order_ts`` or
 ``first_seen`` is converted to ``time_zone`` first, a naive one is taken as written.
@@ -23,13 +24,13 @@ The KPIs (:data:`KPI_NAMES`)
     ``first_seen`` is on or before that day; a customer with a null ``first_seen`` and no
     purchase is known but undated and counts in every period.
 ``active_customers``
-    Customers with at least one paid line in the period.
+    Customers with at least one purchase in the period.
 ``new_customers``
     Customers whose first purchase ever falls in the period.
 ``revenue``
     Net revenue of the lines dated in the period (a refund counts on its own line's date).
 ``orders``
-    Distinct ``(channel, order_id)`` with a paid line in the period.
+    Distinct ``(channel, order_id)`` with a purchase line in the period.
 ``average_order_value``
     ``revenue / orders`` (null without orders).
 ``repeat_purchase_rate``
@@ -40,6 +41,12 @@ The KPIs (:data:`KPI_NAMES`)
 
 ``change = value - previous``; ``change_pct = 100 * change / |previous|`` (null when the
 previous value is 0 or null).
+
+No data
+-------
+A ratio without observations is **no data**, never 0: ``average_order_value`` is null in a
+period without orders and ``repeat_purchase_rate`` null in a period without active customers
+(their counts, ``orders`` and ``active_customers``, read 0 beside them).
 
 Examples
 --------
@@ -57,17 +64,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from cimlab.analytics.channels import (
-    MONEY,
-    DateLike,
-    Orders,
-    _first_purchases,
-    _lines,
-    _ratio,
-)
-from cimlab.dates import check_time_zone, day_of, to_date
+from cimlab.analytics.channels import Orders, ratio
+from cimlab.dates import DateLike, check_time_zone, day_of, to_date
+from cimlab.frames import require_columns
+from cimlab.lines import counted_lines, first_purchases, money_sum
 
-__all__ = ["KPI_NAMES", "kpi_table", "kpi_trend", "kpis"]
+__all__ = ["KPI_NAMES", "kpi_table", "kpi_trend", "kpis", "trend_periods"]
 
 #: The KPIs, in display order (see the module docstring for their definitions).
 KPI_NAMES: tuple[str, ...] = (
@@ -96,12 +98,12 @@ def _known_dates(
     known = first.select("customer_id", pl.col("first_day").alias("known"))
     if customers is None:
         return known
-    missing = [c for c in ("customer_id", "first_seen") if c not in customers.columns]
-    if missing:
-        raise ValueError(
-            f"the customers frame has no column {', '.join(missing)}; pass "
-            "cimlab.analytics.facts.customer_data(ws).customers (customer_id, first_seen)."
-        )
+    require_columns(
+        customers,
+        ["customer_id", "first_seen"],
+        what="customers frame",
+        hint="Pass cimlab.analytics.facts.customer_data(ws).customers.",
+    )
     seen = customers.lazy().select(
         pl.col("customer_id").cast(known.collect_schema()["customer_id"]),
         day_of(
@@ -130,9 +132,9 @@ def _by_period(
     def back(day: pl.Expr) -> pl.Expr:  # index of the period holding ``day``
         return ((end_lit - day).dt.total_days() // days).cast(pl.Int64)
 
-    lines = _lines(orders, as_of=end, need=("channel", "order_id"), time_zone=tz)
-    first = _first_purchases(lines, channel=False)
-    paid = pl.col("paid")
+    lines = counted_lines(orders, as_of=end, need=("channel", "order_id"), time_zone=tz)
+    first = first_purchases(lines, channel=False)
+    paid = pl.col("purchase")  # a paid line on a purchase day (cimlab.lines)
     activity = (
         lines.join(first.select("customer_id", "first_day"), on="customer_id", how="left")
         .with_columns(back(pl.col("day")).alias("k"))
@@ -141,7 +143,7 @@ def _by_period(
         .agg(
             pl.col("customer_id").filter(paid).n_unique().alias("active_customers"),
             pl.struct("channel", "order_id").filter(paid).n_unique().alias("orders"),
-            pl.col("net").cast(MONEY).sum().cast(pl.Float64).alias("revenue"),
+            money_sum("net").alias("revenue"),
             pl.col("customer_id")
             .filter(paid & (pl.col("day") > pl.col("first_day")))
             .n_unique()
@@ -183,8 +185,8 @@ def _by_period(
         "new_customers",
         "revenue",
         "orders",
-        _ratio("revenue", "orders").alias("average_order_value"),
-        _ratio("repeaters", "active_customers").alias("repeat_purchase_rate"),
+        ratio("revenue", "orders").alias("average_order_value"),
+        ratio("repeaters", "active_customers").alias("repeat_purchase_rate"),
     ).collect()
 
 
@@ -290,6 +292,48 @@ def kpi_trend(
         .unpivot(index=["period_start", "period_end"], variable_name="kpi")
         .sort(order, pl.col("period_end"))
     )
+
+
+def trend_periods(
+    orders: Orders,
+    *,
+    as_of: DateLike,
+    days: int = 30,
+    most: int = 12,
+    least: int = 2,
+    time_zone: str = "UTC",
+) -> int:
+    """How many periods of ``days`` days :func:`kpi_trend` needs, ending on ``as_of``, to reach
+    back to the first order line: at least ``least``, at most ``most``.
+
+    The periods are those of the module docstring (the ``k``-th ends ``k × days`` days before
+    ``as_of``); a line dated after ``as_of`` does not count, and without lines the answer is
+    ``least``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import polars as pl
+    >>> orders = pl.DataFrame({"order_ts": [dt.datetime(2024, 1, 1), dt.datetime(2024, 3, 1)]})
+    >>> trend_periods(orders, as_of="2024-01-30", days=30)  # 1..30 January: one period
+    2
+    >>> trend_periods(orders, as_of="2024-01-31", days=30)  # 1 January is in the second one
+    2
+    >>> trend_periods(orders, as_of="2024-12-31", days=30), trend_periods(orders, as_of="2024-04-01", days=30)
+    (12, 4)
+    """
+    _check(days, most)
+    _check(days, least)
+    tz = check_time_zone(time_zone)
+    end = to_date(as_of, time_zone=tz)
+    lazy = orders.lazy()
+    schema = require_columns(lazy, ["order_ts"], what="orders frame")
+    day = day_of("order_ts", schema["order_ts"], time_zone=tz, table="orders")
+    first = lazy.select(day.filter(day <= end).min()).collect().item()
+    if first is None:
+        return least
+    needed = (end - first).days // days + 1
+    return max(least, min(most, needed))
 
 
 kpis = kpi_table  # the name before cimlab 0.2, kept as an alias

@@ -2,35 +2,54 @@
 
 Which lines count
 -----------------
-The rule of :mod:`cimlab.analytics.rfm` (:func:`cimlab.analytics.rfm.purchase_days` is reused): a **purchase day** is
-a calendar day (UTC by default) with at least one ``paid`` line of the customer; ``pending`` and
-``cancelled`` lines are ignored and a ``refunded`` line alone does not make a purchase day.
-Lines after ``as_of`` are ignored (the day of ``as_of`` counts).
+The rules of :mod:`cimlab.lines`: a **purchase day** is a calendar day (UTC by default) whose net
+spend (paid lines and credit notes of that day) is positive (:func:`cimlab.lines.purchase_days`);
+an order reversed the same day, ``pending`` and positive ``cancelled`` lines make no purchase
+day. Lines after ``as_of`` are ignored (the day of ``as_of`` counts).
+
+A **past buyer** is a customer with lines that carry money (:func:`cimlab.lines.is_counted`) up
+to ``as_of`` but no purchase day: only credit notes (they reverse a sale made before the data
+starts, e.g. Online Retail customers with ``C`` invoices only) or only purchases reversed the same
+day. They bought once, so they are never prospects.
 
 Stages (the rules)
 ------------------
-Days are counted back from ``as_of`` (day 0); "within N days" means ``0 <= as_of - day <= N``.
+Days are counted back from ``as_of`` (day 0 = ``as_of``). Two kinds of boundary, each written
+one way:
+
+* **"N days ago"** compares the days since a purchase with N: *at most N days ago* is
+  ``as_of - day <= N``, *more than N days ago* is ``as_of - day > N`` (``new_days``,
+  ``active_days``, ``lapsed_days``).
+* **"in the last N days"** is a window of exactly N calendar days ending on ``as_of`` (included):
+  ``as_of - day <= N - 1``, the window of :func:`cimlab.dates.window_start` and of the KPIs
+  (``loyal_window_days``: with 365, a purchase 364 days ago is in the window, one 365 days ago
+  is not).
+
 With the default :class:`LifecycleRules` (``new_days=90, active_days=180, lapsed_days=365,
 loyal_days=4, loyal_window_days=365``) a known customer is in exactly one stage, decided in
 this order (the first rule that matches wins):
 
 1. **prospect** – known (in ``customers`` with ``first_seen`` on or before ``as_of``, or null)
-   but no purchase day up to ``as_of``.
-2. **lapsed** – last purchase more than ``lapsed_days`` (365) days ago.
+   but no purchase day and no line carrying money up to ``as_of``.
+2. **lapsed** – last purchase more than ``lapsed_days`` (365) days ago; or a past buyer whose
+   latest line is more than ``lapsed_days`` days ago.
 3. **at_risk** – last purchase more than ``active_days`` (180) days ago (and at most
    ``lapsed_days``), **or** a single purchase day more than ``new_days`` (90) days ago (a
-   newcomer who did not come back).
-4. From here on the customer is **active** (last purchase within ``active_days``).
-   **loyal** – at least ``loyal_days`` (4) purchase days within the last ``loyal_window_days``
+   newcomer who did not come back), **or** a past buyer whose latest line is at most
+   ``lapsed_days`` days ago (they bought, and nothing they kept is in the data).
+4. From here on the customer is **active** (last purchase at most ``active_days`` ago).
+   **loyal** – at least ``loyal_days`` (4) purchase days in the last ``loyal_window_days``
    (365) days.
-5. **won_back** – returned: a purchase day within ``active_days`` that followed a gap of more
-   than ``lapsed_days`` without purchases (the customer had lapsed, then bought again).
-6. **new** – a single purchase day, within ``new_days``.
+5. **won_back** – returned: a purchase day at most ``active_days`` ago that followed a gap of
+   more than ``lapsed_days`` days since the previous purchase day (the customer had lapsed,
+   then bought again).
+6. **new** – a single purchase day, at most ``new_days`` ago.
 7. **repeat** – two or more purchase days (active, not loyal, not won back).
 
-Every buyer falls in exactly one of 2–7 (rules 2–3 cover every inactive buyer and every active
-one-day buyer past ``new_days``; an active buyer with one day is new, with more days is loyal,
-won back or repeat). Rules must satisfy ``new_days <= active_days <= lapsed_days``.
+Every buyer falls in exactly one of 2–7 (rules 2–3 cover every inactive buyer, every past
+buyer and every active one-day buyer past ``new_days``; an active buyer with one day is new,
+with more days is loyal, won back or repeat). Rules must satisfy
+``new_days <= active_days <= lapsed_days``.
 
 Transitions between two dates use the label ``"unknown"`` (:data:`UNKNOWN`) as the start stage
 of customers not yet known on the start date (first seen or first purchase after it).
@@ -57,8 +76,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from cimlab.analytics.rfm import purchase_days as _purchase_days
-from cimlab.dates import to_date
+from cimlab.dates import DateLike, months_back, to_date
+from cimlab.frames import require_columns
+from cimlab.lines import daily_spend, is_purchase_day
 
 __all__ = [
     "STAGES",
@@ -67,6 +87,7 @@ __all__ = [
     "LifecycleRules",
     "lifecycle_stages",
     "month_ends",
+    "recent_month_ends",
     "stage_counts",
     "stage_table",
     "stage_transitions",
@@ -85,8 +106,6 @@ STAGE_ORDER: tuple[str, ...] = (
 
 #: Start stage of customers who were not yet known on the start date of a transition.
 UNKNOWN = "unknown"
-
-DateLike = dt.date | dt.datetime | str
 
 
 @dataclass(frozen=True)
@@ -133,7 +152,9 @@ DEFAULT_RULES = LifecycleRules()
 def stage_table(rules: LifecycleRules = DEFAULT_RULES) -> pl.DataFrame:
     """The stages in display order with their rules written out for ``rules``.
 
-    Columns ``stage, name, name_zh, rule, rule_zh`` (one row per stage of :data:`STAGE_ORDER`).
+    Columns ``stage, name, rule`` (one row per stage of :data:`STAGE_ORDER`): the code, its
+    English name and rule. Labels in other languages live at the edges:
+    :func:`cimlab.i18n.stage_label` and :func:`cimlab.i18n.stage_rule` (中文 too).
 
     Examples
     --------
@@ -145,62 +166,40 @@ def stage_table(rules: LifecycleRules = DEFAULT_RULES) -> pl.DataFrame:
         (
             "prospect",
             "Prospect",
-            "潜在客户",
-            "Known (first seen on or before the date) but never bought.",
-            "已认识（首次出现不晚于该日）但从未购买。",
+            "Known (first seen on or before the date) but never bought anything.",
         ),
-        (
-            "new",
-            "New",
-            "新客户",
-            f"One purchase day, within the last {r.new_days} days.",
-            f"只有一个购买日，且在最近 {r.new_days} 天内。",
-        ),
+        ("new", "New", f"One purchase day, at most {r.new_days} days ago."),
         (
             "repeat",
             "Repeat",
-            "复购客户",
-            f"Two or more purchase days, last within {r.active_days} days; not loyal or won back.",
-            f"两个及以上购买日，最近一次在 {r.active_days} 天内；不属于忠诚或赢回客户。",
+            f"Two or more purchase days, the last at most {r.active_days} days ago; not loyal or "
+            "won back.",
         ),
         (
             "loyal",
             "Loyal",
-            "忠诚客户",
             f"At least {r.loyal_days} purchase days in the last {r.loyal_window_days} days, "
-            f"last within {r.active_days} days.",
-            f"最近 {r.loyal_window_days} 天内至少 {r.loyal_days} 个购买日，"
-            f"最近一次在 {r.active_days} 天内。",
+            f"the last at most {r.active_days} days ago.",
         ),
         (
             "won_back",
             "Won back",
-            "赢回客户",
-            f"Bought again within the last {r.active_days} days after more than "
+            f"Bought again at most {r.active_days} days ago after more than "
             f"{r.lapsed_days} days without buying.",
-            f"超过 {r.lapsed_days} 天未购买后，在最近 {r.active_days} 天内再次购买。",
         ),
         (
             "at_risk",
             "At risk",
-            "有流失风险",
             f"Last purchase {r.active_days + 1}–{r.lapsed_days} days ago, or a single purchase "
-            f"more than {r.new_days} days ago.",
-            f"最近一次购买在 {r.active_days + 1}–{r.lapsed_days} 天前，"
-            f"或仅购买过一次且已超过 {r.new_days} 天。",
+            f"more than {r.new_days} days ago, or a past buyer (only credit notes or reversed "
+            f"orders) whose latest line is at most {r.lapsed_days} days old.",
         ),
-        (
-            "lapsed",
-            "Lapsed",
-            "已流失",
-            f"No purchase for more than {r.lapsed_days} days.",
-            f"超过 {r.lapsed_days} 天没有购买。",
-        ),
+        ("lapsed", "Lapsed", f"No purchase for more than {r.lapsed_days} days."),
     ]
-    return pl.DataFrame(rows, schema=["stage", "name", "name_zh", "rule", "rule_zh"], orient="row")
+    return pl.DataFrame(rows, schema=["stage", "name", "rule"], orient="row")
 
 
-#: The stages with the default rules: ``stage, name, name_zh, rule, rule_zh`` in display order.
+#: The stages with the default rules: ``stage, name, rule`` in display order.
 STAGES: pl.DataFrame = stage_table()
 
 STAGES_SCHEMA: dict[str, pl.DataType] = {
@@ -213,9 +212,10 @@ STAGES_SCHEMA: dict[str, pl.DataType] = {
     "days_since_last": pl.Int64(),
     "returned_on": pl.Date(),
 }
-"""Columns of :func:`lifecycle_stages` (``recent_purchase_days``: purchase days within
-``loyal_window_days``; ``returned_on``: the latest purchase day that followed a gap of more than
-``lapsed_days``, null when none)."""
+"""Columns of :func:`lifecycle_stages` (``recent_purchase_days``: purchase days in the last
+``loyal_window_days`` days; ``returned_on``: the latest purchase day that followed a gap of more
+than ``lapsed_days``, null when none). Past buyers and prospects have 0 purchase days and null
+dates."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -235,22 +235,27 @@ class _History:
 
     ``days``: ``cid`` (customer number), ``day``, ``n`` (1-based index of the day among the
     customer's purchase days) and ``returned`` (the latest purchase day so far that followed a
-    gap of more than ``lapsed_days``); ``ids``: ``cid, customer_id, first_purchase``.
+    gap of more than ``lapsed_days``); ``ids``: ``cid, customer_id, first_purchase``;
+    ``others``: ``customer_id, day`` of the days with lines that carry money but no purchase
+    (credit notes, reversed orders), for the past buyers.
     """
 
     days: pl.DataFrame
     ids: pl.DataFrame
+    others: pl.DataFrame
 
 
 def _day_history(
     orders: pl.DataFrame | pl.LazyFrame, *, last: dt.date, rules: LifecycleRules, time_zone: str
 ) -> _History:
-    days = (
-        _purchase_days(orders.lazy(), as_of=last, time_zone=time_zone)
-        .select(pl.col("customer_id").cast(pl.String), "day")
+    daily = (
+        daily_spend(orders.lazy(), as_of=last, time_zone=time_zone)
+        .select(pl.col("customer_id").cast(pl.String), "day", bought=is_purchase_day("spend"))
         .sort("customer_id", "day")
         .collect()
     )
+    days = daily.filter("bought").drop("bought")
+    others = daily.filter(~pl.col("bought")).drop("bought")
     new_customer = pl.col("customer_id").ne_missing(pl.col("customer_id").shift(1))
     days = days.with_columns(cid=new_customer.cum_sum().cast(pl.UInt32))
     gap = (pl.col("day") - pl.col("day").shift(1)).dt.total_days()
@@ -260,7 +265,7 @@ def _day_history(
         returned=returned.forward_fill().over("cid"),
     )
     ids = days.filter(pl.col("n") == 1).select("cid", "customer_id", first_purchase="day")
-    return _History(days=days.select("cid", "day", "n", "returned"), ids=ids)
+    return _History(days=days.select("cid", "day", "n", "returned"), ids=ids, others=others)
 
 
 def _last_rows(days: pl.DataFrame, day: dt.date) -> pl.DataFrame:
@@ -273,11 +278,8 @@ def _known(customers: pl.DataFrame | None, day: dt.date, time_zone: str = "UTC")
     """Customer ids of ``customers`` known on ``day`` (first_seen on or before it, or null)."""
     if customers is None:
         return pl.DataFrame(schema={"customer_id": pl.String})
-    if "customer_id" not in customers.columns:
-        raise ValueError(
-            "the customers frame has no column 'customer_id'; columns are "
-            f"{', '.join(customers.columns)}. Pass CustomerData.customers (cimlab.analytics.facts)."
-        )
+    hint = "Pass CustomerData.customers (cimlab.analytics.facts)."
+    require_columns(customers, ["customer_id"], what="customers frame", hint=hint)
     known = pl.col("customer_id").is_not_null()
     if "first_seen" in customers.columns:
         seen = pl.col("first_seen")
@@ -305,7 +307,9 @@ def _buyer_stages(history: _History, day: dt.date, rules: LifecycleRules) -> pl.
         purchase_days=pl.col("n").cast(pl.Int64),
         returned_on="returned",
     )
-    before_window = _last_rows(history.days, day - dt.timedelta(days=r.loyal_window_days + 1))
+    # the window is the loyal_window_days days ending on ``day``: rows on or before
+    # day - loyal_window_days are outside it
+    before_window = _last_rows(history.days, day - dt.timedelta(days=r.loyal_window_days))
     per = (
         current.join(
             before_window.select("cid", n_before=pl.col("n").cast(pl.Int64)), on="cid", how="left"
@@ -335,17 +339,41 @@ def _buyer_stages(history: _History, day: dt.date, rules: LifecycleRules) -> pl.
     return per.with_columns(stage=stage)
 
 
+def _past_buyers(history: _History, day: dt.date, rules: LifecycleRules) -> pl.DataFrame:
+    """``customer_id, stage`` of the past buyers on ``day``: lines carrying money on or before
+    it, no purchase day on or before it; lapsed when the latest such line is more than
+    ``lapsed_days`` days old, else at risk."""
+    buyers = history.ids.filter(pl.col("first_purchase") <= day).select("customer_id")
+    latest = (
+        history.others.filter(pl.col("day") <= day)
+        .join(buyers, on="customer_id", how="anti")
+        .group_by("customer_id")
+        .agg(pl.col("day").max())
+    )
+    since = (pl.lit(day, dtype=pl.Date) - pl.col("day")).dt.total_days()
+    return latest.select(
+        "customer_id",
+        stage=pl.when(since > rules.lapsed_days)
+        .then(pl.lit("lapsed"))
+        .otherwise(pl.lit("at_risk")),
+    )
+
+
 def _stages_at(
     history: _History, day: dt.date, rules: LifecycleRules, known: pl.DataFrame
 ) -> pl.DataFrame:
     buyers = _buyer_stages(history, day, rules)
-    prospects = known.join(buyers.select("customer_id"), on="customer_id", how="anti").select(
-        "customer_id",
-        stage=pl.lit("prospect"),
-        purchase_days=pl.lit(0, pl.Int64),
-        recent_purchase_days=pl.lit(0, pl.Int64),
+    past = _past_buyers(history, day, rules)
+    zero = {"purchase_days": pl.lit(0, pl.Int64), "recent_purchase_days": pl.lit(0, pl.Int64)}
+    prospects = (
+        known.join(buyers.select("customer_id"), on="customer_id", how="anti")
+        .join(past, on="customer_id", how="anti")
+        .select("customer_id", stage=pl.lit("prospect"))
     )
-    out = pl.concat([buyers.drop("cid", "n_before"), prospects], how="diagonal_relaxed")
+    out = pl.concat(
+        [buyers.drop("cid", "n_before"), past.with_columns(**zero), prospects.with_columns(**zero)],
+        how="diagonal_relaxed",
+    )
     return out.select(list(STAGES_SCHEMA)).cast(STAGES_SCHEMA).sort("customer_id")  # type: ignore[arg-type]
 
 
@@ -354,10 +382,16 @@ def _counts_at(
 ) -> pl.DataFrame:
     """``stage, customers`` on ``day`` without building the per-customer frame."""
     buyers = _buyer_stages(history, day, rules)
-    counts = buyers.group_by("stage").agg(customers=pl.len().cast(pl.Int64))
+    past = _past_buyers(history, day, rules)
+    stages = pl.concat([buyers.select("stage"), past.select("stage")])
+    counts = stages.group_by("stage").agg(customers=pl.len().cast(pl.Int64))
     if known.height:
         bought = history.ids.filter(pl.col("first_purchase") <= day).select("customer_id")
-        prospects = known.join(bought, on="customer_id", how="anti").height
+        prospects = (
+            known.join(bought, on="customer_id", how="anti")
+            .join(past, on="customer_id", how="anti")
+            .height
+        )
         counts = pl.concat(
             [counts, pl.DataFrame({"stage": ["prospect"], "customers": [prospects]})],
             how="vertical_relaxed",
@@ -442,6 +476,26 @@ def month_ends(start: DateLike, end: DateLike, *, include_end: bool = False) -> 
     if include_end and (not days or days[-1] != last):
         days.append(last)
     return days
+
+
+def recent_month_ends(as_of: DateLike, months: int) -> list[dt.date]:
+    """The month ends of the last ``months`` months and ``as_of`` itself: the dates of a
+    stage-count series ending on the analysis date.
+
+    The window starts the day after the same day ``months`` months earlier
+    (:func:`cimlab.dates.months_back`), so it holds ``months`` month ends (the last one
+    ``as_of`` when it is not a month end).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> recent_month_ends(dt.date(2026, 6, 30), 3)
+    [datetime.date(2026, 4, 30), datetime.date(2026, 5, 31), datetime.date(2026, 6, 30)]
+    >>> recent_month_ends("2026-06-15", 2)
+    [datetime.date(2026, 4, 30), datetime.date(2026, 5, 31), datetime.date(2026, 6, 15)]
+    """
+    end = to_date(as_of)
+    return month_ends(months_back(end, months) + dt.timedelta(days=1), end, include_end=True)
 
 
 def stage_counts(

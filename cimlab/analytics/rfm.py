@@ -1,4 +1,4 @@
-"""Per-customer purchase summary, RFM scores and named RFM segments.
+"""Per-customer purchase summary, RFM scores, named RFM segments and the segment summary.
 
 Everything is a pure Polars function: frame first, options keyword-only, an explicit ``as_of``
 (nothing here calls ``now()``); a :class:`polars.LazyFrame` in gives a LazyFrame out, so the
@@ -7,34 +7,39 @@ same definitions run streaming on files larger than memory.
 Which order lines count (the rule)
 ----------------------------------
 Input is order lines as stored in the workspace (one row per line; see
-:class:`cimlab.contracts.models.Orders`) plus a customer column (the unified ``customer_id`` by default).
+:class:`cimlab.contracts.models.Orders`) plus a customer column (the unified ``customer_id`` by
+default). The rules are those of :mod:`cimlab.lines`, the one home of them:
 
-* Lines without a customer, ``pending`` lines (not yet paid) and ``cancelled`` lines with a
-  positive amount (the sale never happened) are ignored entirely.
-* A **purchase day** is a day (in ``time_zone``, UTC by default) with at least one ``paid`` line.
-  Same-day purchases count once, as in the BTYD literature, so an order whose lines were all
-  refunded is not a purchase: the order happened but the money came back.
-* **Spend is net**: ``paid`` amounts plus the negative amounts of ``refunded`` and ``cancelled``
-  lines (refund records and credit notes, such as UCI Online Retail's ``C`` invoices, which
-  reverse an earlier sale). A ``refunded`` line with a positive amount is the value that was
-  paid back, so it adds nothing. This is :func:`cimlab.customers.golden.net_amount`, the rule of every
-  other analysis. ``total_spend`` nets every refund; the spend of a purchase day nets the refunds
-  dated that day only, so a refund recorded on a later day without a purchase lowers
-  ``total_spend`` but not ``monetary_value``. Amounts are summed exactly (so the result never
-  depends on the order of the lines) as whole ten-thousandths of the currency unit: each line
-  is rounded to 4 decimal places (half away from zero; finer than any currency's minor unit)
-  and a line or a customer's net total must stay within ±9.2 × 10**14 (a larger line raises).
-  Results are returned as floats, correctly rounded (up to 9 × 10**11; beyond, within 1 ulp).
+* Only ``paid`` lines and credit notes (``refunded``/``cancelled`` lines with a negative amount,
+  such as UCI Online Retail's ``C`` invoices) carry money; lines without a customer, ``pending``
+  lines, positive ``cancelled`` lines (the sale never happened) and positive ``refunded`` lines
+  (paid, then given back) add nothing.
+* A **purchase day** is a day (in ``time_zone``, UTC by default) whose net spend is positive
+  (:func:`cimlab.lines.is_purchase_day`). Same-day purchases count once, as in the BTYD
+  literature; a day fully reversed by a same-day credit note is not a purchase (nor a day of
+  free items only). A purchase day is worth its net spend, always > 0, so ``monetary_value`` is
+  positive for every customer with ``frequency > 0`` (the Gamma-Gamma input).
+* **A credit note counts on the day it is dated.** On a day with purchases it lowers that day's
+  value (and the day is no purchase when its net is not positive); on a day without, it lowers
+  ``total_spend`` (hence the M score) but not ``monetary_value``: no earlier purchase day's
+  value ever changes after that day (see :mod:`cimlab.lines` for why).
+* Amounts are summed exactly in whole ten-thousandths (:func:`cimlab.lines.to_money`): the
+  result never depends on the order of the lines; a line or a total must stay within
+  ±9.2 × 10**14 (a larger line raises). Results are floats, correctly rounded.
 * Lines after ``as_of`` are ignored (the day of ``as_of`` is included).
 
-Units
------
-``recency`` (last − first purchase day), ``T`` (``as_of`` − first purchase day) and ``since_last``
-(``as_of`` − last purchase day) are floats: whole days divided by 1 (``day``), 7 (``week``) or
-365.25 / 12 = 30.4375 (``month``). This is lifetimes' ``summary_data_from_transaction_data`` with
-``freq="D"`` and ``freq_multiplier`` 1, 7 or 30.4375, and Fader & Hardie's published CDNOW
-summary (weeks = days / 7). ``period="week"`` instead counts purchases once per calendar week
-(Monday–Sunday) and measures from week starts, as lifetimes' ``freq="W"`` does.
+Time units
+----------
+``recency`` (last − first purchase), ``T`` (``as_of`` − first purchase) and ``since_last``
+(``as_of`` − last purchase) are floats in ``time_unit``:
+
+* ``"day"``, ``"week"`` (**7 days**: whole days ÷ 7) and ``"month"`` (30.4375 days = 365.25 / 12):
+  purchases are counted per day and the days divided. This is lifetimes'
+  ``summary_data_from_transaction_data(..., freq="D", freq_multiplier=1 | 7 | 30.4375)``, and
+  Fader & Hardie's published CDNOW summary (weeks = days / 7).
+* ``"calendar_week"``: purchases are counted once per **calendar week** (Monday–Sunday) and
+  measured in whole weeks between week starts (``as_of``'s week included). This is lifetimes'
+  ``summary_data_from_transaction_data(..., freq="W")``; it is the old ``period="week"``.
 
 Examples
 --------
@@ -59,12 +64,25 @@ from typing import Literal, TypeVar, get_args
 
 import polars as pl
 
-from cimlab.dates import day_of, to_date
+from cimlab.dates import DateLike, to_date
+from cimlab.frames import require_columns
+from cimlab.lines import (
+    MONEY_PLACES,
+    MONEY_SCALE,
+    Period,
+    daily_spend,
+    from_money,
+    is_purchase_day,
+    money_sum,
+    purchase_days,
+)
 
 __all__ = [
+    "MONEY_PLACES",
     "SEGMENTS",
     "SEGMENT_GRID",
     "SEGMENT_NAMES",
+    "TIME_UNITS",
     "UNIT_DAYS",
     "customer_summary",
     "elapsed",
@@ -75,25 +93,29 @@ __all__ = [
     "rfm_segments",
     "rfm_table",
     "segment_of",
+    "segment_summary",
 ]
 
-TimeUnit = Literal["day", "week", "month"]
-Period = Literal["day", "week"]
+TimeUnit = Literal["day", "week", "month", "calendar_week"]
 Monetary = Literal["repeat_mean", "mean"]
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
-DateLike = dt.date | dt.datetime | str
 
-#: Money is summed exactly as whole ten-thousandths of the currency unit in 64-bit integers:
-#: finer than the minor unit of every ISO 4217 currency, exact (the result never depends on the
-#: order of the lines, float sums do by the last bit; equal spends always tie), and as fast as
-#: float sums. Each line is rounded to 4 places (half away from zero) first; a line or a
-#: customer's net total must stay within ±9.2 × 10**14 currency units (a larger line raises).
-MONEY_PLACES = 4
-_MONEY_SCALE = 10**MONEY_PLACES
-_MONEY_INT = pl.Int64
+#: Length of one time unit in days (a month is a twelfth of a Julian year, as in lifetimes' use;
+#: a calendar week is 7 days between week starts).
+UNIT_DAYS: dict[str, float] = {
+    "day": 1.0,
+    "week": 7.0,
+    "month": 365.25 / 12,
+    "calendar_week": 7.0,
+}
 
-#: Length of one time unit in days (a month is a twelfth of a Julian year, as in lifetimes' use).
-UNIT_DAYS: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
+#: The time units and the lifetimes call each one equals (module docstring; tested on CDNOW).
+TIME_UNITS: dict[str, str] = {
+    "day": 'summary_data_from_transaction_data(..., freq="D")',
+    "week": 'summary_data_from_transaction_data(..., freq="D", freq_multiplier=7)',
+    "month": 'summary_data_from_transaction_data(..., freq="D", freq_multiplier=365.25 / 12)',
+    "calendar_week": 'summary_data_from_transaction_data(..., freq="W")',
+}
 
 SUMMARY_COLUMNS = (
     "first_purchase",
@@ -119,94 +141,72 @@ SUMMARY_COLUMNS = (
 #   R=2      Hibernating     Hibernating         At risk             At risk     Cannot lose them
 #   R=1      Lost            Lost                At risk             At risk     Cannot lose them
 # --------------------------------------------------------------------------------------------
-_SEGMENT_SPECS: tuple[tuple[str, str, tuple[int, int], tuple[int, int], str, str], ...] = (
+_SEGMENT_SPECS: tuple[tuple[str, tuple[int, int], tuple[int, int], str], ...] = (
     (
         "Champions",
-        "冠军客户",
         (5, 5),
         (4, 5),
         "Reward them: early access and VIP perks; ask for reviews and referrals.",
-        "给予奖励：新品抢先购和 VIP 权益；邀请他们评价和推荐。",
     ),
     (
         "Loyal",
-        "忠诚客户",
         (3, 4),
         (4, 5),
         "Upsell higher-value products and invite them to the loyalty programme.",
-        "推荐更高价值的商品，邀请加入会员积分计划。",
     ),
     (
         "Potential loyalist",
-        "潜在忠诚客户",
         (4, 5),
         (2, 3),
         "Offer a membership and recommend related products to build the habit.",
-        "提供会员权益并推荐相关商品，培养复购习惯。",
     ),
     (
         "New",
-        "新客户",
         (5, 5),
         (1, 1),
         "Onboard well: a welcome series, help with first use, a reason to come back.",
-        "做好新客引导：欢迎消息、使用指导，给他们再来的理由。",
     ),
     (
         "Promising",
-        "有潜力客户",
         (4, 4),
         (1, 1),
         "Build awareness: samples or trials and a small incentive for a second purchase.",
-        "提升认知：试用装或小样，为第二次购买提供小额激励。",
     ),
     (
         "Need attention",
-        "需要关注",
         (3, 3),
         (3, 3),
         "Send limited-time offers based on past purchases before they slip away.",
-        "根据购买记录推送限时优惠，在其流失前重新激活。",
     ),
     (
         "About to sleep",
-        "即将沉睡",
         (3, 3),
         (1, 2),
         "Share popular products and discounts to reconnect before they go quiet.",
-        "推荐热门商品和折扣，在其沉寂前重新建立联系。",
     ),
     (
         "At risk",
-        "有流失风险",
         (1, 2),
         (3, 4),
         "Send personal win-back messages, renewals and useful content.",
-        "发送个性化的挽回信息、续费提醒和实用内容。",
     ),
     (
         "Cannot lose them",
-        "不能失去的客户",
         (1, 2),
         (5, 5),
         "Win them back personally, with new products; do not lose them to a competitor.",
-        "一对一沟通并用新品赢回，别让他们流向竞争对手。",
     ),
     (
         "Hibernating",
-        "沉睡客户",
         (2, 2),
         (1, 2),
         "Offer relevant products and a special discount to rekindle interest.",
-        "推荐相关商品并提供专属折扣，重新唤起兴趣。",
     ),
     (
         "Lost",
-        "已流失客户",
         (1, 1),
         (1, 2),
         "Try one reawakening campaign; if it fails, stop spending on them.",
-        "尝试一次唤醒活动；无效则停止投入。",
     ),
 )
 
@@ -222,26 +222,26 @@ SEGMENT_NAMES: tuple[str, ...] = tuple(spec[0] for spec in _SEGMENT_SPECS)
 #: ``(r_score, fm_score) -> segment`` for the 25 cells of the 5 × 5 grid.
 SEGMENT_GRID: dict[tuple[int, int], str] = {
     (r, fm): name
-    for name, _, (r_lo, r_hi), (fm_lo, fm_hi), _, _ in _SEGMENT_SPECS
+    for name, (r_lo, r_hi), (fm_lo, fm_hi), _ in _SEGMENT_SPECS
     for r in range(r_lo, r_hi + 1)
     for fm in range(fm_lo, fm_hi + 1)
 }
 
-#: The named segments: ``name, name_zh, r_min, r_max, fm_min, fm_max, rule, action, action_zh``.
+#: The named segments: ``name, r_min, r_max, fm_min, fm_max, rule, action`` (the name is the
+#: code in the ``segment`` column; English source texts: labels in 中文 come from
+#: :func:`cimlab.i18n.segment_label` and :func:`cimlab.i18n.segment_action`).
 SEGMENTS: pl.DataFrame = pl.DataFrame(
     [
         {
             "name": name,
-            "name_zh": name_zh,
             "r_min": r[0],
             "r_max": r[1],
             "fm_min": fm[0],
             "fm_max": fm[1],
             "rule": f"{_span('R', r)}, {_span('FM', fm)}",
             "action": action,
-            "action_zh": action_zh,
         }
-        for name, name_zh, r, fm, action, action_zh in _SEGMENT_SPECS
+        for name, r, fm, action in _SEGMENT_SPECS
     ],
     schema_overrides={c: pl.Int8 for c in ("r_min", "r_max", "fm_min", "fm_max")},
 )
@@ -258,6 +258,21 @@ def _check_unit(time_unit: str) -> float:
     return UNIT_DAYS[time_unit]
 
 
+def _period_of(time_unit: str, period: Period | None) -> Period:
+    """The counting period: ``calendar_week`` counts weeks; the other units count days unless
+    ``period`` says otherwise (``period="week"`` is the pre-0.2 spelling of calendar weeks)."""
+    if period is not None and period not in get_args(Period):
+        raise ValueError(f"period={period!r} should be one of {', '.join(get_args(Period))}.")
+    if time_unit == "calendar_week":
+        if period == "day":
+            raise ValueError(
+                "time_unit='calendar_week' counts purchases per calendar week; leave period "
+                "out (or use time_unit='week' for days ÷ 7)."
+            )
+        return "week"
+    return period or "day"
+
+
 def _as_expr(value: str | pl.Expr | dt.date) -> pl.Expr:
     if isinstance(value, pl.Expr):
         return value
@@ -269,7 +284,10 @@ def _as_expr(value: str | pl.Expr | dt.date) -> pl.Expr:
 def elapsed(
     start: str | pl.Expr | dt.date, end: str | pl.Expr | dt.date, *, time_unit: TimeUnit = "day"
 ) -> pl.Expr:
-    """Whole days from ``start`` to ``end`` (``Date`` columns or dates) in ``time_unit``, a float.
+    """Time from ``start`` to ``end`` (``Date`` columns or dates) in ``time_unit``, a float.
+
+    Whole days divided by the unit's length (:data:`UNIT_DAYS`); ``"calendar_week"`` counts
+    whole weeks between the Mondays of the two weeks.
 
     Examples
     --------
@@ -278,8 +296,14 @@ def elapsed(
     >>> frame = pl.DataFrame({"first": [dt.date(2024, 1, 1)]})
     >>> frame.select(elapsed("first", dt.date(2024, 1, 15), time_unit="week")).item()
     2.0
+    >>> frame.select(elapsed("first", dt.date(2024, 1, 14), time_unit="calendar_week")).item()
+    1.0
     """
-    return _per_unit((_as_expr(end) - _as_expr(start)).dt.total_days(), _check_unit(time_unit))
+    unit = _check_unit(time_unit)
+    first, last = _as_expr(start), _as_expr(end)
+    if time_unit == "calendar_week":
+        first, last = first.dt.truncate("1w"), last.dt.truncate("1w")
+    return _per_unit((last - first).dt.total_days(), unit)
 
 
 def _per_unit(days: pl.Expr, unit_days: float) -> pl.Expr:
@@ -312,168 +336,15 @@ def quantile_score(column: str | pl.Expr, *, bins: int = 5, descending: bool = F
     return ((rank - 1) * bins // expr.count().cast(pl.Int64) + 1).cast(pl.Int8)
 
 
-# --------------------------------------------------------------------------------------------
-# Summary
-# --------------------------------------------------------------------------------------------
-
-
-def _up_to(dtype: pl.DataType, column: str, day: pl.Expr, last: dt.date, time_zone: str) -> pl.Expr:
-    """Rows on or before the day ``last``; a plain timestamp comparison where no time zone
-    conversion is involved (cheaper, and lets Parquet skip row groups)."""
-    if isinstance(dtype, pl.Datetime) and (
-        dtype.time_zone is None or dtype.time_zone == time_zone == "UTC"
-    ):
-        next_midnight = dt.datetime.combine(last + dt.timedelta(days=1), dt.time())
-        return pl.col(column) < pl.lit(next_midnight, dtype=pl.Datetime("us")).dt.cast_time_unit(
-            dtype.time_unit
-        ).dt.replace_time_zone(dtype.time_zone)
-    return day <= last
-
-
-def _money(dtype: pl.DataType, column: str) -> pl.Expr:
-    """An amount column as a whole number of ten-thousandths (:data:`MONEY_PLACES`), so that
-    sums are exact; strict casts, so NaN, ±inf and amounts beyond ±9.2e14 raise."""
-    col = pl.col(column)
-    if isinstance(dtype, pl.Decimal):
-        scaled = col.round(MONEY_PLACES, mode="half_away_from_zero")
-        return scaled.cast(pl.Decimal(38, MONEY_PLACES)).to_physical().cast(_MONEY_INT)
-    if dtype.is_integer():
-        return (col.cast(pl.Int128) * _MONEY_SCALE).cast(_MONEY_INT)
-    if dtype.is_float():
-        # the nearest whole number of ten-thousandths: exact for amounts with up to 4 decimal
-        # places (below 2**53 ten-thousandths, i.e. 9 × 10**11)
-        scaled = (col.cast(pl.Float64) * float(_MONEY_SCALE)).round(mode="half_away_from_zero")
-        return scaled.cast(_MONEY_INT)
-    raise TypeError(
-        f"column {column!r} has type {dtype}; amounts must be numbers "
-        "(parse them first, e.g. with cimlab.ingest.parsing)."
-    )
-
-
-def _from_money(total: pl.Expr) -> pl.Expr:
-    """Ten-thousandths back to a float, correctly rounded (a true division, not × 1e-4)."""
-    value = total.cast(pl.Float64)
-    return value / (value * 0.0 + float(_MONEY_SCALE))
-
-
-def _check_columns(schema: pl.Schema, needed: dict[str, str | None]) -> None:
-    missing = [f"{col!r} ({arg})" for arg, col in needed.items() if col and col not in schema]
-    if missing:
-        raise ValueError(
-            f"the orders have no column {', '.join(missing)}; columns are "
-            f"{', '.join(schema.names())}. Pass the right name with that keyword argument."
-        )
-
-
-def _daily(
-    orders: pl.DataFrame | pl.LazyFrame,
-    *,
-    as_of: DateLike | None,
-    customer_col: str,
-    time_col: str,
-    amount_col: str,
-    status_col: str | None,
-    time_zone: str,
-    period: Period,
-) -> pl.LazyFrame:
-    """Counted lines grouped by (customer, day): ``day, purchase, spend`` (in ten-thousandths);
-    without a status column every day is a purchase day and there is no ``purchase`` column."""
-    if period not in get_args(Period):
-        raise ValueError(f"period={period!r} should be one of {', '.join(get_args(Period))}.")
-    lf = orders.lazy()
-    schema = lf.collect_schema()
-    _check_columns(
-        schema,
-        {
-            "customer_col": customer_col,
-            "time_col": time_col,
-            "amount_col": amount_col,
-            "status_col": status_col,
-        },
-    )
-    dtype = schema[time_col]
-    day = day_of(time_col, dtype, time_zone=time_zone)
-    money = _money(schema[amount_col], amount_col)
-    keep = pl.col(customer_col).is_not_null()
-    if as_of is not None:
-        keep = keep & _up_to(dtype, time_col, day, to_date(as_of, time_zone=time_zone), time_zone)
-    if period == "week":
-        day = day.dt.truncate("1w")
-    if status_col is None:
-        return lf.filter(keep).group_by(customer_col, day.alias("day")).agg(spend=money.sum())
-    # a refunded or cancelled line with a positive amount is neither a purchase nor money (a
-    # negative one is a credit note): drop it here, so
-    # the spend is a plain sum of the lines kept
-    status = pl.col(status_col)
-    paid = status == "paid"
-    credit = status.is_in(["refunded", "cancelled"]) & (pl.col(amount_col) < 0)
-    keep = keep & (paid | credit)
-    return (
-        lf.filter(keep)
-        .group_by(customer_col, day.alias("day"))
-        .agg(purchase=paid.any(), spend=money.sum())
-    )
-
-
 def _like(orders: FrameT, result: pl.LazyFrame) -> FrameT:
     if isinstance(orders, pl.LazyFrame):
         return result
     return result.collect()
 
 
-def purchase_days(
-    orders: FrameT,
-    *,
-    as_of: DateLike | None = None,
-    customer_col: str = "customer_id",
-    time_col: str = "order_ts",
-    amount_col: str = "amount",
-    status_col: str | None = "status",
-    time_zone: str = "UTC",
-    period: Period = "day",
-) -> FrameT:
-    """One row per customer and purchase day: ``customer, day, spend`` (net), by the module rule.
-
-    Parameters
-    ----------
-    orders
-        Order lines (DataFrame or LazyFrame; the result is of the same kind).
-    as_of
-        Ignore lines after this day (inclusive); None keeps everything.
-    customer_col, time_col, amount_col, status_col
-        Column names; ``status_col=None`` treats every line as paid (e.g. CDNOW).
-    time_zone
-        Time zone whose calendar days count (``order_ts`` is stored in UTC).
-    period
-        ``"day"``, or ``"week"`` to count purchases once per calendar week (``day`` = Monday).
-
-    Examples
-    --------
-    >>> import datetime as dt
-    >>> import polars as pl
-    >>> lines = pl.DataFrame({"customer_id": ["a", "a", "a"],
-    ...     "order_ts": [dt.datetime(2024, 1, 1, 9), dt.datetime(2024, 1, 1, 20),
-    ...                  dt.datetime(2024, 1, 2)],
-    ...     "amount": [10.0, 5.0, 8.0], "status": ["paid", "paid", "refunded"]})
-    >>> purchase_days(lines).rows()
-    [('a', datetime.date(2024, 1, 1), 15.0)]
-    """
-    daily = _daily(
-        orders,
-        as_of=as_of,
-        customer_col=customer_col,
-        time_col=time_col,
-        amount_col=amount_col,
-        status_col=status_col,
-        time_zone=time_zone,
-        period=period,
-    )
-    if status_col is not None:
-        daily = daily.filter("purchase")
-    result = daily.select(customer_col, "day", spend=_from_money(pl.col("spend"))).sort(
-        customer_col, "day"
-    )
-    return _like(orders, result)
+# --------------------------------------------------------------------------------------------
+# Summary
+# --------------------------------------------------------------------------------------------
 
 
 def customer_summary(
@@ -486,21 +357,22 @@ def customer_summary(
     amount_col: str = "amount",
     status_col: str | None = "status",
     time_zone: str = "UTC",
-    period: Period = "day",
+    period: Period | None = None,
     monetary: Monetary = "repeat_mean",
 ) -> FrameT:
     """One row per customer with at least one purchase day up to ``as_of``.
 
     Columns: the customer column, ``first_purchase`` and ``last_purchase`` (dates; week starts
-    when ``period="week"``), ``purchase_days``, ``frequency`` (repeat purchase days =
+    for ``"calendar_week"``), ``purchase_days``, ``frequency`` (repeat purchase days =
     ``purchase_days - 1``), ``recency`` (last − first), ``T`` (``as_of`` − first) and
-    ``since_last`` (``as_of`` − last) in ``time_unit``, ``total_spend`` (net of refunds) and
-    ``monetary_value``. Lines are counted by the rule in the module docstring. Sorted by customer.
+    ``since_last`` (``as_of`` − last) in ``time_unit``, ``total_spend`` (net of every refund up to
+    ``as_of``) and ``monetary_value``. Lines count by the rule in the module docstring
+    (:mod:`cimlab.lines`); ``monetary_value > 0`` whenever ``frequency > 0``. Sorted by customer.
 
-    On CDNOW, ``frequency``, ``recency`` and ``T`` equal lifetimes'
-    ``summary_data_from_transaction_data`` bit for bit (``freq="D"`` with ``freq_multiplier``
-    1, 7 or 30.4375; ``period="week"`` is ``freq="W"``); ``monetary_value`` is the exact
-    mean, within 1e-13 of lifetimes' float sums. Amounts must be finite (NaN raises).
+    On CDNOW (no refunds), ``frequency``, ``recency`` and ``T`` equal lifetimes'
+    ``summary_data_from_transaction_data`` bit for bit on the transactions with a positive value
+    (:data:`TIME_UNITS` names the call of each unit); ``monetary_value`` is the exact mean,
+    within 1e-12 of lifetimes' float sums. Amounts must be finite (NaN raises).
 
     Parameters
     ----------
@@ -509,9 +381,13 @@ def customer_summary(
     as_of
         End of the observation period (that day included); a date, datetime or ``"YYYY-MM-DD"``.
     time_unit
-        ``"day"`` (1 day), ``"week"`` (7 days) or ``"month"`` (30.4375 days).
-    customer_col, time_col, amount_col, status_col, time_zone, period
-        As in :func:`purchase_days`.
+        ``"day"``, ``"week"`` (7 days), ``"month"`` (30.4375 days) or ``"calendar_week"``
+        (purchases per Monday–Sunday week, whole weeks); see the module docstring.
+    customer_col, time_col, amount_col, status_col, time_zone
+        As in :func:`cimlab.lines.purchase_days` (``status_col=None``: every line is paid).
+    period
+        Deprecated spelling: ``"week"`` counts calendar weeks (prefer
+        ``time_unit="calendar_week"``); ``None``/``"day"`` counts days.
     monetary
         ``"repeat_mean"``: mean net spend of the repeat purchase days, 0 when ``frequency`` is 0
         (lifetimes, the Gamma-Gamma input); ``"mean"``: mean over all purchase days.
@@ -527,12 +403,15 @@ def customer_summary(
     (1, 2.0, 10.0)
     """
     _check_unit(time_unit)
+    counting = _period_of(time_unit, period)
+    # with calendar weeks the dates are week starts: whole days between them ÷ 7
+    lengths: TimeUnit = "week" if time_unit == "calendar_week" else time_unit
     if monetary not in get_args(Monetary):
         raise ValueError(f"monetary={monetary!r} should be one of {', '.join(get_args(Monetary))}.")
     end = to_date(as_of, time_zone=time_zone)
-    if period == "week":  # lifetimes' freq="W": T is counted from week starts
+    if counting == "week":  # lifetimes' freq="W": T is counted from week starts
         end = end - dt.timedelta(days=end.weekday())
-    daily = _daily(
+    daily = daily_spend(
         orders,
         as_of=as_of,
         customer_col=customer_col,
@@ -540,51 +419,52 @@ def customer_summary(
         amount_col=amount_col,
         status_col=status_col,
         time_zone=time_zone,
-        period=period,
+        period=counting,
+        keep_null_customer=True,  # dropped below, from the much smaller per-customer frame
     )
-    # Purchase days and days with refund records only are aggregated apart (plain column
-    # aggregations, Polars' fast paths; the daily frame is computed once and shared), the latter
-    # joined back for the total spend. The first day's spend is taken with min_by. Sums are
-    # exact integers (ten-thousandths), so "all purchase days minus the first" is exactly the
-    # sum of the repeat days.
-    end_lit = pl.lit(end, dtype=pl.Date)
-    days = daily if status_col is None else daily.filter("purchase")
-    per_customer = days.group_by(customer_col).agg(
-        first_purchase=pl.col("day").min(),
-        last_purchase=pl.col("day").max(),
-        purchase_days=pl.len().cast(pl.Int64),
-        purchase_spend=pl.col("spend").sum(),
-        first_spend=pl.col("spend").min_by("day"),
-    )
-    total = pl.col("purchase_spend")
-    if status_col is not None:  # refunds recorded on a day without a purchase
-        refunds = (
-            daily.filter(~pl.col("purchase"))
-            .group_by(customer_col)
-            .agg(refund_only=pl.col("spend").sum())
+    # Purchase days and the other days (net spend <= 0: credit notes, reversed or free days) are
+    # aggregated apart (plain column aggregations, Polars' fast paths; the daily frame is
+    # computed once and shared), the latter joined back for the total spend. Sums are exact
+    # integers (ten-thousandths), so "all purchase days minus the first" is exactly the sum of
+    # the repeat days.
+    bought = is_purchase_day("spend")
+    per_customer = (
+        daily.filter(bought)
+        .group_by(customer_col)
+        .agg(
+            first_purchase=pl.col("day").min(),
+            last_purchase=pl.col("day").max(),
+            purchase_days=pl.len().cast(pl.Int64),
+            purchase_spend=pl.col("spend").sum(),
+            first_spend=pl.col("spend").min_by("day"),
         )
-        per_customer = per_customer.join(refunds, on=customer_col, how="left")
-        total = total + pl.col("refund_only").fill_null(0)
+    )
+    others = daily.filter(~bought).group_by(customer_col).agg(other_spend=pl.col("spend").sum())
+    per_customer = per_customer.join(others, on=customer_col, how="left").filter(
+        pl.col(customer_col).is_not_null()
+    )
+    total = pl.col("purchase_spend") + pl.col("other_spend").fill_null(0)
     if monetary == "mean":
         spent = pl.col("purchase_spend")
         spent_days = pl.col("purchase_days").cast(pl.Float64)
     else:
         spent = pl.col("purchase_spend") - pl.col("first_spend")
         spent_days = (pl.col("purchase_days") - 1).cast(pl.Float64)
+    end_lit = pl.lit(end, dtype=pl.Date)
     summary = per_customer.select(
         customer_col,
         "first_purchase",
         "last_purchase",
         "purchase_days",
         frequency=pl.col("purchase_days") - 1,
-        recency=elapsed("first_purchase", "last_purchase", time_unit=time_unit),
-        T=elapsed("first_purchase", end_lit, time_unit=time_unit),
-        since_last=elapsed("last_purchase", end_lit, time_unit=time_unit),
-        total_spend=_from_money(total),
+        recency=elapsed("first_purchase", "last_purchase", time_unit=lengths),
+        T=elapsed("first_purchase", end_lit, time_unit=lengths),
+        since_last=elapsed("last_purchase", end_lit, time_unit=lengths),
+        total_spend=from_money(total),
         # the exact mean, correctly rounded: one true division (column by column) of integers
         # (ten-thousandths, and days × 10**4); 0 without repeat days
         monetary_value=pl.when(spent_days > 0)
-        .then(spent.cast(pl.Float64) / (spent_days * float(_MONEY_SCALE)))
+        .then(spent.cast(pl.Float64) / (spent_days * float(MONEY_SCALE)))
         .otherwise(0.0),
     ).sort(customer_col)
     return _like(orders, summary)
@@ -618,9 +498,11 @@ def rfm_scores(
     [(3, 3, 3), (2, 1, 1), (1, 1, 2)]
     """
     lf = summary.lazy()
-    _check_columns(
-        lf.collect_schema(),
+    require_columns(
+        lf,
         {"recency_col": recency_col, "frequency_col": frequency_col, "monetary_col": monetary_col},
+        what="summary",
+        hint="Pass a customer_summary, or the right name with that keyword argument.",
     )
     scored = lf.with_columns(
         r_score=quantile_score(recency_col, bins=bins, descending=True),
@@ -660,7 +542,12 @@ def rfm_segments(scores: FrameT) -> FrameT:
     [(5, 'Champions'), (4, 'At risk')]
     """
     lf = scores.lazy()
-    _check_columns(lf.collect_schema(), {"r": "r_score", "f": "f_score", "m": "m_score"})
+    require_columns(
+        lf,
+        ["r_score", "f_score", "m_score"],
+        what="scores frame",
+        hint="Compute the scores with rfm_scores(bins=5).",
+    )
     fm = ((pl.col("f_score").cast(pl.Int16) + pl.col("m_score") + 1) // 2).cast(pl.Int8)
     grid = {r * 10 + f: name for (r, f), name in SEGMENT_GRID.items()}
     key = pl.col("r_score").cast(pl.Int16) * 10 + pl.col("fm_score")
@@ -722,3 +609,46 @@ def rfm_table(
 
 
 rfm = rfm_table  # the name before cimlab 0.2, kept as an alias
+
+
+def segment_summary(scores: pl.DataFrame) -> pl.DataFrame:
+    """One row per segment present in an :func:`rfm_table`: its customers, their share of all
+    customers, their net spend and the suggested action.
+
+    Columns ``segment`` (the code, as in :data:`SEGMENT_NAMES`), ``customers``, ``share``
+    (of all rows of ``scores``; 0 when there are none), ``net_spend`` (exact sum of
+    ``total_spend``) and ``action`` (English source text; labels in other languages come from
+    :mod:`cimlab.i18n`). Sorted by customers, largest first, then in segment order.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> scores = pl.DataFrame({"segment": ["Lost", "Champions", "Lost"],
+    ...                        "total_spend": [10.0, 95.5, 0.1]})
+    >>> segment_summary(scores).select("segment", "customers", "share", "net_spend").rows()
+    [('Lost', 2, 0.6666666666666666, 10.1), ('Champions', 1, 0.3333333333333333, 95.5)]
+    """
+    require_columns(
+        scores,
+        ["segment", "total_spend"],
+        what="scores frame",
+        hint="Pass the result of rfm_table.",
+    )
+    total = scores.height
+    order = {name: i for i, name in enumerate(SEGMENT_NAMES)}
+    actions = dict(SEGMENTS.select("name", "action").iter_rows())
+    segment = pl.col("segment")
+    return (
+        scores.group_by("segment")
+        .agg(
+            customers=pl.len().cast(pl.Int64),
+            net_spend=money_sum("total_spend", scores.schema["total_spend"]),
+        )
+        .with_columns(
+            share=pl.col("customers") / total if total else pl.lit(0.0),
+            action=segment.replace_strict(actions, default=None, return_dtype=pl.String),
+            _rank=segment.replace_strict(order, default=len(order), return_dtype=pl.Int64),
+        )
+        .sort(["customers", "_rank"], descending=[True, False])
+        .select("segment", "customers", "share", "net_spend", "action")
+    )

@@ -19,11 +19,17 @@ CSAT (customer satisfaction)
     usual "top-2-box", 0–1) and ``csat_mean`` the mean score.
 Complaint rate
     Counted over **customers**, not rows: ``complaint_base`` is the number of distinct
-    customers with any feedback row or (when ``interactions`` are given) any interaction in the
-    window; ``complaints`` is how many of them complained at least once there, by a feedback row
-    with ``complaint = true`` or an interaction of ``type = "complaint"``.
-    ``complaint_rate = complaints / complaint_base``. Rows without a ``customer_id`` cannot be
+    customers observed in the window, by a feedback row whose ``complaint`` flag is set (true
+    or false) or (when ``interactions`` are given) by any interaction; ``complaints`` is how
+    many of them complained at least once there, by a feedback row with ``complaint = true`` or
+    an interaction of ``type = "complaint"``. ``complaint_rate = complaints / complaint_base``.
+    A feedback row with an empty flag observes nothing (a table without a mapped complaint
+    column has no complaint data, not a rate of 0). Rows without a ``customer_id`` cannot be
     told apart and are left out of this rate (they still count for NPS and CSAT).
+No data
+    A rate with no observations is **no data**, never 0: with ``nps_answers``,
+    ``csat_answers`` or ``complaint_base`` at 0, the score, its interval (and ``csat_mean``) are
+    null while the counts read 0.
 Confidence intervals (normal approximation, ``confidence=0.95`` by default)
     ``z = Φ⁻¹(1 − (1 − confidence)/2)`` (1.96 for 95 %).
     NPS: with shares ``p⁺`` (promoters) and ``p⁻`` (detractors) of ``n`` answers, the score
@@ -63,7 +69,8 @@ import polars as pl
 from scipy.stats import norm
 
 from cimlab.analytics.rfm import SEGMENT_NAMES
-from cimlab.dates import day_of, to_date
+from cimlab.dates import DateLike, day_of, in_window, to_date
+from cimlab.frames import require_columns
 
 __all__ = [
     "SATISFACTION_COLUMNS",
@@ -78,7 +85,6 @@ __all__ = [
 ]
 
 By = Literal["channel", "month", "segment"]
-DateLike = dt.date | dt.datetime | str
 
 #: Columns of :func:`satisfaction` after the group column.
 SATISFACTION_COLUMNS: tuple[str, ...] = (
@@ -204,50 +210,8 @@ def nps_interval(
     )
 
 
-def in_window(
-    frame: pl.DataFrame | pl.LazyFrame,
-    column: str,
-    *,
-    as_of: DateLike,
-    start: DateLike | None = None,
-    time_zone: str = "UTC",
-) -> pl.Expr:
-    """A filter: the day of ``column`` (in ``time_zone``) is between ``start`` and ``as_of``.
-
-    Both days are included; ``start=None`` sets no lower bound. ``frame`` is only read for the
-    column's type (Date or Datetime).
-
-    Examples
-    --------
-    >>> import datetime as dt
-    >>> import polars as pl
-    >>> f = pl.DataFrame({"ts": [dt.datetime(2024, 1, d, 23, tzinfo=dt.UTC) for d in (1, 2, 3)]})
-    >>> f.filter(in_window(f, "ts", start="2024-01-02", as_of="2024-01-02")).height
-    1
-    >>> f.filter(in_window(f, "ts", as_of="2024-01-02", time_zone="Asia/Shanghai")).height
-    1
-    """
-    schema = frame.collect_schema() if isinstance(frame, pl.LazyFrame) else frame.schema
-    if column not in schema:
-        raise ValueError(f"the frame has no column {column!r}; columns are {', '.join(schema)}.")
-    day = day_of(column, schema[column], time_zone=time_zone)
-    last = to_date(as_of, name="as_of", time_zone=time_zone)
-    keep = day <= last
-    if start is not None:
-        first = to_date(start, name="start", time_zone=time_zone)
-        if first > last:
-            raise ValueError(f"start={first} is after as_of={last}; the window would be empty.")
-        keep = keep & (day >= first)
-    return keep
-
-
 def _require(frame: pl.DataFrame, columns: list[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"the {what} frame has no column {', '.join(repr(c) for c in missing)}; columns are "
-            f"{', '.join(frame.columns) or 'none'}."
-        )
+    require_columns(frame, columns, what=f"{what} frame")
 
 
 def _check_range(frame: pl.DataFrame, column: str, low: int, high: int) -> None:
@@ -287,9 +251,12 @@ def _events(
         pl.col("ts"),
         pl.col("nps").cast(pl.Int64),
         pl.col("csat").cast(pl.Int64),
-        pl.col("complaint").cast(pl.Boolean).fill_null(False),
+        pl.col("complaint").cast(pl.Boolean),
     )
-    contacts = [answers.select("customer_id", "channel", "ts", "complaint")]
+    # a row tells whether its customer complained only when its flag is set (a feedback table
+    # without a complaint column, or a row whose flag is empty, observes nothing)
+    flagged = answers.filter(pl.col("complaint").is_not_null())
+    contacts = [flagged.select("customer_id", "channel", "ts", "complaint")]
     if interactions is not None:
         _require(interactions, ["customer_id", "ts", "type"], "interactions")
         ichannel = (
@@ -350,7 +317,8 @@ def _group_list(
         months = pl.date_range(first, last, "1mo", eager=True)
         return pl.DataFrame({"month": months})
     if by == "channel":
-        return contacts.select(pl.col("channel").unique().sort(nulls_last=True))
+        both = pl.concat([answers.select("channel"), contacts.select("channel")])
+        return both.select(pl.col("channel").unique().sort(nulls_last=True))
     assert segments is not None
     names = pl.concat(
         [segments["segment"].drop_nulls().unique(), contacts["segment"], answers["segment"]]
@@ -409,6 +377,13 @@ def satisfaction_table(
     >>> satisfaction(fb, as_of="2024-01-31", by="channel").select(
     ...     "channel", "nps_answers", "nps", "csat", "complaints").rows()
     [('jd', 2, 0.0, 0.5, 1), ('tmall', 0, None, 1.0, 0)]
+
+    Without complaint flags there is no complaint data: the rate is null, not 0.
+
+    >>> no_flags = fb.with_columns(complaint=pl.lit(None, pl.Boolean))
+    >>> satisfaction(no_flags, as_of="2024-01-31").select(
+    ...     "complaints", "complaint_base", "complaint_rate", "complaint_low").row(0)
+    (0, 0, None, None)
     """
     if by is not None and by not in get_args(By):
         raise ValueError(f"by={by!r} should be None or one of {', '.join(get_args(By))}.")

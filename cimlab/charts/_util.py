@@ -8,9 +8,12 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-__all__ = ["COUNT_AXIS", "category_axis", "labels", "require"]
+from cimlab.i18n import t
+
+__all__ = ["COUNT_AXIS", "NO_DATA_COLOUR", "category_axis", "labels", "no_data_marks", "require"]
 
 COUNT_AXIS = alt.Axis(tickMinStep=1, format=",d")
+NO_DATA_COLOUR = "#757575"
 
 
 def category_axis(**options: Any) -> alt.Axis:
@@ -42,3 +45,43 @@ def labels(frame: pl.DataFrame, column: str, label: Callable[[str], str]) -> pl.
     values = frame[column].unique().drop_nulls().to_list()
     lookup = {v: label(v) for v in values}
     return pl.col(column).replace_strict(lookup, default=pl.col(column), return_dtype=pl.String)
+
+
+def no_data_marks(
+    data: pl.DataFrame, *, measure: str, category: str, y: alt.Y, title: str, lang: str
+) -> alt.Chart | None:
+    """The words "no data" (:func:`cimlab.i18n.t` ``ana.no_data``) at 0 on the measure's axis,
+    one per row of ``data`` whose ``measure`` is null; None when every row has a value.
+
+    A bar chart draws nothing for a null value, which reads like 0 (or the row vanishes from the
+    axis): layered over the bars, these marks keep the row (``category``, on the ``y`` encoding
+    of the bars; ``title`` names it in the tooltip) and say that it has no data.
+
+    Examples
+    --------
+    >>> import altair as alt
+    >>> import polars as pl
+    >>> data = pl.DataFrame({"label": ["jd", "tmall"], "rate": [0.5, None]})
+    >>> y = alt.Y("label:N")
+    >>> marks = no_data_marks(data, measure="rate", category="label", y=y, title="Channel", lang="zh")
+    >>> marks.to_dict()["datasets"].popitem()[1]
+    [{'label': 'tmall', 'no_data': '无数据'}]
+    >>> no_data_marks(data.head(1), measure="rate", category="label", y=y, title="", lang="zh")
+    """
+    missing = data.filter(pl.col(measure).is_null())
+    if missing.is_empty():
+        return None
+    text = t("ana.no_data", lang)
+    return (
+        alt.Chart(missing.select(category, pl.lit(text).alias("no_data")))
+        .mark_text(align="left", baseline="middle", dx=4, color=NO_DATA_COLOUR, fontStyle="italic")
+        .encode(
+            x=alt.datum(0),
+            y=y,
+            text=alt.Text("no_data:N"),
+            tooltip=[
+                alt.Tooltip(f"{category}:N", title=title),
+                alt.Tooltip("no_data:N", title=text),
+            ],
+        )
+    )

@@ -19,32 +19,13 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from cimlab.analytics.affinity import with_item_names
 from cimlab.charts._util import category_axis, require
 from cimlab.i18n import t
 
 __all__ = ["pairs_scatter_chart", "top_pairs_chart"]
 
 _PAIR_NEEDS = ["item_a", "item_b", "baskets_both", "support", "confidence", "lift"]
-
-
-def _named(pairs: pl.DataFrame, labels: pl.DataFrame | None) -> pl.DataFrame:
-    """``pairs`` with ``name_a``, ``name_b``: the label of each item, else the item itself."""
-    if labels is None:
-        return pairs.with_columns(
-            pl.col("item_a").cast(pl.String).alias("name_a"),
-            pl.col("item_b").cast(pl.String).alias("name_b"),
-        )
-    require(labels, ["item", "label"], "the labels frame")
-    lookup = labels.select(pl.col("item").cast(pl.String), pl.col("label").cast(pl.String))
-    out = pairs
-    for side in ("a", "b"):
-        out = out.join(
-            lookup.rename({"item": f"item_{side}", "label": f"name_{side}"}),
-            on=f"item_{side}",
-            how="left",
-            maintain_order="left",
-        ).with_columns(pl.col(f"name_{side}").fill_null(pl.col(f"item_{side}").cast(pl.String)))
-    return out
 
 
 def top_pairs_chart(
@@ -72,7 +53,7 @@ def top_pairs_chart(
     require(pairs, _PAIR_NEEDS, "top_pairs_chart")
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"n={n!r} should be an integer ≥ 1.")
-    named = _named(pairs, labels)
+    named = with_item_names(pairs, labels)
     back = named.select(
         pl.col("item_a").alias("item_b"),
         pl.col("item_b").alias("item_a"),
@@ -144,7 +125,7 @@ def pairs_scatter_chart(
     require(pairs, _PAIR_NEEDS, "pairs_scatter_chart")
     if not isinstance(max_points, int) or isinstance(max_points, bool) or max_points < 1:
         raise ValueError(f"max_points={max_points!r} should be an integer ≥ 1.")
-    data = _named(
+    data = with_item_names(
         pairs.sort("lift", descending=True, maintain_order=True).head(max_points), labels
     ).select(
         pl.concat_str("name_a", pl.lit(" → "), "name_b").alias("rule"),

@@ -20,7 +20,7 @@ import altair as alt
 import polars as pl
 
 from cimlab.analytics.channels import CHANNEL_SEPARATOR, NONE_CHANNEL
-from cimlab.charts._util import COUNT_AXIS, category_axis, require
+from cimlab.charts._util import COUNT_AXIS, category_axis, no_data_marks, require
 from cimlab.i18n import channel_label, t
 
 __all__ = [
@@ -83,8 +83,9 @@ def _check_measure(measure: str, allowed: tuple[str, ...], what: str) -> None:
 
 def channel_chart(
     metrics: pl.DataFrame, *, measure: str = "revenue", lang: str = "zh"
-) -> alt.Chart:
-    """Horizontal bars of one measure per channel, largest first.
+) -> alt.Chart | alt.LayerChart:
+    """Horizontal bars of one measure per channel, largest first; a channel without a value
+    (no orders: no average order value) reads "no data", never a bar of 0.
 
     Parameters
     ----------
@@ -110,30 +111,47 @@ def channel_chart(
     data = metrics.select(_labelled(metrics, "channel", lang, "label"), *columns[1:]).sort(
         measure, descending=True, nulls_last=True
     )
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X(f"{measure}:Q", title=_col(measure, lang), axis=_axis(measure)),
-            y=alt.Y(
-                "label:N",
-                title=_col("channel", lang),
-                sort=data["label"].to_list(),
-                axis=category_axis(),
-            ),
-            tooltip=[
-                alt.Tooltip("label:N", title=_col("channel", lang)),
-                *(alt.Tooltip(f"{c}:Q", title=_col(c, lang), format=_fmt(c)) for c in columns[1:]),
-            ],
-        )
-        .properties(height=alt.Step(32))
+    return _bars(data, measure=measure, category="channel", columns=columns[1:], lang=lang)
+
+
+def _bars(
+    data: pl.DataFrame,
+    *,
+    measure: str,
+    category: str,
+    columns: list[str],
+    lang: str,
+    colour: str | None = None,
+) -> alt.Chart | alt.LayerChart:
+    """Horizontal bars of ``measure`` per ``label`` in the order of ``data``; rows whose measure
+    is null (a rate over no customers) read "no data" instead of showing no bar."""
+    y = alt.Y(
+        "label:N", title=_col(category, lang), sort=data["label"].to_list(), axis=category_axis()
     )
+    chart = alt.Chart(data)
+    bars = (chart.mark_bar(color=colour) if colour else chart.mark_bar()).encode(
+        x=alt.X(f"{measure}:Q", title=_col(measure, lang), axis=_axis(measure)),
+        y=y,
+        tooltip=[
+            alt.Tooltip("label:N", title=_col(category, lang)),
+            *(alt.Tooltip(f"{c}:Q", title=_col(c, lang), format=_fmt(c)) for c in columns),
+        ],
+    )
+    missing = no_data_marks(
+        data, measure=measure, category="label", y=y, title=_col(category, lang), lang=lang
+    )
+    if missing is None:
+        return bars.properties(height=alt.Step(32))
+    return alt.LayerChart(layer=[bars, missing], height=alt.Step(32))
 
 
 def acquisition_chart(
     summary: pl.DataFrame, *, measure: str = "revenue_per_customer", lang: str = "zh"
-) -> alt.Chart:
+) -> alt.Chart | alt.LayerChart:
     """Bars per acquisition channel: what its customers are worth, or how many come back.
+
+    A channel none of whose customers was observed over the whole horizon has no repeat rate
+    and no revenue per customer: it reads "no data", never a bar of 0.
 
     Parameters
     ----------
@@ -153,6 +171,14 @@ def acquisition_chart(
     >>> spec = acquisition_chart(summary, measure="repeat_rate", lang="en").to_dict()
     >>> spec["encoding"]["x"]["title"], spec["encoding"]["x"]["axis"]["format"]
     ('Repeat rate', '.1%')
+    >>> recent = pl.DataFrame({"acquisition_channel": ["tmall"], "customers": [3], "share": [1.0],
+    ...     "observed_customers": [0], "repeat_customers": [0], "repeat_rate": [None],
+    ...     "revenue_per_customer": [None]})
+    >>> spec = acquisition_chart(pl.concat([summary, recent]), measure="repeat_rate").to_dict()
+    >>> [layer["mark"]["type"] for layer in spec["layer"]]
+    ['bar', 'text']
+    >>> [r for rows in spec["datasets"].values() for r in rows if "no_data" in r]
+    [{'label': '天猫', 'no_data': '无数据'}]
     """
     _check_measure(measure, ACQUISITION_MEASURES, "acquisition_chart")
     columns = [
@@ -168,23 +194,13 @@ def acquisition_chart(
     data = summary.select(
         _labelled(summary, "acquisition_channel", lang, "label"), *columns[1:]
     ).sort(measure, descending=True, nulls_last=True)
-    return (
-        alt.Chart(data)
-        .mark_bar(color="#4c78a8")
-        .encode(
-            x=alt.X(f"{measure}:Q", title=_col(measure, lang), axis=_axis(measure)),
-            y=alt.Y(
-                "label:N",
-                title=_col("acquisition_channel", lang),
-                sort=data["label"].to_list(),
-                axis=category_axis(),
-            ),
-            tooltip=[
-                alt.Tooltip("label:N", title=_col("acquisition_channel", lang)),
-                *(alt.Tooltip(f"{c}:Q", title=_col(c, lang), format=_fmt(c)) for c in columns[1:]),
-            ],
-        )
-        .properties(height=alt.Step(32))
+    return _bars(
+        data,
+        measure=measure,
+        category="acquisition_channel",
+        columns=columns[1:],
+        lang=lang,
+        colour="#4c78a8",
     )
 
 

@@ -2,7 +2,8 @@
 
 Inputs are the outputs of :mod:`cimlab.analytics.clusters` (``k_scores_``, ``profiles_`` and the frame of
 :func:`cimlab.analytics.clusters.cluster_customers`). Axis titles come from :data:`TEXT`, feature names
-from :func:`feature_label`, cluster names from the ``name``/``name_zh`` columns.
+from :func:`feature_label`, cluster names from the name codes (``name``, ``cluster_name``) read by
+:func:`cimlab.i18n.cluster_label`.
 
 Examples
 --------
@@ -14,11 +15,13 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import polars as pl
 
 from cimlab.charts._util import require
-from cimlab.i18n import channel_label
+from cimlab.i18n import channel_label, cluster_label, t
 
 __all__ = [
     "FEATURE_LABELS",
@@ -36,6 +39,8 @@ TEXT: dict[str, dict[str, str]] = {
     "bic": {"en": "BIC (lower is better)", "zh": "BIC（越低越好）"},
     "score": {"en": "Score", "zh": "得分"},
     "chosen": {"en": "Chosen", "zh": "已选"},
+    "score_std": {"en": "Bootstrap spread (s.d.)", "zh": "自助重抽样标准差"},
+    "wins": {"en": "Best in resamples", "zh": "重抽样中最佳的比例"},
     "cluster": {"en": "Cluster", "zh": "客户群"},
     "feature": {"en": "Feature", "zh": "特征"},
     "z": {"en": "Compared with other clusters (z)", "zh": "与其他群相比 (z)"},
@@ -59,7 +64,7 @@ FEATURE_LABELS: dict[str, dict[str, str]] = {
     "complaints": {"en": "Complaints", "zh": "投诉次数"},
 }
 
-_PROFILE_FIXED = ("cluster", "name", "name_zh", "customers", "share")
+_PROFILE_FIXED = ("cluster", "name", "customers", "share")
 
 
 def _text(key: str, lang: str) -> str:
@@ -87,14 +92,26 @@ def feature_label(feature: str, lang: str = "zh") -> str:
     return feature
 
 
+def _names(frame: pl.DataFrame, column: str, lang: str) -> pl.Expr:
+    """The cluster name codes of ``column`` as labels in ``lang`` (:func:`cimlab.i18n.cluster_label`);
+    a number (a ``cluster`` column) as itself."""
+    values = frame[column].drop_nulls().unique().to_list()
+    lookup = {v: cluster_label(v, lang) if isinstance(v, str) else str(v) for v in values}
+    return pl.col(column).replace_strict(lookup, default=None, return_dtype=pl.String)
+
+
 def cluster_k_chart(k_scores: pl.DataFrame, *, lang: str = "zh") -> alt.LayerChart:
     """The selection curve: score against k, the chosen k drawn larger and in another colour.
+
+    With ``score_std`` (the bootstrap spread), a bar of ± one standard deviation is drawn at
+    each k, and the tooltip shows it with ``wins`` (the share of resamples each k wins).
 
     Parameters
     ----------
     k_scores
         ``k, score, chosen`` (and optionally ``criterion``: ``"silhouette"`` or ``"bic"``,
-        which titles the score axis), as :attr:`CustomerClusters.k_scores_`.
+        which titles the score axis; ``score_std`` and ``wins``), as
+        :attr:`CustomerClusters.k_scores_`.
     lang
         Language of the labels.
 
@@ -113,19 +130,23 @@ def cluster_k_chart(k_scores: pl.DataFrame, *, lang: str = "zh") -> alt.LayerCha
     )
     y_title = _text(criterion if criterion in ("silhouette", "bic") else "score", lang)
     chosen = _text("chosen", lang)
+    spread = [c for c in ("score_std", "wins") if c in k_scores.columns]
     data = k_scores.select(
         pl.col("k").cast(pl.Int64),
         pl.col("score").cast(pl.Float64),
         pl.col("chosen").cast(pl.Boolean),
+        *(pl.col(c).cast(pl.Float64).fill_nan(None) for c in spread),
     ).sort("k")
+    tooltip = [
+        alt.Tooltip("k:O", title=_text("k", lang)),
+        alt.Tooltip("score:Q", title=y_title, format=".3f"),
+        alt.Tooltip("chosen:N", title=chosen),
+    ]
+    tooltip += [alt.Tooltip(f"{c}:Q", title=_text(c, lang), format=".3f") for c in spread]
     base = alt.Chart(data).encode(
         x=alt.X("k:O", title=_text("k", lang), axis=alt.Axis(labelAngle=0)),
         y=alt.Y("score:Q", title=y_title, scale=alt.Scale(zero=False, padding=12)),
-        tooltip=[
-            alt.Tooltip("k:O", title=_text("k", lang)),
-            alt.Tooltip("score:Q", title=y_title, format=".3f"),
-            alt.Tooltip("chosen:N", title=chosen),
-        ],
+        tooltip=tooltip,
     )
     line = base.mark_line(color="#90a4ae")
     points = base.mark_point(filled=True).encode(
@@ -139,19 +160,24 @@ def cluster_k_chart(k_scores: pl.DataFrame, *, lang: str = "zh") -> alt.LayerCha
             "chosen:N", scale=alt.Scale(domain=[False, True], range=[50, 220]), legend=None
         ),
     )
-    return alt.LayerChart(layer=[line, points], width=alt.Step(48), height=240)
+    layers: list[Any] = [line, points]
+    if "score_std" in spread:
+        bars = base.transform_calculate(
+            low="datum.score - datum.score_std", high="datum.score + datum.score_std"
+        ).mark_rule(color="#546e7a")
+        layers.insert(1, bars.encode(y="low:Q", y2="high:Q"))
+    return alt.LayerChart(layer=layers, width=alt.Step(48), height=240)
 
 
 def _profile_long(profiles: pl.DataFrame, lang: str) -> pl.DataFrame:
     features = [
         c for c, dtype in profiles.schema.items() if c not in _PROFILE_FIXED and dtype.is_numeric()
     ]
-    name_col = "name_zh" if lang == "zh" and "name_zh" in profiles.columns else "name"
     weight = pl.col("customers").cast(pl.Float64)
     long = (
         profiles.select(
             pl.col("cluster").cast(pl.Int64),
-            pl.col(name_col).cast(pl.String).alias("cluster_label"),
+            _names(profiles, "name", lang).alias("cluster_label"),
             weight.alias("customers"),
             *(pl.col(f).cast(pl.Float64) for f in features),
         )
@@ -175,7 +201,9 @@ def _profile_long(profiles: pl.DataFrame, lang: str) -> pl.DataFrame:
         .otherwise(0.0)
         .clip(-3, 3),
         feature_label=pl.col("feature").replace_strict(labels, return_dtype=pl.String),
-        shown=pl.when(pl.col("feature").str.starts_with("share_"))
+        shown=pl.when(pl.col("mean").is_null())
+        .then(pl.lit(t("ana.no_data", lang)))
+        .when(pl.col("feature").str.starts_with("share_"))
         .then(pl.format("{}%", (pl.col("mean") * 100).round(0).cast(pl.Int64)))
         .when(pl.col("mean").abs() >= 100)
         .then(pl.col("mean").round(0).cast(pl.Int64).cast(pl.String))
@@ -190,30 +218,30 @@ def cluster_profile_chart(profiles: pl.DataFrame, *, lang: str = "zh") -> alt.La
     cluster means, clipped to ±3, so features of any unit share one scale; each cell shows the
     mean itself (shares as percentages). Rows in cluster order (0 = most valuable).
 
+    A feature none of a cluster's customers has (no survey answer) reads "no data".
+
     Parameters
     ----------
     profiles
-        ``cluster, name, name_zh, customers, share`` and one numeric column per feature, as
-        :attr:`CustomerClusters.profiles_`.
+        ``cluster, name, customers, share`` and one numeric column per feature, as
+        :attr:`CustomerClusters.profiles_` (``name``: the name codes).
     lang
-        Language of the labels (``name_zh`` in Chinese).
+        Language of the labels.
 
     Examples
     --------
     >>> import polars as pl
-    >>> profiles = pl.DataFrame({"cluster": [0, 1], "name": ["Big", "Small"],
-    ...     "name_zh": ["大", "小"], "customers": [10, 30], "share": [0.25, 0.75],
-    ...     "total_spend": [900.0, 100.0], "share_tmall": [0.2, 0.9]})
+    >>> profiles = pl.DataFrame({"cluster": [0, 1], "name": ["big_ticket", "occasional:tmall"],
+    ...     "customers": [10, 30], "share": [0.25, 0.75],
+    ...     "total_spend": [900.0, 100.0], "nps_mean": [None, 8.0]})
     >>> spec = cluster_profile_chart(profiles, lang="en").to_dict()
     >>> rows = spec["datasets"].popitem()[1]
-    >>> [(r["cluster_label"], r["feature_label"], r["shown"]) for r in rows][:2]
-    [('Big', 'Total spend (net)', '900'), ('Small', 'Total spend (net)', '100')]
+    >>> [(r["cluster_label"], r["feature_label"], r["shown"]) for r in rows][1:3]
+    [('Tmall-first', 'Total spend (net)', '100'), ('Big-ticket buyers', 'Mean NPS score', 'no data')]
     """
     require(profiles, ["cluster", "name", "customers"], "cluster_profile_chart")
     data = _profile_long(profiles, lang)
-    order = profiles.sort("cluster")[
-        "name_zh" if lang == "zh" and "name_zh" in profiles.columns else "name"
-    ].to_list()
+    order = profiles.sort("cluster").select(_names(profiles, "name", lang))["name"].to_list()
     features = [feature_label(f, lang) for f in dict.fromkeys(data["feature"].to_list())]
     base = alt.Chart(data).encode(
         x=alt.X(
@@ -282,7 +310,7 @@ def cluster_scatter_chart(
     Parameters
     ----------
     assignments
-        Features with ``cluster`` and ``cluster_name``/``cluster_name_zh``, as
+        Features with ``cluster`` and ``cluster_name`` (the name codes), as
         :func:`cimlab.analytics.clusters.cluster_customers` returns.
     x, y
         Feature columns for the axes.
@@ -295,22 +323,20 @@ def cluster_scatter_chart(
     --------
     >>> import polars as pl
     >>> a = pl.DataFrame({"recency_days": [1.0, 300.0], "total_spend": [900.0, 20.0],
-    ...     "cluster": [0, 1], "cluster_name": ["Loyal", "Gone"], "cluster_name_zh": ["忠", "走"]})
-    >>> spec = cluster_scatter_chart(a, lang="en").to_dict()
+    ...     "cluster": [0, 1], "cluster_name": ["high_value_loyal", "lapsed_one_timers"]})
+    >>> spec = cluster_scatter_chart(a, lang="zh").to_dict()
     >>> spec["encoding"]["x"]["scale"]["type"], spec["encoding"]["color"]["sort"]
-    ('symlog', ['Loyal', 'Gone'])
+    ('symlog', ['高价值忠诚客户', '流失的一次性客户'])
     """
     require(assignments, [x, y, "cluster"], "cluster_scatter_chart")
     if max_points < 1:
         raise ValueError(f"max_points={max_points} should be at least 1.")
-    name_col = "cluster_name_zh" if lang == "zh" else "cluster_name"
-    if name_col not in assignments.columns:
-        name_col = "cluster_name" if "cluster_name" in assignments.columns else "cluster"
+    name_col = "cluster_name" if "cluster_name" in assignments.columns else "cluster"
     data = assignments.select(
         pl.col(x).cast(pl.Float64),
         pl.col(y).cast(pl.Float64),
         pl.col("cluster").cast(pl.Int64),
-        pl.col(name_col).cast(pl.String).alias("cluster_label"),
+        _names(assignments, name_col, lang).alias("cluster_label"),
     )
     if data.height > max_points:
         data = data.sample(n=max_points, seed=seed).sort("cluster")

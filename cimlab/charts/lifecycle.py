@@ -1,7 +1,7 @@
 """Charts of the customer lifecycle: stage counts over time and transitions between two dates.
 
 Stages keep one order and one colour everywhere (:data:`STAGE_COLORS`); stage names come from
-:data:`cimlab.analytics.lifecycle.STAGES` in the chosen language, axis titles from :data:`TEXT`.
+:func:`cimlab.i18n.stage_label` in the chosen language, axis titles from :data:`TEXT`.
 
 Examples
 --------
@@ -18,8 +18,9 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from cimlab.analytics.lifecycle import STAGE_ORDER, STAGES, UNKNOWN
+from cimlab.analytics.lifecycle import STAGE_ORDER, UNKNOWN
 from cimlab.charts._util import COUNT_AXIS, require
+from cimlab.i18n import stage_label as _stage_name
 
 __all__ = ["STAGE_COLORS", "TEXT", "stage_counts_chart", "stage_label", "transition_chart"]
 
@@ -46,10 +47,6 @@ TEXT: dict[str, dict[str, str]] = {
     UNKNOWN: {"en": "Not yet known", "zh": "尚未认识"},
 }
 
-_NAMES: dict[str, dict[str, str]] = {
-    row["stage"]: {"en": row["name"], "zh": row["name_zh"]} for row in STAGES.iter_rows(named=True)
-}
-
 
 def _text(key: str, lang: str) -> str:
     if lang not in ("en", "zh"):
@@ -68,7 +65,7 @@ def stage_label(stage: str, lang: str = "zh") -> str:
     _text("stage", lang)
     if stage == UNKNOWN:
         return TEXT[UNKNOWN][lang]
-    return _NAMES.get(stage, {}).get(lang, stage)
+    return _stage_name(stage, lang)
 
 
 def _label_expr(column: str, lang: str) -> pl.Expr:

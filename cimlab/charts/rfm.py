@@ -35,6 +35,7 @@ import polars as pl
 
 from cimlab.analytics.rfm import SEGMENT_GRID, SEGMENT_NAMES, SEGMENTS
 from cimlab.charts._util import COUNT_AXIS, require
+from cimlab.i18n import segment_label as _segment_name
 from cimlab.i18n import t
 
 __all__ = [
@@ -65,21 +66,19 @@ SEGMENT_COLORS: dict[str, str] = {
 #: Segments whose colour needs white text when shaded dark.
 _DARK = ("Champions", "New", "Cannot lose them", "Lost", "Loyal", "At risk")
 
-_NAME_ZH: dict[str, str] = dict(zip(SEGMENTS["name"], SEGMENTS["name_zh"], strict=True))
-
 Value = Literal["customers", "revenue"]
 
 
 def segment_label(name: str, lang: str = "zh") -> str:
-    """Display name of a segment in ``lang`` (an unknown name is returned as it is).
+    """Display name of a segment in ``lang`` (an unknown name is returned as it is):
+    :func:`cimlab.i18n.segment_label`.
 
     Examples
     --------
     >>> segment_label("At risk", "zh"), segment_label("At risk", "en")
     ('有流失风险', 'At risk')
     """
-    t("seg.chart.segment", lang)  # checks lang
-    return _NAME_ZH.get(name, name) if lang == "zh" else name
+    return _segment_name(name, lang)
 
 
 def segment_color_scale(lang: str = "zh", names: list[str] | None = None) -> alt.Scale:
@@ -242,7 +241,8 @@ def segment_bar_chart(segment_table: pl.DataFrame, *, lang: str = "zh") -> alt.L
     ----------
     segment_table
         One row per segment with ``segment``, ``customers`` and ``net_spend``
-        (as :func:`cimlab.cli.analyse.segment_table` returns); shares are computed here.
+        (as :func:`cimlab.analytics.rfm.segment_summary` returns); shares are computed here.
+        With no net revenue at all the revenue shares are no data (null), not 0.
     lang
         Language of the labels.
 
@@ -267,7 +267,9 @@ def segment_bar_chart(segment_table: pl.DataFrame, *, lang: str = "zh") -> alt.L
             pl.col("customers").cast(pl.Int64).alias("n"),
             pl.col("net_spend").cast(pl.Float64).alias("amount"),
             (pl.col("customers") / total if total else pl.lit(0.0)).alias(customers_label),
-            (pl.col("net_spend") / revenue if revenue else pl.lit(0.0)).alias(revenue_label),
+            (pl.col("net_spend") / revenue if revenue else pl.lit(None, pl.Float64)).alias(
+                revenue_label
+            ),
         )
         .with_columns(
             label=_segment_expr("segment", lang),

@@ -18,9 +18,8 @@ from typing import Literal
 import altair as alt
 import polars as pl
 
-from cimlab.analytics.rfm import SEGMENTS
-from cimlab.charts._util import require
-from cimlab.i18n import channel_label, t
+from cimlab.charts._util import no_data_marks, require
+from cimlab.i18n import channel_label, segment_label, t
 
 __all__ = [
     "complaint_rate_chart",
@@ -33,7 +32,6 @@ __all__ = [
 Group = Literal["channel", "segment", "month"]
 Measure = Literal["nps", "csat", "complaint_rate"]
 
-_SEGMENT_ZH = dict(zip(SEGMENTS["name"].to_list(), SEGMENTS["name_zh"].to_list(), strict=True))
 _MEASURES: dict[str, tuple[str, str, str, str]] = {
     # measure: (low column, high column, answers column, number format)
     "nps": ("nps_low", "nps_high", "nps_answers", ".1f"),
@@ -63,7 +61,7 @@ def group_labels(frame: pl.DataFrame, group: str, *, lang: str = "zh") -> pl.Exp
         if group == "channel":
             lookup = {v: channel_label(v, lang) for v in values}
         else:
-            lookup = {v: _SEGMENT_ZH.get(v, v) if lang == "zh" else v for v in values}
+            lookup = {v: segment_label(v, lang) for v in values}
         expr = col.replace_strict(lookup, default=col, return_dtype=pl.String)
     else:
         expr = col.cast(pl.String)
@@ -78,20 +76,23 @@ def _order(frame: pl.DataFrame) -> list[str]:
 def nps_chart(stats: pl.DataFrame, *, group: Group = "channel", lang: str = "zh") -> alt.LayerChart:
     """NPS per group as points with their confidence interval, and a line at 0.
 
-    Groups without answers are left out. ``stats``: :func:`cimlab.analytics.satisfaction.satisfaction`
-    output with ``by=group``.
+    Every group of ``stats`` is listed; a group without NPS answers reads "no data" (never a
+    score of 0). ``stats``: :func:`cimlab.analytics.satisfaction.satisfaction_table` output with
+    ``by=group`` (keep the groups to show).
 
     Examples
     --------
     >>> import polars as pl
     >>> stats = pl.DataFrame({"segment": ["Loyal", None], "nps": [50.0, None],
     ...     "nps_low": [20.0, None], "nps_high": [80.0, None], "nps_answers": [8, 0]})
-    >>> chart = nps_chart(stats, group="segment", lang="en")
-    >>> [r["label"] for r in chart.to_dict()["datasets"].popitem()[1]]
-    ['Loyal']
+    >>> spec = nps_chart(stats, group="segment", lang="en").to_dict()
+    >>> [layer["mark"]["type"] for layer in spec["layer"]]
+    ['rule', 'errorbar', 'point', 'text']
+    >>> [r["label"] for rows in spec["datasets"].values() for r in rows if "no_data" in r]
+    ['No segment']
     """
     require(stats, [group, "nps", "nps_low", "nps_high", "nps_answers"], "nps_chart")
-    data = stats.filter(pl.col("nps").is_not_null()).select(
+    data = stats.select(
         group_labels(stats, group, lang=lang),
         "nps",
         "nps_low",
@@ -124,7 +125,13 @@ def nps_chart(stats: pl.DataFrame, *, group: Group = "channel", lang: str = "zh"
     points = base.mark_point(filled=True, size=80).encode(
         x=alt.X("nps:Q", title=t("sat.chart.nps", lang), scale=scale), y=y, tooltip=tooltip
     )
-    return alt.LayerChart(layer=[zero, bars, points], height=alt.Step(28))
+    layers: list[alt.Chart] = [zero, bars, points]
+    missing = no_data_marks(
+        data, measure="nps", category="label", y=y, title=t(f"sat.group.{group}", lang), lang=lang
+    )
+    if missing is not None:
+        layers.append(missing)
+    return alt.LayerChart(layer=layers, height=alt.Step(28))
 
 
 def satisfaction_trend_chart(
@@ -238,6 +245,9 @@ def complaint_rate_chart(
 ) -> alt.LayerChart:
     """Complaint rate per group as bars with their Wilson interval.
 
+    Every group of ``stats`` is listed; a group nobody was observed in (no complaint flag, no
+    interaction) reads "no data", never a rate of 0.
+
     Examples
     --------
     >>> import polars as pl
@@ -245,14 +255,14 @@ def complaint_rate_chart(
     ...     "complaint_base": [10, 0], "complaint_rate": [0.1, None],
     ...     "complaint_low": [0.018, None], "complaint_high": [0.404, None]})
     >>> spec = complaint_rate_chart(stats, lang="en").to_dict()
-    >>> spec["layer"][0]["encoding"]["x"]["title"], len(spec["datasets"].popitem()[1])
-    ('Complaint rate', 1)
+    >>> spec["layer"][0]["encoding"]["x"]["title"], [layer["mark"]["type"] for layer in spec["layer"]]
+    ('Complaint rate', ['bar', 'errorbar', 'text'])
+    >>> [r for rows in spec["datasets"].values() for r in rows if "no_data" in r]
+    [{'label': 'Tmall', 'no_data': 'no data'}]
     """
     columns = ["complaints", "complaint_base", "complaint_rate", "complaint_low", "complaint_high"]
     require(stats, [group, *columns], "complaint_rate_chart")
-    data = stats.filter(pl.col("complaint_base") > 0).select(
-        group_labels(stats, group, lang=lang), *columns
-    )
+    data = stats.select(group_labels(stats, group, lang=lang), *columns)
     y = alt.Y("label:N", title=t(f"sat.group.{group}", lang), sort=_order(data))
     tooltip = [
         alt.Tooltip("label:N", title=t(f"sat.group.{group}", lang)),
@@ -278,4 +288,15 @@ def complaint_rate_chart(
         y=y,
         tooltip=tooltip,
     )
-    return alt.LayerChart(layer=[bars, whiskers], height=alt.Step(28))
+    layers: list[alt.Chart] = [bars, whiskers]
+    missing = no_data_marks(
+        data,
+        measure="complaint_rate",
+        category="label",
+        y=y,
+        title=t(f"sat.group.{group}", lang),
+        lang=lang,
+    )
+    if missing is not None:
+        layers.append(missing)
+    return alt.LayerChart(layer=layers, height=alt.Step(28))

@@ -6,8 +6,8 @@ escaped, never inside the workspace, never a partial file); without ``--out`` th
 are printed. Days, months and quarters are those of the workspace's business time
 zone (``cimlab workspace settings``); ``--time-zone ZONE`` overrides it for one run. Actions with more than one result take ``--view``::
 
-    cimlab analyse rfm          [--time-unit day|week|month]    one row per customer
-    cimlab analyse segments     [--time-unit ...]               one row per RFM segment, with actions
+    cimlab analyse rfm          [--time-unit day|week|month|calendar_week]  one row per customer
+    cimlab analyse segments     [--time-unit ...]       one row per RFM segment, with actions
     cimlab analyse clusters     [--k N] [--criterion silhouette|bic] [--seed N]
                                 [--view customers|profiles|k]
     cimlab analyse lifecycle    [--since DATE] [--view customers|counts|transitions]
@@ -22,7 +22,10 @@ zone (``cimlab workspace settings``); ``--time-zone ZONE`` overrides it for one 
     cimlab analyse kpis         [--days N] [--view summary|trend]
 
 Identities must have been resolved (``cimlab customers resolve``): analytics work on unified
-customers. Output holds customer ids and figures, never names, phones or e-mails.
+customers. Output holds customer ids and figures, never names, phones or e-mails. Every result
+with a ``customer_id`` (rfm, clusters customers, lifecycle customers, satisfaction unhappy) also has ``source_ids``, the customer's own ids in the channel data, as
+``channel:id`` entries joined by `` | `` (:mod:`cimlab.customers.source_ids`). ``clusters``
+prints how clear its structure is on stderr (:attr:`CustomerClusters.structure_note_`).
 """
 
 from __future__ import annotations
@@ -91,12 +94,26 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
             views = _VIEWS[name]
             cmd.add_argument("--view", choices=views, default=views[0], help="which result")
         if name in {"rfm", "segments", "clusters"}:
-            cmd.add_argument("--time-unit", choices=("day", "week", "month"), default="day")
+            units = ("day", "week", "month") + (("calendar_week",) if name != "clusters" else ())
+            cmd.add_argument(
+                "--time-unit",
+                choices=units,
+                default="day",
+                help=_TIME_UNIT_HELP if name != "clusters" else "day, week (7 days) or month",
+            )
         if name in {"channels", "satisfaction", "affinity"}:
             cmd.add_argument(
                 "--start", type=_date, metavar="DATE", help="first day of the window (default: all)"
             )
         _add_options(name, cmd)
+
+
+_TIME_UNIT_HELP = (
+    "unit of recency, T and since_last: day; week = 7 days (days / 7, lifetimes "
+    "freq='D', freq_multiplier=7); month = 30.4375 days (freq_multiplier=365.25/12); "
+    "calendar_week = purchases counted once per Monday-Sunday week, whole weeks between week "
+    "starts (lifetimes freq='W')"
+)
 
 
 def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
@@ -175,19 +192,48 @@ def _share(text: str) -> float:
 
 
 def segment_table(scores: pl.DataFrame) -> pl.DataFrame:
-    """One row per segment present in ``scores``: customers, share, net spend, actions."""
-    from cimlab.analytics.rfm import SEGMENTS
+    """The ``analyse segments`` table: :func:`cimlab.analytics.rfm.segment_summary` (the figures,
+    language-free) with the labels of the ``--out`` columns added here, at the edge, by
+    :mod:`cimlab.i18n`: ``segment, name_zh, customers, share`` (rounded to 4 places),
+    ``net_spend, action, action_zh``. Kept under this name for scripts written before 0.2;
+    Python code calls ``cl.segment_summary``.
+    """
+    from cimlab.analytics.rfm import segment_summary
+    from cimlab.i18n import segment_action, segment_label
 
-    total = max(scores.height, 1)
-    counts = scores.group_by("segment").agg(
-        customers=pl.len(), net_spend=pl.col("total_spend").cast(pl.Float64).sum()
+    summary = segment_summary(scores)
+    names = summary["segment"].drop_nulls().to_list()
+
+    def label(read: Any, lang: str) -> pl.Expr:
+        lookup = {name: read(name, lang) for name in names}
+        return pl.col("segment").replace_strict(lookup, default=None, return_dtype=pl.String)
+
+    return summary.select(
+        "segment",
+        label(segment_label, "zh").alias("name_zh"),
+        pl.col("customers").cast(pl.UInt32),
+        pl.col("share").round(4),
+        "net_spend",
+        label(segment_action, "en").alias("action"),
+        label(segment_action, "zh").alias("action_zh"),
     )
-    return (
-        counts.join(SEGMENTS.rename({"name": "segment"}), on="segment", how="left")
-        .with_columns(share=(pl.col("customers") / total).round(4))
-        .select("segment", "name_zh", "customers", "share", "net_spend", "action", "action_zh")
-        .sort("customers", descending=True)
-    )
+
+
+def _cluster_labels(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """The cluster name codes of ``column`` as the ``--out`` columns: ``column`` in English and
+    ``<column>_zh`` (labels of :func:`cimlab.i18n.cluster_label`, added at the edge)."""
+    from cimlab.i18n import cluster_label
+
+    codes = frame[column].drop_nulls().unique().to_list()
+    labels = [
+        pl.col(column)
+        .replace_strict({c: cluster_label(c, lang) for c in codes}, return_dtype=pl.String)
+        .alias(column if lang == "en" else f"{column}_zh")
+        for lang in ("en", "zh")
+    ]
+    columns = frame.columns
+    at = columns.index(column) + 1
+    return frame.with_columns(labels).select(*columns[:at], f"{column}_zh", *columns[at:])
 
 
 # --------------------------------------------------------------------------- one function per action
@@ -216,8 +262,13 @@ def _clusters(data: Any, args: argparse.Namespace) -> pl.DataFrame:
         random_state=args.seed,
         time_zone=data.time_zone,
     )
-    views = {"customers": assigned, "profiles": model.profiles_, "k": model.k_scores_}
-    frame: pl.DataFrame = views[args.view]
+    print(f"cimlab: clusters: {model.structure_note_}", file=sys.stderr)
+    views = {
+        "customers": lambda: _cluster_labels(assigned, "cluster_name"),
+        "profiles": lambda: _cluster_labels(model.profiles_, "name"),
+        "k": lambda: model.k_scores_,
+    }
+    frame: pl.DataFrame = views[args.view]()
     return frame
 
 
@@ -380,11 +431,16 @@ def analyse(args: argparse.Namespace) -> pl.DataFrame:
             file=sys.stderr,
         )
     try:
-        return _RUN[args.action](data, args)
+        frame = _RUN[args.action](data, args)
     except (
         ValueError
     ) as exc:  # an option the data cannot satisfy (e.g. more clusters than customers)
         raise CimlabError(f"analyse {args.action}: {exc}") from None
+    if "customer_id" in frame.columns:  # results join back to the analyst's own ids
+        from cimlab.customers.source_ids import with_source_ids
+
+        frame = with_source_ids(frame, ws)
+    return frame
 
 
 def run(args: argparse.Namespace) -> int:

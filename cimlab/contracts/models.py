@@ -1,7 +1,8 @@
 """Data contracts: the four canonical tables as Pandera (polars) ``DataFrameModel``\\s.
 
-These classes are the single declaration of each table. ``schemas/<table>.yaml`` describes the
-same columns for people (with examples and 中文 labels) and a test keeps the two in agreement.
+These classes validate rows (the import runs them). ``schemas/<table>.yaml`` describes the same
+columns for people (with examples and 中文 labels), and :mod:`cimlab.contracts.columns` reads the
+column types from it without importing Pandera; tests keep the three in agreement.
 
 Identifiers are strings end to end; times are UTC ``Datetime`` after the import applied its
 timezone rule; money is a float with a currency beside it; every order line has a status (paid, pending = not yet paid, refunded,
@@ -28,6 +29,16 @@ import pandera.polars as pa
 import polars as pl
 from pandera.engines import polars_engine as pe
 
+from cimlab.contracts.columns import (
+    CUSTOMER_TYPES,
+    GENDERS,
+    ORDER_STATUSES,
+    TABLES,
+    check_table,
+    polars_schema,
+    required_columns,
+)
+
 __all__ = [
     "CONTRACTS",
     "ORDER_STATUSES",
@@ -37,11 +48,9 @@ __all__ = [
     "Interactions",
     "Orders",
     "contract",
+    "polars_schema",
+    "required_columns",
 ]
-
-ORDER_STATUSES = ("paid", "pending", "refunded", "cancelled")
-GENDERS = ("female", "male", "other")
-CUSTOMER_TYPES = ("individual", "business")
 
 _TOKEN = r"^[a-z][a-z0-9_]*$"
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -164,7 +173,7 @@ CONTRACTS: dict[str, type[_Contract]] = {
     "interactions": Interactions,
     "feedback": Feedback,
 }
-TABLES = tuple(CONTRACTS)
+"""Table name → its model, in the order of :data:`cimlab.contracts.columns.TABLES`."""
 
 
 def contract(table: str) -> type[_Contract]:
@@ -175,32 +184,4 @@ def contract(table: str) -> type[_Contract]:
     >>> contract("orders").__name__
     'Orders'
     """
-    try:
-        return CONTRACTS[table]
-    except KeyError:
-        raise ValueError(f"table={table!r} is not one of {', '.join(TABLES)}.") from None
-
-
-def polars_schema(table: str) -> dict[str, pl.DataType]:
-    """Column name → polars dtype of a canonical table, in contract order.
-
-    Examples
-    --------
-    >>> polars_schema("feedback")["nps"]
-    Int64
-    """
-    schema = contract(table).to_schema()
-    return {name: col.dtype.type for name, col in schema.columns.items()}
-
-
-def required_columns(table: str) -> list[str]:
-    """Columns that may not be null in ``table`` (derived flags excluded).
-
-    Examples
-    --------
-    >>> required_columns("interactions")
-    ['source_customer_id', 'channel', 'ts', 'type']
-    """
-    schema = contract(table).to_schema()
-    derived = {"name_is_masked", "phone_is_masked"}
-    return [n for n, c in schema.columns.items() if not c.nullable and n not in derived]
+    return CONTRACTS[check_table(table)]

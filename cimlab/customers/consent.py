@@ -50,13 +50,9 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from cimlab.customers.golden import (
-    check_customers,
-    read_identity_map,
-    rows_with_import_time,
-    table_exists,
-)
+from cimlab.dates import as_utc
 from cimlab.errors import WorkspaceError
+from cimlab.frames import require_columns
 from cimlab.workspace import Workspace
 
 __all__ = [
@@ -198,10 +194,9 @@ def consent_timeline(events: pl.DataFrame) -> pl.DataFrame:
 
 
 def _conform_events(events: pl.DataFrame) -> pl.DataFrame:
-    required = ("customer_id", "purpose", "granted", "at", "origin")
-    missing = [c for c in required if c not in events.columns]
-    if missing:
-        raise ValueError(f"the events frame has no column {', '.join(missing)}")
+    require_columns(
+        events, ["customer_id", "purpose", "granted", "at", "origin"], what="events frame"
+    )
     bad = events.filter(~pl.col("origin").is_in(["import", "manual"]))
     if bad.height:
         raise ValueError(
@@ -346,7 +341,7 @@ def manual_consent_events(
         "user_name": pl.String(),
         "note": pl.String(),
     }
-    if not table_exists(ws, "consent_events"):
+    if not ws.has_table("consent_events"):
         frame = pl.DataFrame(schema=schema)
     else:
         sql = f"SELECT {', '.join(_quote(c) for c in schema)} FROM consent_events"
@@ -376,9 +371,9 @@ def consent_events(ws: Workspace, *, customer_ids: Sequence[str] | None = None) 
     0
     """
     columns = ["channel", "source_customer_id", *(f"consent_{p}" for p in PURPOSES)]
-    imap = read_identity_map(ws, customer_ids=customer_ids)
+    imap = ws.identity_map(customer_ids=customer_ids)
     records = None if customer_ids is None else imap
-    customers = rows_with_import_time(ws, "customers", columns=columns, records=records)
+    customers = ws.rows_with_import_time("customers", columns=columns, records=records)
     imported = import_consent_events(customers, imap)
     manual = manual_consent_events(ws, customer_ids=customer_ids)
     return pl.concat([imported, manual], how="vertical")
@@ -442,8 +437,8 @@ def set_consent(
         raise WorkspaceError(f"purpose {unknown_purposes[0]!r} is not one of {', '.join(PURPOSES)}")
     if not isinstance(granted, bool):
         raise WorkspaceError(f"granted={granted!r} must be True (opt-in) or False (opt-out)")
-    when = _utc(at, "at")
-    check_customers(ws, ids)
+    when = as_utc(at, error=WorkspaceError)
+    ws.customer_records(ids)
     rows = pl.DataFrame({"customer_id": ids}, schema={"customer_id": pl.String}).join(
         pl.DataFrame({"purpose": list(dict.fromkeys(wanted))}), how="cross"
     )
@@ -487,9 +482,3 @@ def _as_list(values: str | Sequence[str], name: str) -> list[str]:
     if len(cleaned) != len(items) or not cleaned:
         raise WorkspaceError(f"{name}={values!r} must be one or more non-empty strings")
     return list(dict.fromkeys(cleaned))
-
-
-def _utc(value: dt.datetime, name: str) -> dt.datetime:
-    if not isinstance(value, dt.datetime) or value.utcoffset() is None:
-        raise WorkspaceError(f"{name}={value!r} must be a timezone-aware datetime")
-    return value.astimezone(dt.UTC)

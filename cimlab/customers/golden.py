@@ -56,11 +56,12 @@ from typing import Any
 
 import polars as pl
 
-from cimlab.contracts.models import polars_schema
-from cimlab.errors import WorkspaceError
-from cimlab.identity import MAP_SCHEMA
+from cimlab.contracts.columns import polars_schema
+from cimlab.dates import as_utc
 from cimlab.ingest.parsing import is_masked_phone, normalize_email, normalize_phone
+from cimlab.lines import money_sum, net_amount, refund_amount
 from cimlab.settings import source_priority as saved_source_priority
+from cimlab.workspace import IDENTITY_MAP_SCHEMA as WORKSPACE_IDENTITY_MAP_SCHEMA
 from cimlab.workspace import Workspace
 
 __all__ = [
@@ -82,8 +83,8 @@ __all__ = [
     "table_exists",
 ]
 
-#: Columns of :func:`read_identity_map` (:data:`cimlab.identity.MAP_SCHEMA`).
-IDENTITY_MAP_SCHEMA: dict[str, pl.DataType] = dict(MAP_SCHEMA)
+#: Columns of :func:`read_identity_map` (:data:`cimlab.workspace.IDENTITY_MAP_SCHEMA`).
+IDENTITY_MAP_SCHEMA: dict[str, pl.DataType] = dict(WORKSPACE_IDENTITY_MAP_SCHEMA)
 
 #: Attributes of the golden record, in output order.
 ATTRIBUTES: tuple[str, ...] = (
@@ -161,131 +162,14 @@ _ORDER_CONTACT = {
 
 
 # ---------------------------------------------------------------------------- workspace reads
+# The generic table reads live on the workspace (one identity-map reader for every module);
+# these names are kept as aliases.
 
-
-def existing_tables(ws: Workspace) -> set[str]:
-    """Names of the tables in the workspace database (one query).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> "orders" in existing_tables(Workspace.open(tempfile.mkdtemp()))
-    True
-    """
-    found = ws.query("SELECT table_name FROM duckdb_tables()")
-    return set(found["table_name"].to_list()) if found.width else set()
-
-
-def table_exists(ws: Workspace, name: str) -> bool:
-    """Whether the workspace database has a table called ``name``.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> ws = Workspace.open(tempfile.mkdtemp())
-    >>> table_exists(ws, "orders"), table_exists(ws, "identity_map")
-    (True, False)
-    """
-    found = ws.query("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = ?", [name])
-    return bool(found.item())
-
-
-def read_identity_map(ws: Workspace, *, customer_ids: Sequence[str] | None = None) -> pl.DataFrame:
-    """The ``identity_map`` table (:data:`IDENTITY_MAP_SCHEMA`), of all or some customers.
-
-    Empty (with that schema) when identity resolution never ran. The table is written by
-    :func:`cimlab.identity.resolve`; this reads it the way :func:`cimlab.identity.customer_map`
-    does, with a filter on ``customer_ids`` pushed into the query.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> read_identity_map(Workspace.open(tempfile.mkdtemp())).columns[:3]
-    ['channel', 'source_customer_id', 'customer_id']
-    """
-    if not table_exists(ws, "identity_map"):
-        return pl.DataFrame(schema=IDENTITY_MAP_SCHEMA)
-    sql = f"SELECT {', '.join(IDENTITY_MAP_SCHEMA)} FROM identity_map"
-    params: list[Any] = []
-    if customer_ids is not None:
-        sql += " WHERE list_contains(?, customer_id)"
-        params.append(list(customer_ids))
-    frame = ws.query(sql + " ORDER BY customer_id, channel, source_customer_id", params)
-    return _conform(frame, IDENTITY_MAP_SCHEMA)
-
-
-def check_customers(ws: Workspace, customer_ids: Sequence[str]) -> pl.DataFrame:
-    """The identity map rows of ``customer_ids``; raises unless every id is in the map.
-
-    Raises :class:`~cimlab.errors.WorkspaceError` naming the unknown ids.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> check_customers(Workspace.open(tempfile.mkdtemp()), ["C9"])  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    cimlab.errors.WorkspaceError: unknown customer_id C9 ...
-    """
-    wanted = list(dict.fromkeys(customer_ids))
-    rows = read_identity_map(ws, customer_ids=wanted)
-    known = set(rows["customer_id"].to_list())
-    unknown = [c for c in wanted if c not in known]
-    if unknown:
-        shown = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
-        raise WorkspaceError(
-            f"unknown customer_id {shown} ({len(unknown)} not in this workspace's identity map); "
-            "run identity resolution (`cimlab customers resolve`) or search for the right id"
-        )
-    return rows
-
-
-def _conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    if frame.width == 0:
-        return pl.DataFrame(schema=schema)
-    return frame.select(list(schema)).cast(pl.Schema(schema))
-
-
-def rows_with_import_time(
-    ws: Workspace,
-    table: str,
-    *,
-    columns: Sequence[str],
-    records: pl.DataFrame | None = None,
-) -> pl.DataFrame:
-    """``columns`` of canonical ``table`` plus ``batch_id, source_line, imported_at``.
-
-    Active batches only; with ``records`` (a frame with ``channel, source_customer_id``, such
-    as identity map rows), only the rows of those source records.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> ws = Workspace.open(tempfile.mkdtemp())
-    >>> rows_with_import_time(ws, "orders", columns=["order_id"]).columns
-    ['order_id', 'batch_id', 'source_line', 'imported_at']
-    """
-    schema = {
-        **{c: polars_schema(table)[c] for c in columns},
-        "batch_id": pl.Int64(),
-        "source_line": pl.Int64(),
-        "imported_at": pl.Datetime("us", "UTC"),
-    }
-    where, params = "", []
-    if records is not None:
-        if records.is_empty():
-            return pl.DataFrame(schema=schema)
-        keys = records.select(
-            pl.format("{}\x1f{}", "channel", "source_customer_id").unique().sort()
-        ).to_series()
-        where = " WHERE list_contains(?, t.channel || chr(31) || t.source_customer_id)"
-        params = [keys.to_list()]
-    selected = ", ".join(f't."{c}"' for c in [*columns, "batch_id", "source_line"])
-    frame = ws.query(
-        f"SELECT {selected}, b.imported_at FROM {table} t JOIN batches b USING (batch_id){where}",
-        params,
-    )
-    return _conform(frame, schema)
+existing_tables = Workspace.table_names
+table_exists = Workspace.has_table
+read_identity_map = Workspace.identity_map
+check_customers = Workspace.customer_records
+rows_with_import_time = Workspace.rows_with_import_time
 
 
 # ---------------------------------------------------------------------------- golden record
@@ -670,50 +554,7 @@ def golden_lineage(
 
 
 # ---------------------------------------------------------------------------- orders
-
-
-def net_amount(amount: str = "amount", status: str = "status") -> pl.Expr:
-    """What an order line adds to spend net of refunds.
-
-    A ``paid`` line counts its amount. A ``refunded`` line that keeps the positive amount paid
-    counts 0 (paid, then given back); a ``refunded`` or ``cancelled`` line with a negative amount
-    is a credit note (UCI ``C`` invoices) and counts its negative amount. ``pending`` and other
-    ``cancelled`` lines count 0.
-
-    Examples
-    --------
-    >>> lines = pl.DataFrame({"amount": [100.0, 40.0, -25.0, 80.0, 10.0],
-    ...                       "status": ["paid", "refunded", "refunded", "cancelled", "pending"]})
-    >>> lines.select(net_amount().sum()).item()
-    75.0
-    """
-    a, s = pl.col(amount), pl.col(status)
-    credit = s.is_in(["refunded", "cancelled"]) & (a < 0)
-    return pl.when(s == "paid").then(a).when(credit).then(a).otherwise(0.0).alias("net_amount")
-
-
-def refund_amount(amount: str = "amount", status: str = "status") -> pl.Expr:
-    """Money given back on an order line (≥ 0): a positive ``refunded`` line, or a credit note.
-
-    ``gross_spend - refunds = net_spend`` where gross counts paid lines and positive refunded
-    lines (they were paid once).
-
-    Examples
-    --------
-    >>> lines = pl.DataFrame({"amount": [100.0, 40.0, -25.0], "status": ["paid", "refunded", "cancelled"]})
-    >>> lines.select(refund_amount().sum()).item()
-    65.0
-    """
-    a, s = pl.col(amount), pl.col(status)
-    credit = s.is_in(["refunded", "cancelled"]) & (a < 0)
-    return (
-        pl.when((s == "refunded") & (a > 0))
-        .then(a)
-        .when(credit)
-        .then(-a)
-        .otherwise(0.0)
-        .alias("refund_amount")
-    )
+# net_amount and refund_amount are the rules of cimlab.lines (imported above, names kept).
 
 
 def order_facts(
@@ -798,8 +639,8 @@ def order_metrics(
         A *purchase* is a ``paid`` line: ``first_purchase``/``last_purchase`` are its earliest
         and latest ``order_ts``, ``orders`` counts distinct ``(channel, order_id)`` among paid
         lines and ``channels`` the channels with a paid line. ``net_spend = gross_spend -
-        refunds`` (see :func:`net_amount`). Amounts of different currencies are added as they
-        are; ``currency`` is then ``"mixed"``.
+        refunds`` (the rules of :mod:`cimlab.lines`; sums are exact). Amounts of different
+        currencies are added as they are; ``currency`` is then ``"mixed"``.
 
     Examples
     --------
@@ -814,9 +655,9 @@ def order_metrics(
     frame = facts.filter(pl.col("customer_id").is_not_null())
     ts = pl.col("order_ts")
     if start is not None:
-        frame = frame.filter(ts >= _utc(start, "start"))
+        frame = frame.filter(ts >= as_utc(start, name="start"))
     if end is not None:
-        frame = frame.filter(ts < _utc(end, "end"))
+        frame = frame.filter(ts < as_utc(end, name="end"))
     if "net_amount" not in frame.columns:
         frame = frame.with_columns(net_amount())
     if "refund_amount" not in frame.columns:
@@ -827,9 +668,9 @@ def order_metrics(
         ts.filter(paid).min().alias("first_purchase"),
         ts.filter(paid).max().alias("last_purchase"),
         pl.struct("channel", "order_id").filter(paid).n_unique().alias("orders"),
-        (pl.col("net_amount") + pl.col("refund_amount")).sum().alias("gross_spend"),
-        pl.col("refund_amount").sum().alias("refunds"),
-        pl.col("net_amount").sum().alias("net_spend"),
+        money_sum(pl.col("net_amount") + pl.col("refund_amount")).alias("gross_spend"),
+        money_sum("refund_amount").alias("refunds"),
+        money_sum("net_amount").alias("net_spend"),
         pl.when(currency.n_unique() > 1)
         .then(pl.lit("mixed"))
         .otherwise(currency.first())
@@ -838,9 +679,3 @@ def order_metrics(
     )
     out = out.with_columns(pl.col("channels").list.len().alias("n_channels")).sort("customer_id")
     return out.select(list(ORDER_METRICS_SCHEMA)).cast(pl.Schema(ORDER_METRICS_SCHEMA))
-
-
-def _utc(value: dt.datetime, name: str) -> dt.datetime:
-    if not isinstance(value, dt.datetime) or value.utcoffset() is None:
-        raise ValueError(f"{name}={value!r} must be a timezone-aware datetime")
-    return value.astimezone(dt.UTC)

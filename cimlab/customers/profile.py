@@ -29,7 +29,7 @@ from typing import Any
 
 import polars as pl
 
-from cimlab.contracts.models import TABLES, polars_schema
+from cimlab.contracts.columns import TABLES, polars_schema
 from cimlab.customers.consent import (
     consent_state,
     consent_timeline,
@@ -38,15 +38,13 @@ from cimlab.customers.consent import (
 )
 from cimlab.customers.golden import (
     ORDER_METRICS_SCHEMA,
-    check_customers,
     golden_lineage,
     golden_records,
     order_facts,
     order_metrics,
-    rows_with_import_time,
-    table_exists,
 )
 from cimlab.customers.tags import current_tags, tag_history, type_tags
+from cimlab.dates import as_utc
 from cimlab.errors import WorkspaceError
 from cimlab.ingest.parsing import normalize_email, normalize_phone
 from cimlab.privacy import mask_email_expr, mask_phone_expr, scrub_text
@@ -59,6 +57,7 @@ __all__ = [
     "SEARCH_SCHEMA",
     "CustomerProfile",
     "customer_profile",
+    "named_review_queue",
     "reveal_log",
     "reveal_pii",
     "search",
@@ -165,13 +164,12 @@ def customer_profile(
     ...
     cimlab.errors.WorkspaceError: unknown customer_id C1 ...
     """
-    imap = check_customers(ws, [customer_id])
+    imap = ws.customer_records([customer_id])
     if source_priority is None:  # the workspace's saved setting
         source_priority = saved_source_priority(ws)
     ids = [customer_id]
     frames = {
-        t: rows_with_import_time(ws, t, columns=list(polars_schema(t)), records=imap)
-        for t in TABLES
+        t: ws.rows_with_import_time(t, columns=list(polars_schema(t)), records=imap) for t in TABLES
     }
     orders = order_facts(frames["orders"], imap).sort(
         "order_ts", "channel", "order_id", "line_number", descending=[True, False, False, False]
@@ -315,7 +313,7 @@ def search_customers(ws: Workspace, text: str, *, limit: int = 50) -> pl.DataFra
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise ValueError(f"limit={limit!r} must be a whole number >= 1")
     text = text.strip()
-    if not text or not table_exists(ws, "identity_map"):
+    if not text or not ws.has_table("identity_map"):
         return pl.DataFrame(schema=SEARCH_SCHEMA)
     hits_sql, params = _search_sql(text)
     hits = ws.query(
@@ -381,10 +379,8 @@ def reveal_pii(
         raise WorkspaceError(f"user={user!r} must name who reveals the data (the log needs it)")
     if not isinstance(reason, str) or not reason.strip():
         raise WorkspaceError("a reason is required to reveal personal data (it is logged)")
-    if not isinstance(at, dt.datetime) or at.utcoffset() is None:
-        raise WorkspaceError(f"at={at!r} must be a timezone-aware datetime")
-    when = at.astimezone(dt.UTC)
-    check_customers(ws, [customer_id])
+    when = as_utc(at, error=WorkspaceError)
+    ws.customer_records([customer_id])
     golden = golden_records(ws, customer_ids=[customer_id]).row(0, named=True)
     lineage = golden_lineage(ws, customer_ids=[customer_id]).filter(
         pl.col("valid") & pl.col("attribute").is_in(["phone", "email"])
@@ -429,7 +425,7 @@ def reveal_log(ws: Workspace, *, customer_id: str | None = None) -> pl.DataFrame
     >>> reveal_log(Workspace.open(tempfile.mkdtemp())).height
     0
     """
-    if not table_exists(ws, "pii_reveals"):
+    if not ws.has_table("pii_reveals"):
         return pl.DataFrame(schema=REVEALS_SCHEMA)
     columns = ", ".join(f'"{c}"' for c in REVEALS_SCHEMA)
     sql = f"SELECT {columns} FROM pii_reveals"
@@ -444,3 +440,34 @@ def reveal_log(ws: Workspace, *, customer_id: str | None = None) -> pl.DataFrame
 
 
 search = search_customers  # the name before cimlab 0.2, kept as an alias
+
+
+def named_review_queue(ws: Workspace) -> pl.DataFrame:
+    """The open fuzzy proposals of :func:`cimlab.identity.review_queue`, best first, with the
+    golden name of each side's customer (``name_a``, ``name_b``; null when unknown).
+
+    The names are raw data (shown masked by callers that need it, as in the app).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> named_review_queue(Workspace.open(tempfile.mkdtemp())).columns[-2:]
+    ['name_a', 'name_b']
+    """
+    from cimlab.identity import review_queue
+
+    queue = review_queue(ws)
+    if queue.is_empty():
+        return queue.with_columns(name_a=pl.lit(None, pl.String), name_b=pl.lit(None, pl.String))
+    ids = pl.concat([queue["customer_id_a"], queue["customer_id_b"]]).drop_nulls().unique()
+    names = golden_records(ws, customer_ids=ids.to_list(), include_orders=True).select(
+        "customer_id", "name"
+    )
+    for side in ("a", "b"):
+        queue = queue.join(
+            names.rename({"customer_id": f"customer_id_{side}", "name": f"name_{side}"}),
+            on=f"customer_id_{side}",
+            how="left",
+            maintain_order="left",
+        )
+    return queue

@@ -39,13 +39,8 @@ from fractions import Fraction
 
 import polars as pl
 
-from cimlab.customers.golden import (
-    check_customers,
-    golden_records,
-    order_facts,
-    order_metrics,
-    table_exists,
-)
+from cimlab.customers.golden import golden_records, order_facts, order_metrics
+from cimlab.dates import as_utc
 from cimlab.errors import WorkspaceError
 from cimlab.workspace import Workspace
 
@@ -228,9 +223,7 @@ def as_of_datetime(as_of: dt.datetime | dt.date) -> dt.datetime:
     '2024-07-01T00:00:00+00:00'
     """
     if isinstance(as_of, dt.datetime):
-        if as_of.utcoffset() is None:
-            raise ValueError(f"as_of={as_of!r} must be timezone-aware (or a date)")
-        return as_of.astimezone(dt.UTC)
+        return as_utc(as_of, name="as_of")
     if isinstance(as_of, dt.date):
         return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     raise ValueError(f"as_of={as_of!r} must be a date or a timezone-aware datetime")
@@ -304,7 +297,7 @@ def customer_metrics(
 
 
 def _events(ws: Workspace, customer_ids: Sequence[str] | None = None) -> pl.DataFrame:
-    if not table_exists(ws, "tag_events"):
+    if not ws.has_table("tag_events"):
         return pl.DataFrame(schema=TAG_EVENTS_SCHEMA)
     sql = f"SELECT {_COLUMNS} FROM tag_events"
     params: list[object] = []
@@ -424,7 +417,7 @@ def _customer_list(customer_ids: str | Sequence[str]) -> list[str]:
 
 def _reserved(ws: Workspace) -> set[str]:
     names = {r.name for r in DEFAULT_RULES} | set(TYPE_TAGS)
-    if table_exists(ws, "tag_events"):
+    if ws.has_table("tag_events"):
         stored = ws.query("SELECT DISTINCT tag FROM tag_events WHERE origin = 'rule'")
         if stored.width:
             names |= set(stored["tag"].to_list())
@@ -444,7 +437,7 @@ def _write_changes(
     ``plan`` gets the current tags (``customer_id, tag, origin``, read inside the transaction)
     and returns wanted events ``customer_id, tag, action, origin``.
     """
-    when = _utc(at)
+    when = as_utc(at, error=WorkspaceError)
     with ws.transaction() as con:
         con.execute(TAG_DDL)
         stored = con.sql(f"SELECT {_COLUMNS} FROM tag_events").pl()
@@ -501,7 +494,7 @@ def _manual(
             f"tag {clash[0]!r} is a rule tag or a customer type; it is set by "
             "refresh_rule_tags / the golden record. Choose another name for a manual tag"
         )
-    check_customers(ws, ids)
+    ws.customer_records(ids)
     wanted = (
         pl.DataFrame({"customer_id": ids}, schema={"customer_id": pl.String})
         .join(pl.DataFrame({"tag": names}, schema={"tag": pl.String}), how="cross")
@@ -589,7 +582,7 @@ def refresh_rule_tags(
     names = [r.name for r in rules]
     if len(set(names)) != len(names):
         raise ValueError(f"rule names must be unique, got {names}")
-    if table_exists(ws, "tag_events"):
+    if ws.has_table("tag_events"):
         used = ws.query("SELECT DISTINCT tag FROM tag_events WHERE origin = 'manual'")
         manual_names = {t.casefold() for t in used["tag"].to_list()} if used.width else set()
         clash = [n for n in names if n.casefold() in manual_names]
@@ -642,9 +635,3 @@ def refresh_rule_tags(
     for c in counts:
         summary = summary.join(c, on="tag", how="left", maintain_order="left")
     return summary.with_columns(pl.exclude("tag").fill_null(0).cast(pl.Int64))
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    if not isinstance(value, dt.datetime) or value.utcoffset() is None:
-        raise WorkspaceError(f"at={value!r} must be a timezone-aware datetime")
-    return value.astimezone(dt.UTC)

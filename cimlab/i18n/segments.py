@@ -1,8 +1,55 @@
-"""Texts of the Segments page: RFM grid and segments, clusters, lifecycle; and of the RFM charts."""
+"""Texts of the Segments page: RFM grid and segments, clusters, lifecycle; and of the RFM charts.
+
+Also the labels of the codes the analytics return (language lives at the edges): the 中文 names
+and actions of the RFM segments (:data:`SEGMENT_ZH`, keyed by the segment's name in
+:data:`cimlab.analytics.rfm.SEGMENTS`, whose English columns are the source texts), the 中文
+names and rules of the lifecycle stages (:data:`STAGE_ZH`, keyed by stage code; rules are
+templates filled with :class:`cimlab.analytics.lifecycle.LifecycleRules`), and the cluster names
+in both languages (``clu.*`` keys of :data:`MESSAGES`, read by :func:`cimlab.i18n.cluster_label`).
+"""
 
 from __future__ import annotations
 
-__all__ = ["MESSAGES"]
+__all__ = ["MESSAGES", "SEGMENT_ZH", "STAGE_ZH"]
+
+#: RFM segment (``cimlab.analytics.rfm.SEGMENTS["name"]``) → (中文 name, 中文 suggested action).
+SEGMENT_ZH: dict[str, tuple[str, str]] = {
+    "Champions": ("冠军客户", "给予奖励：新品抢先购和 VIP 权益；邀请他们评价和推荐。"),
+    "Loyal": ("忠诚客户", "推荐更高价值的商品，邀请加入会员积分计划。"),
+    "Potential loyalist": ("潜在忠诚客户", "提供会员权益并推荐相关商品，培养复购习惯。"),
+    "New": ("新客户", "做好新客引导：欢迎消息、使用指导，给他们再来的理由。"),
+    "Promising": ("有潜力客户", "提升认知：试用装或小样，为第二次购买提供小额激励。"),
+    "Need attention": ("需要关注", "根据购买记录推送限时优惠，在其流失前重新激活。"),
+    "About to sleep": ("即将沉睡", "推荐热门商品和折扣，在其沉寂前重新建立联系。"),
+    "At risk": ("有流失风险", "发送个性化的挽回信息、续费提醒和实用内容。"),
+    "Cannot lose them": ("不能失去的客户", "一对一沟通并用新品赢回，别让他们流向竞争对手。"),
+    "Hibernating": ("沉睡客户", "推荐相关商品并提供专属折扣，重新唤起兴趣。"),
+    "Lost": ("已流失客户", "尝试一次唤醒活动；无效则停止投入。"),
+}
+
+#: Lifecycle stage code → (中文 name, 中文 rule template with the fields of ``LifecycleRules``).
+STAGE_ZH: dict[str, tuple[str, str]] = {
+    "prospect": ("潜在客户", "已认识（首次出现不晚于该日）但从未购买。"),
+    "new": ("新客户", "只有一个购买日，且不超过 {new_days} 天前。"),
+    "repeat": (
+        "复购客户",
+        "两个及以上购买日，最近一次不超过 {active_days} 天前；不属于忠诚或赢回客户。",
+    ),
+    "loyal": (
+        "忠诚客户",
+        "最近 {loyal_window_days} 天内（含当天）至少 {loyal_days} 个购买日，最近一次不超过 {active_days} 天前。",
+    ),
+    "won_back": (
+        "赢回客户",
+        "超过 {lapsed_days} 天未购买后，在不超过 {active_days} 天前再次购买。",
+    ),
+    "at_risk": (
+        "有流失风险",
+        "最近一次购买在 {active_days_plus_one}–{lapsed_days} 天前，或仅购买过一次且已超过 "
+        "{new_days} 天，或只有退款/冲销记录的老客户（最近一条不超过 {lapsed_days} 天）。",
+    ),
+    "lapsed": ("已流失", "超过 {lapsed_days} 天没有购买。"),
+}
 
 MESSAGES: dict[str, dict[str, str]] = {
     "nav.segments": {"en": "Segments", "zh": "客户分群"},
@@ -118,6 +165,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "客户太少（{n} 位），无法聚类；需要更多有购买的客户。",
     },
     "seg.col.cluster": {"en": "Cluster", "zh": "聚类"},
+    # cluster names: the codes of cimlab.analytics.clusters (CLUSTER_RULES), read by cluster_label
+    "clu.unhappy_regulars": {"en": "Unhappy regulars", "zh": "不满意的常客"},
+    "clu.unhappy": {"en": "Unhappy customers", "zh": "不满意的客户"},
+    "clu.high_value_loyal": {"en": "High-value loyal", "zh": "高价值忠诚客户"},
+    "clu.high_value_at_risk": {"en": "High-value at risk", "zh": "高价值流失风险客户"},
+    "clu.big_ticket": {"en": "Big-ticket buyers", "zh": "大额客户"},
+    "clu.newcomers": {"en": "Recent newcomers", "zh": "近期新客"},
+    "clu.active_regulars": {"en": "Active regulars", "zh": "活跃常客"},
+    "clu.fading_regulars": {"en": "Fading regulars", "zh": "渐冷常客"},
+    "clu.lapsed_one_timers": {"en": "Lapsed one-timers", "zh": "流失的一次性客户"},
+    "clu.bargain": {"en": "Occasional bargain buyers", "zh": "偶尔购买的低价客户"},
+    "clu.recent_occasional": {"en": "Recent occasional buyers", "zh": "近期偶购客户"},
+    "clu.occasional": {"en": "Occasional buyers", "zh": "偶尔购买的客户"},
+    "clu.cluster": {"en": "Cluster {n}", "zh": "第 {n} 群"},
+    "clu.occasional.channel": {"en": "{channel}-first", "zh": "{channel}为主客户"},
+    "clu.recent_occasional.channel": {
+        "en": "Recent {channel}-first buyers",
+        "zh": "近期{channel}为主客户",
+    },
+    "clu.with_channel": {"en": "{name} · {channel}-first", "zh": "{name}（{channel}为主）"},
+    "clu.numbered": {"en": "{name} ({n})", "zh": "{name}（{n}）"},
     "seg.col.name": {"en": "Name", "zh": "名称"},
     # Lifecycle section
     "seg.lifecycle_intro": {

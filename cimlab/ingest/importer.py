@@ -74,6 +74,7 @@ __all__ = [
     "map_columns",
     "parse_table",
     "quarantine_csv",
+    "store_report",
     "validate_file",
     "validate_table",
 ]

@@ -28,13 +28,11 @@ Examples
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import functools
 import os
 import re
 import unicodedata
-import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,8 +40,18 @@ from typing import Any
 
 import yaml
 
-from cimlab.contracts.models import ORDER_STATUSES, TABLES, contract
+from cimlab.contracts.columns import (
+    ORDER_STATUSES,
+    TABLES,
+    check_table,
+    column_labels_zh,
+    column_names,
+    contract_document,
+    schemas_dir,
+)
+from cimlab.dates import is_time_zone
 from cimlab.errors import MappingError
+from cimlab.privacy import scrub_text
 
 __all__ = [
     "SOURCE_REQUIRED",
@@ -82,8 +90,6 @@ _TOKEN = re.compile(r"^[a-z][a-z0-9_]*$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 # Ignored when comparing headers: whitespace, underscores, hyphens/dashes, zero-width characters.
 _IGNORED = re.compile(r"[\s_\-\u2010-\u2015\u200b-\u200d\u2060\ufeff]+")
-_EMAIL_LIKE = re.compile(r"\S*@\S*")
-_PHONE_LIKE = re.compile(r"\+?\d[\d \-]{5,}\d")
 _MAPPING_KEYS = frozenset({"table", "columns", "preset", "channel", "options"})
 _PRESET_KEYS = frozenset(
     {"name", "label", "label_zh", "description", "table", "channel", "columns", "options", "tables"}
@@ -92,21 +98,6 @@ _HOW_TO_FIX = (
     "give an explicit mapping (--mapping FILE.yaml with `columns: {canonical: header}`, "
     "or pick the columns in the app's Import page)"
 )
-
-
-def schemas_dir() -> Path:
-    """Directory holding the contract YAMLs and ``presets/``.
-
-    An installed wheel carries it as ``cimlab/_schemas``; a source checkout has ``<repo>/schemas``.
-
-    Examples
-    --------
-    >>> (schemas_dir() / "orders.yaml").is_file()
-    True
-    """
-    package = Path(__file__).resolve().parents[1]  # cimlab/
-    bundled = package / "_schemas"
-    return bundled if bundled.is_dir() else package.parent / "schemas"
 
 
 def normalise_header(header: str) -> str:
@@ -131,13 +122,10 @@ def _clean(header: object) -> str:
 def _show(header: object) -> str:
     """Quote a header for a message, masking anything that looks like an e-mail or a phone.
 
-    A file without a header row turns its first data row into headers: never echo it raw.
+    A file without a header row turns its first data row into headers: never echo it raw
+    (:func:`cimlab.privacy.scrub_text`, the one scrubber, with ``digits`` as for raw rows).
     """
-    text = _clean(header)
-    text = _EMAIL_LIKE.sub(lambda m: m.group(0)[0] + "***@***", text)
-    text = _PHONE_LIKE.sub(
-        lambda m: m.group(0)[:3] + re.sub(r"\d", "*", m.group(0)[3:-2]) + m.group(0)[-2:], text
-    )
+    text = scrub_text(_clean(header), digits=True)
     if len(text) > 40:
         text = text[:37] + "..."
     return f'"{text}"'
@@ -151,43 +139,9 @@ def _show_headers(headers: Sequence[object], limit: int = 30) -> str:
 
 
 # --------------------------------------------------------------------------- contract documents
-
-
-@functools.cache
-def _contract_document(directory: str, table: str) -> dict[str, Any]:
-    path = Path(directory) / f"{table}.yaml"
-    with path.open(encoding="utf-8") as handle:
-        document = yaml.safe_load(handle)
-    if not isinstance(document, dict):
-        raise MappingError(f"{path}: expected a mapping at the top of the contract file.")
-    return document
-
-
-def contract_document(table: str) -> dict[str, Any]:
-    """The human-readable contract ``schemas/<table>.yaml`` as a dict (columns, rules, labels).
-
-    Examples
-    --------
-    >>> contract_document("feedback")["name_zh"]
-    '客户反馈'
-    """
-    contract(table)  # rejects unknown tables with a clear message
-    return copy.deepcopy(_contract_document(str(schemas_dir()), table))
-
-
-def column_labels_zh(table: str) -> dict[str, str]:
-    """Canonical column → 中文 label, from ``schemas/<table>.yaml``.
-
-    Examples
-    --------
-    >>> column_labels_zh("orders")["order_ts"]
-    '下单时间'
-    """
-    return {c["name"]: c["label_zh"] for c in contract_document(table)["columns"]}
-
-
-def _canonical_columns(table: str) -> list[str]:
-    return list(contract(table).to_schema().columns)
+# The YAML contract readers live in cimlab.contracts.columns; schemas_dir, contract_document and
+# column_labels_zh stay importable from here (imported above).
+_canonical_columns = column_names
 
 
 def _label(table: str, column: str) -> str:
@@ -199,19 +153,6 @@ def _label(table: str, column: str) -> str:
 
 
 # --------------------------------------------------------------------------- options and mapping
-
-
-def _valid_timezone(name: object) -> bool:
-    """True for an IANA zone name (accepted unchecked when the system has no zone database)."""
-    if not isinstance(name, str) or not name:
-        return False
-    try:
-        zoneinfo.ZoneInfo(name)
-    except zoneinfo.ZoneInfoNotFoundError:
-        return not zoneinfo.available_timezones()
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -257,7 +198,7 @@ class MappingOptions:
 
     def __post_init__(self) -> None:
         problems: list[str] = []
-        if not _valid_timezone(self.timezone):
+        if not is_time_zone(self.timezone):
             problems.append(
                 f"timezone={self.timezone!r} is not an IANA zone such as 'Asia/Shanghai'"
             )
@@ -812,7 +753,7 @@ def detect_preset(
     """
     table = table or None
     if table is not None:
-        contract(table)
+        check_table(table)
     best: tuple[tuple[int, bool, bool], Preset, str] | None = None
     for preset in list_presets():
         for name, preset_table in preset.tables.items():

@@ -26,10 +26,11 @@ Examples
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Mapping
 
 import polars as pl
+
+from cimlab.dates import check_time_zone
 
 __all__ = [
     "CUSTOMER_TYPE_TOKENS",
@@ -299,15 +300,6 @@ def _datetime_steps(*, day_first: bool) -> list[dict[str, pl.Expr]]:
     return [gates, parse, components, checked, combined]
 
 
-def _check_timezone(timezone: str) -> None:
-    try:
-        zoneinfo.ZoneInfo(timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(
-            f"timezone={timezone!r} is not a known IANA time zone; use e.g. 'Asia/Shanghai' or 'UTC'."
-        ) from exc
-
-
 def parse_datetime(
     raw: pl.Expr, *, day_first: bool = False, timezone: str = "Asia/Shanghai"
 ) -> pl.Expr:
@@ -344,7 +336,7 @@ def parse_datetime(
     >>> out.dt.to_string("%F %T").to_list()
     ['2024-01-05 00:26:00', '2010-12-01 00:26:00', '2024-01-05 08:26:33', None]
     """
-    _check_timezone(timezone)
+    check_time_zone(timezone, name="timezone")
     naive, offset = _F("naive"), _F("offset")
     utc = pl.Datetime("us", "UTC")
     from_offset = (naive.cast(pl.Int64) - offset * _US_PER_MINUTE).cast(utc)

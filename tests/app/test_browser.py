@@ -1,7 +1,8 @@
 """End to end in headless Chromium: upload a GBK CSV, see the report, import, open the Overview;
 and on a demo workspace, resolve identities on the Customers page, search a demo customer by
 phone and open the 360 view; on a resolved demo workspace, open every analytics page (Overview KPIs,
-Segments, Channels & cohorts, Satisfaction, Products) and see its charts; upload a file named
+Segments, Channels & cohorts, Satisfaction, Products), see its charts and one figure equal to
+the one the test computes from the workspace's rows with plain Polars; upload a file named
 like a Markdown image and open pages whose data is Markdown (nothing loads from another host, the
 names read as written); and render Markdown payloads escaped by ``md_text`` in every kind of
 Markdown place (``markdown_places_app.py``).
@@ -252,14 +253,15 @@ def test_customers_page_resolve_search_and_360(demo_server: tuple[str, Path]) ->
 
 
 @pytest.fixture
-def resolved_server(tmp_path: Path) -> Iterator[str]:
-    """The app on a small demo workspace whose identities are resolved."""
+def resolved_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The app on a small demo workspace whose identities are resolved; yields its URL and the
+    workspace folder."""
     _require_chromium()
     from cimlab.demo import build_demo_workspace
 
     build_demo_workspace(tmp_path / "ws", tmp_path / "files", people=200)
     with _serve(tmp_path, tmp_path / "ws") as url:
-        yield url
+        yield url, tmp_path / "ws"
 
 
 # url path -> (title in 中文, title in English)
@@ -272,9 +274,80 @@ ANALYTICS_PAGES = {
 }
 
 
-def test_analytics_pages_open_with_charts(resolved_server: str) -> None:
+def _expected_figures(workspace: Path) -> dict[str, tuple[str | None, str]]:
+    """One figure per analytics page, computed here from the workspace's stored rows with plain
+    Polars (none of cimlab's analytics): url path -> (metric label or None for a text, the
+    figure as the page writes it in 中文). Days are those of the business time zone, and the
+    analysis date the pages open on is the day of the last order.
+
+    * overview, KPI "订单数" (30 days): distinct (channel, order_id) with a paid line of an
+      identified customer in the 30 days ending on the analysis date;
+    * segments, "有购买的客户": identified customers with a purchase day up to the analysis date
+      (a day whose paid amounts add up to more than 0; the demo has no credit notes);
+    * channels, the overlap caption: buyers (paid lines, identified) of the last 365 days, and
+      those who bought in two channels or more;
+    * satisfaction, "净推荐值 NPS" (90 days): 100 × (answers 9–10 − answers 0–6) / answers;
+    * products, the summary: orders with a paid line with a SKU in the last 365 days (the
+      known non-product codes left out, as the page does by default) and their distinct SKUs.
+    """
+    import datetime as dt
+
+    import polars as pl
+
+    from cimlab.analytics.affinity import ONLINE_RETAIL_NON_PRODUCTS
+    from cimlab.settings import business_time_zone
+    from cimlab.workspace import Workspace
+
+    ws = Workspace.open(workspace, create=False)
+    zone = business_time_zone(ws)
+    keys = ["channel", "source_customer_id"]
+    people = ws.identity_map().select(*keys, "customer_id").unique(keys)
+    day = pl.col("order_ts").dt.convert_time_zone(zone).dt.date().alias("day")
+    lines = ws.table("orders").join(people, on=keys, how="left").with_columns(day)
+    as_of: dt.date = lines["day"].max()  # type: ignore[assignment]
+
+    def last(days: int) -> pl.Expr:
+        return pl.col("day").is_between(as_of - dt.timedelta(days=days - 1), as_of)
+
+    paid = lines.filter(pl.col("status") == "paid", pl.col("day") <= as_of)
+    known = paid.filter(pl.col("customer_id").is_not_null())
+    orders_30 = known.filter(last(30)).select("channel", "order_id").unique().height
+    buyers = (
+        known.group_by("customer_id", "day")
+        .agg(pl.col("amount").sum())
+        .filter(pl.col("amount") > 0)["customer_id"]
+        .n_unique()
+    )
+    channels = known.filter(last(365)).group_by("customer_id").agg(pl.col("channel").n_unique())
+    multi = channels.filter(pl.col("channel") >= 2).height
+    feedback = ws.table("feedback").with_columns(
+        pl.col("ts").dt.convert_time_zone(zone).dt.date().alias("day")
+    )
+    nps = feedback.filter(last(90), pl.col("nps").is_not_null())["nps"]
+    score = 100 * ((nps >= 9).sum() - (nps <= 6).sum()) / nps.len()
+    bought = paid.filter(
+        last(365),
+        pl.col("sku").is_not_null(),
+        ~pl.col("sku").is_in(list(ONLINE_RETAIL_NON_PRODUCTS)),
+    )
+    baskets = bought.select("channel", "order_id").unique().height
+    return {
+        "overview": ("订单数", f"{orders_30:,}"),
+        "segments": ("有购买的客户", f"{buyers:,}"),
+        "channels": (None, f"{channels.height:,} 位客户中有 {multi:,} 位"),
+        "satisfaction": ("净推荐值 NPS", f"{score:+.1f}"),
+        "products": (None, f"共 {baskets:,} 个购物篮、{bought['sku'].n_unique():,} 种商品"),
+    }
+
+
+def test_analytics_pages_open_with_charts(resolved_server: tuple[str, Path]) -> None:
+    """Every analytics page opens with a chart and no error, and shows one figure equal to the
+    one computed independently from the workspace (:func:`_expected_figures`)."""
     from playwright.sync_api import expect, sync_playwright
 
+    url, workspace = resolved_server
+    figures = _expected_figures(workspace)
+    assert set(figures) == set(ANALYTICS_PAGES)
     expect.set_options(timeout=WAIT)
     with sync_playwright() as p:
         browser = p.chromium.launch(
@@ -284,9 +357,17 @@ def test_analytics_pages_open_with_charts(resolved_server: str) -> None:
             page = browser.new_page(viewport={"width": 1400, "height": 2400}, locale="zh-CN")
             page.set_default_timeout(STEP_TIMEOUT)
             for path, (title_zh, _) in ANALYTICS_PAGES.items():
-                page.goto(f"{resolved_server}/{path}")
+                page.goto(f"{url}/{path}")
                 expect(page.get_by_role("heading", name=title_zh, exact=True)).to_be_visible()
                 expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+                label, figure = figures[path]
+                if label is None:
+                    expect(page.get_by_text(figure, exact=False).first).to_be_visible()
+                else:
+                    metric = page.get_by_test_id("stMetric").filter(
+                        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+                    )
+                    expect(metric.get_by_test_id("stMetricValue")).to_have_text(figure)
                 expect(page.get_by_test_id("stException")).to_have_count(0)
                 expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
                 page.screenshot(path=f"/tmp/cimlab_{path}.png", full_page=True)

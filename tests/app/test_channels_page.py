@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cimlab import channels, cohorts
+from cimlab.analytics import channels, cohorts
 from cimlab.analytics.facts import CustomerData
 from cimlab.analytics.kpis import KPI_NAMES, kpis
 from cimlab.dates import to_date
@@ -250,6 +250,30 @@ def test_overview_shows_kpis_with_deltas(data: CustomerData) -> None:
     assert {m.label: m.value for m in at.metric}["Active customers"] == f"{active:,.0f}"
     titles = [c["encoding"]["y"]["title"] for c in _charts(at) if "encoding" in c]
     assert t("kpi.orders", "en") in titles
+
+
+def test_kpi_cards_without_observations_read_no_data(data: CustomerData) -> None:
+    """On the day before the first order no period has an order or an active customer: the
+    average order value and the repeat-purchase rate are no data (never 0 or 0.0 %), with no
+    trend line, while the counts beside them read 0."""
+    first = to_date(data.orders["order_ts"].min(), time_zone=data.time_zone)  # type: ignore[arg-type]
+    at = _page("overview_page.py")
+    at.date_input[0].set_value(first - dt.timedelta(days=1)).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    metrics = {m.label: m for m in at.metric}
+    for kpi in ("average_order_value", "repeat_purchase_rate"):
+        card = metrics[t(f"kpi.{kpi}", "zh")]
+        assert card.value == "无数据", (kpi, card.value)
+        assert list(card.proto.chart_data) == []  # no sparkline drawn through made-up zeros
+    assert metrics[t("kpi.orders", "zh")].value == "0"
+    assert metrics[t("kpi.active_customers", "zh")].value == "0"
+    at.radio(key="lang").set_value("en").run()
+    metrics = {m.label: m for m in at.metric}
+    assert metrics[t("kpi.average_order_value", "en")].value == "no data"
+    # on the default date every ratio has observations again, and a trend line
+    at = _page("overview_page.py")
+    card = {m.label: m for m in at.metric}[t("kpi.average_order_value", "zh")]
+    assert card.value != "无数据" and len(card.proto.chart_data) >= 2
 
 
 def test_channels_choices_survive_a_language_switch(data: CustomerData) -> None:

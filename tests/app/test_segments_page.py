@@ -1,5 +1,5 @@
 """The Segments page through ``AppTest`` on a demo workspace: RFM grid, segment table (checked
-against :func:`cimlab.analytics.rfm.rfm`), a segment's customers and their CSV download, clusters,
+against :func:`cimlab.analytics.rfm.rfm_table`), a segment's customers and their CSV download, clusters,
 lifecycle, both languages and choices that survive a switch between them, shares in percent,
 and the hint on a workspace whose identities were never resolved."""
 
@@ -17,10 +17,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from cimlab import lifecycle, rfm
+from cimlab.analytics import lifecycle, rfm
 from cimlab.analytics.facts import CustomerData
 from cimlab.dates import to_date
-from cimlab.i18n import t
+from cimlab.i18n import segment_label, stage_label, t
 from tests.app.markdown_checks import shown_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,13 +122,13 @@ def test_page_runs_in_english(demo: Path) -> None:
 def test_segment_table_agrees_with_rfm(demo: Path, data: CustomerData, lang: str) -> None:
     at = _page(lang)
     as_of = _as_of(at, lang)
-    scores = rfm.rfm(data.orders, as_of=as_of, time_unit="day", time_zone=data.time_zone)
+    scores = rfm.rfm_table(data.orders, as_of=as_of, time_unit="day", time_zone=data.time_zone)
+    labels = {s: segment_label(s, lang) for s in rfm.SEGMENT_NAMES}
     expected = (
         scores.group_by("segment")
         .agg(customers=pl.len(), revenue=pl.col("total_spend").sum())
-        .join(rfm.SEGMENTS, left_on="segment", right_on="name")
         .select(
-            label=pl.col("name_zh" if lang == "zh" else "segment"),
+            label=pl.col("segment").replace_strict(labels),
             customers=pl.col("customers").cast(pl.Int64),
             revenue=pl.col("revenue").round(2),
             share=pl.col("customers") / scores.height * 100,
@@ -145,10 +145,7 @@ def test_segment_table_agrees_with_rfm(demo: Path, data: CustomerData, lang: str
         revenue_share=pl.col(t("seg.col.revenue_share", lang)),
     )
     # best segment first, as in rfm.SEGMENT_NAMES
-    names = {
-        row["name_zh" if lang == "zh" else "name"]: i
-        for i, row in enumerate(rfm.SEGMENTS.iter_rows(named=True))
-    }
+    names = {segment_label(name, lang): i for i, name in enumerate(rfm.SEGMENT_NAMES)}
     assert got["label"].to_list() == sorted(got["label"].to_list(), key=names.__getitem__)
     got = got.sort("label")
     assert got["label"].to_list() == expected["label"].to_list()
@@ -186,7 +183,7 @@ def test_grid_toggle_and_time_unit(demo: Path, data: CustomerData) -> None:
     assert _frame(at, "Segment").equals(before)
     members = _frame(at, "Customer id")
     assert "Since last purchase (weeks)" in members.columns
-    scores = rfm.rfm(
+    scores = rfm.rfm_table(
         data.orders,
         as_of=_as_of(at, "en"),
         time_unit="week",
@@ -238,7 +235,7 @@ def test_segment_members_and_their_download(
     at.selectbox(key="seg_pick_en").set_value("At risk").run()
     _no_errors(at)
     as_of = _as_of(at, "en")
-    scores = rfm.rfm(data.orders, as_of=as_of, time_zone=data.time_zone)
+    scores = rfm.rfm_table(data.orders, as_of=as_of, time_zone=data.time_zone)
     at_risk = scores.filter(pl.col("segment") == "At risk").sort("customer_id")
     assert at_risk.height > 0
     members = _frame(at, "Customer id")
@@ -280,7 +277,7 @@ def test_download_escapes_formulas(
     demo: Path, downloads: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A customer id a spreadsheet would run as a formula is written with a leading ``'``."""
-    real = rfm.rfm
+    real = rfm.rfm_table
     evil = ['=HYPERLINK("http://x.example","click")', "@SUM(A1)", "+1+2", "-1+2"]
 
     def scores_with_formula_ids(orders: pl.DataFrame, **options: Any) -> pl.DataFrame:
@@ -291,7 +288,7 @@ def test_download_escapes_formulas(
             pl.col("customer_id").replace(dict(zip(first, evil, strict=True)))
         )
 
-    monkeypatch.setattr(rfm, "rfm", scores_with_formula_ids)
+    monkeypatch.setattr(rfm, "rfm_table", scores_with_formula_ids)
     st.cache_data.clear()  # the page caches rfm's scores: compute them with the patch
     try:
         at = _page("en")
@@ -341,9 +338,12 @@ def test_lifecycle_counts_and_bad_dates(demo: Path, data: CustomerData) -> None:
         time_zone=data.time_zone,
     )
     table = _frame(at, t("seg.col.stage", "zh"))
-    assert table[t("seg.col.stage", "zh")].to_list() == lifecycle.STAGES["name_zh"].to_list()
+    assert table[t("seg.col.stage", "zh")].to_list() == [
+        stage_label(s, "zh") for s in lifecycle.STAGE_ORDER
+    ]
+    assert table[t("seg.col.stage", "zh")].to_list()[:2] == ["潜在客户", "新客户"]
     counted = dict(stages.group_by("stage").len().rows())
-    expected = [counted.get(s, 0) for s in lifecycle.STAGES["stage"].to_list()]
+    expected = [counted.get(s, 0) for s in list(lifecycle.STAGE_ORDER)]
     assert table[t("seg.col.customers", "zh")].to_list() == expected
     shares = [100 * n / stages.height for n in expected]
     assert table[t("seg.col.share", "zh")].to_list() == pytest.approx(shares, rel=1e-12)
@@ -381,7 +381,7 @@ def test_choices_survive_a_language_switch(demo: Path, data: CustomerData) -> No
     # the page shows what the choices say: weeks, and the At risk customers
     members = _frame(at, "Customer id")
     assert "Since last purchase (weeks)" in members.columns
-    scores = rfm.rfm(
+    scores = rfm.rfm_table(
         data.orders, as_of=_as_of(at, "en"), time_unit="week", time_zone=data.time_zone
     )
     at_risk = scores.filter(pl.col("segment") == "At risk")["customer_id"].sort().to_list()

@@ -1,0 +1,69 @@
+"""What every ``cimlab`` command shares: the argument parser class, one-line messages, JSON out.
+
+Light on purpose (standard library only at import time): ``cimlab --help`` imports it.
+
+Examples
+--------
+>>> one_line("a\\n  b")
+'a b'
+>>> safe_message(ValueError("call 13800138000"))
+'call 138****8000'
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+__all__ = ["DEBUG_ENV", "Parser", "debug", "one_line", "print_json", "safe_message", "scrub"]
+
+DEBUG_ENV = "CIMLAB_DEBUG"
+"""Set it (to anything but ``0``) to see the traceback of an unexpected error."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one ``cimlab: error: ...`` line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"cimlab: error: {one_line(message)} (see '{self.prog} --help')\n")
+        raise SystemExit(2)
+
+
+def one_line(text: object) -> str:
+    """``text`` with every run of whitespace (newlines too) turned into one space."""
+    return " ".join(str(text).split())
+
+
+def scrub(text: str, *, digits: bool = False) -> str:
+    """:func:`cimlab.privacy.scrub_text`, imported when a message needs it."""
+    from cimlab.privacy import scrub_text
+
+    return scrub_text(text, digits=digits)
+
+
+def safe_message(exc: BaseException) -> str:
+    """The message of ``exc`` on one line, contact details masked (never raw PII on stderr)."""
+    return one_line(scrub(str(exc)))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    return str(value)
+
+
+def print_json(value: Any) -> None:
+    """Print ``value`` as one line of JSON (UTF-8 text; dates in ISO 8601)."""
+    print(json.dumps(value, ensure_ascii=False, default=_json_default))
+
+
+def debug() -> bool:
+    """True when :data:`DEBUG_ENV` asks for tracebacks."""
+    return os.environ.get(DEBUG_ENV, "") not in ("", "0")

@@ -1,0 +1,340 @@
+"""``cimlab workspace ...``: inspect and manage a workspace.
+
+``info``, ``history``, ``undo``, ``backup``, ``restore``, ``check``, ``settings`` and
+``quarantine``; the output contract is written in :mod:`cimlab.cli`. Only the workspace module
+(DuckDB, Polars) loads for ``info``; the rest is imported by the action that needs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cimlab.cli.common import one_line, print_json, scrub
+from cimlab.errors import WorkspaceError
+
+if TYPE_CHECKING:
+    from cimlab.workspace import Workspace
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    """Register the ``workspace`` command group on the top-level subparsers ``sub``."""
+    ws = sub.add_parser(
+        "workspace",
+        help="inspect and manage a workspace",
+        description="Inspect and manage a workspace.",
+    )
+    ws_sub = ws.add_subparsers(
+        dest="action", required=True, parser_class=parser_class, metavar="ACTION"
+    )
+    for name, text in (("info", "tables, channels and counts"), ("history", "import batches")):
+        cmd = ws_sub.add_parser(name, help=text, description=f"Show the workspace's {text}.")
+        cmd.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
+        cmd.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    undo = ws_sub.add_parser(
+        "undo", help="remove the rows of one import batch", description="Undo one import batch."
+    )
+    undo.add_argument("batch", type=int, metavar="BATCH", help="batch number (see history)")
+    undo.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
+    undo.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    backup = ws_sub.add_parser(
+        "backup",
+        help="write a consistent, checked copy of the workspace",
+        description="Write a consistent single-file copy of the workspace, read every row of it "
+        "to check it, and write its SHA-256 to FILE.sha256 (verify with 'sha256sum -c'). A "
+        "damaged workspace gives exit 2 and no file.",
+    )
+    backup.add_argument("file", metavar="FILE", help="backup file to write")
+    backup.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
+    restore = ws_sub.add_parser(
+        "restore",
+        help="replace the workspace with a backup",
+        description="Replace the workspace's data with a backup written by 'workspace backup'. "
+        "The backup is verified first (FILE.sha256 and a read of every row); the old data is "
+        "kept until the restored data has opened, and is back in place on any failure.",
+    )
+    restore.add_argument("file", metavar="FILE", help="backup file to restore")
+    restore.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
+    check = ws_sub.add_parser(
+        "check",
+        help="read every row of every table to find damage",
+        description="Check the workspace is intact: read every column of every row of every "
+        "table, so that DuckDB verifies the checksum of every block. Exit 0 when intact, 2 "
+        "when damaged (stderr names what). --json prints {workspace, database, ok, tables "
+        "(rows per table), problems}.",
+    )
+    check.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
+    check.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    settings = ws_sub.add_parser(
+        "settings",
+        help="show or change the workspace settings (business time zone, source priority)",
+        description="Show the workspace settings; with --time-zone, change the business time "
+        "zone: the calendar every analysis counts days, months and quarters in (orders are "
+        "stored in UTC). Without a setting it is the zone the imports read times in.",
+    )
+    settings.add_argument(
+        "--time-zone",
+        metavar="ZONE",
+        help="an IANA zone such as Asia/Shanghai or Europe/London; 'auto' returns to the "
+        "zone of the imports",
+    )
+    settings.add_argument(
+        "--source-priority",
+        metavar="CHANNELS",
+        help="channels the golden record trusts most, best first, comma-separated (e.g. "
+        "store,online_shop); 'none' removes the setting (the most recent value wins)",
+    )
+    settings.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
+    settings.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    quarantine = ws_sub.add_parser(
+        "quarantine",
+        help="write a batch's quarantined rows to CSV",
+        description="Write the quarantined rows of one batch to a CSV file (UTF-8 with BOM): "
+        "line, problems, then the row as the file wrote it, ready to fix and import again.",
+    )
+    quarantine.add_argument("batch", type=int, metavar="BATCH", help="batch number (see history)")
+    quarantine.add_argument("--out", required=True, metavar="FILE.csv", help="CSV file to write")
+    quarantine.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
+
+
+def _size(n: int) -> str:
+    size = float(n)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _when(value: dt.datetime | None) -> str:
+    return "-" if value is None else value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _print_info(info: dict[str, Any]) -> None:
+    print(
+        f"workspace {info['path']} ({_size(info['size_bytes'])}, "
+        f"schema version {info['schema_version']})"
+    )
+    print(
+        f"imports: {info['active_batches']} active of {info['batches']} batches; "
+        f"last import {_when(info['last_import_at'])}"
+    )
+    print(f"{'table':<14}{'rows':>10}  by channel")
+    for table, part in info["tables"].items():
+        channels = ", ".join(f"{c} {n:,}" for c, n in part["by_channel"].items()) or "-"
+        print(f"{table:<14}{part['rows']:>10,}  {channels}")
+    zone, trusted = info["time_zone"], info["source_priority"]
+    print(
+        f"settings: time zone {zone['zone']} ({zone['source']}); source priority "
+        f"{' > '.join(trusted) if trusted else 'none'}"
+    )
+    who = info["identities"]
+    if who["customers"]:
+        print(
+            f"identities: {who['records']:,} source records -> {who['customers']:,} customers; "
+            f"{who['unlinked_records']:,} records imported since the last resolution"
+        )
+    else:
+        print("identities: never resolved (cimlab customers resolve)")
+
+
+def _state(ws: Workspace) -> dict[str, Any]:
+    """Settings and identity state of ``ws`` for ``workspace info``."""
+    from cimlab.settings import source_priority, time_zone_choice
+
+    choice, priority = time_zone_choice(ws), source_priority(ws)
+    return {
+        "time_zone": {"zone": choice.zone, "source": choice.source},
+        "source_priority": None if priority is None else list(priority),
+        "identities": ws.identity_counts(),
+    }
+
+
+def _print_history(batches: list[dict[str, Any]], path: Path) -> None:
+    if not batches:
+        print(f"no imports yet in {path}")
+        return
+    header = ("batch", "status", "imported", "table", "channel", "read", "loaded", "quar.", "file")
+    rows = [
+        (
+            str(b["batch_id"]),
+            b["status"],
+            _when(b["imported_at"]),
+            b["table_name"],
+            b["channel"],
+            f"{b['rows_read']:,}",
+            f"{b['rows_loaded']:,}",
+            f"{b['rows_quarantined']:,}",
+            b["file_name"],
+        )
+        for b in batches
+    ]
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    right = {0, 5, 6, 7}
+    for r in (header, *rows):
+        cells = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ]
+        print("  ".join(cells).rstrip())
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one ``workspace`` action; returns the exit code (errors raise ``CimlabError``)."""
+    from cimlab.workspace import Workspace, checksum_path
+
+    if args.action == "check":
+        return _check(Workspace(args.workspace), as_json=args.json)
+    if args.action == "restore":
+        unsummed = not checksum_path(args.file).exists()
+        ws = Workspace.restore(args.file, args.workspace)
+        info = ws.info()
+        rows = ", ".join(f"{t} {p['rows']:,}" for t, p in info["tables"].items())
+        print(
+            f"restored {args.workspace} from {args.file}: {info['active_batches']} active "
+            f"batches; rows: {rows}"
+        )
+        if unsummed:
+            print(
+                f"cimlab: note: no checksum file {checksum_path(args.file).name} was found "
+                "beside the backup (an older cimlab?); it was verified by a full read of every "
+                "table only",
+                file=sys.stderr,
+            )
+        return 0
+    ws = Workspace.open(args.workspace, create=False)
+    if args.action == "info":
+        with ws.reading():  # one open of the database for every figure
+            info = {**ws.info(), **_state(ws)}
+        if args.json:
+            print_json(info)
+        else:
+            _print_info(info)
+    elif args.action == "history":
+        batches = ws.batches().to_dicts()
+        for b in batches:
+            with contextlib.suppress(ValueError):  # keep the text if it is not JSON
+                b["mapping"] = json.loads(b["mapping"]) if b["mapping"] else None
+        if args.json:
+            print_json({"workspace": str(ws.path), "batches": batches})
+        else:
+            _print_history(batches, ws.path)
+    elif args.action == "undo":
+        removed = ws.undo(args.batch, at=dt.datetime.now(dt.UTC))
+        if args.json:
+            print_json({"undone": args.batch, "rows_removed": removed})
+        else:
+            print(
+                f"batch {args.batch} undone: {removed:,} rows removed "
+                "(its quarantined lines stay on record)"
+            )
+    elif args.action == "quarantine":
+        from cimlab.export import write_bytes
+        from cimlab.ingest.importer import quarantine_csv
+
+        if args.batch not in ws.batches()["batch_id"].to_list():
+            raise WorkspaceError(
+                f"there is no batch {args.batch} in {ws.path}; see `workspace history`"
+            )
+        problems = ws.quarantine(args.batch)
+        # the one writer: formulas escaped, never inside the workspace, never a partial file
+        write_bytes(quarantine_csv(problems), args.out, protect=[ws.path], fmt="csv")
+        print(
+            f"{problems['line'].n_unique():,} quarantined rows of batch {args.batch} written to {args.out}"
+        )
+    elif args.action == "settings":
+        _settings(ws, args)
+    elif args.action == "backup":
+        target = ws.backup(args.file)
+        print(
+            f"backup of {ws.path} written to {target} ({_size(target.stat().st_size)}), every "
+            f"row checked; its SHA-256 is in {checksum_path(target).name}"
+        )
+    return 0
+
+
+def _check(ws: Workspace, *, as_json: bool) -> int:
+    """``workspace check``: exit 0 when every row of every table reads back, else 2."""
+    report = ws.check()
+    if as_json:
+        print_json(
+            {
+                "workspace": str(ws.path),
+                "database": str(report.path),
+                "ok": report.ok,
+                "tables": dict(report.tables),
+                "problems": list(report.problems),
+            }
+        )
+    elif report.ok:
+        print(
+            f"workspace {ws.path} is intact: {len(report.tables)} tables, "
+            f"{report.rows:,} rows read in full"
+        )
+    for i, problem in enumerate(report.problems, 1):
+        hint = (
+            f"; restore a backup you trust with `cimlab workspace restore FILE --workspace "
+            f"{ws.path}`"
+            if i == len(report.problems)
+            else ""
+        )
+        message = one_line(scrub(problem))
+        print(f"cimlab: workspace {ws.path} is damaged: {message}{hint}", file=sys.stderr)
+    return 0 if report.ok else 2
+
+
+_ZONE_SOURCES = {
+    "setting": "set for this workspace",
+    "imports": "the zone the imports read times in; set one with --time-zone",
+    "default": "the import default; set one with --time-zone",
+}
+
+
+def _settings(ws: Workspace, args: argparse.Namespace) -> None:
+    from cimlab.dates import check_time_zone
+    from cimlab.settings import (
+        check_source_priority,
+        set_source_priority,
+        set_time_zone,
+        source_priority,
+        time_zone_choice,
+    )
+
+    zone = channels = None
+    try:  # both values are checked before anything is written
+        if args.time_zone is not None and args.time_zone.strip().lower() != "auto":
+            zone = check_time_zone(args.time_zone.strip())
+        text = (args.source_priority or "").strip()
+        if args.source_priority is not None and text.lower() != "none":
+            channels = check_source_priority([c.strip() for c in text.split(",") if c.strip()])
+    except ValueError as exc:
+        message = str(exc).replace("time_zone=", "--time-zone ", 1)
+        raise WorkspaceError(message.replace("source_priority=", "--source-priority ", 1)) from None
+    if args.time_zone is not None:
+        set_time_zone(ws, zone)
+    if args.source_priority is not None:
+        set_source_priority(ws, channels)
+        known = set(ws.counts()["channel"].to_list()) if channels else set()
+        for channel in [c for c in channels or () if c not in known]:
+            print(f"cimlab: note: no records of channel {channel!r} yet", file=sys.stderr)
+    choice, priority = time_zone_choice(ws), source_priority(ws)
+    if args.json:
+        print_json(
+            {
+                "workspace": str(ws.path),
+                "time_zone": choice.zone,
+                "source": choice.source,
+                "source_priority": None if priority is None else list(priority),
+            }
+        )
+    else:
+        print(f"time zone: {choice.zone} ({_ZONE_SOURCES[choice.source]})")
+        trusted = " > ".join(priority) if priority else "none (the most recent value wins)"
+        print(f"source priority of the golden record: {trusted}")
