@@ -61,10 +61,10 @@ ROOT = Path(__file__).resolve().parents[1]
 ROUNDS = 2
 REPEAT = int(os.environ.get("CIMLAB_BENCH_REPEAT", 3))
 LIFETIMES_REPEAT = 3
-#: The targets: cimlab at most TARGET_RATIO × the floor and at least TARGET_SPEEDUP × faster than
-#: lifetimes, both on median runs; peak memory at most TARGET_PEAK_MB.
+#: The targets: cimlab at most TARGET_RATIO × the floor on median runs; peak memory at most
+#: TARGET_PEAK_MB. The speed-up over lifetimes is reported, not a target: the product owner accepted
+#: 12× and made the floor the yardstick (it says how close to the limit cimlab is).
 TARGET_RATIO = 1.3
-TARGET_SPEEDUP = 15
 TARGET_PEAK_MB = 1536
 
 
@@ -365,10 +365,6 @@ def run() -> dict[str, object]:
             detail["ratio_to_floor_median"] <= TARGET_RATIO,  # type: ignore[operator]
             detail["ratio_to_floor"] <= TARGET_RATIO,  # type: ignore[operator]
         ),
-        f">= {TARGET_SPEEDUP}× faster than lifetimes": (
-            median_speedup >= TARGET_SPEEDUP,
-            detail["speedup_vs_lifetimes"] >= TARGET_SPEEDUP,  # type: ignore[operator]
-        ),
         f"<= {TARGET_PEAK_MB / 1024:g} GB peak": (peak_mb <= TARGET_PEAK_MB,) * 2,
     }
     missed = [name for name, (median_ok, _) in checks.items() if not median_ok]
@@ -395,8 +391,8 @@ def run() -> dict[str, object]:
         "seconds": cimlab["best"],
         "rows_per_s": int(ROWS / cimlab["best"]),
         "target": (
-            f">= {TARGET_SPEEDUP}× faster than lifetimes, <= {TARGET_RATIO}× the floor "
-            f"(medians), <= {TARGET_PEAK_MB / 1024:g} GB peak"
+            f"<= {TARGET_RATIO}× the floor (medians), <= {TARGET_PEAK_MB / 1024:g} GB peak; "
+            "speed-up over lifetimes reported"
         ),
         **detail,
         "show": show,
