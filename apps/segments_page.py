@@ -13,6 +13,7 @@ once from the counts and never rounded before display.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import _common as common
 import polars as pl
@@ -76,11 +77,12 @@ def load_scores(path: str, version: str, as_of: dt.date, time_unit: str) -> pl.D
 @st.cache_data(show_spinner=False, max_entries=16)
 def load_clusters(
     path: str, version: str, as_of: dt.date, time_unit: str, k: int | None, criterion: str
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, int]:
-    """:func:`cimlab.analytics.clusters.cluster_customers`: assignments, k scores, profiles and k."""
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, int, dict[str, object]]:
+    """:func:`cimlab.analytics.clusters.cluster_customers`: assignments, k scores, profiles, k
+    and how strong the structure is (silhouette band, stability of the choice of k)."""
     data = common.load_customer_data(path, version)
     if data is None:
-        return pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), 0
+        return pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), 0, {}
     assignments, model = clusters.cluster_customers(
         data.orders,
         as_of=as_of,
@@ -90,7 +92,14 @@ def load_clusters(
         criterion=criterion,  # type: ignore[arg-type]
         time_zone=data.time_zone,
     )
-    return assignments, model.k_scores_, model.profiles_, int(model.n_clusters_)
+    structure = {
+        "band": model.structure_,
+        "silhouette": model.silhouette_,
+        "stability": model.stability_,
+        "resamples": model.n_resamples,
+        "weak": model.weak_structure_,
+    }
+    return assignments, model.k_scores_, model.profiles_, int(model.n_clusters_), structure
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -290,6 +299,21 @@ def rfm_section(scores: pl.DataFrame, *, as_of: dt.date, time_unit: str, lang: s
     )
 
 
+def structure_note(structure: dict[str, object], k: int, *, chose: bool, lang: str) -> None:
+    """How far to trust the clusters: silhouette band, how stable the choice of k is."""
+    silhouette = structure.get("silhouette")
+    if not isinstance(silhouette, float) or math.isnan(silhouette):
+        return
+    band = t(f"seg.structure.{structure['band']}", lang)
+    st.caption(common.t_md("seg.structure", lang, silhouette=f"{silhouette:.2f}", band=band))
+    stability = structure.get("stability")
+    if chose and isinstance(stability, float) and not math.isnan(stability):
+        share = f"{stability:.0%}"
+        st.caption(common.t_md("seg.stability", lang, k=k, share=share, n=structure["resamples"]))
+    if structure.get("weak"):
+        st.caption(t("seg.weak_hint", lang))
+
+
 def cluster_section(
     buyers: int, *, path: str, version: str, as_of: dt.date, time_unit: str, lang: str
 ) -> None:
@@ -313,10 +337,11 @@ def cluster_section(
         )
     else:
         k = st.slider(t("seg.k", lang), min_value=2, max_value=8, value=4, key="seg_k")
-    assignments, k_scores, profiles, chosen = load_clusters(
+    assignments, k_scores, profiles, chosen, structure = load_clusters(
         path, version, as_of, time_unit, k, criterion
     )
     st.metric(t("seg.k_chosen", lang), f"{chosen:,}", border=True)
+    structure_note(structure, chosen, chose=auto, lang=lang)
     if auto:
         st.subheader(t("seg.k_curve", lang))
         st.altair_chart(cluster_k_chart(k_scores, lang=lang), width="content")

@@ -156,6 +156,25 @@ MESSAGES: dict[str, dict[str, str]] = {
     "seg.criterion.bic": {"en": "BIC (lower is better)", "zh": "BIC（越低越好）"},
     "seg.k_chosen": {"en": "Clusters", "zh": "聚类数"},
     "seg.k_curve": {"en": "Choosing k", "zh": "k 的选择"},
+    "seg.structure.strong": {"en": "strong structure", "zh": "结构清晰"},
+    "seg.structure.reasonable": {"en": "reasonable structure", "zh": "结构尚可"},
+    "seg.structure.weak": {
+        "en": "weak structure, could be artificial",
+        "zh": "结构较弱，可能是人为划分",
+    },
+    "seg.structure.none": {"en": "no substantial structure", "zh": "没有明显结构"},
+    "seg.structure": {
+        "en": "Mean silhouette {silhouette}: {band}.",
+        "zh": "平均轮廓系数 {silhouette}：{band}。",
+    },
+    "seg.stability": {
+        "en": "k = {k} scored best in {share} of {n} bootstrap resamples of the customers.",
+        "zh": "在 {n} 次客户自助重抽样中，k = {k} 有 {share} 的次数得分最高。",
+    },
+    "seg.weak_hint": {
+        "en": "Read these clusters as a convenient partition of a continuum, not as natural groups.",
+        "zh": "这些聚类更像是对连续分布的便利划分，而不是天然存在的客户群。",
+    },
     "seg.profiles": {"en": "Cluster profiles", "zh": "聚类画像"},
     "seg.scatter": {"en": "Customers by cluster", "zh": "按聚类显示客户"},
     "seg.scatter_x": {"en": "Horizontal axis", "zh": "横轴"},

@@ -307,8 +307,15 @@ def test_clusters_with_a_fixed_k(demo: Path) -> None:
     at = _page("en")
     auto_k = {m.label: m.value for m in at.metric}["Clusters"]
     assert 2 <= int(auto_k) <= 8
+    captions = [c.value for c in at.caption]
+    # how far to trust the clusters, and how stable the choice of k was
+    assert sum(c.startswith("Mean silhouette ") for c in captions) == 1
+    assert sum(c.startswith(f"k = {auto_k} scored best in ") for c in captions) == 1
     at.checkbox(key="seg_auto_k").uncheck().run()
     _no_errors(at)
+    captions = [c.value for c in at.caption]
+    assert sum(c.startswith("Mean silhouette ") for c in captions) == 1
+    assert not any("bootstrap" in c for c in captions)  # a fixed k was not chosen
     at.slider(key="seg_k").set_value(3).run()
     _no_errors(at)
     assert {m.label: m.value for m in at.metric}["Clusters"] == "3"
