@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import logging
+import math
 import numbers
 import os
 import re
@@ -33,6 +34,17 @@ from cimlab.dates import to_date
 from cimlab.errors import CimlabError, WorkspaceBusy
 from cimlab.i18n import LANGS, channel_label, t, table_label
 from cimlab.identity import resolve_again
+from cimlab.money import (
+    CurrencyChoice,
+    MissingRatesError,
+    order_currencies,
+    rates,
+    rates_currency,
+    read_rates_bytes,
+    reporting_currency,
+    set_rates,
+    set_reporting_currency,
+)
 from cimlab.privacy import mask_email_expr, mask_name_expr, mask_phone_expr, scrub_text_expr
 from cimlab.settings import (
     automatic_time_zone,
@@ -45,15 +57,19 @@ from cimlab.settings import (
 from cimlab.workspace import DB_NAME, Workspace
 
 __all__ = [
+    "ALL_CURRENCIES",
     "AS_OF_KEY",
+    "CURRENCY_KEY",
     "LANG_KEY",
     "MASKERS",
     "PERCENT_FORMAT",
     "REPO_ROOT",
     "REVEAL_ENV",
+    "SETTINGS_KEY",
     "Markdown",
     "analysis_inputs",
     "business_zone",
+    "chosen_currency",
     "current_lang",
     "current_user",
     "data_version",
@@ -61,12 +77,21 @@ __all__ = [
     "get_workspace",
     "guard",
     "history_frame",
+    "is_resolved",
     "load_batches",
     "load_counts",
+    "load_currencies",
     "load_customer_data",
+    "load_reporting_currency",
     "mask_columns",
     "md_code",
     "md_text",
+    "missing_rates_message",
+    "money_label",
+    "money_unit",
+    "open_settings",
+    "placeholder_note",
+    "real_money",
     "reveal_allowed",
     "scrub_text",
     "t_md",
@@ -82,6 +107,12 @@ LANG_KEY = "lang"
 """Session-state key of the UI language (``"zh"`` or ``"en"``)."""
 AS_OF_KEY = "analysis_as_of"
 """Session-state key of the analysis date shared by the analytics pages."""
+CURRENCY_KEY = "ana_currency"
+"""Session-state key of the currency filter shared by the analytics pages: ``None`` = every
+order, converted into the reporting currency; a code (``"BRL"``) = only that currency's orders,
+amounts as they are."""
+SETTINGS_KEY = "app_settings"
+"""Session-state key of the sidebar's workspace-settings expander (``True`` = open)."""
 PERCENT_FORMAT = "%.1f%%"
 """Column format of every share in the app's tables: the share × 100 with one decimal, so
 "3.0%" sits next to "10.6%" (Streamlit's ``"percent"`` drops trailing zeros)."""
@@ -257,19 +288,223 @@ def load_batches(path: str, version: str) -> pl.DataFrame:
     return get_workspace(path).batches()
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def load_customer_data(path: str, version: str) -> CustomerData | None:
-    """:func:`cimlab.analytics.facts.customer_data` of the workspace; ``None`` until identities are resolved.
+@st.cache_data(show_spinner=False, max_entries=64)
+def is_resolved(path: str, version: str) -> bool:
+    """Whether identities of the workspace were resolved (analyses work on unified customers)."""
+    del version
+    return not get_workspace(path).identity_map().is_empty()
 
-    One shared object per workspace version (``cache_resource``), not a copy per call: every
-    analytics loader reads it, and copying millions of order lines each time cost seconds and
-    gigabytes. Nothing may modify it (Polars frames are not modified in place by cimlab).
-    """
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_currencies(path: str, version: str) -> pl.DataFrame:
+    """:func:`cimlab.money.order_currencies` of the workspace: ``currency, lines, value``, the
+    currency of most order value first."""
+    del version
+    return order_currencies(get_workspace(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_reporting_currency(path: str, version: str) -> CurrencyChoice:
+    """:func:`cimlab.money.reporting_currency` of the workspace (setting, automatic or none)."""
+    del version
+    return reporting_currency(get_workspace(path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _customer_data(
+    path: str, version: str, currency: str | None
+) -> CustomerData | MissingRatesError | None:
     del version
     ws = get_workspace(path)
     if ws.identity_map().is_empty():
         return None
-    return customer_data(ws)
+    try:
+        return customer_data(ws, currency=currency)
+    except MissingRatesError as exc:  # kept: a page without rates does not rebuild it each rerun
+        return exc
+
+
+def load_customer_data(
+    path: str, version: str, *, currency: str | None = None
+) -> CustomerData | None:
+    """:func:`cimlab.analytics.facts.customer_data` of the workspace; ``None`` until identities
+    are resolved.
+
+    ``currency=None``: every order line, money in the reporting currency; ``currency="BRL"``:
+    only BRL orders, amounts as they are. Raises :class:`cimlab.money.MissingRatesError` when a
+    currency present has no rate (pages show it with :func:`analysis_inputs`).
+
+    One shared object per workspace version and currency (``cache_resource``), not a copy per
+    call: every analytics loader reads it, and copying millions of order lines each time cost
+    seconds and gigabytes. Nothing may modify it (Polars frames are not modified in place by
+    cimlab). The reporting currency and the rates live in the workspace, so changing them
+    changes :func:`data_version` and every figure is computed again.
+    """
+    result = _customer_data(path, version, currency)
+    if isinstance(result, MissingRatesError):
+        raise result.with_traceback(None)
+    return result
+
+
+# ----------------------------------------------------------------------------- money
+
+
+ALL_CURRENCIES = ""
+"""The currency filter's choice "every order, in the reporting currency" (:data:`CURRENCY_KEY`)."""
+
+
+def chosen_currency() -> str | None:
+    """The currency filter of the analytics pages (:data:`CURRENCY_KEY`): ``None`` = every
+    order, converted into the reporting currency."""
+    value = st.session_state.get(CURRENCY_KEY)
+    return value if isinstance(value, str) and value != ALL_CURRENCIES else None
+
+
+def money_unit(data: CustomerData, lang: str) -> str:
+    """What a money figure of ``data`` is in: ``"CNY"``, or ``"BRL only"`` / ``"仅 BRL"`` when
+    the currency filter keeps one currency's orders; ``""`` without any currency."""
+    if data.currency is None:
+        return ""
+    if chosen_currency() is not None:
+        return t("money.unit_only", lang, currency=data.currency)
+    return data.currency
+
+
+def money_label(label: str, data: CustomerData, lang: str) -> str:
+    """A money figure's label (a header, a metric) with its currency: ``净收入（CNY）``,
+    ``Revenue (net) (BRL only)``. Plain text: pass it through :func:`md_text` for Markdown."""
+    unit = money_unit(data, lang)
+    return t("money.header", lang, label=label, unit=unit) if unit else label
+
+
+def real_money(data: CustomerData) -> bool:
+    """Whether the amounts of ``data`` are money: not when every order line carries a
+    placeholder amount (a mapping with ``amount_is_placeholder``; :attr:`CustomerData.money_withheld`)."""
+    return not data.money_withheld
+
+
+def placeholder_note(lang: str) -> Markdown:
+    """The note shown instead of money figures when every amount is a placeholder."""
+    return Markdown(t("money.placeholder_all", lang))
+
+
+def missing_rates_message(exc: MissingRatesError, lang: str) -> Markdown:
+    """:class:`cimlab.money.MissingRatesError` in ``lang``: the currencies without a rate, the
+    reporting currency, per currency the days lacking a rate and its first rate, and the two
+    fixes (rates, or one currency's orders)."""
+    text: str = t_md(
+        "money.missing", lang, currencies=", ".join(exc.currencies), reporting=exc.reporting
+    )
+    text = text + "\n"
+    for code in exc.currencies:  # one list item per currency
+        first_rate = exc.first_rates.get(code)
+        rate = (
+            t_md("money.first_rate", lang, day=first_rate)
+            if first_rate
+            else Markdown(t("money.no_rate", lang))
+        )
+        if code in exc.days:
+            first, last, n = exc.days[code]
+            item = t_md(
+                "money.missing_days", lang, currency=code, n=f"{n:,}", first=first, last=last,
+                rate=rate,
+            )  # fmt: skip
+        else:
+            item = t_md("money.missing_currency", lang, currency=code, rate=rate)
+        text = text + "\n- " + item
+    if exc.rates_currency and exc.rates_currency != exc.reporting:
+        stored = t_md(
+            "money.rates_elsewhere", lang, stored=exc.rates_currency, reporting=exc.reporting
+        )
+        text = text + "\n\n" + stored
+    return Markdown(text)
+
+
+def open_settings() -> None:
+    """Open the sidebar's workspace settings (a button callback: before the sidebar is drawn)."""
+    st.session_state[SETTINGS_KEY] = True
+
+
+def _currency_option(code: str, reporting: str | None, lines: dict[str, int], lang: str) -> str:
+    if code == ALL_CURRENCIES:
+        return t("money.filter_all", lang, reporting=reporting or "–")
+    return t("money.filter_one", lang, currency=code, lines=f"{lines.get(code, 0):,}")
+
+
+def _currency_filter(path: str, version: str, lang: str) -> str | None:
+    """The currency filter widget (only when some orders are not in the reporting currency)."""
+    currencies = load_currencies(path, version)
+    codes = [c for c in currencies["currency"].to_list() if c]
+    reporting = load_reporting_currency(path, version).code
+    if all(c == reporting for c in codes):
+        st.session_state[CURRENCY_KEY] = ALL_CURRENCIES
+        return None
+    lines = dict(zip(currencies["currency"].to_list(), currencies["lines"].to_list(), strict=True))
+    options = [ALL_CURRENCIES, *codes]
+    labels = {c: _currency_option(c, reporting, lines, lang) for c in options}
+    if st.session_state.get(CURRENCY_KEY) not in options:  # a currency no longer present
+        st.session_state[CURRENCY_KEY] = ALL_CURRENCIES
+    translated_choice(
+        st.selectbox,
+        t("money.filter", lang),
+        options,
+        key=CURRENCY_KEY,
+        lang=lang,
+        default=ALL_CURRENCIES,
+        format_func=lambda c: labels[c],
+        help=t("money.filter_help", lang),
+    )
+    return chosen_currency()
+
+
+def _missing_rates(exc: MissingRatesError, lang: str) -> None:
+    st.error(missing_rates_message(exc, lang), icon=":material/currency_exchange:")
+    st.button(
+        t("money.fix_rates", lang),
+        key="ana_fix_rates",
+        on_click=open_settings,
+        icon=":material/edit:",
+        help=t("money.fix_rates_help", lang),
+    )
+    st.caption(t("money.fix_filter", lang))
+
+
+def _money_notes(data: CustomerData, path: str, version: str, lang: str) -> None:
+    """Say what the money figures below are: their currency, the currency filter, placeholders."""
+    filtered = chosen_currency()
+    if filtered is not None and data.currency is not None:
+        total = int(load_currencies(path, version)["lines"].sum())
+        st.info(
+            t_md(
+                "money.filtered",
+                lang,
+                currency=data.currency,
+                lines=f"{data.order_lines:,}",
+                total=f"{total:,}",
+            ),
+            icon=":material/filter_alt:",
+        )
+    elif data.currency is not None and real_money(data):
+        others = [
+            c for c in load_currencies(path, version)["currency"].to_list() if c != data.currency
+        ]
+        if others:
+            st.caption(
+                t_md("money.converted", lang, currency=data.currency, others=", ".join(others))
+            )
+        else:
+            st.caption(t_md("money.in_currency", lang, currency=data.currency))
+    if not real_money(data):
+        st.info(placeholder_note(lang), icon=":material/info:")
+    elif data.placeholder_lines:
+        st.caption(
+            t_md(
+                "money.placeholder_some",
+                lang,
+                n=f"{data.placeholder_lines:,}",
+                total=f"{data.order_lines:,}",
+            )
+        )
 
 
 _RESOLVED_KEY = "ana_resolved_again"
@@ -280,11 +515,27 @@ def analysis_inputs(lang: str) -> tuple[CustomerData, dt.date] | None:
 
     Shows a hint and returns ``None`` when identities were never resolved. The date input
     (default: the day of the last order, in the business time zone) keeps its value across
-    pages. When records were imported after the last resolution, a warning says their rows are
-    left out and offers to resolve again (with the last run's settings).
+    pages. With orders in several currencies, a currency filter (:data:`CURRENCY_KEY`, shared by
+    the pages) analyses every order in the reporting currency or one currency's orders; when a
+    currency has no rate, the message says so with both fixes (open the rates editor, or pick
+    one currency) and ``None`` is returned. Notes say what the money figures are in and how
+    many amounts are placeholders. When records were imported after the last resolution, a
+    warning says their rows are left out and offers to resolve again (with the last run's
+    settings).
     """
     path = str(workspace_dir())
-    data = load_customer_data(path, data_version(path))
+    version = data_version(path)
+    if not is_resolved(path, version):
+        st.info(t("ana.not_resolved", lang))
+        return None
+    date_column, currency_column = st.columns(2)
+    with currency_column:
+        currency = _currency_filter(path, version, lang)
+    try:
+        data = load_customer_data(path, version, currency=currency)
+    except MissingRatesError as exc:
+        _missing_rates(exc, lang)
+        return None
     if data is None:
         st.info(t("ana.not_resolved", lang))
         return None
@@ -293,24 +544,29 @@ def analysis_inputs(lang: str) -> tuple[CustomerData, dt.date] | None:
         default = to_date(last, time_zone=data.time_zone)
     else:
         default = dt.date.today()
-    chosen = st.date_input(
-        t("ana.as_of", lang),
-        value=st.session_state.get(AS_OF_KEY, default),
-        help=t_md("ana.as_of_help", lang, zone=data.time_zone),
-        format="YYYY-MM-DD",
-    )
+    with date_column:
+        chosen = st.date_input(
+            t("ana.as_of", lang),
+            value=st.session_state.get(AS_OF_KEY, default),
+            help=t_md("ana.as_of_help", lang, zone=data.time_zone),
+            format="YYYY-MM-DD",
+        )
     as_of = chosen if isinstance(chosen, dt.date) else default
     st.session_state[AS_OF_KEY] = as_of
+    _money_notes(data, path, version, lang)
     done = st.session_state.pop(_RESOLVED_KEY, None)
     if done is not None:
         st.success(t_md("ana.resolved_again", lang, customers=done))
     if data.unlinked_records:
         st.warning(t_md("ana.unlinked", lang, n=f"{data.unlinked_records:,}"))
-        if st.button(t("ana.resolve_again", lang), key="ana_resolve_again"):
-            with st.spinner(t("ana.resolve_again", lang)):
-                result = resolve_again(get_workspace(path), at=dt.datetime.now(dt.UTC))
-            st.session_state[_RESOLVED_KEY] = result.customers
-            st.rerun()
+    if data.removed_records:  # an import was undone after the last resolution
+        st.warning(t_md("ana.removed", lang, n=f"{data.removed_records:,}"))
+    stale = data.unlinked_records or data.removed_records
+    if stale and st.button(t("ana.resolve_again", lang), key="ana_resolve_again"):
+        with st.spinner(t("ana.resolve_again", lang)):
+            result = resolve_again(get_workspace(path), at=dt.datetime.now(dt.UTC))
+        st.session_state[_RESOLVED_KEY] = result.customers
+        st.rerun()
     return data, as_of
 
 
@@ -334,20 +590,30 @@ def _zones() -> list[str]:
 
 
 def time_zone_setting(lang: str) -> None:
-    """The sidebar's workspace settings (:mod:`cimlab.settings`): the business time zone and
-    the golden record's trusted sources.
+    """The sidebar's workspace settings (:mod:`cimlab.settings`, :mod:`cimlab.money`): the
+    business time zone, the golden record's trusted sources, the reporting currency and the
+    exchange rates.
 
     Time zone: "Automatic" (the zone of the imports) or any IANA zone. Trusted sources: the
-    channels picked, in the order picked (best first). Changes are stored in the workspace, so
-    every page and every user of it sees the same. Not shown when the workspace cannot be
-    opened (the page says why).
+    channels picked, in the order picked (best first). Reporting currency: "Automatic" (the
+    currency of most order value) or a code. Rates: :func:`rates_editor` (these two are drawn
+    while the expander is open). Changes are stored
+    in the workspace, so every page and every user of it sees the same, and every cached
+    figure is computed again (:func:`data_version`). The expander's state is
+    :data:`SETTINGS_KEY` (:func:`open_settings` opens it). Not shown when the workspace
+    cannot be opened (the page says why).
     """
     try:
-        ws = get_workspace(str(workspace_dir()))
+        path = str(workspace_dir())
+        ws = get_workspace(path)
+        version = data_version(path)
         choice = time_zone_choice(ws)
         automatic = automatic_time_zone(ws).zone
         trusted = list(source_priority(ws) or ())
         channels = sorted(set(ws.counts()["channel"].to_list()) | set(trusted))
+        currency = load_reporting_currency(path, version)
+        table = _load_rates(path, version)
+        present = load_currencies(path, version)["currency"].to_list()
     except Exception:  # the page shows (and logs) what is wrong with the workspace
         _log.debug("workspace settings not shown", exc_info=True)
         return
@@ -355,7 +621,9 @@ def time_zone_setting(lang: str) -> None:
     options = [_AUTO_ZONE, *_zones()]
     if current not in options:
         options.append(current)
-    with st.sidebar.expander(t("app.settings", lang)):
+    with st.sidebar.expander(
+        t("app.settings", lang), key=SETTINGS_KEY, on_change="rerun"
+    ) as settings:
         picked = st.selectbox(
             t("app.time_zone", lang),
             options,
@@ -371,12 +639,196 @@ def time_zone_setting(lang: str) -> None:
             placeholder=t("app.source_priority_none", lang),
             help=t("app.source_priority_help", lang),
         )
+        if settings.open:  # drawn only when open: the rates editor is a table
+            code = _reporting_currency_input(ws, currency, [*present, *table["currency"]], lang)
+            rates_editor(ws, table, code, lang)
     if picked != current:
         set_time_zone(ws, picked or None)
         st.rerun()
     if ranked != trusted:
         set_source_priority(ws, ranked or None)
         st.rerun()
+
+
+_AUTO_CURRENCY = ""
+COMMON_CURRENCIES = ("CNY", "USD", "EUR", "GBP", "HKD", "JPY")
+"""Reporting currencies offered besides those of the orders and rates (any code can be typed)."""
+_CODE = re.compile(r"^[A-Z]{3}$")
+_SETTINGS_FLASH = "app_settings_flash"
+RATES_EDITOR_KEY = "app_rates_editor"
+"""Session-state key of the rates table editor (its edits until saved)."""
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _load_rates(path: str, version: str) -> pl.DataFrame:
+    del version
+    return rates(get_workspace(path))
+
+
+def _settings_flash() -> None:
+    """Show (once) the outcome of the last currency or rates change."""
+    note = st.session_state.pop(_SETTINGS_FLASH, None)
+    if note:
+        (st.success if note["ok"] else st.error)(md_text(note["text"]))
+
+
+def _reporting_currency_input(
+    ws: Workspace, choice: CurrencyChoice, known: Sequence[str | None], lang: str
+) -> str | None:
+    """The reporting currency selectbox; saves a change. Returns the code in use (or None)."""
+    current = (choice.code if choice.source == "setting" else None) or _AUTO_CURRENCY
+    codes = sorted({c for c in (*known, *COMMON_CURRENCIES, current) if c})
+    options = [_AUTO_CURRENCY, *codes]
+    automatic = choice.code if choice.source == "orders" else None
+    picked = st.selectbox(
+        t("app.currency", lang),
+        options,
+        index=options.index(current),
+        format_func=lambda c: (
+            c
+            or (
+                t("app.currency_auto", lang, code=automatic)
+                if automatic
+                else t("app.currency_auto_none", lang)
+            )
+        ),
+        accept_new_options=True,
+        help=t("app.currency_help", lang),
+    )
+    picked = (picked or "").strip().upper()
+    if picked != current:
+        if picked and not _CODE.match(picked):
+            st.error(t_md("app.currency_bad", lang, code=picked))
+        else:
+            set_reporting_currency(ws, picked or None)
+            st.rerun()
+    return choice.code
+
+
+def rate_problems(frame: pl.DataFrame, lang: str, *, reporting: str | None = None) -> list[str]:
+    """What is wrong with an edited rates table, one text per problem in ``lang`` (rows
+    numbered from 1 as the editor shows them); empty when it can be saved. The rules of
+    :func:`cimlab.money.check_rates` (codes, rates above 0, dates, one rate per currency and
+    day, none for the reporting currency ``reporting``), said in the user's language.
+
+    >>> import datetime as dt
+    >>> frame = pl.DataFrame({"currency": ["usd", "BR", "CNY"], "rate": [7.1, 0.0, 1.0],
+    ...     "valid_from": [dt.date(2024, 1, 1), None, dt.date(2024, 1, 1)]})
+    >>> for text in rate_problems(frame, "en", reporting="CNY"):
+    ...     print(text)
+    Row 2: “BR” is not a currency code: use three capital letters (ISO 4217), e.g. USD.
+    Row 2: the rate must be a number above 0 (found 0.0).
+    Row 2: “valid from” is empty: enter the first day the rate applies.
+    Row 3: CNY is the reporting currency: it needs no rate (1 CNY = 1 CNY); remove the row.
+    """
+    problems: list[str] = []
+    seen: dict[tuple[str, object], int] = {}
+    for row, (code, rate, day) in enumerate(
+        frame.select("currency", "rate", "valid_from").iter_rows(), start=1
+    ):
+        code = (code or "").strip().upper()
+        if not _CODE.match(code):
+            problems.append(t("app.rates_bad_currency", lang, row=row, value=code))
+        elif code == reporting:
+            problems.append(t("app.rates_reporting", lang, row=row, currency=code))
+        if not isinstance(rate, int | float) or not 0 < rate < math.inf:
+            problems.append(t("app.rates_bad_rate", lang, row=row, value=rate))
+        if day is None:
+            problems.append(t("app.rates_no_date", lang, row=row))
+        elif _CODE.match(code):
+            first = seen.setdefault((code, day), row)
+            if first != row:
+                problems.append(
+                    t("app.rates_duplicate", lang, row=row, first=first, currency=code, day=day)
+                )
+    return problems
+
+
+def _edited_rates(edited: pl.DataFrame) -> pl.DataFrame:
+    """The editor's rows as the rates table: empty rows dropped, codes trimmed and in capitals,
+    days as dates (the editor returns date-times)."""
+    frame = edited.select("currency", "rate", "valid_from")
+    frame = frame.filter(~pl.all_horizontal(pl.all().is_null()))
+    return frame.with_columns(
+        pl.col("currency").cast(pl.String).str.strip_chars().str.to_uppercase(),
+        pl.col("rate").cast(pl.Float64),
+        pl.col("valid_from").cast(pl.Date),
+    )
+
+
+def rates_editor(ws: Workspace, table: pl.DataFrame, reporting: str | None, lang: str) -> None:
+    """The exchange rates (:func:`cimlab.money.rates`) as an editable table, saved with
+    :func:`cimlab.money.set_rates` after :func:`rate_problems` finds nothing; or replaced by an
+    uploaded rates CSV (:func:`cimlab.money.read_rates_csv`, header ``currency,rate,valid_from``).
+
+    Rates are written in the reporting currency (``reporting``); without one (no orders, no
+    setting) nothing can be saved, and rates written in another one are flagged (they do not
+    apply until that currency is the reporting currency again, or they are replaced).
+    """
+    st.markdown(f"**{t('app.rates', lang)}**")
+    _settings_flash()
+    if reporting is None:
+        st.caption(t("app.rates_no_reporting", lang))
+        return
+    st.caption(t_md("app.rates_help", lang, reporting=reporting))
+    stored_in = rates_currency(ws)
+    if stored_in and stored_in != reporting and not table.is_empty():
+        st.warning(t_md("app.rates_elsewhere", lang, stored=stored_in, reporting=reporting))
+    edited = st.data_editor(
+        table,
+        num_rows="dynamic",
+        key=RATES_EDITOR_KEY,
+        hide_index=True,
+        column_config={
+            "currency": st.column_config.TextColumn(
+                t("app.rates_col_currency", lang), max_chars=3, required=True
+            ),
+            "rate": st.column_config.NumberColumn(
+                t("app.rates_col_rate", lang), min_value=0.0, format="%.6g", required=True
+            ),
+            "valid_from": st.column_config.DateColumn(
+                t("app.rates_col_valid_from", lang), format="YYYY-MM-DD", required=True
+            ),
+        },
+    )
+    if st.button(t("app.rates_save", lang), key="app_rates_save", icon=":material/save:"):
+        frame = _edited_rates(edited)
+        problems = rate_problems(frame, lang, reporting=reporting)
+        if problems:
+            message: str = Markdown("")
+            for problem in problems:  # one line each
+                message = message + md_text(problem) + "  \n"
+            st.error(Markdown(message))
+        else:
+            _save_rates(ws, frame, t_md("app.rates_saved", lang, n=frame.height), lang)
+    upload = st.file_uploader(
+        t("app.rates_upload", lang),
+        type=["csv"],
+        key="app_rates_upload",
+        help=t("app.rates_upload_help", lang),
+    )
+    if upload is not None and st.button(
+        t("app.rates_replace", lang), key="app_rates_replace", icon=":material/upload_file:"
+    ):
+        name = Path(upload.name).name or "rates.csv"
+        try:
+            frame = read_rates_bytes(upload.getvalue(), name=name, reporting=reporting)
+        except CimlabError as exc:
+            st.error(error_message(exc, lang))
+            return
+        _save_rates(ws, frame, t_md("app.rates_uploaded", lang, n=frame.height, file=name), lang)
+
+
+def _save_rates(ws: Workspace, frame: pl.DataFrame, done: Markdown, lang: str) -> None:
+    """Store ``frame`` as the rates, drop the editor's edits and say so after the rerun."""
+    try:
+        set_rates(ws, frame)
+    except ValueError as exc:  # checked above; the workspace may have changed meanwhile
+        st.error(t_md("error.prefix", lang, message=str(exc)))
+        return
+    st.session_state.pop(RATES_EDITOR_KEY, None)
+    st.session_state[_SETTINGS_FLASH] = {"ok": True, "text": done}
+    st.rerun()
 
 
 def translated_choice(
@@ -473,6 +925,7 @@ _HISTORY_COLUMNS = {
     "rows_read": "hist.rows_read",
     "rows_loaded": "hist.rows_loaded",
     "rows_quarantined": "hist.rows_quarantined",
+    "rows_filtered": "hist.rows_filtered",
     "rows_duplicate": "hist.rows_duplicate",
     "imported_at": "hist.imported_at",
     "status": "hist.status",

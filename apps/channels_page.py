@@ -7,7 +7,9 @@ with translated labels is keyed per language (``ch_window_zh``) and its choice k
 plain key (``ch_window``), see :func:`_common.translated_choice`. Every share and rate is shown as
 a percentage with one decimal (:data:`_common.PERCENT_FORMAT` applied to share × 100, so "3.0%"
 sits next to "10.6%"), never rounded before display. Only channel tokens and aggregated figures
-are shown, never customer data.
+are shown, never customer data. Money columns and measures name their currency ("Revenue (net)
+(CNY)", or "(BRL only)" under the currency filter of :func:`_common.analysis_inputs`) and are left
+out when every amount is a placeholder.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import polars as pl
 import streamlit as st
 
 from cimlab.analytics import channels, cohorts
+from cimlab.analytics.facts import CustomerData
 from cimlab.charts.channels import (
     ACQUISITION_MEASURES,
     CHANNEL_MEASURES,
@@ -60,48 +63,64 @@ MONEY_COLUMNS = ("revenue", "aov", "revenue_per_customer")
 # ----------------------------------------------------------------------------- cached calls
 
 
-def _orders(path: str, version: str) -> tuple[pl.DataFrame, str]:
-    """The workspace's order lines and its business time zone (days are counted in it)."""
-    data = common.load_customer_data(path, version)
+def _orders(path: str, version: str, currency: str | None) -> tuple[pl.DataFrame, str]:
+    """The workspace's order lines (all, money in the reporting currency; or only those in
+    ``currency``) and its business time zone (days are counted in it)."""
+    data = common.load_customer_data(path, version, currency=currency)
     return (pl.DataFrame(), "UTC") if data is None else (data.orders, data.time_zone)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def load_metrics(path: str, version: str, as_of: dt.date, start: dt.date | None) -> pl.DataFrame:
+def load_metrics(
+    path: str, version: str, as_of: dt.date, start: dt.date | None, currency: str | None = None
+) -> pl.DataFrame:
     """:func:`cimlab.analytics.channels.channel_metrics` of the workspace."""
-    orders, tz = _orders(path, version)
+    orders, tz = _orders(path, version, currency)
     return channels.channel_metrics(orders, as_of=as_of, start=start, time_zone=tz)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def load_acquisition(path: str, version: str, as_of: dt.date, horizon: int) -> pl.DataFrame:
+def load_acquisition(
+    path: str, version: str, as_of: dt.date, horizon: int, currency: str | None = None
+) -> pl.DataFrame:
     """:func:`cimlab.analytics.channels.acquisition_summary` of the workspace."""
-    orders, tz = _orders(path, version)
+    orders, tz = _orders(path, version, currency)
     return channels.acquisition_summary(orders, as_of=as_of, horizon_days=horizon, time_zone=tz)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def load_overlap(path: str, version: str, as_of: dt.date, start: dt.date | None) -> pl.DataFrame:
+def load_overlap(
+    path: str, version: str, as_of: dt.date, start: dt.date | None, currency: str | None = None
+) -> pl.DataFrame:
     """:func:`cimlab.analytics.channels.channel_overlap` of the workspace."""
-    orders, tz = _orders(path, version)
+    orders, tz = _orders(path, version, currency)
     return channels.channel_overlap(orders, as_of=as_of, start=start, time_zone=tz)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def load_migration(
-    path: str, version: str, before: tuple[dt.date, dt.date], after: tuple[dt.date, dt.date]
+    path: str,
+    version: str,
+    before: tuple[dt.date, dt.date],
+    after: tuple[dt.date, dt.date],
+    currency: str | None = None,
 ) -> pl.DataFrame:
     """:func:`cimlab.analytics.channels.channel_migration` of the workspace."""
-    orders, tz = _orders(path, version)
+    orders, tz = _orders(path, version, currency)
     return channels.channel_migration(orders, before=before, after=after, time_zone=tz)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def load_cohorts(
-    path: str, version: str, as_of: dt.date, period: str, max_periods: int
+    path: str,
+    version: str,
+    as_of: dt.date,
+    period: str,
+    max_periods: int,
+    currency: str | None = None,
 ) -> pl.DataFrame:
     """:func:`cimlab.analytics.cohorts.cohort_table` of the workspace."""
-    orders, tz = _orders(path, version)
+    orders, tz = _orders(path, version, currency)
     return cohorts.cohort_table(
         orders,
         as_of=as_of,
@@ -152,13 +171,20 @@ def _tokens(overlap: pl.DataFrame) -> list[str]:
     return overlap["channels"].str.split(channels.CHANNEL_SEPARATOR).explode().unique().to_list()
 
 
-def _show_table(frame: pl.DataFrame, lang: str, *, prefix: str = "ch.col") -> None:
+def _show_table(
+    frame: pl.DataFrame, lang: str, *, data: CustomerData, prefix: str = "ch.col"
+) -> None:
     """A table with translated headers; share/rate columns × 100 as percentages (with a caption
-    saying so: the toolbar's CSV has the bare numbers), money with cents."""
+    saying so: the toolbar's CSV has the bare numbers), money with cents and its currency in
+    the header ("Revenue (net) (CNY)"); no money columns when every amount is a placeholder."""
+    if not common.real_money(data):
+        frame = frame.drop(*MONEY_COLUMNS, "revenue_share", strict=False)
     config: dict[str, Any] = {}
     renamed = {}
     for column in frame.columns:
         label = t(f"{prefix}.{column}", lang)
+        if column in MONEY_COLUMNS:
+            label = common.money_label(label, data, lang)
         renamed[column] = label
         if column in SHARE_COLUMNS:
             config[label] = PERCENT
@@ -187,27 +213,56 @@ def _pct(value: float | None) -> str:
 # ----------------------------------------------------------------------------- sections
 
 
-def channel_section(path: str, version: str, as_of: dt.date, start: dt.date | None) -> None:
+def _measures(measures: tuple[str, ...], data: CustomerData) -> list[str]:
+    """The measures a chart offers: no money measures when every amount is a placeholder."""
+    return [m for m in measures if common.real_money(data) or m not in MONEY_COLUMNS]
+
+
+def _money_caption(measure: str, data: CustomerData) -> None:
+    """Under a chart of a money measure: what the amounts are in."""
+    if measure in MONEY_COLUMNS and data.currency:
+        st.caption(common.t_md("money.caption", lang, unit=common.money_unit(data, lang)))
+
+
+def channel_section(
+    path: str, version: str, as_of: dt.date, start: dt.date | None, data: CustomerData
+) -> None:
     st.subheader(t("ch.metrics_header", lang))
-    metrics = load_metrics(path, version, as_of, start)
+    currency = common.chosen_currency()
+    metrics = load_metrics(path, version, as_of, start, currency)
+    measures = _measures(CHANNEL_MEASURES, data)
+    labels = _measure_labels(measures, data)
     measure = common.translated_choice(
         st.radio,
         t("ch.measure", lang),
-        CHANNEL_MEASURES,
+        measures,
         key="ch_measure",
         lang=lang,
-        default=CHANNEL_MEASURES[0],
-        format_func=lambda m: t(f"ch.col.{m}", lang),
+        default=measures[0],
+        format_func=lambda m: common.md_text(labels[m]),
         horizontal=True,
     )
     st.altair_chart(channel_chart(metrics, measure=measure, lang=lang), width="stretch")
-    buyers = int(load_overlap(path, version, as_of, start)["customers"].sum())
+    _money_caption(measure, data)
+    buyers = int(load_overlap(path, version, as_of, start, currency)["customers"].sum())
     st.caption(common.t_md("ch.metrics_caption", lang, n=f"{buyers:,}"))
-    _show_table(_channel_names(metrics, ["channel"], lang), lang)
+    _show_table(_channel_names(metrics, ["channel"], lang), lang, data=data)
 
 
-def acquisition_section(path: str, version: str, as_of: dt.date) -> None:
+def _measure_labels(measures: list[str], data: CustomerData) -> dict[str, str]:
+    """The measures' names, a money measure's with its currency (plain text), made once per
+    run: a radio's ``format_func`` may be called after the currency filter changed."""
+    labels = {m: t(f"ch.col.{m}", lang) for m in measures}
+    return {
+        m: common.money_label(label, data, lang) if m in MONEY_COLUMNS else label
+        for m, label in labels.items()
+    }
+
+
+def acquisition_section(path: str, version: str, as_of: dt.date, data: CustomerData) -> None:
     st.subheader(t("ch.acq_header", lang))
+    measures = _measures(ACQUISITION_MEASURES, data)
+    labels = _measure_labels(measures, data)
     left, right = st.columns(2)
     with left:
         horizon = common.translated_choice(
@@ -223,23 +278,26 @@ def acquisition_section(path: str, version: str, as_of: dt.date) -> None:
         measure = common.translated_choice(
             st.radio,
             t("ch.acq_measure", lang),
-            ACQUISITION_MEASURES,
+            measures,
             key="ch_acq_measure",
             lang=lang,
-            default=ACQUISITION_MEASURES[0],
-            format_func=lambda m: t(f"ch.col.{m}", lang),
+            default=measures[0],
+            format_func=lambda m: common.md_text(labels[m]),
             horizontal=True,
         )
-    summary = load_acquisition(path, version, as_of, horizon)
+    summary = load_acquisition(path, version, as_of, horizon, common.chosen_currency())
     st.altair_chart(acquisition_chart(summary, measure=measure, lang=lang), width="stretch")
+    _money_caption(measure, data)
     observed = int(summary["observed_customers"].sum())
     st.caption(common.t_md("ch.acq_caption", lang, n=horizon, observed=f"{observed:,}"))
-    _show_table(_channel_names(summary, ["acquisition_channel"], lang), lang)
+    _show_table(_channel_names(summary, ["acquisition_channel"], lang), lang, data=data)
 
 
-def overlap_section(path: str, version: str, as_of: dt.date, start: dt.date | None) -> None:
+def overlap_section(
+    path: str, version: str, as_of: dt.date, start: dt.date | None, data: CustomerData
+) -> None:
     st.subheader(t("ch.overlap_header", lang))
-    overlap = load_overlap(path, version, as_of, start)
+    overlap = load_overlap(path, version, as_of, start, common.chosen_currency())
     total = int(overlap["customers"].sum())
     multi = int(overlap.filter(pl.col("n_channels") >= 2)["customers"].sum())
     share = _pct(multi / total if total else None)
@@ -247,7 +305,7 @@ def overlap_section(path: str, version: str, as_of: dt.date, start: dt.date | No
         common.t_md("ch.overlap_caption", lang, multi=f"{multi:,}", total=f"{total:,}", share=share)
     )
     st.altair_chart(overlap_chart(overlap, top=OVERLAP_TOP, lang=lang), width="content")
-    _show_table(_channel_names(overlap, ["channels"], lang), lang)
+    _show_table(_channel_names(overlap, ["channels"], lang), lang, data=data)
 
 
 def _period_input(label: str, default: tuple[dt.date, dt.date], key: str) -> tuple[dt.date, ...]:
@@ -257,7 +315,7 @@ def _period_input(label: str, default: tuple[dt.date, dt.date], key: str) -> tup
     return tuple(chosen) if isinstance(chosen, tuple | list) else (chosen,)  # type: ignore[arg-type]
 
 
-def migration_section(path: str, version: str, as_of: dt.date) -> None:
+def migration_section(path: str, version: str, as_of: dt.date, data: CustomerData) -> None:
     st.subheader(t("ch.migration_header", lang))
     default_before, default_after = channels.migration_periods(as_of, months=6)
     left, right = st.columns(2)
@@ -268,7 +326,9 @@ def migration_section(path: str, version: str, as_of: dt.date) -> None:
     if len(before) != 2 or len(after) != 2 or before[1] >= after[0]:
         st.warning(t("ch.migration_bad", lang))
         return
-    migration = load_migration(path, version, (before[0], before[1]), (after[0], after[1]))
+    migration = load_migration(
+        path, version, (before[0], before[1]), (after[0], after[1]), common.chosen_currency()
+    )
     st.caption(common.t_md("ch.migration_caption", lang, none=t("ch.none", lang)))
     both = migration.filter(
         pl.col("from_channel") != channels.NONE_CHANNEL,
@@ -287,11 +347,12 @@ def migration_section(path: str, version: str, as_of: dt.date) -> None:
     )
     st.altair_chart(migration_chart(migration, lang=lang), width="content")
     table = _channel_names(migration, ["from_channel", "to_channel"], lang)
-    _show_table(table.rename({"share": "migration_share"}), lang)
+    _show_table(table.rename({"share": "migration_share"}), lang, data=data)
 
 
-def cohort_section(path: str, version: str, as_of: dt.date, time_zone: str) -> None:
+def cohort_section(path: str, version: str, as_of: dt.date, data: CustomerData) -> None:
     st.subheader(t("coh.header", lang))
+    values = [v for v in COHORT_VALUES if common.real_money(data) or v != "revenue"]
     first, left, middle, right = st.columns(4)
     with first:
         period = common.translated_choice(
@@ -308,10 +369,10 @@ def cohort_section(path: str, version: str, as_of: dt.date, time_zone: str) -> N
         what = common.translated_choice(
             st.radio,
             t("coh.value", lang),
-            COHORT_VALUES,
+            values,
             key="coh_value",
             lang=lang,
-            default=COHORT_VALUES[0],
+            default=values[0],
             format_func=lambda v: t(f"coh.{v}", lang),
             horizontal=True,
         )
@@ -336,9 +397,11 @@ def cohort_section(path: str, version: str, as_of: dt.date, time_zone: str) -> N
     value = COHORT_VALUE[(what, mode)]
     if value == "revenue_per_customer" and st.checkbox(t("coh.cumulative", lang), key="coh_cum"):
         value = "cumulative_revenue_per_customer"
-    table = load_cohorts(path, version, as_of, period, shown)
+    table = load_cohorts(path, version, as_of, period, shown, common.chosen_currency())
     name = t(f"coh.period_name.{period}", lang)
-    st.caption(common.t_md("coh.caption", lang, period=name, zone=time_zone))
+    st.caption(common.t_md("coh.caption", lang, period=name, zone=data.time_zone))
+    if what == "revenue":
+        _money_caption("revenue", data)
     st.altair_chart(cohort_chart(table, value=value, period=period, lang=lang), width="content")
     matrix = cohorts.cohort_matrix(table, value=value).with_columns(
         cohort_label(pl.col("cohort"), period)
@@ -394,11 +457,11 @@ if inputs is not None:
     start = window_start(as_of, days)
     if start is not None:
         st.caption(common.t_md("ch.window_range", lang, start=start, end=as_of))
-    if load_metrics(ws_path, version, as_of, None).is_empty():
+    if load_metrics(ws_path, version, as_of, None, common.chosen_currency()).is_empty():
         st.info(t("ch.no_orders", lang))
     else:
-        channel_section(ws_path, version, as_of, start)
-        acquisition_section(ws_path, version, as_of)
-        overlap_section(ws_path, version, as_of, start)
-        migration_section(ws_path, version, as_of)
-        cohort_section(ws_path, version, as_of, data.time_zone)
+        channel_section(ws_path, version, as_of, start, data)
+        acquisition_section(ws_path, version, as_of, data)
+        overlap_section(ws_path, version, as_of, start, data)
+        migration_section(ws_path, version, as_of, data)
+        cohort_section(ws_path, version, as_of, data)

@@ -5,7 +5,9 @@ decisions, reveal) run in button callbacks, before the page is drawn again, so e
 below shows the new state; their outcome is kept in ``cust_flash`` and shown once, next to the
 control. Contact data is masked everywhere; unmasked values appear only when the app runs with
 ``CIMLAB_ALLOW_REVEAL=1``, after a reason is given, and every reveal is logged
-(:func:`cimlab.customers.profile.reveal_pii`).
+(:func:`cimlab.customers.profile.reveal_pii`). The 360 view's order list keeps each line's amount
+and currency as paid; its net-spend card is converted into the reporting currency (or says which
+currency lacks a rate), with the totals per original currency under the cards.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ def _status(path: str, version: str) -> dict[str, Any]:
         "blocked": identity.blocked_keys(ws).height,
         "proposals": identity.review_queue(ws).height,
         "unlinked": identity.unlinked_records(ws),
+        "removed": identity.removed_records(ws),
     }
 
 
@@ -350,6 +353,8 @@ def _resolution_section(ws_path: str, status: dict[str, Any], lang: str) -> None
         st.caption(common.t_md("cust.records_by_rule", lang, rules=by_rule))
         if status["unlinked"]:
             st.warning(common.t_md("cust.unlinked", lang, n=f"{status['unlinked']:,}"))
+        if status["removed"]:
+            st.warning(common.t_md("cust.removed", lang, n=f"{status['removed']:,}"))
     left, right = st.columns([1, 3], vertical_alignment="center")
     left.button(
         t("cust.resolve_button", lang),
@@ -495,33 +500,95 @@ def _search_section(ws_path: str, version: str, lang: str) -> str | None:
 # ----------------------------------------------------------------------------- the 360 view
 
 
+def _spend(row: Any, view: profile.CustomerProfile, lang: str) -> None:
+    """The net-spend card in ``row``, its label with the reporting currency.
+
+    Converted into the reporting currency; "no rate" when a currency of the customer's lines
+    lacks one on their day (the tooltip names it); "not shown" when every amount is a
+    placeholder. Amounts as bought, per currency, are under the cards and in the order list."""
+    m = view.metrics
+    currency = m.get("currency")
+    label = common.md_text(
+        t("money.header", lang, label=t("cust.m_spend", lang), unit=currency)
+        if currency
+        else t("cust.m_spend", lang)
+    )
+    placeholders = int(m.get("placeholder_lines") or 0)
+    missing = list(m.get("missing_rates") or [])
+    if view.orders.height and placeholders >= view.orders.height:
+        row.metric(
+            label,
+            t("money.not_shown", lang),
+            help=common.placeholder_note(lang),
+            border=True,
+            width="content",
+        )
+    elif missing:
+        row.metric(
+            label,
+            t("cust.m_spend_no_rate", lang),
+            help=common.t_md(
+                "cust.m_spend_missing",
+                lang,
+                currencies=", ".join(missing),
+                reporting=currency or "–",
+            ),
+            border=True,
+            width="content",
+        )
+    else:
+        row.metric(
+            label,
+            f"{m.get('net_spend') or 0.0:,.2f}",
+            help=common.t_md(
+                "cust.m_spend_help",
+                lang,
+                gross=f"{m.get('gross_spend') or 0:,.2f}",
+                refunds=f"{m.get('refunds') or 0:,.2f}",
+            ),
+            border=True,
+            width="content",
+        )
+
+
+def _spend_by_currency(view: profile.CustomerProfile, lang: str) -> None:
+    """The net spend in each original currency, when the lines are not all in the reporting
+    currency (what was paid, before any conversion)."""
+    m = view.metrics
+    totals = list(m.get("spend_by_currency") or [])
+    if not totals or [row["currency"] for row in totals] == [m.get("currency")]:
+        return
+    parts = ", ".join(f"{row['net_spend'] or 0:,.2f} {row['currency']}" for row in totals)
+    st.caption(common.t_md("cust.spend_by_currency", lang, totals=parts))
+    if m.get("missing_rates"):
+        st.button(
+            t("money.fix_rates", lang),
+            key="cust_fix_rates",
+            on_click=common.open_settings,
+            icon=":material/edit:",
+            help=t("money.fix_rates_help", lang),
+        )
+
+
 def _metrics(view: profile.CustomerProfile, lang: str) -> None:
     m = view.metrics
     row = st.container(horizontal=True)  # natural widths: dates and amounts are never cut
-    net = m.get("net_spend") or 0.0
     used = list(m.get("channels") or [])
-    spend_help = common.t_md(
-        "cust.m_spend_help",
-        lang,
-        gross=f"{m.get('gross_spend') or 0:,.2f}",
-        refunds=f"{m.get('refunds') or 0:,.2f}",
-    )
-    for label, value, help_text in (
-        (t("cust.m_first", lang), common.md_text(_day(m.get("first_purchase"))), None),
-        (t("cust.m_last", lang), common.md_text(_day(m.get("last_purchase"))), None),
-        (t("cust.m_orders", lang), f"{m.get('orders') or 0:,}", None),
-        (
-            t("cust.m_spend", lang),
-            common.md_text(f"{net:,.2f} {m.get('currency') or ''}".strip()),
-            spend_help,
-        ),
-        (
-            t("cust.m_channels", lang),
-            f"{len(used):,}",
-            common.md_text(_channels(used, lang)) or None,
-        ),
+    for label, value in (
+        (t("cust.m_first", lang), common.md_text(_day(m.get("first_purchase")))),
+        (t("cust.m_last", lang), common.md_text(_day(m.get("last_purchase")))),
+        (t("cust.m_orders", lang), f"{m.get('orders') or 0:,}"),
     ):
-        row.metric(label, value, help=help_text, border=True, width="content")
+        row.metric(label, value, border=True, width="content")
+    _spend(row, view, lang)
+    row.metric(
+        t("cust.m_channels", lang),
+        f"{len(used):,}",
+        help=common.md_text(_channels(used, lang)) or None,
+        border=True,
+        width="content",
+    )
+    _spend_by_currency(view, lang)
     if used:
         st.caption(common.t_md("cust.channels_used", lang, channels=_channels(used, lang)))
 

@@ -1,6 +1,8 @@
 """Overview page: the KPIs with their change and trend (once customers are unified), rows per
 table and channel, and the last imports.
 
+Money KPIs (revenue, average order value) name their currency in their label, follow the currency
+filter of :func:`_common.analysis_inputs` and read "not shown" when every amount is a placeholder.
 KPI session keys start with ``ov_kpi_``; a widget with translated labels is keyed per language
 (``ov_kpi_days_zh``) and its choice kept under the plain key (``ov_kpi_days``), see
 :func:`_common.translated_choice`.
@@ -17,6 +19,7 @@ import polars as pl
 import streamlit as st
 
 from cimlab import TABLES
+from cimlab.analytics.facts import CustomerData
 from cimlab.analytics.kpis import KPI_NAMES, kpi_table, kpi_trend, trend_periods
 from cimlab.charts import counts_chart, import_history_chart
 from cimlab.charts.kpis import kpi_trend_chart
@@ -28,12 +31,17 @@ HISTORY_BARS = 30
 KPI_PERIODS = (30, 90, 365)
 TREND_PERIODS = 12
 KPI_ROWS = (KPI_NAMES[:4], KPI_NAMES[4:])
+MONEY_KPIS = ("revenue", "average_order_value")
+"""KPIs in money: their labels say the currency; not shown when every amount is a placeholder."""
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def load_kpis(path: str, version: str, as_of: dt.date, days: int) -> pl.DataFrame:
-    """:func:`cimlab.analytics.kpis.kpi_table` of the workspace (customers known from every table)."""
-    data = common.load_customer_data(path, version)
+def load_kpis(
+    path: str, version: str, as_of: dt.date, days: int, currency: str | None = None
+) -> pl.DataFrame:
+    """:func:`cimlab.analytics.kpis.kpi_table` of the workspace (customers known from every
+    table); ``currency`` is the currency filter (:func:`_common.load_customer_data`)."""
+    data = common.load_customer_data(path, version, currency=currency)
     if data is None:
         return pl.DataFrame()
     return kpi_table(
@@ -42,11 +50,13 @@ def load_kpis(path: str, version: str, as_of: dt.date, days: int) -> pl.DataFram
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def load_trend(path: str, version: str, as_of: dt.date, days: int) -> pl.DataFrame:
+def load_trend(
+    path: str, version: str, as_of: dt.date, days: int, currency: str | None = None
+) -> pl.DataFrame:
     """:func:`cimlab.analytics.kpis.kpi_trend` of the workspace, over the periods that reach
     back to its first order (:func:`cimlab.analytics.kpis.trend_periods`, at most
     :data:`TREND_PERIODS`)."""
-    data = common.load_customer_data(path, version)
+    data = common.load_customer_data(path, version, currency=currency)
     if data is None:
         return pl.DataFrame()
     periods = trend_periods(
@@ -84,6 +94,12 @@ def _delta(kpi: str, change: float | None, change_pct: float | None) -> str | No
     return text if change_pct is None else f"{text} ({change_pct:+.1f}%)"
 
 
+def _kpi_label(kpi: str, data: CustomerData) -> str:
+    """A KPI's name; a money KPI's with its currency ("Revenue (net) (CNY)")."""
+    label = t(f"kpi.{kpi}", lang)
+    return common.money_label(label, data, lang) if kpi in MONEY_KPIS else label
+
+
 def _sparkline(values: list[float | None]) -> list[float] | None:
     """A KPI card's trend line: the periods since the first one with data; no line when a
     later period has none (a gap drawn as 0 would read as a real 0)."""
@@ -110,15 +126,19 @@ def _segmented_control(label: str, options: list[int], *, index: int, **kwargs: 
 
 
 def kpi_section(path: str, version: str) -> None:
-    """The KPIs of the chosen period, their change against the period before, and a trend."""
-    data = common.load_customer_data(path, version)
-    if data is None or data.orders.is_empty():
+    """The KPIs of the chosen period, their change against the period before, and a trend.
+
+    Money KPIs say their currency (and the currency filter, when one is picked); when every
+    amount is a placeholder they are left out (the note says why)."""
+    if not common.is_resolved(path, version) or common.load_currencies(path, version).is_empty():
         return
     st.subheader(t("kpi.header", lang))
     inputs = common.analysis_inputs(lang)
     if inputs is None:
         return
-    _, as_of = inputs
+    data, as_of = inputs
+    currency = common.chosen_currency()
+    money = common.real_money(data)
     days = common.translated_choice(
         _segmented_control,
         t("kpi.period", lang),
@@ -132,15 +152,23 @@ def kpi_section(path: str, version: str) -> None:
     days = days if days in KPI_PERIODS else KPI_PERIODS[0]
     start = window_start(as_of, days)
     st.caption(common.t_md("kpi.caption", lang, start=start, end=as_of, n=days))
-    table = load_kpis(path, version, as_of, days)
-    trend = load_trend(path, version, as_of, days)
+    table = load_kpis(path, version, as_of, days, currency)
+    trend = load_trend(path, version, as_of, days, currency)
     rows = {row["kpi"]: row for row in table.iter_rows(named=True)}
     for names in KPI_ROWS:
         for column, kpi in zip(st.columns(len(KPI_ROWS[0])), names, strict=False):
             row = rows[kpi]
             change = row["change"]
+            if kpi in MONEY_KPIS and not money:  # placeholder amounts: a note, no figure
+                column.metric(
+                    t(f"kpi.{kpi}", lang),
+                    t("money.not_shown", lang),
+                    help=common.placeholder_note(lang),
+                    border=True,
+                )
+                continue
             column.metric(
-                t(f"kpi.{kpi}", lang),
+                common.md_text(_kpi_label(kpi, data)),
                 _number(kpi, row["value"]),
                 delta=_delta(kpi, change, row["change_pct"]),
                 delta_color="off" if change == 0 else "normal",
@@ -153,16 +181,20 @@ def kpi_section(path: str, version: str) -> None:
                 chart_data=_sparkline(trend.filter(pl.col("kpi") == kpi)["value"].to_list()),
                 border=True,
             )
+    shown_kpis = [k for k in KPI_NAMES if money or k not in MONEY_KPIS]
+    labels = {k: _kpi_label(k, data) for k in shown_kpis}  # made now, shown later
     shown = common.translated_choice(
         st.selectbox,
         t("kpi.trend_of", lang),
-        KPI_NAMES,
+        shown_kpis,
         key="ov_kpi_trend",
         lang=lang,
-        default="revenue",
-        format_func=lambda k: t(f"kpi.{k}", lang),
+        default=shown_kpis[0] if "revenue" not in shown_kpis else "revenue",
+        format_func=lambda k: labels[k],
     )
     st.altair_chart(kpi_trend_chart(trend, kpi=shown, lang=lang), width="stretch")
+    if shown in MONEY_KPIS and data.currency:
+        st.caption(common.t_md("money.caption", lang, unit=common.money_unit(data, lang)))
 
 
 lang = common.current_lang()

@@ -50,9 +50,11 @@ def _rules(
     item: str,
     thresholds: tuple[float, float, float, int, int | None],
     exclude: tuple[str, ...] = (),
+    currency: str | None = None,
 ) -> tuple[pl.DataFrame, int, int]:
-    """The rules, and the number of baskets and distinct items they were counted over."""
-    data = common.load_customer_data(path, version)
+    """The rules, and the number of baskets and distinct items they were counted over
+    (``currency``: the currency filter, :func:`_common.load_customer_data`)."""
+    data = common.load_customer_data(path, version, currency=currency)
     assert data is not None
     min_support, min_confidence, min_lift, min_count, max_items = thresholds
     options = {
@@ -77,16 +79,16 @@ def _rules(
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _items(path: str, version: str, item: str) -> list[str]:
+def _items(path: str, version: str, item: str, currency: str | None = None) -> list[str]:
     """The distinct values of the item column (the choices of items to leave out)."""
-    data = common.load_customer_data(path, version)
+    data = common.load_customer_data(path, version, currency=currency)
     assert data is not None
     return data.orders[item].drop_nulls().cast(pl.String).unique().sort().to_list()
 
 
 def _exclusions(path: str, version: str, item: str, lang: str) -> tuple[str, ...]:
     """Items to leave out; by default the known non-product codes (postage, fees) present."""
-    choices = _items(path, version, item)
+    choices = _items(path, version, item, common.chosen_currency())
     known = set(ONLINE_RETAIL_NON_PRODUCTS)
     chosen = st.multiselect(
         t("prod.exclude", lang),
@@ -99,10 +101,10 @@ def _exclusions(path: str, version: str, item: str, lang: str) -> tuple[str, ...
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _labels(path: str, version: str, item: str) -> pl.DataFrame | None:
+def _labels(path: str, version: str, item: str, currency: str | None = None) -> pl.DataFrame | None:
     if item != "sku":
         return None  # names and categories are their own labels
-    data = common.load_customer_data(path, version)
+    data = common.load_customer_data(path, version, currency=currency)
     assert data is not None
     return item_labels(data.orders, item="sku")
 
@@ -256,8 +258,9 @@ def _page(lang: str) -> None:
     days, item, level, thresholds = _controls(lang)
     exclude = _exclusions(path, version, item, lang)
     start = window_start(as_of, days)
+    currency = common.chosen_currency()
     pairs, n_baskets, n_items = _rules(
-        path, version, as_of, start, level, item, thresholds, exclude
+        path, version, as_of, start, level, item, thresholds, exclude, currency
     )
     with st.expander(t("prod.rules", lang)):
         st.markdown(t("prod.rules_text", lang))
@@ -276,7 +279,7 @@ def _page(lang: str) -> None:
     if pairs.is_empty():
         st.info(t("prod.empty", lang))
         return
-    labels = _labels(path, version, item)
+    labels = _labels(path, version, item, currency)
 
     st.subheader(t("prod.top_pairs", lang))
     st.altair_chart(top_pairs_chart(pairs, labels=labels, n=TOP_PAIRS, lang=lang), width="stretch")

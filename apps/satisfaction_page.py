@@ -21,6 +21,7 @@ import _common as common
 import polars as pl
 import streamlit as st
 
+from cimlab.analytics.facts import CustomerData
 from cimlab.analytics.rfm import rfm_table
 from cimlab.analytics.satisfaction import satisfaction_table, unhappy_high_value
 from cimlab.charts.satisfaction import (
@@ -67,17 +68,22 @@ MISSING = "—"  # shown in a table cell for a figure without answers
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _segments(path: str, version: str, as_of: dt.date) -> pl.DataFrame:
-    data = common.load_customer_data(path, version)
+def _segments(path: str, version: str, as_of: dt.date, currency: str | None = None) -> pl.DataFrame:
+    data = common.load_customer_data(path, version, currency=currency)
     assert data is not None
     return rfm_table(data.orders, as_of=as_of, time_zone=data.time_zone)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _figures(
-    path: str, version: str, as_of: dt.date, start: dt.date | None, by: str | None
+    path: str,
+    version: str,
+    as_of: dt.date,
+    start: dt.date | None,
+    by: str | None,
+    currency: str | None = None,
 ) -> pl.DataFrame:
-    data = common.load_customer_data(path, version)
+    data = common.load_customer_data(path, version, currency=currency)
     assert data is not None
     return satisfaction_table(
         data.feedback,
@@ -85,7 +91,7 @@ def _figures(
         start=start,
         by=by,  # type: ignore[arg-type]
         interactions=data.interactions,
-        segments=_segments(path, version, as_of) if by == "segment" else None,
+        segments=_segments(path, version, as_of, currency) if by == "segment" else None,
         confidence=CONFIDENCE,
         time_zone=data.time_zone,
     )
@@ -93,13 +99,18 @@ def _figures(
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _unhappy(
-    path: str, version: str, as_of: dt.date, start: dt.date | None, top_share: float
+    path: str,
+    version: str,
+    as_of: dt.date,
+    start: dt.date | None,
+    top_share: float,
+    currency: str | None = None,
 ) -> pl.DataFrame:
-    data = common.load_customer_data(path, version)
+    data = common.load_customer_data(path, version, currency=currency)
     assert data is not None
     return unhappy_high_value(
         data.feedback,
-        _segments(path, version, as_of),
+        _segments(path, version, as_of, currency),
         as_of=as_of,
         start=start,
         interactions=data.interactions,
@@ -268,7 +279,12 @@ def _show_table(stats: pl.DataFrame, group: str, lang: str, *, key: str) -> None
             )
 
 
-def _unhappy_table(rows: pl.DataFrame, lang: str) -> pl.DataFrame:
+def _value_header(data: CustomerData, lang: str) -> str:
+    """The header of the unhappy customers' value (net spend), with its currency."""
+    return common.money_label(t("sat.col.value", lang), data, lang)
+
+
+def _unhappy_table(rows: pl.DataFrame, lang: str, data: CustomerData) -> pl.DataFrame:
     shown = rows.with_columns(
         pl.col("reason").replace_strict(
             {r: t(f"sat.reason.{r}", lang) for r in ("detractor", "complaint", "both")}
@@ -280,7 +296,12 @@ def _unhappy_table(rows: pl.DataFrame, lang: str) -> pl.DataFrame:
         shown = shown.with_columns(group_labels(shown, "segment", lang=lang).alias("segment"))
     headers = {c: t(f"sat.col.{c}", lang) for c in shown.columns if c != "complaints"}
     headers["complaints"] = t("sat.col.complaint_count", lang)
-    return common.mask_columns(shown, {}).rename(headers)
+    headers["value"] = _value_header(data, lang)
+    if not common.real_money(data):  # placeholder amounts: no money shown
+        shown = shown.drop("value")
+    return common.mask_columns(shown, {}).rename(
+        {c: h for c, h in headers.items() if c in shown.columns}
+    )
 
 
 # ----------------------------------------------------------------------------- the page
@@ -290,7 +311,8 @@ def _page(lang: str) -> None:
     inputs = common.analysis_inputs(lang)
     if inputs is None:
         return
-    _, as_of = inputs
+    data, as_of = inputs
+    currency = common.chosen_currency()
     path = str(common.workspace_dir())
     version = common.data_version(path)
 
@@ -322,7 +344,7 @@ def _page(lang: str) -> None:
             )
         )
 
-    overall = _figures(path, version, as_of, start, None).row(0, named=True)
+    overall = _figures(path, version, as_of, start, None, currency).row(0, named=True)
     if (
         overall["nps_answers"] == 0
         and overall["csat_answers"] == 0
@@ -332,13 +354,13 @@ def _page(lang: str) -> None:
         return
     before = None
     if prev_end is not None:
-        before = _figures(path, version, prev_end, prev_start, None).row(0, named=True)
+        before = _figures(path, version, prev_end, prev_start, None, currency).row(0, named=True)
     _metrics(overall, before, lang)
     with st.expander(t("sat.rules", lang)):
         st.markdown(t("sat.rules_text", lang))
 
     st.subheader(t("sat.by_channel", lang))
-    by_channel = _answered(_figures(path, version, as_of, start, "channel"))
+    by_channel = _answered(_figures(path, version, as_of, start, "channel", currency))
     left, right = st.columns(2)
     left.altair_chart(nps_chart(by_channel, group="channel", lang=lang), width="stretch")
     right.altair_chart(
@@ -348,7 +370,7 @@ def _page(lang: str) -> None:
 
     st.subheader(t("sat.by_segment", lang))
     st.caption(t("sat.by_segment_caption", lang))
-    by_segment = _answered(_figures(path, version, as_of, start, "segment"))
+    by_segment = _answered(_figures(path, version, as_of, start, "segment", currency))
     left, right = st.columns(2)
     left.altair_chart(nps_chart(by_segment, group="segment", lang=lang), width="stretch")
     right.altair_chart(nps_mix_chart(by_segment, group="segment", lang=lang), width="stretch")
@@ -357,7 +379,7 @@ def _page(lang: str) -> None:
     st.subheader(t("sat.trend", lang))
     st.caption(common.t_md("sat.trend_caption", lang, conf=f"{CONFIDENCE:.0%}"))
     trend_start = None if days == 0 else month_start(as_of, back=TREND_MONTHS - 1)
-    monthly = _figures(path, version, as_of, trend_start, "month")
+    monthly = _figures(path, version, as_of, trend_start, "month", currency)
     measure = common.translated_choice(
         st.radio,
         t("sat.measure", lang),
@@ -380,15 +402,15 @@ def _page(lang: str) -> None:
         key="sat_top_share",
     )
     st.caption(common.t_md("sat.unhappy_caption", lang, share=f"{share:.0%}"))
-    unhappy = _unhappy(path, version, as_of, start, share)
+    unhappy = _unhappy(path, version, as_of, start, share, currency)
     if unhappy.is_empty():
         st.info(t("sat.unhappy_none", lang))
     else:
         st.container(key="sat_unhappy_table").dataframe(
-            _unhappy_table(unhappy, lang),
+            _unhappy_table(unhappy, lang, data),
             hide_index=True,
             column_config={
-                t("sat.col.value", lang): st.column_config.NumberColumn(format="%,.2f"),
+                _value_header(data, lang): st.column_config.NumberColumn(format="%,.2f"),
                 t("sat.col.last_nps", lang): st.column_config.NumberColumn(format="%d"),
             },
             placeholder=MISSING,

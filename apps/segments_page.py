@@ -7,7 +7,9 @@ Session keys start with ``seg_``; a widget with translated labels is keyed per l
 (``seg_pick_zh``) and its choice kept under the plain key (``seg_pick``), see
 :func:`_common.translated_choice`. Every share is shown as a percentage with one decimal
 (:data:`_common.PERCENT_FORMAT` applied to share × 100, so "3.0%" sits next to "10.6%"), computed
-once from the counts and never rounded before display.
+once from the counts and never rounded before display. Money figures name their currency (the
+reporting one, or the currency filter's); the segment list download carries a ``currency`` column
+(:func:`cimlab.money.label_money`); placeholder amounts are never shown as money.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import polars as pl
 import streamlit as st
 
 from cimlab.analytics import clusters, lifecycle, rfm
+from cimlab.analytics.facts import CustomerData
 from cimlab.analytics.rfm import segment_summary
 from cimlab.charts.clusters import (
     cluster_k_chart,
@@ -36,6 +39,7 @@ from cimlab.charts.rfm import (
 )
 from cimlab.export import table_bytes
 from cimlab.i18n import cluster_label, segment_action, stage_label, stage_rule, t
+from cimlab.money import label_money
 
 TIME_UNITS = ("day", "week", "month")
 GRID_VALUES = ("customers", "revenue")
@@ -49,6 +53,7 @@ CRITERIA = ("silhouette", "bic")
 MONTH_CHOICES = (12, 18, 24)
 TRANSITION_DAYS = 90
 MEMBERS_SHOWN = 500
+MONEY_MEMBER_COLUMNS = ("total_spend", "monetary_value")
 PROFILE_KEYS = ("cluster", "name", "customers", "share")
 MEMBER_COLUMNS = (
     "customer_id",
@@ -65,10 +70,12 @@ MEMBER_COLUMNS = (
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def load_scores(path: str, version: str, as_of: dt.date, time_unit: str) -> pl.DataFrame:
+def load_scores(
+    path: str, version: str, as_of: dt.date, time_unit: str, currency: str | None = None
+) -> pl.DataFrame:
     """:func:`cimlab.analytics.rfm.rfm_table` of the workspace's orders (cached on workspace
-    version and inputs)."""
-    data = common.load_customer_data(path, version)
+    version and inputs; ``currency`` is the currency filter)."""
+    data = common.load_customer_data(path, version, currency=currency)
     if data is None:
         return pl.DataFrame()
     return rfm.rfm_table(data.orders, as_of=as_of, time_unit=time_unit, time_zone=data.time_zone)  # type: ignore[arg-type]
@@ -76,11 +83,17 @@ def load_scores(path: str, version: str, as_of: dt.date, time_unit: str) -> pl.D
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def load_clusters(
-    path: str, version: str, as_of: dt.date, time_unit: str, k: int | None, criterion: str
+    path: str,
+    version: str,
+    as_of: dt.date,
+    time_unit: str,
+    k: int | None,
+    criterion: str,
+    currency: str | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, int, dict[str, object]]:
     """:func:`cimlab.analytics.clusters.cluster_customers`: assignments, k scores, profiles, k
     and how strong the structure is (silhouette band, stability of the choice of k)."""
-    data = common.load_customer_data(path, version)
+    data = common.load_customer_data(path, version, currency=currency)
     if data is None:
         return pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), 0, {}
     assignments, model = clusters.cluster_customers(
@@ -103,10 +116,12 @@ def load_clusters(
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def load_stage_counts(path: str, version: str, as_of: dt.date, months: int) -> pl.DataFrame:
+def load_stage_counts(
+    path: str, version: str, as_of: dt.date, months: int, currency: str | None = None
+) -> pl.DataFrame:
     """Customers per lifecycle stage at the month ends of the last ``months`` months
     (:func:`cimlab.analytics.lifecycle.recent_month_ends`)."""
-    data = common.load_customer_data(path, version)
+    data = common.load_customer_data(path, version, currency=currency)
     if data is None:
         return pl.DataFrame()
     dates = lifecycle.recent_month_ends(as_of, months)
@@ -116,9 +131,11 @@ def load_stage_counts(path: str, version: str, as_of: dt.date, months: int) -> p
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def load_stages(path: str, version: str, as_of: dt.date) -> pl.DataFrame:
+def load_stages(
+    path: str, version: str, as_of: dt.date, currency: str | None = None
+) -> pl.DataFrame:
     """:func:`cimlab.analytics.lifecycle.lifecycle_stages` of every known customer on ``as_of``."""
-    data = common.load_customer_data(path, version)
+    data = common.load_customer_data(path, version, currency=currency)
     if data is None:
         return pl.DataFrame()
     return lifecycle.lifecycle_stages(
@@ -127,9 +144,11 @@ def load_stages(path: str, version: str, as_of: dt.date) -> pl.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def load_transitions(path: str, version: str, start: dt.date, end: dt.date) -> pl.DataFrame:
+def load_transitions(
+    path: str, version: str, start: dt.date, end: dt.date, currency: str | None = None
+) -> pl.DataFrame:
     """:func:`cimlab.analytics.lifecycle.stage_transitions` between ``start`` and ``end``."""
-    data = common.load_customer_data(path, version)
+    data = common.load_customer_data(path, version, currency=currency)
     if data is None:
         return pl.DataFrame()
     return lifecycle.stage_transitions(
@@ -147,10 +166,11 @@ def percent(part: pl.Expr, whole: float) -> pl.Expr:
     return part / whole * 100.0 if whole else pl.lit(None, pl.Float64)
 
 
-def segment_rows(scores: pl.DataFrame, lang: str) -> pl.DataFrame:
+def segment_rows(scores: pl.DataFrame, lang: str, *, money: str | None = None) -> pl.DataFrame:
     """The segment table for display (:func:`cimlab.analytics.rfm.segment_summary`): fixed
     order (Champions → Lost), texts in ``lang``; shares computed from the counts, never
-    rounded before display."""
+    rounded before display. ``money`` is the revenue header (:func:`revenue_header`);
+    ``None`` leaves the revenue columns out (every amount a placeholder)."""
     table = segment_summary(scores)
     revenue = float(table["net_spend"].sum())
     customers = float(table["customers"].sum())
@@ -175,66 +195,113 @@ def segment_rows(scores: pl.DataFrame, lang: str) -> pl.DataFrame:
             pl.col("rule").alias(t("seg.col.rule", lang)),
             pl.col("customers").alias(t("seg.col.customers", lang)),
             pl.col("share").alias(t("seg.col.share", lang)),
-            pl.col("net_spend").round(2).alias(t("seg.col.revenue", lang)),
+            pl.col("net_spend").round(2).alias(money or "net_spend"),
             pl.col("revenue_share").alias(t("seg.col.revenue_share", lang)),
             pl.col("segment")
             .replace_strict({s: segment_action(s, lang) for s in names}, return_dtype=pl.String)
             .alias(t("seg.col.action", lang)),
         )
+        .drop([] if money else ["net_spend", t("seg.col.revenue_share", lang)])
     )
 
 
-def members_csv(members: pl.DataFrame) -> bytes:
+def members_csv(members: pl.DataFrame, data: CustomerData) -> bytes:
     """A segment's customers as UTF-8 CSV with BOM (Excel shows Chinese), formulas escaped:
-    the bytes come from :func:`cimlab.export.table_bytes`, like every file cimlab writes."""
-    return table_bytes(members, "csv")
+    the bytes come from :func:`cimlab.export.table_bytes`, like every file cimlab writes. The
+    money columns (``total_spend``, ``monetary_value``) are followed by a ``currency`` column
+    and withheld (empty) when every amount is a placeholder (:func:`cimlab.money.label_money`,
+    as the CLI's exports)."""
+    labelled = label_money(
+        members,
+        currency=data.currency,
+        money=MONEY_MEMBER_COLUMNS,
+        withhold=data.money_withheld,
+    )
+    return table_bytes(labelled, "csv")
 
 
-def member_headers(time_unit: str, lang: str) -> dict[str, str]:
+def member_headers(time_unit: str, lang: str, data: CustomerData) -> dict[str, str]:
+    """Display headers of the member table; money columns say their currency."""
     unit = unit_label(time_unit, lang).lower()
-    return {
+    headers = {
         c: t(f"seg.col.{c}", lang, unit=unit)
         if c in ("since_last", "T")
         else t(f"seg.col.{c}", lang)
         for c in MEMBER_COLUMNS
     }
+    for c in MONEY_MEMBER_COLUMNS:
+        headers[c] = common.money_label(headers[c], data, lang)
+    return headers
 
 
-def rfm_section(scores: pl.DataFrame, *, as_of: dt.date, time_unit: str, lang: str) -> None:
+def revenue_header(data: CustomerData, lang: str) -> str | None:
+    """The header of the segment table's revenue column, with its currency; ``None`` when
+    every amount is a placeholder (no money to show)."""
+    if not common.real_money(data):
+        return None
+    return common.money_label(t("seg.col.revenue", lang), data, lang)
+
+
+def rfm_section(
+    scores: pl.DataFrame, *, as_of: dt.date, time_unit: str, lang: str, data: CustomerData
+) -> None:
     revenue = float(scores["total_spend"].sum())
+    money = revenue_header(data, lang)
     left, middle, right = st.columns(3)
     left.metric(t("seg.customers_scored", lang), f"{scores.height:,}", border=True)
-    middle.metric(t("seg.revenue_total", lang), f"{revenue:,.2f}", border=True)
+    if money is None:  # placeholder amounts: a note, no figure
+        middle.metric(
+            t("seg.revenue_total", lang),
+            t("money.not_shown", lang),
+            help=common.placeholder_note(lang),
+            border=True,
+        )
+    else:
+        middle.metric(
+            common.md_text(common.money_label(t("seg.revenue_total", lang), data, lang)),
+            f"{revenue:,.2f}",
+            border=True,
+        )
     right.metric(t("seg.segments_present", lang), f"{scores['segment'].n_unique():,}", border=True)
 
     st.subheader(t("seg.grid", lang), help=t("seg.grid_help", lang))
+    grid_values = GRID_VALUES if money else GRID_VALUES[:1]
+    grid_labels = {v: t(f"seg.value.{v}", lang) for v in grid_values}  # made now, shown later
+    if "revenue" in grid_labels:
+        grid_labels["revenue"] = common.money_label(grid_labels["revenue"], data, lang)
     value = common.translated_choice(
         st.radio,
         t("seg.grid_value", lang),
-        GRID_VALUES,
+        grid_values,
         key="seg_grid_value",
         lang=lang,
-        default=GRID_VALUES[0],
-        format_func=lambda v: t(f"seg.value.{v}", lang),
+        default=grid_values[0],
+        format_func=lambda v: common.md_text(grid_labels[v]),
         horizontal=True,
     )
     st.altair_chart(rfm_grid_chart(scores, value=value, lang=lang), width="content")
+    if value == "revenue":
+        st.caption(common.t_md("money.caption", lang, unit=common.money_unit(data, lang)))
 
     st.subheader(t("seg.table", lang))
+    config = {
+        t("seg.col.customers", lang): COUNT,
+        t("seg.col.share", lang): PERCENT,
+        t("seg.col.revenue_share", lang): PERCENT,
+        t("seg.col.action", lang): st.column_config.TextColumn(width="large"),
+    }
+    if money:
+        config[money] = MONEY
     st.dataframe(
-        segment_rows(scores, lang),
+        segment_rows(scores, lang, money=money),
         hide_index=True,
-        column_config={
-            t("seg.col.customers", lang): COUNT,
-            t("seg.col.share", lang): PERCENT,
-            t("seg.col.revenue_share", lang): PERCENT,
-            t("seg.col.revenue", lang): MONEY,
-            t("seg.col.action", lang): st.column_config.TextColumn(width="large"),
-        },
+        column_config=config,
         height="content",
     )
     st.caption(t("seg.percent_note", lang))
     st.altair_chart(segment_bar_chart(segment_summary(scores), lang=lang), width="content")
+    if money:
+        st.caption(common.t_md("money.caption", lang, unit=common.money_unit(data, lang)))
     with st.expander(t("seg.distribution", lang)):
         st.altair_chart(
             rfm_distribution_chart(scores, time_unit=time_unit, lang=lang), width="content"
@@ -271,25 +338,27 @@ def rfm_section(scores: pl.DataFrame, *, as_of: dt.date, time_unit: str, lang: s
         st.caption(
             common.t_md("seg.members_shown", lang, shown=MEMBERS_SHOWN, n=f"{members.height:,}")
         )
-    headers = member_headers(time_unit, lang)
+    headers = member_headers(time_unit, lang, data)
     duration = "%d" if time_unit == "day" else "%.1f"
+    config = {
+        headers["since_last"]: st.column_config.NumberColumn(format=duration),
+        headers["T"]: st.column_config.NumberColumn(format=duration),
+        headers["purchase_days"]: COUNT,
+        headers["last_purchase"]: st.column_config.DateColumn(format="YYYY-MM-DD"),
+    }
+    if money is not None:
+        config |= {headers[c]: MONEY for c in MONEY_MEMBER_COLUMNS}
+    shown = members if money else members.drop(MONEY_MEMBER_COLUMNS)  # placeholders: no money
     st.dataframe(
-        members.head(MEMBERS_SHOWN).rename(headers),
+        shown.head(MEMBERS_SHOWN).rename({c: h for c, h in headers.items() if c in shown.columns}),
         hide_index=True,
-        column_config={
-            headers["since_last"]: st.column_config.NumberColumn(format=duration),
-            headers["T"]: st.column_config.NumberColumn(format=duration),
-            headers["purchase_days"]: COUNT,
-            headers["total_spend"]: MONEY,
-            headers["monetary_value"]: MONEY,
-            headers["last_purchase"]: st.column_config.DateColumn(format="YYYY-MM-DD"),
-        },
+        column_config=config,
         placeholder="—",
     )
     slug = chosen.lower().replace(" ", "_")
     st.download_button(
         t("seg.download", lang),
-        data=members_csv(members),
+        data=members_csv(members, data),
         file_name=f"segment_{slug}_{as_of.isoformat()}.csv",
         mime="text/csv",
         help=t("seg.download_help", lang),
@@ -315,7 +384,14 @@ def structure_note(structure: dict[str, object], k: int, *, chose: bool, lang: s
 
 
 def cluster_section(
-    buyers: int, *, path: str, version: str, as_of: dt.date, time_unit: str, lang: str
+    buyers: int,
+    *,
+    path: str,
+    version: str,
+    as_of: dt.date,
+    time_unit: str,
+    lang: str,
+    data: CustomerData,
 ) -> None:
     st.caption(t("seg.clusters_intro", lang))
     if buyers < clusters.MIN_CUSTOMERS:
@@ -338,7 +414,7 @@ def cluster_section(
     else:
         k = st.slider(t("seg.k", lang), min_value=2, max_value=8, value=4, key="seg_k")
     assignments, k_scores, profiles, chosen, structure = load_clusters(
-        path, version, as_of, time_unit, k, criterion
+        path, version, as_of, time_unit, k, criterion, common.chosen_currency()
     )
     st.metric(t("seg.k_chosen", lang), f"{chosen:,}", border=True)
     structure_note(structure, chosen, chose=auto, lang=lang)
@@ -350,6 +426,11 @@ def cluster_section(
     features = [c for c in profiles.columns if c not in PROFILE_KEYS]
     shares = [f for f in features if f.startswith("share_")]
     names = {code: cluster_label(code, lang) for code in profiles["name"].to_list()}
+
+    def feature_header(feature: str) -> str:
+        label = feature_label(feature, lang)
+        return common.money_label(label, data, lang) if feature in MONEY_FEATURES else label
+
     st.dataframe(
         profiles.select(
             pl.col("cluster").alias(t("seg.col.cluster", lang)),
@@ -359,9 +440,7 @@ def cluster_section(
             pl.col("customers").alias(t("seg.col.customers", lang)),
             (pl.col("share") * 100.0).alias(t("seg.col.share", lang)),
             *(
-                (pl.col(f) * 100.0 if f in shares else pl.col(f).round(2)).alias(
-                    feature_label(f, lang)
-                )
+                (pl.col(f) * 100.0 if f in shares else pl.col(f).round(2)).alias(feature_header(f))
                 for f in features
             ),
         ),
@@ -370,7 +449,7 @@ def cluster_section(
             t("seg.col.customers", lang): COUNT,
             t("seg.col.share", lang): PERCENT,
             **{
-                feature_label(f, lang): PERCENT
+                feature_header(f): PERCENT
                 if f in shares
                 else MONEY
                 if f in MONEY_FEATURES
@@ -382,6 +461,8 @@ def cluster_section(
         height="content",
     )
     st.caption(t("seg.percent_note", lang))
+    if not common.real_money(data):
+        st.caption(common.placeholder_note(lang))
     st.subheader(t("seg.scatter", lang))
     numeric = [c for c in features if c in assignments.columns]
     if len(numeric) >= 2:
@@ -436,12 +517,13 @@ def lifecycle_section(*, path: str, version: str, as_of: dt.date, lang: str) -> 
         t("seg.months", lang), MONTH_CHOICES, value=MONTH_CHOICES[0], key="seg_months"
     )
     st.subheader(t("seg.stage_counts", lang))
-    counts = load_stage_counts(path, version, as_of, months)
+    currency = common.chosen_currency()
+    counts = load_stage_counts(path, version, as_of, months, currency)
     st.altair_chart(stage_counts_chart(counts, lang=lang), width="stretch")
 
     st.subheader(t("seg.current", lang))
     st.dataframe(
-        stage_rows(load_stages(path, version, as_of), lang),
+        stage_rows(load_stages(path, version, as_of, currency), lang),
         hide_index=True,
         column_config={t("seg.col.customers", lang): COUNT, t("seg.col.share", lang): PERCENT},
         height="content",
@@ -462,7 +544,7 @@ def lifecycle_section(*, path: str, version: str, as_of: dt.date, lang: str) -> 
     if not isinstance(start, dt.date) or not isinstance(end, dt.date) or start >= end:
         st.warning(t("seg.bad_dates", lang))
         return
-    moves = load_transitions(path, version, start, end)
+    moves = load_transitions(path, version, start, end, currency)
     st.altair_chart(transition_chart(moves, lang=lang), width="content")
 
 
@@ -485,7 +567,7 @@ if inputs is not None:
         horizontal=True,
         help=t("seg.time_unit_help", lang),
     )
-    scores = load_scores(ws_path, version, as_of, time_unit)
+    scores = load_scores(ws_path, version, as_of, time_unit, common.chosen_currency())
     rfm_tab, cluster_tab, lifecycle_tab = st.tabs(
         [t("seg.tab.rfm", lang), t("seg.tab.clusters", lang), t("seg.tab.lifecycle", lang)]
     )
@@ -494,7 +576,7 @@ if inputs is not None:
             st.info(common.t_md("seg.no_buyers", lang, as_of=as_of.isoformat()))
         else:
             common.guard(
-                lambda: rfm_section(scores, as_of=as_of, time_unit=time_unit, lang=lang),
+                lambda: rfm_section(scores, as_of=as_of, time_unit=time_unit, lang=lang, data=data),
                 lang,
                 context="segments/rfm",
             )
@@ -507,6 +589,7 @@ if inputs is not None:
                 as_of=as_of,
                 time_unit=time_unit,
                 lang=lang,
+                data=data,
             ),
             lang,
             context="segments/clusters",

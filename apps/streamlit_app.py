@@ -2,7 +2,8 @@
 
 The sidebar holds the language switch (中文/English, session key ``lang``) and shows the workspace
 folder (``$CIMLAB_WORKSPACE``, default ``data/workspace``) and whether unmasked contact data may
-be revealed (``$CIMLAB_ALLOW_REVEAL=1``, set by an admin; each reveal is logged);
+be revealed (``$CIMLAB_ALLOW_REVEAL=1``, set by an admin; each reveal is logged), and the workspace
+settings (time zone, trusted sources, reporting currency, exchange rates: :func:`_common.time_zone_setting`);
 ``st.navigation`` routes to the pages under ``apps/``. Page bodies run inside :func:`_common.guard`, so errors never show a traceback.
 """
 

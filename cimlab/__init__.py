@@ -42,6 +42,14 @@ _API: dict[str, tuple[str, ...]] = {
     ),
     "cimlab.workspace": ("IntegrityReport", "Workspace", "check_database"),
     "cimlab.settings": ("business_time_zone", "set_time_zone", "time_zone_choice"),
+    "cimlab.money": (
+        "MissingRatesError",
+        "convert_orders",
+        "rates",
+        "reporting_currency",
+        "set_rates",
+        "set_reporting_currency",
+    ),
     "cimlab.privacy": ("mask_email", "mask_name", "mask_phone", "scrub_text"),
     "cimlab.export": ("table_bytes", "write_table"),
     "cimlab.contracts": ("TABLES", "Customers", "Feedback", "Interactions", "Orders"),
@@ -55,11 +63,19 @@ _API: dict[str, tuple[str, ...]] = {
     "cimlab.ingest.mapping": (
         "ColumnMapping",
         "MappingOptions",
+        "RowFilter",
         "detect_preset",
         "list_presets",
         "load_preset",
         "resolve_mapping",
         "suggest_mapping",
+    ),
+    "cimlab.ingest.saved_mappings": (
+        "SavedMapping",
+        "delete_mapping",
+        "matching_mappings",
+        "save_mapping",
+        "saved_mappings",
     ),
     "cimlab.ingest.importer": (
         "ImportReport",
@@ -295,6 +311,7 @@ if TYPE_CHECKING:  # the same names, for type checkers (tests/test_api.py keeps 
     from cimlab.ingest.mapping import (
         ColumnMapping,
         MappingOptions,
+        RowFilter,
         detect_preset,
         list_presets,
         load_preset,
@@ -307,6 +324,21 @@ if TYPE_CHECKING:  # the same names, for type checkers (tests/test_api.py keeps 
         iter_file_chunks,
         read_bytes,
         read_file,
+    )
+    from cimlab.ingest.saved_mappings import (
+        SavedMapping,
+        delete_mapping,
+        matching_mappings,
+        save_mapping,
+        saved_mappings,
+    )
+    from cimlab.money import (
+        MissingRatesError,
+        convert_orders,
+        rates,
+        reporting_currency,
+        set_rates,
+        set_reporting_currency,
     )
     from cimlab.privacy import mask_email, mask_name, mask_phone, scrub_text
     from cimlab.settings import business_time_zone, set_time_zone, time_zone_choice

@@ -23,6 +23,12 @@ The channels whose customer data the golden record trusts most, best first
 (:mod:`cimlab.customers.golden`, survivorship rule 3): a value from a listed channel beats any value from
 a channel listed later or not at all. Unset (``None``), recency and the other rules decide.
 
+Reporting currency
+------------------
+The currency every money figure is shown in, and the exchange rates into it, are settings of the
+same kind, kept by :mod:`cimlab.money` (:func:`cimlab.money.reporting_currency`,
+:func:`cimlab.money.set_reporting_currency`; ``cimlab workspace settings --reporting-currency``).
+
 Settings are kept in the workspace's ``meta`` table, so backups and restores carry them.
 
 Examples

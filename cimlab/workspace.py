@@ -74,7 +74,8 @@ _log = logging.getLogger("cimlab.workspace")
 
 DB_NAME = "cimlab.duckdb"
 LOCK_NAME = ".cimlab.lock"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: ``batches.rows_filtered`` (a version-1 workspace gets it when opened: :meth:`Workspace.open`)."""
 _APPLICATION = "cimlab"
 
 #: Columns of :meth:`Workspace.batches`, in order.
@@ -91,6 +92,7 @@ BATCHES_SCHEMA: dict[str, pl.DataType] = {
     "rows_loaded": pl.Int64(),
     "rows_quarantined": pl.Int64(),
     "rows_duplicate": pl.Int64(),
+    "rows_filtered": pl.Int64(),
     "imported_at": pl.Datetime("us", "UTC"),
     "user_name": pl.String(),
     "status": pl.String(),
@@ -143,10 +145,11 @@ _SHA256_LINE = re.compile(r"([0-9a-fA-F]{64}) [ *](.+)")
 class BatchResult:
     """What one :meth:`Workspace.import_batch` did.
 
-    ``rows_read = rows_loaded + rows_quarantined``; ``rows_duplicate`` order lines (already in the
-    workspace, or repeated in the file) are counted inside ``rows_quarantined``. When
-    ``already_imported`` is true nothing was added and the counts are those of the earlier batch
-    ``batch_id`` that holds the same file.
+    ``rows_read = rows_loaded + rows_quarantined + rows_filtered``; ``rows_duplicate`` order lines
+    (already in the workspace, or repeated in the file) are counted inside ``rows_quarantined``;
+    ``rows_filtered`` rows were left out by the mapping's row filters. When ``already_imported``
+    is true nothing was added and the counts are those of the earlier batch ``batch_id`` that
+    holds the same file.
 
     Examples
     --------
@@ -160,6 +163,7 @@ class BatchResult:
     rows_quarantined: int
     rows_duplicate: int
     already_imported: bool
+    rows_filtered: int = 0
 
 
 @dataclass(frozen=True)
@@ -199,6 +203,8 @@ class BatchWriter:
     workspace in one transaction, with the batch record, so an import is still all or nothing
     and its memory stays flat. ``prior`` is the earlier batch when the same content is already
     imported (then nothing may be added); otherwise ``batch_id`` is the number the batch gets.
+    A ``channel`` of None is known only at :meth:`finish` (a file whose rows carry their
+    channel): the search for the same content already imported waits for it.
     """
 
     def __init__(
@@ -207,7 +213,7 @@ class BatchWriter:
         staging: Path,
         *,
         table: str,
-        channel: str,
+        channel: str | None,
         content_hash: str,
     ) -> None:
         self._con = con
@@ -224,14 +230,16 @@ class BatchWriter:
         self._parts = 0
 
     def _begin(self) -> None:
-        prior = _one(
-            self._con.execute(
-                "SELECT batch_id, rows_read, rows_loaded, rows_quarantined, rows_duplicate "
-                "FROM batches WHERE status = 'active' AND content_hash = ? AND table_name = ? "
-                "AND channel = ? ORDER BY batch_id LIMIT 1",
-                [self.content_hash, self.table, self.channel],
+        prior = None
+        if self.channel is not None:
+            prior = _one(
+                self._con.execute(
+                    "SELECT batch_id, rows_read, rows_loaded, rows_quarantined, rows_duplicate, "
+                    "rows_filtered FROM batches WHERE status = 'active' AND content_hash = ? "
+                    "AND table_name = ? AND channel = ? ORDER BY batch_id LIMIT 1",
+                    [self.content_hash, self.table, self.channel],
+                )
             )
-        )
         if prior is not None:
             self.prior = BatchResult(
                 batch_id=int(prior[0]),
@@ -240,6 +248,7 @@ class BatchWriter:
                 rows_quarantined=int(prior[3]),
                 rows_duplicate=int(prior[4]),
                 already_imported=True,
+                rows_filtered=int(prior[5]),
             )
             return
         self.batch_id = _next_batch_id(self._con)
@@ -290,12 +299,34 @@ class BatchWriter:
         imported_at: dt.datetime,
         user_name: str | None,
         on_before_commit: Callable[[], None] | None = None,
+        rows_filtered: int = 0,
+        channel: str | None = None,
     ) -> BatchResult:
-        """Move the staged chunks in, check ``rows_read = loaded + quarantined``, commit."""
+        """Move the staged chunks in, check ``rows_read = loaded + quarantined + filtered``,
+        commit.
+
+        ``channel`` is the batch's channel when the writer was opened without one; when an
+        active batch already holds the same content, table and channel, that batch is returned
+        (``already_imported``) and nothing is stored (the block rolls back).
+        """
         if self.prior is not None or self.finished:
             raise WorkspaceError("this batch is already imported or finished")
-        if isinstance(rows_read, bool) or not isinstance(rows_read, int) or rows_read < 0:
-            raise WorkspaceError(f"rows_read={rows_read!r} must be a whole number >= 0")
+        for name, count in (("rows_read", rows_read), ("rows_filtered", rows_filtered)):
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise WorkspaceError(f"{name}={count!r} must be a whole number >= 0")
+        if self.channel is None:
+            if not isinstance(channel, str) or not channel:
+                raise WorkspaceError(
+                    f"channel={channel!r}: a batch opened without a channel needs one to finish"
+                )
+            self.channel = channel
+            self._begin()
+            if self.prior is not None:
+                return self.prior
+        elif channel is not None and channel != self.channel:
+            raise WorkspaceError(
+                f"channel={channel!r} differs from the batch's channel {self.channel!r}"
+            )
         self.file_name = file_name
         at = as_utc(imported_at, name="imported_at", error=WorkspaceError)
         try:
@@ -321,14 +352,16 @@ class BatchWriter:
                 [batch_id, problems],
             )
         loaded, quarantined = _stored_counts(con, self.table, batch_id)
-        if loaded != self._added or rows_read != loaded + quarantined:
+        if loaded != self._added or rows_read != loaded + quarantined + rows_filtered:
             raise WorkspaceError(
                 f"{file_name}: rows_read={rows_read} but {loaded} rows loaded + "
-                f"{quarantined} quarantined = {loaded + quarantined}; every row must be "
-                "loaded or quarantined. Nothing was imported (rolled back)"
+                f"{quarantined} quarantined + {rows_filtered} filtered = "
+                f"{loaded + quarantined + rows_filtered}; every row must be loaded, quarantined "
+                "or filtered. Nothing was imported (rolled back)"
             )
         con.execute(
-            "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL)",
+            "INSERT INTO batches VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?)",
             [
                 batch_id,
                 self.table,
@@ -344,6 +377,7 @@ class BatchWriter:
                 self.duplicates,
                 at,
                 user_name,
+                rows_filtered,
             ],
         )
         if on_before_commit is not None:
@@ -351,7 +385,8 @@ class BatchWriter:
         con.execute("COMMIT")
         self.finished = True
         _log.info(
-            "%s: batch %d into %s [%s]: %d read, %d loaded, %d quarantined (%d duplicates)",
+            "%s: batch %d into %s [%s]: %d read, %d loaded, %d quarantined (%d duplicates), "
+            "%d filtered",
             file_name,
             batch_id,
             self.table,
@@ -360,8 +395,11 @@ class BatchWriter:
             loaded,
             quarantined,
             self.duplicates,
+            rows_filtered,
         )
-        return BatchResult(batch_id, rows_read, loaded, quarantined, self.duplicates, False)
+        return BatchResult(
+            batch_id, rows_read, loaded, quarantined, self.duplicates, False, rows_filtered
+        )
 
 
 class Workspace:
@@ -383,6 +421,7 @@ class Workspace:
         self.wait = wait
         # thread id -> the read-only connection of a `reading()` block in that thread
         self._readers: dict[int, duckdb.DuckDBPyConnection] = {}
+        self._version = SCHEMA_VERSION  # of the database, as last inspected
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.path)!r})"
@@ -446,7 +485,39 @@ class Workspace:
                     "with create=True or import a file into it to finish the set-up"
                 )
             ws._initialise()
+        elif ws._version < SCHEMA_VERSION:
+            ws._upgrade()
         return ws
+
+    def _upgrade(self) -> None:
+        """Bring a workspace of an older schema version to this one, in one transaction.
+
+        Version 1 → 2: ``batches`` gains ``rows_filtered`` (0 for the imports made before row
+        filters existed). Done under the writer lock, once: a second process finds it done.
+        """
+        with self._writer_lock(), self._connect(read_only=False) as con:
+            size = self._size_on_disk()
+            con.execute("BEGIN TRANSACTION")
+            try:
+                tables = {
+                    r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+                }
+                version = _read_version(con, tables, self.db_path) or SCHEMA_VERSION
+                columns = {r[0] for r in con.execute("DESCRIBE batches").fetchall()}
+                if version < 2 and "rows_filtered" not in columns:
+                    con.execute(
+                        "ALTER TABLE batches ADD COLUMN rows_filtered BIGINT NOT NULL DEFAULT 0"
+                    )
+                if version < SCHEMA_VERSION:
+                    con.execute(
+                        "UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                        [str(SCHEMA_VERSION)],
+                    )
+                con.execute("COMMIT")
+            except BaseException as exc:
+                self._fail_write(con, exc, action="upgrading the workspace", size_before=size)
+        self._version = SCHEMA_VERSION
+        _log.info("workspace %s upgraded to schema version %d", self.path, SCHEMA_VERSION)
 
     def _initialise(self) -> None:
         try:
@@ -510,6 +581,7 @@ class Workspace:
                 )
             _check_version(version, self.db_path)
             _check_columns(con, self.db_path)
+        self._version = version
         return "ok"
 
     # ------------------------------------------------------------------ locking
@@ -716,6 +788,7 @@ class Workspace:
         imported_at: dt.datetime,
         user_name: str | None,
         on_before_commit: Callable[[], None] | None = None,
+        rows_filtered: int = 0,
     ) -> BatchResult:
         """Store one checked file as one batch, in one transaction.
 
@@ -726,7 +799,7 @@ class Workspace:
         channel, file_name, content_hash, encoding, format, mapping
             Recorded in ``batches``; ``content_hash`` is the sha256 hex of the file's bytes.
         rows_read
-            Data rows the file held; must equal loaded + quarantined rows.
+            Data rows the file held; must equal loaded + quarantined + filtered rows.
         valid
             Rows to load: the columns of ``polars_schema(table)`` (same order and dtypes) plus
             ``source_line`` (Int64).
@@ -739,6 +812,8 @@ class Workspace:
             Who imported.
         on_before_commit
             Called inside the transaction just before ``COMMIT``.
+        rows_filtered
+            Rows the mapping's row filters left out (neither loaded nor quarantined).
 
         Returns
         -------
@@ -768,7 +843,7 @@ class Workspace:
         >>> result.batch_id, result.rows_loaded, result.already_imported
         (1, 1, False)
         """
-        _check_batch_key(table, channel, content_hash)
+        _check_batch_key(table, channel or "", content_hash)
         if isinstance(rows_read, bool) or not isinstance(rows_read, int) or rows_read < 0:
             raise WorkspaceError(f"rows_read={rows_read!r} must be a whole number >= 0")
         at = as_utc(imported_at, name="imported_at", error=WorkspaceError)
@@ -795,6 +870,7 @@ class Workspace:
             writer.add(valid, problems)
             return writer.finish(
                 rows_read=rows_read,
+                rows_filtered=rows_filtered,
                 file_name=file_name,
                 encoding=encoding,
                 format=format,
@@ -806,7 +882,7 @@ class Workspace:
 
     @contextlib.contextmanager
     def batch_writer(
-        self, *, table: str, channel: str, content_hash: str, file_name: str | None = None
+        self, *, table: str, channel: str | None, content_hash: str, file_name: str | None = None
     ) -> Iterator[BatchWriter]:
         """Hold the writer lock and one transaction in which one file is stored as one batch.
 
@@ -814,7 +890,9 @@ class Workspace:
         (:meth:`BatchWriter.add`) and commits them with the batch record
         (:meth:`BatchWriter.finish`): a large file is imported with flat memory and still as one
         transaction. Leaving the block without ``finish`` (or with an exception, or when
-        ``writer.prior`` says the file is already imported) rolls everything back.
+        ``writer.prior`` says the file is already imported) rolls everything back. ``channel``
+        None: the batch's channel is given to :meth:`BatchWriter.finish` (a file whose rows carry
+        their channel), which then looks for the same file already imported.
 
         Examples
         --------
@@ -1103,15 +1181,17 @@ class Workspace:
         ``records``: source records in the identity map; ``customers``: unified customers;
         ``unlinked_records``: source records (``channel, source_customer_id`` in any canonical
         table) in no customer yet, i.e. imported after the last resolution (0 when identities
-        were never resolved: then nothing is linked).
+        were never resolved: then nothing is linked); ``removed_records``: records of the map
+        that no table holds any more (their rows were undone since the last resolution), which
+        the map's customers still count until identities are resolved again.
 
         Examples
         --------
         >>> import tempfile
         >>> Workspace.open(tempfile.mkdtemp()).identity_counts()
-        {'records': 0, 'customers': 0, 'unlinked_records': 0}
+        {'records': 0, 'customers': 0, 'unlinked_records': 0, 'removed_records': 0}
         """
-        counts = {"records": 0, "customers": 0, "unlinked_records": 0}
+        counts = {"records": 0, "customers": 0, "unlinked_records": 0, "removed_records": 0}
         with self._connect(read_only=True) as con:
             found = con.execute(
                 "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'identity_map'"
@@ -1131,7 +1211,16 @@ class Workspace:
                 f"SELECT count(*) FROM ({sources}) AS r "
                 "ANTI JOIN identity_map AS m USING (channel, source_customer_id)"
             ).fetchall()[0][0]
-        return {"records": records, "customers": customers, "unlinked_records": unlinked}
+            removed = con.execute(
+                "SELECT count(*) FROM (SELECT DISTINCT channel, source_customer_id FROM "
+                f"identity_map) AS m ANTI JOIN ({sources}) AS r USING (channel, source_customer_id)"
+            ).fetchall()[0][0]
+        return {
+            "records": records,
+            "customers": customers,
+            "unlinked_records": unlinked,
+            "removed_records": removed,
+        }
 
     def customer_records(self, customer_ids: Sequence[str]) -> pl.DataFrame:
         """The identity map rows of ``customer_ids``; raises unless every id is in the map.
@@ -1576,6 +1665,7 @@ def _read_everything(con: duckdb.DuckDBPyConnection, db: Path) -> tuple[dict[str
         else:
             _check_version(version, db)
             _check_columns(con, db)
+            problems += _batch_count_problems(con, version, db)
     except WorkspaceError as exc:
         problems.append(str(exc))
     except duckdb.Error:
@@ -1596,6 +1686,41 @@ def _read_everything(con: duckdb.DuckDBPyConnection, db: Path) -> tuple[dict[str
         else:
             tables[name] = int(row[0])
     return tables, problems
+
+
+def _batch_count_problems(con: duckdb.DuckDBPyConnection, version: int, db: Path) -> list[str]:
+    """Batch records whose counts do not add up (``rows_read = rows_loaded + rows_quarantined
+    + rows_filtered``), and a version-2 ``batches`` table without ``rows_filtered``."""
+    columns = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'batches'"
+        ).fetchall()
+    }
+    if version >= 2 and "rows_filtered" not in columns:
+        return [
+            f"{db}: table batches has no rows_filtered column, which schema version {version} "
+            "has; the file was changed by something other than cimlab"
+        ]
+    filtered = "rows_filtered" if "rows_filtered" in columns else "0"
+    try:
+        bad = [
+            int(r[0])
+            for r in con.execute(
+                "SELECT batch_id FROM batches WHERE rows_read IS DISTINCT FROM "
+                f"rows_loaded + rows_quarantined + {filtered} ORDER BY batch_id"
+            ).fetchall()
+        ]
+    except duckdb.Error:
+        return []  # the full read of every table names the damage
+    if not bad:
+        return []
+    more = f" and {len(bad) - 10:,} more" if len(bad) > 10 else ""
+    shown = ", ".join(map(str, bad[:10])) + more
+    return [
+        f"{db}: the counts of batch(es) {shown} do not add up (rows read should be rows loaded + "
+        "quarantined + filtered); the batch records were changed by something other than cimlab"
+    ]
 
 
 def _damage(exc: BaseException) -> str:
@@ -1776,7 +1901,7 @@ def _ddl() -> list[str]:
             rows_loaded BIGINT NOT NULL, rows_quarantined BIGINT NOT NULL,
             rows_duplicate BIGINT NOT NULL, imported_at TIMESTAMPTZ NOT NULL, user_name VARCHAR,
             status VARCHAR NOT NULL CHECK (status IN ('active', 'undone')),
-            undone_at TIMESTAMPTZ)""",
+            undone_at TIMESTAMPTZ, rows_filtered BIGINT NOT NULL DEFAULT 0)""",
         """CREATE TABLE IF NOT EXISTS quarantine (
             batch_id BIGINT NOT NULL, line BIGINT, "column" VARCHAR, value VARCHAR,
             reason VARCHAR, reason_zh VARCHAR, row_json VARCHAR)""",
@@ -1927,9 +2052,9 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("ROLLBACK")
 
 
-def _check_batch_key(table: str, channel: str, content_hash: str) -> None:
+def _check_batch_key(table: str, channel: str | None, content_hash: str) -> None:
     _check_table(table)
-    if not isinstance(channel, str) or not channel:
+    if channel is not None and (not isinstance(channel, str) or not channel):
         raise WorkspaceError(f"channel={channel!r} must be a non-empty name")
     if not isinstance(content_hash, str) or not _HASH.fullmatch(content_hash):
         raise WorkspaceError(

@@ -595,12 +595,14 @@ def test_info_and_history(
     code, out, err = run(capsys, "workspace", "history", "--workspace", ws)
     header, row = out.splitlines()
     assert header.split() == [
-        "batch", "status", "imported", "table", "channel", "read", "loaded", "quar.", "file"
+        "batch", "status", "imported", "table", "channel", "read", "loaded", "quar.", "filtered",
+        "file",
     ]  # fmt: skip
-    assert row.split()[:2] == ["1", "active"] and row.split()[-5:] == [
+    assert row.split()[:2] == ["1", "active"] and row.split()[-6:] == [
         "shop",
         "3",
         "3",
+        "0",
         "0",
         "three.csv",
     ]
@@ -616,7 +618,12 @@ def test_info_and_history(
     code, out, _ = run(capsys, "workspace", "info", "--workspace", ws, "--json")
     info = one_json(out)
     assert info["time_zone"] == {"zone": "Asia/Shanghai", "source": "imports"}
-    assert info["identities"] == {"records": 0, "customers": 0, "unlinked_records": 0}
+    assert info["identities"] == {
+        "records": 0,
+        "customers": 0,
+        "unlinked_records": 0,
+        "removed_records": 0,
+    }
 
 
 def test_demo_builds_a_small_workspace(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -110,8 +110,9 @@ def test_segments_table_keeps_its_columns(workspace, tmp_path):
     assert main(["analyse", "segments", *args, "--out", str(out)]) == 0
     table = pl.read_csv(io.StringIO(out.read_text(encoding="utf-8-sig")))
     assert table.columns == [
-        "segment", "name_zh", "customers", "share", "net_spend", "action", "action_zh"
+        "segment", "name_zh", "customers", "share", "net_spend", "currency", "action", "action_zh"
     ]  # fmt: skip
+    assert table["currency"].to_list() == ["CNY", "CNY"]
     assert table["customers"].sum() == 2 and table["share"].sum() == 1.0
     assert sorted(table["net_spend"].to_list()) == [20.0, 180.0]
 
@@ -288,3 +289,140 @@ def _codes(rules: tuple[str, ...]) -> list[str]:
     """Every rule code, alone and with a demo channel (the codes a demo fit can give)."""
     channels = ("tmall", "jd", "wechat", "online_shop", "offline_store")
     return [*rules, *(f"{rule}:{channel}" for rule in rules for channel in channels)]
+
+
+# ------------------------------------------------------------------ money: one currency at a time
+
+BRL = (
+    "order_id,line,customer_id,order_date,amount,currency,status\n"
+    "R1,1,r1,2026-02-28 10:00,10,BRL,paid\n"  # the day before the March rate: 1.40
+    "R2,1,r2,2026-03-01 07:00,20,BRL,paid\n"  # 28 Feb 23:00 UTC; 1 March in Shanghai: 1.45
+)
+
+
+@pytest.fixture
+def two_currencies(tmp_path):
+    """The CNY shop of ``workspace`` (c1 180, c2 20) and a BRL shop (r1 10, r2 20)."""
+    ws = Workspace.open(tmp_path / "two")
+    store_report(ws, check_bytes(ORDERS.encode(), name="o.csv", table="orders", channel="shop"))
+    store_report(ws, check_bytes(BRL.encode(), name="b.csv", table="orders", channel="brshop"))
+    resolve(ws, at=dt.datetime(2026, 4, 1, tzinfo=dt.UTC))
+    return ws
+
+
+def _revenue(ws, tmp_path, *extra):
+    out = tmp_path / "kpis.csv"
+    code = main(["analyse", "kpis", "--workspace", str(ws.path), "--as-of", "2026-03-31",
+                 "--days", "90", "--out", str(out), *extra])  # fmt: skip
+    assert code == 0
+    frame = pl.read_csv(io.StringIO(out.read_text(encoding="utf-8-sig")))
+    return frame.filter(pl.col("kpi") == "revenue").select("value", "currency").row(0)
+
+
+def test_missing_rates_exit_2_with_both_fixes_and_both_fixes_work(two_currencies, tmp_path,
+                                                                   capsys):  # fmt: skip
+    ws = two_currencies
+    base = ["--workspace", str(ws.path), "--as-of", "2026-03-31"]
+    assert main(["analyse", "kpis", *base]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cimlab: no exchange rate into CNY for BRL (orders on 2 days from "
+                          "2026-02-28 to 2026-03-01; it has no rate at all)")  # fmt: skip
+    assert f"cimlab workspace rates FILE.csv --workspace {ws.path}" in err
+    assert "`--currency X` (X one of BRL, CNY)" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+    # fix 1: one currency's orders, unconverted
+    assert _revenue(ws, tmp_path, "--currency", "BRL") == (30.0, "BRL")
+    assert _revenue(ws, tmp_path, "--currency", "cny") == (200.0, "CNY")
+    assert main(["analyse", "rfm", *base, "--currency", "USD"]) == 2
+    assert "no order is in USD; the orders' currencies are BRL, CNY" in capsys.readouterr().err
+    assert main(["analyse", "rfm", *base, "--currency", "R$"]) == 2
+    assert "--currency 'R$' is not a currency code" in capsys.readouterr().err
+
+    # fix 2: rates, from the day they are valid, on the business day (Asia/Shanghai)
+    rates = tmp_path / "rates.csv"
+    rates.write_text("currency,rate,valid_from\nBRL,1.40,2026-01-01\nBRL,1.45,2026-03-01\n")
+    assert main(["workspace", "rates", str(rates), "--workspace", str(ws.path)]) == 0
+    out = capsys.readouterr().out
+    assert "2 rates loaded" in out and "reporting currency: CNY (set for this workspace)" in out
+    # 180 + 20 + 10 × 1.40 + 20 × 1.45 = 243
+    assert _revenue(ws, tmp_path) == (243.0, "CNY")
+    # in UTC, R2 falls on 28 February: 20 × 1.40
+    assert _revenue(ws, tmp_path, "--time-zone", "UTC") == (242.0, "CNY")
+
+
+def test_every_money_output_names_its_currency(two_currencies, tmp_path):
+    rates = tmp_path / "rates.csv"
+    rates.write_text("currency,rate,valid_from\nBRL,1.5,2026-01-01\n")
+    assert main(["workspace", "rates", str(rates), "--workspace", str(two_currencies.path)]) == 0
+    rfm = _run(two_currencies, tmp_path, "rfm").sort("total_spend")
+    assert rfm.select("total_spend", "currency").rows() == [
+        (15.0, "CNY"), (20.0, "CNY"), (30.0, "CNY"), (180.0, "CNY"),
+    ]  # fmt: skip
+    assert rfm.columns.index("currency") == rfm.columns.index("monetary_value") + 1
+    channels = _run(two_currencies, tmp_path, "channels").sort("channel")
+    assert channels.select("channel", "revenue", "currency").rows() == [
+        ("brshop", 45.0, "CNY"), ("shop", 200.0, "CNY"),
+    ]  # fmt: skip
+    value = _run(two_currencies, tmp_path, "channels", "--view", "value")
+    assert set(value["currency"]) == {"CNY"}
+    cohorts = _run(two_currencies, tmp_path, "cohorts")
+    assert set(cohorts["currency"]) == {"CNY"}
+    matrix = _run(two_currencies, tmp_path, "cohorts", "--view", "revenue")
+    assert matrix.columns[-1] == "currency"
+    retention = _run(two_currencies, tmp_path, "cohorts", "--view", "retention")
+    assert "currency" not in retention.columns  # shares, not money
+    trend = _run(two_currencies, tmp_path, "kpis", "--view", "trend")
+    money_rows = trend.filter(pl.col("currency").is_not_null())["kpi"].unique().sort()
+    assert money_rows.to_list() == ["average_order_value", "revenue"]
+    lifecycle = _run(two_currencies, tmp_path, "lifecycle")
+    assert "currency" not in lifecycle.columns
+
+
+PLACEHOLDER = (
+    "order_id,line,customer_id,order_date,amount,currency,status\n"
+    "G1,1,g1,2026-03-01 10:00,1,CNY,paid\n"
+    "G2,1,g2,2026-03-02 10:00,1,CNY,paid\n"
+)
+
+
+def _placeholder_orders(ws):
+    mapping = {
+        "table": "orders",
+        "columns": {"order_id": "order_id", "line_number": "line", "source_customer_id":
+                    "customer_id", "order_ts": "order_date", "amount": "amount",
+                    "currency": "currency", "status": "status"},
+        "options": {"amount_is_placeholder": True},
+    }  # fmt: skip
+    report = check_bytes(PLACEHOLDER.encode(), name="g.csv", table="orders", channel="grocery",
+                         mapping=mapping)  # fmt: skip
+    store_report(ws, report)
+
+
+def test_placeholder_amounts_are_withheld_or_counted(tmp_path, capsys):
+    only = Workspace.open(tmp_path / "only")
+    _placeholder_orders(only)
+    resolve(only, at=dt.datetime(2026, 4, 1, tzinfo=dt.UTC))
+    capsys.readouterr()
+    rfm = _run(only, tmp_path, "rfm")
+    err = capsys.readouterr().err
+    assert "every order line's amount is a placeholder" in err and "withheld" in err
+    assert rfm["total_spend"].null_count() == 2 and rfm["monetary_value"].null_count() == 2
+    assert rfm["currency"].to_list() == ["CNY", "CNY"]
+    assert rfm["purchase_days"].to_list() == [1, 1]  # counts stay real
+    kpis = _run(only, tmp_path, "kpis", "--days", "90")
+    values = dict(zip(kpis["kpi"], kpis["value"], strict=True))
+    assert values["revenue"] is None and values["orders"] == 2.0
+
+    mixed = Workspace.open(tmp_path / "mixed")
+    store_report(mixed, check_bytes(ORDERS.encode(), name="o.csv", table="orders",
+                                    channel="shop"))  # fmt: skip
+    _placeholder_orders(mixed)
+    resolve(mixed, at=dt.datetime(2026, 4, 1, tzinfo=dt.UTC))
+    capsys.readouterr()
+    segments = _run(mixed, tmp_path, "segments")
+    err = capsys.readouterr().err
+    assert "the amounts of 2 of 7 order lines are placeholders" in err
+    assert segments["net_spend"].sum() == 202.0  # shown, placeholders included as 1 each
+    lifecycle = _run(mixed, tmp_path, "lifecycle")  # no money shown: no note
+    assert lifecycle.height and "placeholder" not in capsys.readouterr().err

@@ -237,6 +237,16 @@ def workspace(tmp_path: Path) -> Workspace:
     return ws
 
 
+def assert_batches_add_up(ws: Workspace) -> None:
+    """Every batch: rows_read = rows_loaded + rows_quarantined + rows_filtered."""
+    batches = ws.batches()
+    assert (
+        batches["rows_read"]
+        == batches["rows_loaded"] + batches["rows_quarantined"] + batches["rows_filtered"]
+    ).all()
+    assert ws.check().ok
+
+
 def snapshot(ws: Workspace) -> dict[str, pl.DataFrame]:
     state = {t: ws.table(t) for t in TABLES}
     state["batches"] = ws.batches()
@@ -302,14 +312,16 @@ def test_kill_mid_import_leaves_the_workspace_as_it_was(workspace: Workspace, mo
         encoding="utf-8",
         format="csv",
         mapping={},
-        rows_read=N,
+        rows_read=N + 7,
+        rows_filtered=7,  # rows a row filter left out: neither loaded nor quarantined
         valid=valid,
         quarantine=pl.DataFrame(schema=QUARANTINE_SCHEMA),
         imported_at=T0,
         user_name="cron",
     )
     # the first 20 lines of BIG are the active batch 1: they come back as duplicates
-    assert result == BatchResult(3, N, N - 20, 20, 20, False)
+    assert result == BatchResult(3, N + 7, N - 20, 20, 20, False, 7)
+    assert_batches_add_up(reopened)
     stored = reopened.table("orders")
     assert stored.height == N
     assert_frame_equal(stored.filter(pl.col("batch_id") == 3).drop("batch_id"), valid.slice(20))
@@ -450,3 +462,19 @@ def test_kill_while_chunks_are_staged_leaves_the_workspace_as_it_was(
 
     result = import_file(reopened, source, table="orders", channel="shop", chunk_bytes=2048)
     assert (result.rows_loaded, result.rows_quarantined) == (1999, 0)
+
+    # a filtered import in chunks, after the recovery: every row is accounted for
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "order_id,kind,order_date,amount,currency\n"
+        + "".join(f"L{i},{'buy' if i % 3 else 'pv'},2024-01-05,{i},CNY\n" for i in range(1, 2000))
+    )
+    mapping = {
+        "table": "orders",
+        "columns": {"order_id": "order_id", "order_ts": "order_date", "amount": "amount"},
+        "constants": {"currency": "CNY"},
+        "filters": ["kind == buy"],
+    }
+    filtered = import_file(reopened, log, channel="shop", mapping=mapping, chunk_bytes=2048)
+    assert (filtered.rows_read, filtered.rows_loaded, filtered.rows_filtered) == (1999, 1333, 666)
+    assert_batches_add_up(reopened)

@@ -1025,3 +1025,18 @@ def test_other_as_of_moves_the_window(tmp_path: Path) -> None:
         if not date_problem(s, RULES["call_centre_interactions.csv"].dates["timestamp"])
     ]
     assert min(good) >= "2022-01-31" and max(good) < "2024-01-31"
+
+
+def test_readme_counts_of_the_tmall_file_are_the_demo_s(demo: tuple[Path, Manifest]) -> None:
+    """README's tour quotes the rows of tmall_orders.csv: they are those of the default demo."""
+    import re
+
+    from cimlab.ingest.importer import check_file
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    quoted = re.search(r"rows_quarantined  # \((\d+), (\d+), (\d+)\)", readme)
+    assert quoted is not None
+    report = check_file(demo[0] / "tmall_orders.csv")
+    counts = (report.rows_read, report.rows_loaded, report.rows_quarantined)
+    assert tuple(map(int, quoted.groups())) == counts
+    assert f"counts {counts[0]:,} rows read" in readme and f"{counts[1]:,} to load" in readme

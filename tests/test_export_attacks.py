@@ -20,6 +20,8 @@ import pytest
 
 from cimlab import cli, export
 from cimlab.cli import main
+from cimlab.ingest.mapping import ColumnMapping
+from cimlab.ingest.saved_mappings import save_mapping
 from cimlab.workspace import DB_NAME, Workspace
 from tests.payloads import (
     AS_OF,
@@ -36,7 +38,13 @@ from tests.payloads import (
 def attacked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     """The attacked workspace (:func:`tests.payloads.build_attacked_workspace`) and its batch
     of quarantined payload rows."""
-    return build_attacked_workspace(tmp_path_factory.mktemp("attack") / "ws")
+    ws, batch = build_attacked_workspace(tmp_path_factory.mktemp("attack") / "ws")
+    headers = [PAYLOADS[0], "amount", "order_ts"]
+    mapping = ColumnMapping(
+        "orders", {"order_id": PAYLOADS[0], "amount": "amount", "order_ts": "order_ts"}
+    )
+    save_mapping(Workspace.open(ws), SAVED, mapping, headers)
+    return ws, batch
 
 
 # ---------------------------------------------------------------------------- the walk
@@ -87,7 +95,8 @@ def _subparser(parser: argparse.ArgumentParser, path: tuple[str, ...]) -> argpar
     return parser
 
 
-RUNNERS = {("customers", "links"), ("workspace", "quarantine")}
+RUNNERS = {("customers", "links"), ("workspace", "mappings"), ("workspace", "quarantine")}
+SAVED = "attacked_layout"  # a saved mapping of the attacked workspace, read by a payload header
 # analyse results that put payload text out (products, channels)
 CARRY_PAYLOADS = {
     ("analyse", "affinity"),
@@ -180,7 +189,14 @@ def out_argv(path: tuple[str, ...], ws: Path, batch: int) -> list[str]:
         return [*path, str(batch), "--workspace", str(ws)]
     if path[0] == "analyse":
         return [*path, "--workspace", str(ws), "--as-of", AS_OF]
+    if path == ("workspace", "mappings"):
+        return [*path, "--export", SAVED, "--workspace", str(ws)]
     return [*path, "--workspace", str(ws)]
+
+
+def out_name(path: tuple[str, ...], stem: str) -> str:
+    """A file name the command writes: a mapping file is YAML, every other output a table."""
+    return stem + (".yaml" if path == ("workspace", "mappings") else ".csv")
 
 
 def _targets(ws: Path, tmp: Path) -> dict[str, Path]:
@@ -251,7 +267,7 @@ def test_disk_full_is_a_clear_error_and_no_partial_file(
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(export.os, "fsync", full)
-    out = tmp_path / "out.csv"
+    out = tmp_path / out_name(path, "out")
     assert main([*out_argv(path, ws, batch), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     # the last word is the error (clusters say how strong the structure is before it)

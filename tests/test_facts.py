@@ -11,7 +11,7 @@ from polars.testing import assert_frame_equal
 
 from cimlab import identity
 from cimlab.analytics.facts import CUSTOMERS_SCHEMA, customer_data, require_resolved, with_customer
-from cimlab.errors import WorkspaceError
+from cimlab.errors import MissingRatesError, WorkspaceError
 from cimlab.ingest.importer import check_bytes, store_report
 from cimlab.workspace import Workspace
 
@@ -144,3 +144,29 @@ def test_analysis_orders_carry_no_contact_details(tmp_path):
     assert not set(CONTACT_COLUMNS) & set(orders.columns)
     assert "13800138000" not in str(orders.rows()) and "ann@x.com" not in str(orders.rows())
     assert orders["net_amount"].to_list() == [100.0]
+
+
+def test_customer_data_says_the_currency_of_its_money(ws: Workspace) -> None:
+    """One currency: amounts as stored, with the currency and the line counts of the money
+    rules (cimlab.money; the two-currency cases are in tests/test_money.py)."""
+    _link(ws, {"C1": [("online_shop", "S1"), ("tmall", "T1")], "C2": [("online_shop", "S2")]})
+    _load(
+        ws,
+        "order_id,customer_id,order_ts,amount,currency,status\nU1,S2,2023-12-01 10:00,7,USD,paid\n",
+        table="orders",
+        channel="online_shop",
+        name="usd.csv",
+    )
+    with pytest.raises(MissingRatesError, match="no exchange rate into CNY for USD"):
+        customer_data(ws)  # CNY 47 paid against USD 7: CNY reports
+    data = customer_data(ws, currency="CNY")
+    assert (data.currency, data.order_lines, data.placeholder_lines) == ("CNY", 3, 0)
+    assert data.orders.select("amount", "original_amount", "original_currency").rows() == [
+        (30.0, 30.0, "CNY"), (12.0, 12.0, "CNY"), (5.0, 5.0, "CNY"),
+    ]  # fmt: skip
+    # the USD order is not analysed, but C2 was known from its day all the same
+    first_seen = dict(data.customers.select("customer_id", "first_seen").iter_rows())
+    assert first_seen["C2"] == dt.datetime(2023, 12, 1, 2, tzinfo=dt.UTC)
+    usd = customer_data(ws, currency="USD")
+    assert (usd.currency, usd.order_lines) == ("USD", 1)
+    assert not usd.money_withheld

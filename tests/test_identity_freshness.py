@@ -1,4 +1,4 @@
-"""Records imported after the last resolution: counted, named in analyses, resolved again."""
+"""Records imported after (or removed by an undo since) the last resolution: counted, named in analyses, resolved again."""
 
 from __future__ import annotations
 
@@ -91,3 +91,27 @@ def test_workspace_info_counts_customers_and_unlinked_records(ws, capsys):
         "identities: 2 source records -> 2 customers; 2 records imported since the last "
         "resolution" in capsys.readouterr().out
     )
+
+
+def test_an_undo_after_resolving_is_counted_and_customers_follow(ws, capsys):
+    identity.resolve(ws, at=AT)
+    later = check_bytes(LATER.encode(), name="later.csv", table="orders", channel="shop")
+    batch = store_report(ws, later).batch.batch_id
+    identity.resolve_again(ws, at=AT + dt.timedelta(days=1))
+    assert customer_data(ws).customers.height == 4 and identity.removed_records(ws) == 0
+
+    ws.undo(batch, at=AT + dt.timedelta(days=2))  # c3 and c4 had only these orders
+    assert identity.removed_records(ws) == 2
+    assert ws.identity_counts()["removed_records"] == 2
+    data = customer_data(ws)
+    assert data.removed_records == 2
+    assert data.customers.height == 2  # no customer without a record is counted
+    args = ["analyse", "rfm", "--workspace", str(ws.path), "--as-of", "2026-03-31"]
+    assert main(args) == 0
+    assert "2 customer records were removed by an undone import" in capsys.readouterr().err
+    assert main(["workspace", "info", "--workspace", str(ws.path)]) == 0
+    assert "2 records removed (undone) since then" in capsys.readouterr().out
+
+    identity.resolve_again(ws, at=AT + dt.timedelta(days=3))
+    assert identity.removed_records(ws) == 0 and customer_data(ws).removed_records == 0
+    assert ws.identity_counts()["customers"] == 2

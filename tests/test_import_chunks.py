@@ -26,11 +26,15 @@ def assert_same(path: Path, tmp_path: Path, *, chunk_bytes: int, **options: obje
     """Whole-file check + store == chunked validate == chunked import, row for row."""
     whole = check_file(path, **options)  # type: ignore[arg-type]
     part = validate_file(path, chunk_bytes=chunk_bytes, chunk_rows=7, **options)  # type: ignore[arg-type]
-    assert (part.rows_read, part.rows_loaded, part.rows_quarantined) == (
+    assert (part.rows_read, part.rows_loaded, part.rows_quarantined, part.rows_filtered) == (
         whole.rows_read,
         whole.rows_loaded,
         whole.rows_quarantined,
+        whole.rows_filtered,
     )
+    assert part.rows_read == part.rows_loaded + part.rows_quarantined + part.rows_filtered
+    assert part.rows_filtered_by_rule == whole.rows_filtered_by_rule
+    assert part.channel == whole.channel
     assert part.problems_total == whole.quarantine.height
     assert_frame_equal(part.quarantine, whole.quarantine.head(part.quarantine.height))
 
@@ -49,7 +53,14 @@ def assert_same(path: Path, tmp_path: Path, *, chunk_bytes: int, **options: obje
         many.quarantine().select(columns).sort(columns, nulls_last=True),
         one.quarantine().select(columns).sort(columns, nulls_last=True),
     )
-    for name in ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate"):
+    for name in (
+        "rows_read",
+        "rows_loaded",
+        "rows_quarantined",
+        "rows_duplicate",
+        "rows_filtered",
+        "channel",
+    ):
         assert many.batches()[name].to_list() == one.batches()[name].to_list(), name
 
 
@@ -172,3 +183,35 @@ def test_online_retail_chunked_equals_whole(tmp_path):
         == (541_909, 541_907, 2)
     )
     assert_frame_equal(part.quarantine, whole.quarantine)
+
+
+def test_filters_constants_derived_ids_and_channels_in_chunks(tmp_path):
+    """A behaviour log read in chunks: filters, a composite id, constants and a channel column."""
+    rows = []
+    for i in range(1, 80):
+        behaviour = "buy" if i % 3 == 0 else ("pv" if i % 3 == 1 else "cart")
+        channel = ["tmall", "JD", ""][i % 3] if i % 5 else "Online Shop"
+        stamp = str(1_704_412_800 + i * 3600) if i % 17 else "soon"  # 17, 34...: unreadable
+        rows.append(f"{i % 11},{100 + i},{behaviour},{stamp},{channel}")
+    rows[40] = "5,140,buy,1704600000"  # a field short: rejected by the reader
+    path = write(
+        tmp_path / "log.csv",
+        "user_id,item_id,behavior_type,timestamp,shop\n" + "\n".join(rows) + "\n",
+    )
+    mapping = {
+        "table": "orders",
+        "columns": {
+            "source_customer_id": "user_id",
+            "sku": "item_id",
+            "order_ts": "timestamp",
+            "channel": "shop",
+        },
+        "filters": ["behavior_type in [buy, cart]", "user_id != 3"],
+        "constants": {"quantity": 1, "amount": 1, "currency": "CNY"},
+        "derived": {"order_id": "{user_id}-{timestamp}"},
+        "options": {"amount_is_placeholder": True},
+    }
+    whole = check_file(path, mapping=mapping, channel="wechat")
+    assert whole.rows_filtered > 0 and whole.rows_quarantined > 0
+    assert list(whole.rows_filtered_by_rule) == ["behavior_type in [buy, cart]", "user_id != 3"]
+    assert_same(path, tmp_path, chunk_bytes=200, mapping=mapping, channel="wechat")

@@ -21,7 +21,8 @@ def utc(*args: int) -> dt.datetime:
 
 
 def accounted(report) -> bool:
-    return report.rows_read == report.rows_loaded + report.rows_quarantined
+    accounted_for = report.rows_loaded + report.rows_quarantined + report.rows_filtered
+    return report.rows_read == accounted_for
 
 
 ORDERS_EN = (

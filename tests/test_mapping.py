@@ -816,6 +816,8 @@ def test_options_defaults_and_validation() -> None:
         "amount_from_quantity_and_unit_price": False,
         "deleted_marker": None,
         "line_number_from": None,
+        "amount_is_placeholder": False,
+        "time_format": None,
     }
     assert MappingOptions.from_dict(options.to_dict()) == options
     with pytest.raises(MappingError, match="day_first"):

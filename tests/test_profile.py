@@ -119,6 +119,17 @@ def test_profile_gathers_everything_with_hand_summed_metrics(ws: Workspace) -> N
         "currency": "CNY",
         "channels": ["shop", "tmall"],
         "n_channels": 2,
+        "missing_rates": [],
+        "spend_by_currency": [
+            {
+                "currency": "CNY",
+                "lines": 8,
+                "gross_spend": 305.0,
+                "refunds": 55.0,
+                "net_spend": 250.0,
+            },
+        ],
+        "placeholder_lines": 0,
     }
     assert profile.identities.select("channel", "source_customer_id", "tables", "rule").rows() == [
         ("shop", "001", ["customers", "orders", "interactions", "feedback"], "test"),
@@ -151,6 +162,54 @@ def test_profile_gathers_everything_with_hand_summed_metrics(ws: Workspace) -> N
         ("Ann Lee", "customers", False),
         ("林**", "orders", False),
     ]
+
+
+USD_ORDERS = """order_id,line_number,customer_id,order_ts,amount,currency,status
+U1,1,001,2024-04-01 04:00,10,USD,paid
+U2,1,001,2024-04-01 15:30,4,USD,refunded
+"""
+
+
+def test_360_keeps_original_amounts_and_converts_the_total(ws: Workspace) -> None:
+    from cimlab import money
+    from cimlab.errors import UnknownCurrencyError
+    from cimlab.settings import set_time_zone
+
+    load(ws, USD_ORDERS, table="orders", channel="usshop", when=at(5), name="u.csv")
+    link(ws, {**GROUPS, "C1": [*GROUPS["C1"], ("usshop", "001")]})
+    profile = customer_profile(ws, "C1")
+    # no USD rate: no total in CNY (never 250 yuan + 10 dollars), each currency's own total
+    m = profile.metrics
+    assert (m["gross_spend"], m["refunds"], m["net_spend"]) == (None, None, None)
+    assert (m["currency"], m["missing_rates"], m["orders"]) == ("CNY", ["USD"], 4)
+    assert [(p["currency"], p["net_spend"]) for p in m["spend_by_currency"]] == [
+        ("CNY", 250.0), ("USD", 10.0),
+    ]  # fmt: skip
+    # the order list keeps every line in its own currency
+    usd = profile.orders.filter(pl.col("currency") == "USD")
+    assert usd.select("order_id", "amount").rows() == [("U2", 4.0), ("U1", 10.0)]
+
+    # a rate from 1 April: U1 and U2 are on 1 April in the business time zone (Shanghai)
+    rates = pl.DataFrame({"currency": ["USD"], "rate": [7.2], "valid_from": [dt.date(2024, 4, 1)]})
+    money.set_rates(ws, rates)
+    m = customer_profile(ws, "C1").metrics
+    # 250 + 10 × 7.2 = 322 net; gross 305 + (10 + 4) × 7.2 = 405.8; refunds 55 + 28.8
+    assert (m["net_spend"], m["gross_spend"], m["refunds"], m["currency"]) == (
+        322.0, 405.8, 83.8, "CNY",
+    )  # fmt: skip
+    assert m["missing_rates"] == []
+    # counted in UTC days, U1 (31 March 20:00 UTC) comes before the rate
+    set_time_zone(ws, "UTC")
+    assert customer_profile(ws, "C1").metrics["missing_rates"] == ["USD"]
+    set_time_zone(ws, None)
+    # a rate only from 2 April: U1 and U2 (1 April) have none
+    money.set_rates(ws, rates.with_columns(pl.lit(dt.date(2024, 4, 2)).alias("valid_from")))
+    assert customer_profile(ws, "C1").metrics["missing_rates"] == ["USD"]
+    # one currency's totals, unconverted
+    usd_only = customer_profile(ws, "C1", currency="USD").metrics
+    assert (usd_only["net_spend"], usd_only["currency"], usd_only["orders"]) == (10.0, "USD", 1)
+    with pytest.raises(UnknownCurrencyError, match="no order is in EUR"):
+        customer_profile(ws, "C1", currency="EUR")
 
 
 def test_profile_of_a_customer_without_orders_and_of_an_unknown_id(base: Workspace) -> None:

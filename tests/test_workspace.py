@@ -478,6 +478,7 @@ def test_history_is_newest_first_and_records_the_import(ws: Workspace):
         "rows_loaded": 1,
         "rows_quarantined": 0,
         "rows_duplicate": 0,
+        "rows_filtered": 0,
         "imported_at": T0,
         "user_name": "lin",
         "status": "active",

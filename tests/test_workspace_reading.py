@@ -78,7 +78,12 @@ def test_info_reads_what_the_tables_hold(ws: Workspace) -> None:
 
 
 def test_identity_counts_follow_the_map_and_new_imports(ws: Workspace) -> None:
-    assert ws.identity_counts() == {"records": 0, "customers": 0, "unlinked_records": 0}
+    assert ws.identity_counts() == {
+        "records": 0,
+        "customers": 0,
+        "unlinked_records": 0,
+        "removed_records": 0,
+    }
     with ws.transaction() as con:  # a map as resolution writes it: A1 and A2 are one person
         con.execute(
             "CREATE TABLE identity_map (channel VARCHAR, source_customer_id VARCHAR, "
@@ -88,7 +93,12 @@ def test_identity_counts_follow_the_map_and_new_imports(ws: Workspace) -> None:
             "INSERT INTO identity_map VALUES ('shop', 'A1', 'C1', 'phone', 'phone', 1), "
             "('shop', 'A2', 'C1', 'phone', 'phone', 1), ('shop', 'A3', 'C2', 'own', NULL, 1)"
         )
-    assert ws.identity_counts() == {"records": 3, "customers": 2, "unlinked_records": 0}
+    assert ws.identity_counts() == {
+        "records": 3,
+        "customers": 2,
+        "unlinked_records": 0,
+        "removed_records": 0,
+    }
     load(ws, customers("A3", "B9", channel="shop"), "b.csv")  # A3 again, B9 new
     assert ws.identity_counts()["unlinked_records"] == 1
 

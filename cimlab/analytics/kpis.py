@@ -69,7 +69,7 @@ from cimlab.dates import DateLike, check_time_zone, day_of, to_date
 from cimlab.frames import require_columns
 from cimlab.lines import counted_lines, first_purchases, money_sum
 
-__all__ = ["KPI_NAMES", "kpi_table", "kpi_trend", "kpis", "trend_periods"]
+__all__ = ["KPI_NAMES", "MONEY_KPIS", "kpi_table", "kpi_trend", "kpis", "trend_periods"]
 
 #: The KPIs, in display order (see the module docstring for their definitions).
 KPI_NAMES: tuple[str, ...] = (
@@ -81,6 +81,9 @@ KPI_NAMES: tuple[str, ...] = (
     "average_order_value",
     "repeat_purchase_rate",
 )
+
+#: The KPIs that are amounts of money (in the currency of the orders; see :mod:`cimlab.money`).
+MONEY_KPIS: tuple[str, ...] = ("revenue", "average_order_value")
 
 
 def _check(days: int, periods: int) -> None:

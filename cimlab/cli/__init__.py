@@ -14,7 +14,12 @@ Commands
     cimlab workspace restore FILE --workspace DIR         (verifies FILE in full first)
     cimlab workspace check --workspace DIR [--json]       (reads every row; exit 2 when damaged)
     cimlab workspace settings --workspace DIR [--time-zone ZONE|auto]
+                              [--reporting-currency CODE|auto]
                               [--source-priority CH1,CH2|none] [--json]
+    cimlab workspace rates [FILE.csv] --workspace DIR [--show|--clear] [--json]
+                              (exchange rates into the reporting currency: cimlab.cli.rates)
+    cimlab workspace mappings --workspace DIR [--export NAME --out FILE.yaml] [--json]
+                              (saved column mappings; `import --mapping NAME` uses one)
     cimlab presets
     cimlab --version
 
@@ -42,8 +47,9 @@ Once the arguments parse, stdout holds exactly one JSON object (UTF-8, one line)
 file failed. Keys (stable; new keys may be added, none removed or renamed):
 
 - ``command``: ``"import"`` or ``"validate"``; ``workspace``: the folder (``null`` for validate);
-- ``rows_read``, ``rows_loaded``, ``rows_quarantined``: totals over the files this run checked
-  or imported (``rows_read = rows_loaded + rows_quarantined``); files already imported and files
+- ``rows_read``, ``rows_loaded``, ``rows_quarantined``, ``rows_filtered``: totals over the files
+  this run checked or imported (``rows_read = rows_loaded + rows_quarantined + rows_filtered``;
+  ``rows_filtered``: rows the mapping's row filters left out); files already imported and files
   with an error are left out;
 - ``already_imported``: paths (as given) of the files that were already in the workspace;
 - ``errors``: file-level errors, one object each: ``path`` (as given; ``null`` when no single
@@ -52,16 +58,22 @@ file failed. Keys (stable; new keys may be added, none removed or renamed):
   stderr line without ``cimlab:``);
 - ``files``: one object per file checked, in order: ``path``, ``file``, ``table``, ``channel``,
   ``format``, ``encoding``, ``delimiter``, ``sheet``, ``mapping`` (the resolved column mapping),
-  ``rows_read``, ``rows_loaded``, ``rows_quarantined``, ``problems`` (the first 200:
+  ``rows_read``, ``rows_loaded``, ``rows_quarantined``, ``rows_filtered``,
+  ``rows_filtered_by_rule`` (rule text → rows it left out, in the mapping's order; a row counts
+  under the first rule it fails; ``{}`` without filters), ``problems`` (the first 200:
   ``line``, ``column`` (source header), ``value`` (personal data masked), ``reason``,
   ``reason_zh``), ``problems_shown``, ``problems_total``, ``notes``, ``batch_id`` (``null`` for
   validate), ``rows_duplicate`` (order lines already in the workspace; ``null`` for validate),
-  ``already_imported`` (then the counts are those of the earlier batch ``batch_id``).
+  ``already_imported`` (then the counts are those of the earlier batch ``batch_id``, and
+  ``rows_filtered_by_rule`` is ``{}``). ``channel`` is the file's channel; for a file whose
+  rows carry their channel (a mapped ``channel`` column), its distinct channels joined by ``+``.
 
 ``workspace info --json`` prints :meth:`cimlab.workspace.Workspace.info` (times in ISO 8601),
 ``workspace history --json`` prints ``{"workspace": DIR, "batches": [...]}`` with the columns of
 :data:`cimlab.workspace.BATCHES_SCHEMA` (``mapping`` as an object), ``workspace undo --json``
-prints ``{"undone": BATCH, "rows_removed": N}``.
+prints ``{"undone": BATCH, "rows_removed": N}``, ``workspace mappings --json`` prints
+``{"workspace": DIR, "mappings": [{name, table, headers, saved_at, mapping}, ...]}`` (with
+``--export``: ``{"workspace", "exported", "out"}``).
 
 Privacy: problem listings and messages never show a raw phone number or e-mail address.
 A progress bar goes to stderr only when stderr is a terminal (``--no-progress`` turns it off).

@@ -4,7 +4,18 @@ Every action takes ``--workspace DIR --as-of DATE`` (that day included; nothing 
 and ``--out FILE.csv|.parquet|.xlsx`` (written by :mod:`cimlab.export`: spreadsheet formulas
 escaped, never inside the workspace, never a partial file); without ``--out`` the first rows
 are printed. Days, months and quarters are those of the workspace's business time
-zone (``cimlab workspace settings``); ``--time-zone ZONE`` overrides it for one run. Actions with more than one result take ``--view``::
+zone (``cimlab workspace settings``); ``--time-zone ZONE`` overrides it for one run.
+
+Money: every amount is in one currency, named by the ``currency`` column beside the money
+figures (:mod:`cimlab.money`). By default every order line is converted into the workspace's
+reporting currency at the rate valid on its day; a currency without a rate on a day it is
+needed stops the analysis (exit 2, naming the currencies and days) instead of adding amounts of
+two currencies. ``--currency CODE`` analyses only the orders in that currency, unconverted (exit
+2 naming the currencies present when no order is in it). When every order line's amount is a
+placeholder (mapping option ``amount_is_placeholder``) the money figures are left empty and a
+note on stderr says why; when some are, the note says how many.
+
+Actions with more than one result take ``--view``::
 
     cimlab analyse rfm          [--time-unit day|week|month|calendar_week]  one row per customer
     cimlab analyse segments     [--time-unit ...]       one row per RFM segment, with actions
@@ -41,7 +52,7 @@ import polars as pl
 from cimlab import export
 from cimlab.errors import CimlabError
 
-__all__ = ["ACTIONS", "add_parser", "analyse", "run", "segment_table"]
+__all__ = ["ACTIONS", "add_parser", "analyse", "label_money", "run", "segment_table"]
 
 ACTIONS: dict[str, str] = {
     "rfm": "one row per customer: summary, RFM scores, segment",
@@ -89,6 +100,13 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
             "--time-zone",
             metavar="ZONE",
             help="count days in this IANA zone (default: the workspace setting)",
+        )
+        cmd.add_argument(
+            "--currency",
+            metavar="CODE",
+            help="analyse only the orders in this currency, unconverted (default: every order, "
+            "converted into the reporting currency; that needs a rate for each other currency, "
+            "see `cimlab workspace rates`)",
         )
         if name in _VIEWS:
             views = _VIEWS[name]
@@ -420,14 +438,22 @@ def analyse(args: argparse.Namespace) -> pl.DataFrame:
 
     ws = Workspace.open(args.workspace, create=False)
     try:
-        data = customer_data(ws, time_zone=args.time_zone)
-    except ValueError as exc:  # --time-zone is not a zone
-        raise CimlabError(str(exc).replace("time_zone=", "--time-zone ", 1)) from None
+        data = customer_data(ws, time_zone=args.time_zone, currency=args.currency)
+    except ValueError as exc:  # --time-zone is not a zone, --currency not a code
+        message = str(exc).replace("time_zone=", "--time-zone ", 1)
+        raise CimlabError(message.replace("currency=", "--currency ", 1)) from None
     if data.unlinked_records:
         print(
             f"cimlab: {data.unlinked_records:,} customer records were imported after the last "
             "identity resolution and are not in this analysis; run `cimlab customers resolve "
             f"--workspace {args.workspace}` to include them",
+            file=sys.stderr,
+        )
+    if data.removed_records:
+        print(
+            f"cimlab: {data.removed_records:,} customer records were removed by an undone import "
+            "after the last identity resolution; links made through them still stand: run "
+            f"`cimlab customers resolve --workspace {args.workspace}` to bring customers up to date",
             file=sys.stderr,
         )
     try:
@@ -440,7 +466,55 @@ def analyse(args: argparse.Namespace) -> pl.DataFrame:
         from cimlab.customers.source_ids import with_source_ids
 
         frame = with_source_ids(frame, ws)
-    return frame
+    return label_money(frame, data, args)
+
+
+def _money_spec(frame: pl.DataFrame, args: argparse.Namespace) -> tuple[list[str], pl.Expr | None]:
+    """The money columns of one action's result (and, for long KPI tables, its money rows)."""
+    view = getattr(args, "view", None)
+    if args.action == "kpis":
+        from cimlab.analytics.kpis import MONEY_KPIS
+
+        return ["value", "previous", "change", "change_pct"], pl.col("kpi").is_in(MONEY_KPIS)
+    if args.action == "cohorts" and view == "revenue":
+        return [c for c in frame.columns if c not in ("cohort", "cohort_size")], None
+    if args.action == "satisfaction" and view != "unhappy":
+        return [], None
+    return list(_MONEY.get(args.action, {}).get(view, ())), None
+
+
+_MONEY: dict[str, dict[str | None, tuple[str, ...]]] = {
+    "rfm": {None: ("total_spend", "monetary_value")},
+    "segments": {None: ("net_spend",)},
+    "clusters": {
+        "customers": ("total_spend", "monetary_value"),
+        "profiles": ("total_spend", "monetary_value"),
+    },
+    "channels": {"metrics": ("revenue", "aov"), "value": ("revenue_per_customer",)},
+    "cohorts": {"table": ("revenue", "revenue_per_customer", "cumulative_revenue_per_customer")},
+    "satisfaction": {"unhappy": ("value",)},
+}
+"""Action → view (None: the action has no views) → its money columns; the KPIs and the cohort
+revenue matrix are handled in :func:`_money_spec`."""
+
+
+def label_money(frame: pl.DataFrame, data: Any, args: argparse.Namespace) -> pl.DataFrame:
+    """``frame`` with the ``currency`` of its money figures (:func:`cimlab.money.label_money`);
+    figures withheld, and a note on stderr, when amounts are placeholders
+    (:func:`cimlab.analytics.facts.money_note`)."""
+    from cimlab import money
+    from cimlab.analytics.facts import money_note
+
+    columns, rows = _money_spec(frame, args)
+    columns = [c for c in columns if c in frame.columns]
+    if not columns:
+        return frame
+    note = money_note(data)
+    if note:
+        print(f"cimlab: note: {note}", file=sys.stderr)
+    return money.label_money(
+        frame, currency=data.currency, money=columns, rows=rows, withhold=data.money_withheld
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -3,12 +3,18 @@
 Commands (all take ``--workspace DIR``; ``--json`` prints one JSON object on stdout)::
 
     cimlab customers resolve [--fuzzy]          link source records into customers (stable ids)
-    cimlab customers show ID                    the 360 view: identities, why linked, metrics...
+    cimlab customers show ID [--currency CODE]  the 360 view: identities, why linked, metrics...
     cimlab customers search TEXT [--limit N]    by name, phone, e-mail or source id (masked output)
     cimlab customers merge A B                  manual merge (kept across re-runs)
     cimlab customers split ID [--record CHANNEL:SOURCE_ID ...]   manual split (kept across re-runs)
     cimlab customers links --out FILE           one row per source record: its customer and reason
                                                 (.csv, .xlsx or .parquet; spreadsheet formulas escaped)
+
+``show`` gives money totals in the workspace's reporting currency (each order line converted
+at the rate valid on its day; without a rate it says which currency lacks one) and the totals
+in each currency the orders were paid in; ``--currency CODE`` gives that currency's totals only.
+Its JSON ``metrics`` carry ``currency``, ``missing_rates``, ``spend_by_currency`` and
+``placeholder_lines``.
 
 Exit codes as for every cimlab command: 0 done, 2 a user error (one line on stderr). Contact data
 is always masked here; revealing it is an audited action of the app.
@@ -55,6 +61,12 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     common(resolve)
     show = actions.add_parser("show", help="the 360 view of one customer")
     show.add_argument("customer_id", metavar="ID")
+    show.add_argument(
+        "--currency",
+        metavar="CODE",
+        help="money totals of this currency's orders only, unconverted (default: every order, "
+        "converted into the reporting currency)",
+    )
     common(show)
     search = actions.add_parser("search", help="find customers by name, phone, e-mail or id")
     search.add_argument("text", metavar="TEXT")
@@ -145,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {result.review_proposals:,} possible matches wait for review in the app")
         return 0
     if args.action == "show":
-        return _show(ws, args.customer_id, as_json=args.json)
+        return _show(ws, args.customer_id, as_json=args.json, currency=args.currency)
     if args.action == "search":
         found = profile.search(ws, args.text, limit=args.limit)
         if args.json:
@@ -179,11 +191,32 @@ def run(args: argparse.Namespace) -> int:
     raise CimlabError(f"unknown customers action {args.action!r}")
 
 
-def _show(ws: Any, customer_id: str, *, as_json: bool) -> int:
+def _money_text(m: dict[str, Any], ws: Any) -> str:
+    """The money part of ``customers show``: the total in the reporting currency (or why
+    there is none) and the totals in the original currencies when there are several."""
+    per = m.get("spend_by_currency") or []
+    originals = ", ".join(f"{p['currency']} {p['net_spend']:,.2f}" for p in per)
+    code = m.get("currency") or ""
+    if m.get("missing_rates"):
+        return (
+            f"net spend by currency {originals} (no total in {code}: no rate for "
+            f"{', '.join(m['missing_rates'])}; add rates with `cimlab workspace rates FILE.csv "
+            f"--workspace {ws.path}`)"
+        )
+    total = f"net spend {m.get('net_spend') or 0:,.2f} {code}".rstrip()
+    if len(per) > 1 or (len(per) == 1 and per[0]["currency"] != code):
+        total += f" (converted; as ordered: {originals})"
+    return total
+
+
+def _show(ws: Any, customer_id: str, *, as_json: bool, currency: str | None = None) -> int:
     from cimlab import identity, profile
     from cimlab.settings import business_time_zone
 
-    view = profile.customer_profile(ws, customer_id)
+    try:
+        view = profile.customer_profile(ws, customer_id, currency=currency)
+    except ValueError as exc:  # --currency is not a code
+        raise CimlabError(str(exc).replace("currency=", "--currency ", 1)) from None
     why = identity.explain(ws, customer_id)
     golden = _masked_frame(pl.DataFrame([view.golden])).to_dicts()[0] if view.golden else {}
     if as_json:
@@ -215,10 +248,14 @@ def _show(ws: Any, customer_id: str, *, as_json: bool) -> int:
         return "-" if value is None else str(value)
 
     print(
-        f"  orders {m.get('orders', 0):,}, net spend {m.get('net_spend') or 0:,.2f} "
-        f"{m.get('currency') or ''}, first {local(m.get('first_purchase'))}, "
-        f"last {local(m.get('last_purchase'))} ({zone})"
+        f"  orders {m.get('orders', 0):,}, {_money_text(m, ws)}, first "
+        f"{local(m.get('first_purchase'))}, last {local(m.get('last_purchase'))} ({zone})"
     )
+    if m.get("placeholder_lines"):
+        print(
+            f"  note: the amounts of {m['placeholder_lines']:,} of their order lines are "
+            "placeholders (mapping option amount_is_placeholder), not money"
+        )
     print("  identities:")
     for row in view.identities.iter_rows(named=True):
         print(f"    {row['channel']}:{row['source_customer_id']} ({row['rule']})")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from cimlab.cli.common import DEBUG_ENV, debug, one_line, print_json, safe_message, scrub
+from cimlab.cli.mappings import saved_mapping_argument
 from cimlab.contracts.columns import TABLES
 from cimlab.errors import CimlabError, MappingError, WorkspaceBusy
 
@@ -37,14 +38,16 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
         cmd.add_argument(
             "--channel",
             metavar="NAME",
-            help="channel the files come from, e.g. tmall, wechat, online_shop "
-            "(required unless the mapping preset names one)",
+            help="channel the files come from, e.g. tmall, wechat, online_shop (required unless "
+            "the mapping preset names one, or the mapping maps a channel column: then it fills "
+            "the empty cells)",
         )
         cmd.add_argument(
             "--mapping",
             metavar="PRESET|FILE",
-            help="preset name (see 'cimlab presets') or a mapping YAML file "
-            "(suggested from the headers if omitted)",
+            help="preset name (see 'cimlab presets'), a mapping YAML file, or (import) the name "
+            "of a mapping saved in the workspace (see 'cimlab workspace mappings'); suggested "
+            "from the headers if omitted",
         )
         cmd.add_argument(
             "--sheet", metavar="NAME", help="worksheet of an XLSX file (default: first visible)"
@@ -205,8 +208,9 @@ def _check_mapping_argument(mapping: str | None) -> None:
     if Path(mapping).suffix.lower() in {".yaml", ".yml"}:
         raise MappingError(f"--mapping {mapping}: mapping file not found; check the path")
     raise MappingError(
-        f"--mapping {mapping!r} is neither a known preset ({', '.join(names)}) nor a YAML file; "
-        "see 'cimlab presets'"
+        f"--mapping {mapping!r} is neither a known preset ({', '.join(names)}), a YAML file "
+        "nor a mapping saved in the workspace; see 'cimlab presets' and 'cimlab workspace "
+        "mappings'"
     )
 
 
@@ -240,6 +244,11 @@ def _describe(f: dict[str, Any], *, validate_only: bool, mapping: str | None) ->
             f"  {f['rows_read']:,} rows read: {f['rows_loaded']:,} loaded, "
             f"{f['rows_quarantined']:,} quarantined"
         )
+    by_rule = f.get("rows_filtered_by_rule") or {}
+    if by_rule or f.get("rows_filtered"):
+        counts += f", {f['rows_filtered']:,} filtered out"
+        if by_rule:
+            counts += " (" + "; ".join(f"{rule}: {n:,}" for rule, n in by_rule.items()) + ")"
     lines = [head, counts]
     if f.get("rows_duplicate"):
         lines.append(
@@ -269,10 +278,15 @@ def _cmd_import(args: argparse.Namespace, *, validate_only: bool) -> int:
 
     def finish() -> int:
         counted = [f for f in files if not f["already_imported"]]
-        totals = {
+        totals: dict[str, Any] = {
             key: sum(f[key] for f in counted)
-            for key in ("rows_read", "rows_loaded", "rows_quarantined")
+            for key in ("rows_read", "rows_loaded", "rows_quarantined", "rows_filtered")
         }
+        by_rule: dict[str, int] = {}
+        for f in counted:
+            for rule, rows in f.get("rows_filtered_by_rule", {}).items():
+                by_rule[rule] = by_rule.get(rule, 0) + rows
+        totals["rows_filtered_by_rule"] = by_rule
         if args.json:
             print_json(
                 {**out, **totals, "already_imported": already, "errors": errors, "files": files}
@@ -287,6 +301,11 @@ def _cmd_import(args: argparse.Namespace, *, validate_only: bool) -> int:
                     f"{'would load' if validate_only else 'loaded'}, "
                     f"{totals['rows_quarantined']:,} "
                     f"{'would be quarantined' if validate_only else 'quarantined'}"
+                    + (
+                        f", {totals['rows_filtered']:,} filtered out"
+                        if totals["rows_filtered"]
+                        else ""
+                    )
                 )
             if already:
                 parts.append(f"{_plural(len(already), 'file')} already imported, nothing added")
@@ -303,8 +322,10 @@ def _cmd_import(args: argparse.Namespace, *, validate_only: bool) -> int:
             return 2
         return 1 if totals["rows_quarantined"] else 0
 
-    try:
-        _check_mapping_argument(args.mapping)
+    try:  # a saved mapping of the workspace (cimlab workspace mappings), else a preset or file
+        saved = None if validate_only else saved_mapping_argument(args.mapping, args.workspace)
+        if saved is None:
+            _check_mapping_argument(args.mapping)
     except CimlabError as exc:
         errors.append(_error(None, exc))
         return finish()
@@ -338,7 +359,7 @@ def _cmd_import(args: argparse.Namespace, *, validate_only: bool) -> int:
                 options: dict[str, Any] = {
                     "table": args.table,
                     "channel": args.channel,
-                    "mapping": args.mapping,
+                    "mapping": args.mapping if saved is None else saved,
                     "sheet": args.sheet,
                     "currency": args.currency,
                 }
@@ -356,9 +377,12 @@ def _cmd_import(args: argparse.Namespace, *, validate_only: bool) -> int:
                         rows_read=batch.rows_read,
                         rows_loaded=batch.rows_loaded,
                         rows_quarantined=batch.rows_quarantined,
+                        rows_filtered=batch.rows_filtered,
                         rows_duplicate=batch.rows_duplicate,
                         already_imported=batch.already_imported,
                     )
+                    if batch.already_imported:  # the earlier batch's counts: not by rule
+                        summary["rows_filtered_by_rule"] = {}
             except WorkspaceBusy as exc:
                 # another process is writing: stop, and name every file not imported
                 rest = args.paths[i:]

@@ -1,7 +1,7 @@
 """``cimlab workspace ...``: inspect and manage a workspace.
 
-``info``, ``history``, ``undo``, ``backup``, ``restore``, ``check``, ``settings`` and
-``quarantine``; the output contract is written in :mod:`cimlab.cli`. Only the workspace module
+``info``, ``history``, ``undo``, ``backup``, ``restore``, ``check``, ``settings``,
+``quarantine`` and ``rates`` (:mod:`cimlab.cli.rates`); the output contract is written in :mod:`cimlab.cli`. Only the workspace module
 (DuckDB, Polars) loads for ``info``; the rest is imported by the action that needs it.
 """
 
@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cimlab.cli import mappings, rates
 from cimlab.cli.common import one_line, print_json, scrub
 from cimlab.errors import WorkspaceError
 
@@ -74,16 +75,26 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     check.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     settings = ws_sub.add_parser(
         "settings",
-        help="show or change the workspace settings (business time zone, source priority)",
+        help="show or change the workspace settings (business time zone, reporting currency, "
+        "source priority)",
         description="Show the workspace settings; with --time-zone, change the business time "
         "zone: the calendar every analysis counts days, months and quarters in (orders are "
-        "stored in UTC). Without a setting it is the zone the imports read times in.",
+        "stored in UTC). Without a setting it is the zone the imports read times in. With "
+        "--reporting-currency, change the currency every money figure is shown in (without a "
+        "setting: the currency of most order value).",
     )
     settings.add_argument(
         "--time-zone",
         metavar="ZONE",
         help="an IANA zone such as Asia/Shanghai or Europe/London; 'auto' returns to the "
         "zone of the imports",
+    )
+    settings.add_argument(
+        "--reporting-currency",
+        metavar="CODE",
+        help="the currency every money figure is shown in (ISO code, e.g. CNY); orders in "
+        "other currencies are converted with `workspace rates`; 'auto' returns to the "
+        "currency of most order value",
     )
     settings.add_argument(
         "--source-priority",
@@ -102,6 +113,8 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     quarantine.add_argument("batch", type=int, metavar="BATCH", help="batch number (see history)")
     quarantine.add_argument("--out", required=True, metavar="FILE.csv", help="CSV file to write")
     quarantine.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
+    mappings.add_action(ws_sub)
+    rates.add_action(ws_sub)
 
 
 def _size(n: int) -> str:
@@ -140,18 +153,34 @@ def _print_info(info: dict[str, Any]) -> None:
         print(
             f"identities: {who['records']:,} source records -> {who['customers']:,} customers; "
             f"{who['unlinked_records']:,} records imported since the last resolution"
+            + (
+                f"; {who['removed_records']:,} records removed (undone) since then: resolve "
+                "again (cimlab customers resolve)"
+                if who.get("removed_records")
+                else ""
+            )
         )
     else:
         print("identities: never resolved (cimlab customers resolve)")
+    money, table = info["reporting_currency"], info["rates"]
+    written = f" into {table['currency']}" if table["count"] else ""
+    print(
+        f"money: reporting currency {money['code'] or 'none'} ({money['source']}); "
+        f"{table['count']:,} exchange rates{written}"
+    )
 
 
 def _state(ws: Workspace) -> dict[str, Any]:
     """Settings and identity state of ``ws`` for ``workspace info``."""
+    from cimlab.money import rates, rates_currency, reporting_currency
     from cimlab.settings import source_priority, time_zone_choice
 
     choice, priority = time_zone_choice(ws), source_priority(ws)
+    money = reporting_currency(ws)
     return {
         "time_zone": {"zone": choice.zone, "source": choice.source},
+        "reporting_currency": {"code": money.code, "source": money.source},
+        "rates": {"count": rates(ws).height, "currency": rates_currency(ws)},
         "source_priority": None if priority is None else list(priority),
         "identities": ws.identity_counts(),
     }
@@ -161,7 +190,18 @@ def _print_history(batches: list[dict[str, Any]], path: Path) -> None:
     if not batches:
         print(f"no imports yet in {path}")
         return
-    header = ("batch", "status", "imported", "table", "channel", "read", "loaded", "quar.", "file")
+    header = (
+        "batch",
+        "status",
+        "imported",
+        "table",
+        "channel",
+        "read",
+        "loaded",
+        "quar.",
+        "filtered",
+        "file",
+    )
     rows = [
         (
             str(b["batch_id"]),
@@ -172,12 +212,13 @@ def _print_history(batches: list[dict[str, Any]], path: Path) -> None:
             f"{b['rows_read']:,}",
             f"{b['rows_loaded']:,}",
             f"{b['rows_quarantined']:,}",
+            f"{b['rows_filtered']:,}",
             b["file_name"],
         )
         for b in batches
     ]
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-    right = {0, 5, 6, 7}
+    right = {0, 5, 6, 7, 8}
     for r in (header, *rows):
         cells = [
             c.rjust(w) if i in right else c.ljust(w)
@@ -209,6 +250,10 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         return 0
+    if args.action == "mappings":
+        return mappings.run(args)
+    if args.action == "rates":
+        return rates.run(args)
     ws = Workspace.open(args.workspace, create=False)
     if args.action == "info":
         with ws.reading():  # one open of the database for every figure
@@ -299,6 +344,12 @@ _ZONE_SOURCES = {
 
 def _settings(ws: Workspace, args: argparse.Namespace) -> None:
     from cimlab.dates import check_time_zone
+    from cimlab.money import (
+        check_currency,
+        rates_currency,
+        reporting_currency,
+        set_reporting_currency,
+    )
     from cimlab.settings import (
         check_source_priority,
         set_source_priority,
@@ -307,24 +358,33 @@ def _settings(ws: Workspace, args: argparse.Namespace) -> None:
         time_zone_choice,
     )
 
-    zone = channels = None
-    try:  # both values are checked before anything is written
+    zone = channels = code = None
+    try:  # every value is checked before anything is written
         if args.time_zone is not None and args.time_zone.strip().lower() != "auto":
             zone = check_time_zone(args.time_zone.strip())
+        if (
+            args.reporting_currency is not None
+            and args.reporting_currency.strip().lower() != "auto"
+        ):
+            code = check_currency(args.reporting_currency, name="--reporting-currency")
         text = (args.source_priority or "").strip()
         if args.source_priority is not None and text.lower() != "none":
             channels = check_source_priority([c.strip() for c in text.split(",") if c.strip()])
     except ValueError as exc:
         message = str(exc).replace("time_zone=", "--time-zone ", 1)
+        message = message.replace("--reporting-currency=", "--reporting-currency ", 1)
         raise WorkspaceError(message.replace("source_priority=", "--source-priority ", 1)) from None
     if args.time_zone is not None:
         set_time_zone(ws, zone)
+    if args.reporting_currency is not None:
+        set_reporting_currency(ws, code)
     if args.source_priority is not None:
         set_source_priority(ws, channels)
         known = set(ws.counts()["channel"].to_list()) if channels else set()
         for channel in [c for c in channels or () if c not in known]:
             print(f"cimlab: note: no records of channel {channel!r} yet", file=sys.stderr)
     choice, priority = time_zone_choice(ws), source_priority(ws)
+    money, stored_in = reporting_currency(ws), rates_currency(ws)
     if args.json:
         print_json(
             {
@@ -332,9 +392,19 @@ def _settings(ws: Workspace, args: argparse.Namespace) -> None:
                 "time_zone": choice.zone,
                 "source": choice.source,
                 "source_priority": None if priority is None else list(priority),
+                "reporting_currency": money.code,
+                "reporting_currency_source": money.source,
+                "rates_currency": stored_in,
             }
         )
     else:
         print(f"time zone: {choice.zone} ({_ZONE_SOURCES[choice.source]})")
+        print(f"reporting currency: {money.code or 'none'} ({rates.SOURCES[money.source]})")
+        if stored_in and stored_in != money.code:
+            print(
+                f"note: the stored rates are written in {stored_in}: they do not apply while "
+                f"the reporting currency is {money.code}; load rates in {money.code} with "
+                f"`cimlab workspace rates FILE.csv --workspace {ws.path}`"
+            )
         trusted = " > ".join(priority) if priority else "none (the most recent value wins)"
         print(f"source priority of the golden record: {trusted}")

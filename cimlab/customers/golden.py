@@ -70,6 +70,7 @@ __all__ = [
     "IDENTITY_MAP_SCHEMA",
     "LINEAGE_SCHEMA",
     "ORDER_METRICS_SCHEMA",
+    "SPEND_BY_CURRENCY_SCHEMA",
     "check_customers",
     "existing_tables",
     "golden_lineage",
@@ -80,6 +81,7 @@ __all__ = [
     "read_identity_map",
     "refund_amount",
     "rows_with_import_time",
+    "spend_by_currency",
     "table_exists",
 ]
 
@@ -617,6 +619,46 @@ def order_facts(
     ).collect()
 
 
+#: Columns of :func:`spend_by_currency`.
+SPEND_BY_CURRENCY_SCHEMA: dict[str, pl.DataType] = {
+    "customer_id": pl.String(),
+    "currency": pl.String(),
+    "lines": pl.UInt32(),
+    "gross_spend": pl.Float64(),
+    "refunds": pl.Float64(),
+    "net_spend": pl.Float64(),
+}
+
+
+def spend_by_currency(facts: pl.DataFrame) -> pl.DataFrame:
+    """Per customer and currency: ``lines``, ``gross_spend``, ``refunds``, ``net_spend`` in that
+    currency (exact sums; the rules of :func:`order_metrics`), by customer then currency.
+
+    Examples
+    --------
+    >>> facts = pl.DataFrame({"customer_id": ["C1"] * 3, "amount": [10.0, 5.0, 8.0],
+    ...     "currency": ["CNY", "CNY", "BRL"], "status": ["paid", "refunded", "paid"]})
+    >>> spend_by_currency(facts).select("currency", "gross_spend", "net_spend").rows()
+    [('BRL', 8.0, 8.0), ('CNY', 15.0, 10.0)]
+    """
+    frame = facts.filter(pl.col("customer_id").is_not_null())
+    if "net_amount" not in frame.columns:
+        frame = frame.with_columns(net_amount())
+    if "refund_amount" not in frame.columns:
+        frame = frame.with_columns(refund_amount())
+    out = (
+        frame.group_by("customer_id", "currency")
+        .agg(
+            pl.len().alias("lines"),
+            money_sum(pl.col("net_amount") + pl.col("refund_amount")).alias("gross_spend"),
+            money_sum("refund_amount").alias("refunds"),
+            money_sum("net_amount").alias("net_spend"),
+        )
+        .sort("customer_id", "currency")
+    )
+    return out.select(list(SPEND_BY_CURRENCY_SCHEMA)).cast(pl.Schema(SPEND_BY_CURRENCY_SCHEMA))
+
+
 def order_metrics(
     facts: pl.DataFrame,
     *,
@@ -639,8 +681,11 @@ def order_metrics(
         A *purchase* is a ``paid`` line: ``first_purchase``/``last_purchase`` are its earliest
         and latest ``order_ts``, ``orders`` counts distinct ``(channel, order_id)`` among paid
         lines and ``channels`` the channels with a paid line. ``net_spend = gross_spend -
-        refunds`` (the rules of :mod:`cimlab.lines`; sums are exact). Amounts of different
-        currencies are added as they are; ``currency`` is then ``"mixed"``.
+        refunds`` (the rules of :mod:`cimlab.lines`; sums are exact). Money is only added
+        within one currency: a customer whose lines carry two currencies has null
+        ``gross_spend``, ``refunds``, ``net_spend`` and ``currency`` (convert the lines into one
+        currency first, :func:`cimlab.money.convert_orders`; :func:`spend_by_currency` gives
+        the totals per currency).
 
     Examples
     --------
@@ -664,17 +709,19 @@ def order_metrics(
         frame = frame.with_columns(refund_amount())
     paid = pl.col("status") == "paid"
     currency = pl.col("currency") if "currency" in frame.columns else pl.lit(None, pl.String)
+    one = currency.n_unique() <= 1  # never add two currencies
+
+    def total(amount: pl.Expr) -> pl.Expr:
+        return pl.when(one).then(money_sum(amount))
+
     out = frame.group_by("customer_id").agg(
         ts.filter(paid).min().alias("first_purchase"),
         ts.filter(paid).max().alias("last_purchase"),
         pl.struct("channel", "order_id").filter(paid).n_unique().alias("orders"),
-        money_sum(pl.col("net_amount") + pl.col("refund_amount")).alias("gross_spend"),
-        money_sum("refund_amount").alias("refunds"),
-        money_sum("net_amount").alias("net_spend"),
-        pl.when(currency.n_unique() > 1)
-        .then(pl.lit("mixed"))
-        .otherwise(currency.first())
-        .alias("currency"),
+        total(pl.col("net_amount") + pl.col("refund_amount")).alias("gross_spend"),
+        total(pl.col("refund_amount")).alias("refunds"),
+        total(pl.col("net_amount")).alias("net_spend"),
+        pl.when(one).then(currency.first()).alias("currency"),
         pl.col("channel").filter(paid).unique().sort().alias("channels"),
     )
     out = out.with_columns(pl.col("channels").list.len().alias("n_channels")).sort("customer_id")

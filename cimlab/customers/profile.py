@@ -42,6 +42,7 @@ from cimlab.customers.golden import (
     golden_records,
     order_facts,
     order_metrics,
+    spend_by_currency,
 )
 from cimlab.customers.tags import current_tags, tag_history, type_tags
 from cimlab.dates import as_utc
@@ -124,7 +125,13 @@ class CustomerProfile:
     metrics
         ``first_purchase, last_purchase, orders`` (distinct orders with a paid line),
         ``gross_spend, refunds, net_spend, currency, channels`` (with a paid line),
-        ``n_channels`` (see :func:`cimlab.customers.golden.order_metrics`).
+        ``n_channels`` (see :func:`cimlab.customers.golden.order_metrics`). Money is never
+        added across currencies: ``gross_spend``, ``refunds`` and ``net_spend`` are totals in
+        ``currency``, the workspace's reporting currency (:mod:`cimlab.money`), each line
+        converted at the rate valid on its day; when a line's currency has no rate that day
+        they are None and ``missing_rates`` names the currencies lacking one (empty list
+        otherwise). ``spend_by_currency`` lists the totals in each original currency
+        (``currency, lines, gross_spend, refunds, net_spend``), as the orders carry them.
     """
 
     customer_id: str
@@ -149,10 +156,71 @@ def _empty_metrics(customer_id: str) -> dict[str, Any]:
     return row
 
 
+def _money_metrics(
+    ws: Workspace, orders: pl.DataFrame, customer_id: str, currency: str | None
+) -> dict[str, Any]:
+    """The metrics of :class:`CustomerProfile`: totals in the reporting currency (converted),
+    or None with ``missing_rates``, or in ``currency`` only; ``spend_by_currency`` in the
+    original currencies; ``placeholder_lines``."""
+    from cimlab.errors import MissingRatesError, UnknownCurrencyError
+    from cimlab.money import (
+        check_currency,
+        in_reporting_currency,
+        order_currencies,
+        placeholder_batches,
+        reporting_currency,
+    )
+    from cimlab.settings import business_time_zone
+
+    by_currency = spend_by_currency(orders).drop("customer_id").to_dicts()
+    placeholders = placeholder_batches(ws)
+    missing: list[str] = []
+    if currency is not None:  # that currency's lines only, as they are
+        code: str | None = check_currency(currency)
+        present = order_currencies(ws)["currency"].to_list()
+        if code not in present:
+            raise UnknownCurrencyError(str(code), present)
+        converted = orders.filter(pl.col("currency") == code)
+    elif orders.height:
+        try:
+            converted, code = in_reporting_currency(
+                ws,
+                orders,
+                time_zone=business_time_zone(ws),
+                choice=reporting_currency(ws),
+                placeholders=placeholders,
+            )
+        except MissingRatesError as exc:
+            converted, code, missing = orders, exc.reporting, list(exc.currencies)
+    else:
+        converted, code = orders, None
+    frame = order_metrics(converted)
+    metrics = frame.row(0, named=True) if frame.height else _empty_metrics(customer_id)
+    metrics.pop("customer_id", None)
+    if code is not None:
+        metrics["currency"] = code
+    if missing:  # the dates and channels are known; the money total is not
+        metrics.update(gross_spend=None, refunds=None, net_spend=None)
+    metrics["missing_rates"] = missing
+    metrics["spend_by_currency"] = by_currency
+    metrics["placeholder_lines"] = (
+        int(converted["batch_id"].is_in(placeholders).sum()) if placeholders else 0
+    )
+    return metrics
+
+
 def customer_profile(
-    ws: Workspace, customer_id: str, *, source_priority: Sequence[str] | None = None
+    ws: Workspace,
+    customer_id: str,
+    *,
+    source_priority: Sequence[str] | None = None,
+    currency: str | None = None,
 ) -> CustomerProfile:
     """The 360 view of ``customer_id`` (see :class:`CustomerProfile`).
+
+    ``currency`` (an ISO code) makes the money metrics those of that currency's lines only,
+    unconverted (:class:`~cimlab.errors.UnknownCurrencyError` when no order of the workspace
+    is in it); by default they are converted into the reporting currency.
 
     Raises :class:`~cimlab.errors.WorkspaceError` when the id is not in the identity map.
 
@@ -203,11 +271,7 @@ def customer_profile(
         "key_type",
         "score",
     )
-    metrics_frame = order_metrics(orders)
-    metrics = (
-        metrics_frame.row(0, named=True) if metrics_frame.height else _empty_metrics(customer_id)
-    )
-    metrics.pop("customer_id", None)
+    metrics = _money_metrics(ws, orders, customer_id, currency)
     history = consent_timeline(
         pl.concat(
             [

@@ -549,6 +549,19 @@ def remove_tags(
     return _manual(ws, customer_ids, tags, "remove", at=at, user=user, note=note)
 
 
+def _facts_in_one_currency(ws: Workspace) -> pl.DataFrame:
+    """:func:`order_facts` of ``ws`` in its reporting currency (:mod:`cimlab.money`): spend
+    rules compare customers' spend, so amounts of two currencies are never added;
+    :class:`~cimlab.errors.MissingRatesError` when a currency lacks a rate."""
+    from cimlab.money import in_reporting_currency, placeholder_batches
+    from cimlab.settings import business_time_zone
+
+    facts, _ = in_reporting_currency(
+        ws, order_facts(ws), time_zone=business_time_zone(ws), placeholders=placeholder_batches(ws)
+    )
+    return facts
+
+
 def refresh_rule_tags(
     ws: Workspace,
     *,
@@ -561,7 +574,9 @@ def refresh_rule_tags(
 
     Customers that newly match a rule get an ``add`` event, those that no longer match a
     ``remove`` (previous tags of these rules are replaced; other rules are left alone). One
-    transaction.
+    transaction. Spend is compared in the reporting currency (orders in other currencies
+    converted at the rate of their day; a missing rate raises
+    :class:`~cimlab.errors.MissingRatesError`, nothing is written).
 
     Returns
     -------
@@ -592,7 +607,7 @@ def refresh_rule_tags(
                 "tag name has one meaning"
             )
     golden = golden_records(ws, include_orders=False)
-    metrics = customer_metrics(order_facts(ws), golden, as_of=as_of)
+    metrics = customer_metrics(_facts_in_one_currency(ws), golden, as_of=as_of)
     members = (
         pl.concat(
             [

@@ -171,6 +171,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cancelled orders do not count.",
         "zh": "已支付订单行减去退款（总额 {gross}，退款 {refunds}）；待支付和已取消的订单不计入。",
     },
+    "cust.m_spend_no_rate": {"en": "no rate", "zh": "缺少汇率"},
+    "cust.m_spend_missing": {
+        "en": "Some lines in {currencies} have no exchange rate into {reporting} on their day, "
+        "so no total in {reporting} is given (nothing is guessed). The totals per currency are "
+        "below the cards; add the rates in the workspace settings.",
+        "zh": "部分 {currencies} 订单行在其日期没有兑换为 {reporting} 的汇率，因此不给出 {reporting} 合计"
+        "（不做猜测）。各货币的合计见卡片下方；请在工作区设置中补充汇率。",
+    },
+    "cust.spend_by_currency": {
+        "en": "Net spend as paid, per currency: {totals}.",
+        "zh": "按原币种的净消费额：{totals}。",
+    },
     "cust.m_channels": {"en": "Channels bought in", "zh": "购买渠道数"},
     "cust.channels_used": {"en": "Bought in: {channels}", "zh": "购买渠道：{channels}"},
     "cust.tab_profile": {"en": "Profile", "zh": "概况"},

@@ -106,6 +106,7 @@ from cimlab.identity.settings import IdentitySettings
 from cimlab.identity.store import (
     blocked_keys,
     customer_map,
+    removed_records,
     resolve,
     resolve_again,
     successors,
@@ -146,6 +147,7 @@ __all__ = [
     "pair_quality",
     "record_keys",
     "reject",
+    "removed_records",
     "resolve",
     "resolve_again",
     "resolve_records",

@@ -42,6 +42,7 @@ __all__ = [
     "insert_frame",
     "last_run",
     "query_frame",
+    "removed_records",
     "resolve",
     "resolve_again",
     "resolve_in",
@@ -268,6 +269,20 @@ def unlinked_records(ws: Workspace) -> int:
     0
     """
     return ws.identity_counts()["unlinked_records"]  # the one rule, read without Arrow
+
+
+def removed_records(ws: Workspace) -> int:
+    """Records of the identity map that no table holds any more: their rows were removed (an
+    undone import) since the last resolution. The map's customers still count them, and links
+    made through them still stand, until identities are resolved again (0 when never resolved).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> removed_records(Workspace.open(tempfile.mkdtemp()))
+    0
+    """
+    return ws.identity_counts()["removed_records"]
 
 
 def has_identity_tables(ws: Workspace) -> bool:

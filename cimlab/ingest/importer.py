@@ -2,7 +2,8 @@
 
 Each step is usable alone from a notebook; :func:`check_file` runs the first four and returns an
 :class:`ImportReport` without writing anything, :func:`import_file` stores a report in a workspace
-as one transaction. Every import obeys ``rows_read = rows_loaded + rows_quarantined``.
+as one transaction. Every import obeys ``rows_read = rows_loaded + rows_quarantined +
+rows_filtered`` (rows the mapping's row filters leave out are counted apart, by rule).
 
 Examples
 --------
@@ -40,9 +41,11 @@ from cimlab.ingest.mapping import (
     ColumnMapping,
     MappingOptions,
     Preset,
+    RowFilter,
     detect_preset,
     load_preset,
     resolve_mapping,
+    template_parts,
 )
 from cimlab.ingest.reading import (
     DEFAULT_CHUNK_BYTES,
@@ -69,6 +72,8 @@ __all__ = [
     "StreamTotals",
     "check_file",
     "check_raw",
+    "derive_column",
+    "filter_rule",
     "import_file",
     "import_files",
     "map_columns",
@@ -153,7 +158,15 @@ _EXTRA_REASONS = {
         "not a type name; use letters, digits and _ such as call, chat, complaint",
         "不是类型名称；请用字母、数字和下划线，如 call、chat、complaint",
     ),
+    "channel": (
+        "not a channel name; use lower-case letters, digits and _ starting with a letter, "
+        "such as tmall, jd, online_shop",
+        "不是渠道名称；请用小写字母、数字和下划线，并以字母开头，如 tmall、jd、online_shop",
+    ),
 }
+_CHANNEL_TOKEN = r"^[a-z][a-z0-9_]*$"
+_CHANNELS_UNKNOWN = "unknown"
+"""The batch channel of a file whose rows carry their channel when not one row has a valid one."""
 
 
 def _reason(kind: str) -> tuple[str, str]:
@@ -168,18 +181,21 @@ PROBLEMS_KEPT = 1_000
 
 @dataclass(frozen=True)
 class StreamTotals:
-    """Counts of a whole file checked in chunks: ``rows_read = rows_loaded + rows_quarantined``.
+    """Counts of a whole file checked in chunks:
+    ``rows_read = rows_loaded + rows_quarantined + rows_filtered``.
 
     Examples
     --------
-    >>> StreamTotals(10, 8, 2, 3).rows_loaded
-    8
+    >>> StreamTotals(10, 7, 2, 3, 1, {"type == buy": 1}).rows_loaded
+    7
     """
 
     rows_read: int
     rows_loaded: int
     rows_quarantined: int
     problems_total: int
+    rows_filtered: int = 0
+    rows_filtered_by_rule: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -196,6 +212,9 @@ class ImportReport:
         Set when the file was checked in chunks (:func:`validate_file`, :func:`import_file`):
         the counts of the whole file. ``valid`` is then empty, ``quarantine`` holds the first
         :data:`PROBLEMS_KEPT` problems and ``raw`` the first rows only.
+    rows_filtered_by_rule
+        Rows the mapping's row filters left out, by rule (``str(rule)``, in the mapping's
+        order, 0 for a rule that removed nothing): a row counts under the first rule it fails.
     """
 
     file: str
@@ -208,10 +227,18 @@ class ImportReport:
     content_hash: str
     notes: tuple[str, ...] = ()
     totals: StreamTotals | None = None
+    rows_filtered_by_rule: dict[str, int] = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:
         return self.totals.rows_read if self.totals else self.raw.rows_read
+
+    @property
+    def rows_filtered(self) -> int:
+        """Rows the mapping's row filters left out (neither loaded nor quarantined)."""
+        if self.totals:
+            return self.totals.rows_filtered
+        return sum(self.rows_filtered_by_rule.values())
 
     @property
     def rows_loaded(self) -> int:
@@ -269,6 +296,8 @@ class ImportReport:
             "rows_read": self.rows_read,
             "rows_loaded": self.rows_loaded,
             "rows_quarantined": self.rows_quarantined,
+            "rows_filtered": self.rows_filtered,
+            "rows_filtered_by_rule": dict(self.rows_filtered_by_rule),
             "problems": [
                 {
                     "line": r["line"],
@@ -305,12 +334,18 @@ class ImportResult:
     def rows_quarantined(self) -> int:
         return self.batch.rows_quarantined
 
+    @property
+    def rows_filtered(self) -> int:
+        return self.batch.rows_filtered
+
     def summary(self) -> dict[str, Any]:
         out = self.report.summary()
         out.update(
             batch_id=self.batch.batch_id,
+            rows_read=self.batch.rows_read,
             rows_loaded=self.batch.rows_loaded,
             rows_quarantined=self.batch.rows_quarantined,
+            rows_filtered=self.batch.rows_filtered,
             rows_duplicate=self.batch.rows_duplicate,
             already_imported=self.batch.already_imported,
         )
@@ -323,7 +358,10 @@ class ImportResult:
 def map_columns(raw: RawTable, mapping: ColumnMapping) -> pl.DataFrame:
     """Select and rename the mapped source columns to canonical names (still raw strings).
 
-    Every canonical column of the table is present; unmapped ones are null.
+    Every canonical column of the table is present; unmapped ones are null. A constant fills
+    its column; a derived column joins its template's cells (trimmed) with the literal text,
+    and is null on a row where one of them is empty (see :func:`derive_column`). ``channel``
+    is present only when the mapping gives it (the rows carry their channel).
 
     Examples
     --------
@@ -331,29 +369,103 @@ def map_columns(raw: RawTable, mapping: ColumnMapping) -> pl.DataFrame:
     >>> m = ColumnMapping(table="customers", columns={"source_customer_id": "ID", "email": "Email"})
     >>> map_columns(raw, m).select(LINE, "source_customer_id", "email").rows()
     [(2, '7', 'A@X.COM')]
+    >>> log = read_bytes(b"user,ts\\n7,1704412800\\n8,\\n", name="log.csv")
+    >>> m = ColumnMapping("orders", {"order_ts": "ts"}, constants={"amount": "1"},
+    ...                   derived={"order_id": "{user}-{ts}"})
+    >>> map_columns(log, m).select("order_id", "amount").rows()
+    [('7-1704412800', '1'), (None, '1')]
     """
     by_header = dict(zip(raw.headers, raw.columns, strict=True))
     exprs = [pl.col(LINE)]
-    for column in COLUMN_KINDS[mapping.table]:
+    columns = list(COLUMN_KINDS[mapping.table])
+    if "channel" in mapping.provided():
+        columns.append("channel")
+    for column in columns:
         source = mapping.columns.get(column)
-        if source is None:
-            exprs.append(pl.lit(None, dtype=pl.String()).alias(column))
-        else:
+        if source is not None:
             exprs.append(pl.col(by_header[source]).alias(column))
+        elif column in mapping.constants:
+            exprs.append(pl.lit(mapping.constants[column], dtype=pl.String()).alias(column))
+        elif column in mapping.derived:
+            exprs.append(derive_column(mapping.derived[column], by_header).alias(column))
+        else:
+            exprs.append(pl.lit(None, dtype=pl.String()).alias(column))
     extra = mapping.options.line_number_from
     if extra and extra in by_header:
         exprs.append(pl.col(by_header[extra]).alias("__line_key__"))
     return raw.frame.select(exprs)
 
 
+def derive_column(template: str, columns: dict[str, str] | None = None) -> pl.Expr:
+    """The text of a derived column: its template's cells, trimmed, joined with the literal text.
+
+    ``columns`` names the frame column of each header (default: the header itself). A row where
+    one of the cells is empty (or a "no value" spelling such as ``N/A``) gets null, so a
+    required column built from it is quarantined rather than half-built.
+
+    Examples
+    --------
+    >>> frame = pl.DataFrame({"user_id": ["7", " 8", "9"], "timestamp": ["1704412800", "5", None]})
+    >>> frame.select(derive_column("{user_id}-{timestamp}")).to_series().to_list()
+    ['7-1704412800', '8-5', None]
+    """
+    columns = columns or {}
+    parts = [
+        p.clean_missing(pl.col(columns.get(text, text))) if is_header else pl.lit(text)
+        for text, is_header in template_parts(template)
+    ]
+    return pl.concat_str(parts, ignore_nulls=False)
+
+
+def filter_rule(rule: RowFilter, cell: pl.Expr) -> pl.Expr:
+    """True on the rows ``rule`` keeps; ``cell`` is the raw cell of the rule's column.
+
+    Cells are compared trimmed (:func:`cimlab.ingest.parsing.trim`), exactly; a missing cell is
+    empty. ``not empty`` keeps the cells that hold a value after
+    :func:`cimlab.ingest.parsing.clean_missing` (so ``N/A`` or ``--`` is empty).
+
+    Examples
+    --------
+    >>> frame = pl.DataFrame({"b": ["buy", " buy ", "pv", None, "N/A"]})
+    >>> frame.select(filter_rule(RowFilter.parse("b == buy"), pl.col("b")))["b"].to_list()
+    [True, True, False, False, False]
+    >>> frame.select(filter_rule(RowFilter.parse("b not in [pv]"), pl.col("b")))["b"].to_list()
+    [True, True, False, True, True]
+    >>> frame.select(filter_rule(RowFilter.parse("b not empty"), pl.col("b")))["b"].to_list()
+    [True, True, True, False, False]
+    """
+    if rule.op == "not empty":
+        return p.clean_missing(cell).is_not_null()
+    value = p.trim(cell).fill_null("")
+    if rule.op == "==":
+        return value == rule.values[0]
+    if rule.op == "!=":
+        return value != rule.values[0]
+    hit = value.is_in(list(rule.values))
+    return hit if rule.op == "in" else ~hit
+
+
 # --------------------------------------------------------------------------- parse
+
+
+def _channel_token(raw: pl.Expr) -> pl.Expr:
+    """A channel cell as a token: lower-cased, spaces and hyphens turned into ``_``."""
+    return raw.str.to_lowercase().str.replace_all(r"[\s\-]+", "_")
 
 
 def _parse(kind: str, raw: pl.Expr, options: MappingOptions) -> pl.Expr:
     if kind == "datetime":
-        return p.parse_datetime(raw, day_first=options.day_first, timezone=options.timezone)
+        return p.parse_datetime(
+            raw,
+            day_first=options.day_first,
+            timezone=options.timezone,
+            time_format=options.time_format,
+        )
     if kind == "date":
-        return p.parse_date(raw, day_first=options.day_first)
+        return p.parse_date(raw, day_first=options.day_first, time_format=options.time_format)
+    if kind == "channel":
+        token = _channel_token(raw)
+        return pl.when(token.str.contains(_CHANNEL_TOKEN)).then(token)
     if kind == "money":
         return p.parse_money(raw)
     if kind == "number":
@@ -539,6 +651,8 @@ def _derive_orders(
         if state is not None and state.chunked:
             _check_orders_contiguous(frame, state)
         key = [pl.col("order_id")]
+        if "channel" in frame.columns:  # the rows carry their channel: number within it too
+            key.insert(0, _channel_token(pl.col("channel")))
         order = pl.col("__line_key__") if "__line_key__" in frame.columns else pl.col(LINE)
         frame = frame.with_columns(
             (order.rank("ordinal").over(key)).cast(pl.String).alias("line_number")
@@ -561,7 +675,7 @@ def parse_table(
     mapped: pl.DataFrame,
     *,
     table: str,
-    channel: str,
+    channel: str | None,
     options: MappingOptions | None = None,
     _state: _ChunkState | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -570,6 +684,11 @@ def parse_table(
     Returns the typed frame (``__line__`` plus the contract's columns) and a problem frame
     (:data:`REJECT_SCHEMA`). A value counts as unreadable when it is present after
     :func:`cimlab.ingest.parsing.clean_missing` and its parse is null: it is never silently dropped.
+
+    ``channel`` is every row's channel; when ``mapped`` has a ``channel`` column (the rows carry
+    their channel), it fills the empty cells of that column instead (None: no filling), and
+    the cells are read as tokens (trimmed, lower-cased, spaces and hyphens as ``_``): a cell
+    that is no channel name is a problem.
 
     Examples
     --------
@@ -581,10 +700,15 @@ def parse_table(
     """
     options = options or MappingOptions()
     kinds = COLUMN_KINDS[table]
+    by_row = "channel" in mapped.columns
+    if by_row:
+        kinds = {**kinds, "channel": "channel"}
     for column in kinds:
         if column not in mapped.columns:
             mapped = mapped.with_columns(pl.lit(None, dtype=pl.String()).alias(column))
     cleaned = mapped.with_columns(p.clean_missing(pl.col(c)).alias(c) for c in kinds)
+    if by_row and channel is not None:
+        cleaned = cleaned.with_columns(pl.col("channel").fill_null(pl.lit(channel)))
     if table == "orders":
         cleaned = _derive_orders(cleaned, options, _state)
     # parse each column once; a value fails when it was present and its parse is null
@@ -602,7 +726,7 @@ def parse_table(
         how="horizontal",
     )
     schema = polars_schema(table)
-    derived: list[pl.Expr] = [pl.lit(channel).alias("channel")]
+    derived: list[pl.Expr] = [] if by_row else [pl.lit(channel).alias("channel")]
     if "phone_is_masked" in schema:
         derived.append(p.is_masked_phone(pl.col("phone")).fill_null(False).alias("phone_is_masked"))
     if "name_is_masked" in schema:
@@ -614,7 +738,28 @@ def parse_table(
         pl.col(LINE), *[pl.col(c).cast(dtype) for c, dtype in schema.items()]
     )
     problems = _failures_to_problems(failed, cleaned, kinds)
+    if by_row and channel is None:
+        missing = cleaned.filter(pl.col("channel").is_null())
+        if missing.height:
+            problems = pl.concat([problems, _no_channel_problems(missing)]).sort(
+                "line", maintain_order=True
+            )
     return typed, problems
+
+
+def _no_channel_problems(rows: pl.DataFrame) -> pl.DataFrame:
+    return rows.select(
+        pl.col(LINE).alias("line"),
+        pl.lit("channel").alias("column"),
+        pl.lit(None, dtype=pl.String()).alias("value"),
+        pl.lit(
+            "no channel: the cell is empty; fill it, or give --channel NAME (the channel box "
+            "in the app) for the rows without one"
+        ).alias("reason"),
+        pl.lit("缺少渠道：该单元格为空；请填写，或用 --channel 指定（应用中的渠道选项）").alias(
+            "reason_zh"
+        ),
+    ).cast(REJECT_SCHEMA)  # type: ignore[arg-type]
 
 
 def _failures_to_problems(
@@ -719,12 +864,15 @@ def validate_table(typed: pl.DataFrame, *, table: str) -> tuple[pl.DataFrame, pl
 # --------------------------------------------------------------------------- whole file
 
 
-def _duplicate_order_lines(valid: pl.DataFrame, seen: _SeenKeys | None = None) -> pl.DataFrame:
+def _duplicate_order_lines(
+    valid: pl.DataFrame, seen: _SeenKeys | None = None, *, by_channel: bool = False
+) -> pl.DataFrame:
     """Order lines repeated in the file: every occurrence after the first valid one.
 
-    ``seen`` holds the lines kept from earlier chunks of the same file; it is updated.
+    ``seen`` holds the lines kept from earlier chunks of the same file; it is updated. With
+    ``by_channel`` (the rows carry their channel) a line is (channel, order id, line number).
     """
-    keys = ["order_id", "line_number"]
+    keys = ["channel", "order_id", "line_number"] if by_channel else ["order_id", "line_number"]
     frames = []
     if seen is None:
         dup = valid.filter(pl.struct(keys).is_duplicated())
@@ -787,12 +935,46 @@ def _row_json(raw: RawTable, lines: pl.Series) -> pl.DataFrame:
     )
 
 
-def _amounts_carry_currency(raw: RawTable, mapping: ColumnMapping) -> bool:
-    source = mapping.columns.get("amount") or mapping.columns.get("unit_price")
-    if source is None or not raw.frame.height:
+def _amounts_carry_currency(mapped: pl.DataFrame, mapping: ColumnMapping) -> bool:
+    given = mapping.provided()
+    column = "amount" if "amount" in given else "unit_price" if "unit_price" in given else None
+    if column is None or not mapped.height:
         return False
-    column = dict(zip(raw.headers, raw.columns, strict=True))[source]
-    return bool(raw.frame.select(p.detect_currency(pl.col(column)).is_not_null().any()).item())
+    return bool(mapped.select(p.detect_currency(pl.col(column)).is_not_null().any()).item())
+
+
+def _check_constants(mapping: ColumnMapping) -> None:
+    """Refuse a constant that no row could read (it would quarantine every row)."""
+    for column, value in mapping.constants.items():
+        kind = "channel" if column == "channel" else COLUMN_KINDS[mapping.table][column]
+        if kind == _TEXT:
+            continue
+        cell = p.clean_missing(pl.lit(value, dtype=pl.String()))
+        parsed = pl.select(_parse(kind, cell, mapping.options)).item()
+        if (
+            kind == "currency"
+            and parsed is not None
+            and not (len(parsed) == 3 and parsed.isascii() and parsed.isalpha())
+        ):
+            parsed = None
+        if parsed is None:
+            raise MappingError(
+                f"constants: {column}={value!r} cannot be read: {_reason(kind)[0]}. "
+                "Fix the constant in the mapping."
+            )
+
+
+def _broken_cell(table: str, column: str, cell: pl.Expr, options: MappingOptions) -> pl.Expr | None:
+    """True where the raw ``cell`` of canonical ``column`` is present but unreadable (None for
+    a text column, which reads anything)."""
+    kind = "channel" if column == "channel" else COLUMN_KINDS[table][column]
+    if kind == _TEXT:
+        return None
+    present = p.clean_missing(cell)
+    broken = present.is_not_null() & _parse(kind, present, options).is_null()
+    if kind == "gender":  # 保密 / unknown is a way of saying "no value"
+        broken = broken & ~p.is_unknown_gender(present).fill_null(False)
+    return broken
 
 
 class _Checker:
@@ -800,6 +982,12 @@ class _Checker:
 
     The mapping, table and channel are settled on the first chunk; line numbers, repeated
     order lines and the currency source are followed across chunks (:class:`_ChunkState`).
+
+    Row filters run first, on the raw cells: a filtered row is never parsed, except the cells
+    of the filter's own column when that column is also mapped: a row whose cell there cannot
+    be read is checked in full and quarantined, not filtered (a filter never hides a broken
+    row). When the mapping gives the ``channel`` column, each row carries its channel and the
+    file's channel (:attr:`channel`, the batch's) is its distinct channels joined by ``+``.
     """
 
     def __init__(
@@ -838,39 +1026,105 @@ class _Checker:
             resolved = replace(
                 resolved, options=replace(resolved.options, currency=currency.upper())
             )
-        channel = channel or resolved.channel
-        if not channel:
+        _check_constants(resolved)
+        self.channel_by_row = "channel" in resolved.provided()
+        self.default_channel = channel or resolved.channel
+        if not self.default_channel and not self.channel_by_row:
             raise MappingError(
-                f"{first.file}: which channel is this file from? give --channel (e.g. tmall, "
-                "wechat, online_shop, offline_store)"
+                f"{first.file}: which channel is this file from? Give --channel NAME (e.g. "
+                "tmall, wechat, online_shop, offline_store), or map a channel column when the "
+                "rows carry their channel (`columns: {channel: <header>}` in --mapping "
+                "FILE.yaml, or the channel column in the app's Import page)"
             )
         self.file = first.file
         self.table = resolved.table
-        self.channel = channel
         self.mapping = resolved
         self.content_hash = content_hash
         self.state = _ChunkState(facts=facts, chunked=chunked)
         self._needs_currency = (
             self.table == "orders"
-            and "currency" not in resolved.columns
+            and "currency" not in resolved.provided()
             and not resolved.options.currency
         )
         self._rows = 0
         self._currency_seen = False
+        self._channels: set[str] = set()
+        self._rules = [str(rule) for rule in resolved.filters]
+
+    @property
+    def channel(self) -> str:
+        """The file's channel: the given one, or (rows carrying their channel) the distinct
+        channels of the rows kept so far, sorted and joined by ``+`` (``jd+tmall``)."""
+        if not self.channel_by_row:
+            assert self.default_channel is not None
+            return self.default_channel
+        if self._channels:
+            return "+".join(sorted(self._channels))
+        return self.default_channel or _CHANNELS_UNKNOWN
+
+    def _filter(self, raw: RawTable) -> tuple[RawTable, dict[str, int], pl.DataFrame | None]:
+        """The rows of ``raw`` the filters keep (with the broken ones they would drop), how many
+        each rule left out (a row counts under the first rule it fails), and the broken rows
+        kept (``__line__`` and the index of their rule; None when there is none)."""
+        counts = dict.fromkeys(self._rules, 0)
+        rules = self.mapping.filters
+        if not rules or not raw.frame.height:
+            return raw, counts, None
+        by_header = dict(zip(raw.headers, raw.columns, strict=True))
+        first_failed = pl.coalesce(
+            pl.when(~filter_rule(rule, pl.col(by_header[rule.column]))).then(pl.lit(i))
+            for i, rule in enumerate(rules)
+        )
+        marked = raw.frame.with_columns(first_failed.alias("__filtered_by__"))
+        dropped = marked.filter(pl.col("__filtered_by__").is_not_null())
+        keep = pl.col("__filtered_by__").is_null()
+        checks = [
+            check
+            for header in dict.fromkeys(rule.column for rule in rules)
+            for column, source in self.mapping.columns.items()
+            if source == header
+            and (
+                check := _broken_cell(
+                    self.table, column, pl.col(by_header[header]), self.mapping.options
+                )
+            )
+            is not None
+        ]
+        rescued = None
+        if dropped.height and checks:
+            broken = dropped.select(pl.any_horizontal(checks).fill_null(False)).to_series()
+            if broken.any():
+                rescued = dropped.filter(broken).select(LINE, "__filtered_by__")
+                keep = keep | pl.col(LINE).is_in(rescued[LINE].implode())
+                dropped = dropped.filter(~broken)
+        self._count(counts, dropped)
+        kept = marked.filter(keep).drop("__filtered_by__")
+        return replace(raw, frame=kept), counts, rescued
+
+    def _count(self, counts: dict[str, int], dropped: pl.DataFrame) -> None:
+        for index, rows in dropped.group_by("__filtered_by__").len().iter_rows():
+            counts[self._rules[index]] += rows
 
     def check(self, raw: RawTable) -> ImportReport:
         """The report of one chunk (or of a whole file read in one piece)."""
         table, resolved = self.table, self.mapping
+        kept, filtered, rescued = self._filter(raw)
+        mapped = map_columns(kept, resolved)
         if self._needs_currency:
-            self._rows += raw.frame.height
-            if not self._currency_seen and _amounts_carry_currency(raw, resolved):
+            self._rows += mapped.height
+            if not self._currency_seen and _amounts_carry_currency(mapped, resolved):
                 self._currency_seen = True
             if not self.state.chunked:
                 self.finish()  # one piece: refuse before parsing, as early as possible
-        mapped = map_columns(raw, resolved)
         typed, parse_problems = parse_table(
-            mapped, table=table, channel=self.channel, options=resolved.options, _state=self.state
+            mapped,
+            table=table,
+            channel=self.default_channel,
+            options=resolved.options,
+            _state=self.state,
         )
+        if self.channel_by_row:
+            self._channels.update(typed["channel"].drop_nulls().unique().to_list())
         valid, check_problems = validate_table(typed, table=table)
         problems = [raw.rejected, parse_problems, check_problems]
         # a cell that failed parsing is null; its "required" failure would repeat the same problem
@@ -880,8 +1134,17 @@ class _Checker:
             )
         if parse_problems.height:
             valid = valid.filter(~pl.col(LINE).is_in(parse_problems["line"].implode()))
+        if rescued is not None:  # kept to be quarantined; a row the rules remove never loads
+            passed = rescued.filter(pl.col(LINE).is_in(valid[LINE].implode()))
+            if passed.height:
+                self._count(filtered, passed)
+                valid = valid.filter(~pl.col(LINE).is_in(passed[LINE].implode()))
         if table == "orders":
-            dup = _duplicate_order_lines(valid, self.state.lines if self.state.chunked else None)
+            dup = _duplicate_order_lines(
+                valid,
+                self.state.lines if self.state.chunked else None,
+                by_channel=self.channel_by_row,
+            )
             if dup.height:
                 valid = valid.filter(~pl.col(LINE).is_in(dup["line"].implode()))
                 problems.append(dup)
@@ -892,7 +1155,7 @@ class _Checker:
                 source_of, default=pl.col("column"), return_dtype=pl.String
             )
         )
-        quarantine = quarantine.join(_row_json(raw, quarantine["line"]), on="line", how="left")
+        quarantine = quarantine.join(_row_json(kept, quarantine["line"]), on="line", how="left")
         quarantine = quarantine.select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA)  # type: ignore[arg-type]
         valid = valid.rename({LINE: "source_line"}).select(*polars_schema(table), "source_line")
         report = ImportReport(
@@ -905,11 +1168,14 @@ class _Checker:
             quarantine=quarantine,
             content_hash=self.content_hash,
             notes=raw.notes,
+            rows_filtered_by_rule=filtered,
         )
-        if report.rows_read != report.rows_loaded + report.rows_quarantined:
+        accounted = report.rows_loaded + report.rows_quarantined + report.rows_filtered
+        if report.rows_read != accounted:
             raise CimlabError(
                 f"{raw.file}: {report.rows_read} rows read but {report.rows_loaded} loaded + "
-                f"{report.rows_quarantined} quarantined; this is a bug in cimlab"
+                f"{report.rows_quarantined} quarantined + {report.rows_filtered} filtered; "
+                "this is a bug in cimlab"
             )
         return report
 
@@ -920,7 +1186,8 @@ class _Checker:
                 f"{self.file}: the amounts carry no currency: the file has no currency column "
                 "and no amount has a symbol such as ¥ or $. Give one (--currency CNY, the "
                 "currency box in the app, or `options: {currency: CNY}` in a mapping file) or add "
-                "a currency column."
+                "a currency column.",
+                code="no_currency",
             )
 
 
@@ -1034,6 +1301,7 @@ def store_report(
         format=report.raw.format,
         mapping=report.mapping.to_dict(),
         rows_read=report.rows_read,
+        rows_filtered=report.rows_filtered,
         valid=report.valid,
         quarantine=report.quarantine,
         imported_at=at or dt.datetime.now(dt.UTC),
@@ -1248,20 +1516,23 @@ def _check_chunks_once(
             checker.finish()
             return _stream_report(checker, preview, totals, problems)
         target = workspace() if callable(workspace) else workspace
+        # rows carrying their channel: the batch's channel is known once every row is read
         with target.batch_writer(
             table=checker.table,
-            channel=checker.channel,
+            channel=None if checker.channel_by_row else checker.channel,
             content_hash=content_hash,
             file_name=checker.file,
         ) as writer:
-            if writer.prior is not None:
-                report = checker.check(first)
+            if writer.prior is not None:  # its counts are the earlier batch's, not by rule
+                report = replace(checker.check(first), rows_filtered_by_rule={})
                 return ImportResult(report=report, batch=writer.prior)
             totals, problems = _consume(stream, checker, writer.add)
             checker.finish()
             report = _stream_report(checker, preview, totals, problems)
             batch = writer.finish(
                 rows_read=totals.rows_read,
+                rows_filtered=totals.rows_filtered,
+                channel=checker.channel if checker.channel_by_row else None,
                 file_name=report.file,
                 encoding=first.encoding,
                 format=first.format,
@@ -1280,6 +1551,7 @@ def _consume(
 ) -> tuple[StreamTotals, pl.DataFrame]:
     """Check every chunk (storing it with ``add``); keep the counts and the first problems."""
     read = loaded = quarantined = found = 0
+    by_rule = {str(rule): 0 for rule in checker.mapping.filters}
     kept: list[pl.DataFrame] = []
     for raw in stream:
         report = checker.check(raw)
@@ -1288,6 +1560,8 @@ def _consume(
         read += report.rows_read
         loaded += report.rows_loaded
         quarantined += report.rows_quarantined
+        for rule, rows in report.rows_filtered_by_rule.items():
+            by_rule[rule] += rows
         room = PROBLEMS_KEPT - sum(k.height for k in kept)
         if room > 0 and report.quarantine.height:
             kept.append(report.quarantine.head(room))
@@ -1297,7 +1571,8 @@ def _consume(
         if kept
         else pl.DataFrame(schema=QUARANTINE_SCHEMA)
     )
-    return StreamTotals(read, loaded, quarantined, found), problems
+    filtered = sum(by_rule.values())
+    return StreamTotals(read, loaded, quarantined, found, filtered, by_rule), problems
 
 
 def _stream_report(
@@ -1314,6 +1589,7 @@ def _stream_report(
         content_hash=checker.content_hash,
         notes=preview.notes,
         totals=totals,
+        rows_filtered_by_rule=dict(totals.rows_filtered_by_rule),
     )
 
 
@@ -1359,24 +1635,36 @@ def import_files(
     ]
 
 
-def quarantine_csv(quarantine: pl.DataFrame, *, mask: bool = False) -> bytes:
+def quarantine_csv(quarantine: pl.DataFrame, *, mask: bool = False, lang: str = "en") -> bytes:
     """Quarantined rows as UTF-8 CSV (with BOM, so Excel shows Chinese): one row per line.
 
     Columns: ``line``, ``problems`` (every reason of that line), then the row's original columns,
-    ready to be fixed and imported again. Written by :func:`cimlab.export.table_bytes`: cells
-    and headers a spreadsheet would run as formulas are escaped.
+    ready to be fixed and imported again. With ``lang="zh"`` the reasons are the Chinese ones
+    and the first two columns are ``行号`` and ``问题``. Written by
+    :func:`cimlab.export.table_bytes`: cells and headers a spreadsheet would run as formulas
+    are escaped.
     """
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang={lang!r} should be 'en' or 'zh'")
+    zh = lang == "zh"
+    line_col, problems_col = ("行号", "问题") if zh else ("line", "problems")
     if quarantine.is_empty():
-        return table_bytes(pl.DataFrame(schema={"line": pl.String, "problems": pl.String}), "csv")
+        return table_bytes(
+            pl.DataFrame(schema={line_col: pl.String, problems_col: pl.String}), "csv"
+        )
+    reason = pl.coalesce("reason_zh", "reason") if zh else pl.col("reason")
     grouped = (
         quarantine.with_columns(
             pl.when(pl.col("column").is_not_null())
-            .then(pl.col("column") + ": " + pl.col("reason"))
-            .otherwise(pl.col("reason"))
+            .then(pl.col("column") + ("：" if zh else ": ") + reason)
+            .otherwise(reason)
             .alias("problem")
         )
         .group_by("line", maintain_order=True)
-        .agg(pl.col("problem").str.join("; ").alias("problems"), pl.col("row_json").first())
+        .agg(
+            pl.col("problem").str.join("；" if zh else "; ").alias("problems"),
+            pl.col("row_json").first(),
+        )
         .sort("line")
     )
     records = []
@@ -1384,7 +1672,7 @@ def quarantine_csv(quarantine: pl.DataFrame, *, mask: bool = False) -> bytes:
         original = json.loads(row["row_json"]) if row["row_json"] else {}
         if mask:
             original = {k: mask_value(k, v) for k, v in original.items()}
-        records.append({"line": str(row["line"]), "problems": row["problems"], **original})
+        records.append({line_col: str(row["line"]), problems_col: row["problems"], **original})
     columns: list[str] = []
     for rec in records:
         columns.extend(k for k in rec if k not in columns)

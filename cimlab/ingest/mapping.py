@@ -41,6 +41,7 @@ from typing import Any
 import yaml
 
 from cimlab.contracts.columns import (
+    DERIVED_FLAGS,
     ORDER_STATUSES,
     TABLES,
     check_table,
@@ -54,11 +55,14 @@ from cimlab.errors import MappingError
 from cimlab.privacy import scrub_text
 
 __all__ = [
+    "FILTER_OPS",
     "SOURCE_REQUIRED",
+    "TIME_FORMATS",
     "ColumnMapping",
     "MappingOptions",
     "Preset",
     "PresetTable",
+    "RowFilter",
     "check_headers",
     "column_labels_zh",
     "contract_document",
@@ -71,6 +75,7 @@ __all__ = [
     "schemas_dir",
     "source_required",
     "suggest_mapping",
+    "template_parts",
 ]
 
 SOURCE_REQUIRED: dict[str, list[str]] = {
@@ -86,11 +91,16 @@ The import fills ``channel``, ``currency``, ``status``, ``line_number``, ``custo
 orders variant where ``quantity`` × ``unit_price`` replaces ``amount``.
 """
 
+TIME_FORMATS = ("epoch_s", "epoch_ms")
+"""Values of :attr:`MappingOptions.time_format`: Unix epoch seconds or milliseconds (UTC)."""
+
 _TOKEN = re.compile(r"^[a-z][a-z0-9_]*$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 # Ignored when comparing headers: whitespace, underscores, hyphens/dashes, zero-width characters.
 _IGNORED = re.compile(r"[\s_\-\u2010-\u2015\u200b-\u200d\u2060\ufeff]+")
-_MAPPING_KEYS = frozenset({"table", "columns", "preset", "channel", "options"})
+_MAPPING_KEYS = frozenset(
+    {"table", "columns", "preset", "channel", "options", "filters", "constants", "derived"}
+)
 _PRESET_KEYS = frozenset(
     {"name", "label", "label_zh", "description", "table", "channel", "columns", "options", "tables"}
 )
@@ -152,6 +162,276 @@ def _label(table: str, column: str) -> str:
     return f"{column} ({zh})" if zh else column
 
 
+# --------------------------------------------------------------------------- row filters
+
+FILTER_OPS = ("==", "!=", "in", "not in", "not empty")
+"""Operators of a :class:`RowFilter`."""
+
+# The first operator in a rule's text (after its column): == / != ; in [ / not in [ ; not empty.
+_FILTER_OP = re.compile(
+    r"\s*(?P<eq>==|!=)\s*|\s+(?P<list>(?i:not\s+in|in))\s*(?=\[)|\s+(?P<empty>(?i:not\s+empty))\s*$"
+)
+_PLAIN_VALUE = re.compile(r"[^\s,\[\]\"'](?:[^,\[\]\"']*[^\s,\[\]\"'])?")
+
+
+def _quote_text(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _read_quoted(text: str, start: int, *, where: str) -> tuple[str, int]:
+    """The quoted text starting at ``text[start]`` (``"`` or ``'``; ``\\`` escapes) and the end."""
+    quote, out, i = text[start], [], start + 1
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text):
+            out.append(text[i + 1])
+            i += 2
+            continue
+        if char == quote:
+            return "".join(out), i + 1
+        out.append(char)
+        i += 1
+    raise MappingError(f"{where}: a quote {quote} is never closed.")
+
+
+def _filter_values(text: str, *, where: str) -> tuple[str, ...]:
+    """``a, "b, c", d`` → ``('a', 'b, c', 'd')``."""
+    values: list[str] = []
+    i = 0
+    while True:
+        while i < len(text) and text[i].isspace():
+            i += 1
+        if i < len(text) and text[i] in "\"'":
+            value, i = _read_quoted(text, i, where=where)
+        else:
+            end = text.find(",", i)
+            end = len(text) if end < 0 else end
+            value, i = text[i:end].strip(), end
+            if not value:
+                raise MappingError(
+                    f"{where}: an empty value in the list; write the values between commas "
+                    '(quote a value that is empty or holds a comma: "a, b").'
+                )
+            if any(c in value for c in "[]\"'"):
+                raise MappingError(
+                    f"{where}: the value {value!r} holds a bracket or a quote; put it in "
+                    'double quotes ("...").'
+                )
+        values.append(value)
+        while i < len(text) and text[i].isspace():
+            i += 1
+        if i == len(text):
+            return tuple(values)
+        if text[i] != ",":
+            raise MappingError(f"{where}: expected a comma after {value!r}.")
+        i += 1
+
+
+def _show_value(value: str) -> str:
+    return value if _PLAIN_VALUE.fullmatch(value) else _quote_text(value)
+
+
+@dataclass(frozen=True)
+class RowFilter:
+    """Keep only the rows whose raw cell in ``column`` passes one condition.
+
+    A cell is compared after trimming whitespace, exactly (case-sensitive); a missing cell is
+    empty. ``not empty`` keeps cells that hold a value (not blank and not a "no value" spelling
+    such as ``N/A``, ``--``, ``暂无``: the rule the import uses for missing values). Rules are
+    written as text (:meth:`parse`) and ``str(rule)`` gives the canonical text back, which also
+    names the rule in the counts of filtered rows.
+
+    Parameters
+    ----------
+    column
+        A source header of the file (raw, before mapping).
+    op
+        One of :data:`FILTER_OPS`.
+    values
+        One value for ``==``/``!=``, one or more for ``in``/``not in``, none for ``not empty``.
+
+    Examples
+    --------
+    >>> rule = RowFilter.parse("status in [invoiced,shipped]")
+    >>> rule.column, rule.op, rule.values
+    ('status', 'in', ('invoiced', 'shipped'))
+    >>> str(rule), str(RowFilter("behavior_type", "==", ("buy",)))
+    ('status in [invoiced, shipped]', 'behavior_type == buy')
+    >>> str(RowFilter.parse("note in ['on hold, late', x]")), str(RowFilter.parse("email NOT EMPTY"))
+    ('note in ["on hold, late", x]', 'email not empty')
+    """
+
+    column: str
+    op: str
+    values: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.column, str) or not _clean(self.column):
+            raise MappingError(f"A row filter needs a source column, not {self.column!r}.")
+        if self.op not in FILTER_OPS:
+            raise MappingError(
+                f"op={self.op!r} is not a row-filter operator; use one of {', '.join(FILTER_OPS)}."
+            )
+        values = self.values
+        if isinstance(values, str) or not isinstance(values, Sequence):
+            raise MappingError(f"values={values!r} should be a list of texts.")
+        if not all(isinstance(v, str) for v in values):
+            raise MappingError(f"values={list(values)!r} should be texts.")
+        object.__setattr__(self, "values", tuple(values))
+        wanted = {"==": "one value", "!=": "one value", "not empty": "no value"}
+        count = len(self.values)
+        if (self.op in ("==", "!=") and count != 1) or (self.op == "not empty" and count):
+            raise MappingError(
+                f"A row filter with {self.op} takes {wanted[self.op]}, not {list(self.values)!r}."
+            )
+        if self.op in ("in", "not in") and not count:
+            raise MappingError(f"A row filter with {self.op} needs at least one value.")
+
+    @classmethod
+    def parse(cls, text: str | RowFilter) -> RowFilter:
+        """Read a rule: ``COLUMN == VALUE``, ``COLUMN != VALUE``, ``COLUMN in [A, B]``,
+        ``COLUMN not in [A, B]`` or ``COLUMN not empty``.
+
+        A column or value may be quoted (``"..."`` or ``'...'``, ``\\`` escapes a quote): an
+        empty value must be (``== ""``), a value of a list when it holds a comma, a bracket or a
+        quote, a column when it holds an operator. Keywords (``in``, ``not in``, ``not empty``)
+        are case-insensitive. A :class:`RowFilter` is returned as it is.
+
+        Examples
+        --------
+        >>> RowFilter.parse('"订单 状态" == 已付款').column
+        '订单 状态'
+        >>> try:
+        ...     RowFilter.parse("behavior_type = buy")
+        ... except MappingError as e:
+        ...     print(str(e).split(";")[0])
+        Row filter 'behavior_type = buy': no operator
+        """
+        if isinstance(text, RowFilter):
+            return text
+        if not isinstance(text, str):
+            raise MappingError(
+                f"A row filter should be text such as 'status == paid', not {text!r}."
+            )
+        where = f"Row filter {text!r}"
+        body = text.strip()
+        if body[:1] in ("'", '"'):
+            column, end = _read_quoted(body, 0, where=where)
+            match = _FILTER_OP.match(body, end)
+        else:
+            match = _FILTER_OP.search(body)
+            column = body[: match.start()].strip() if match else ""
+        if match is None or not _clean(column):
+            raise MappingError(
+                f"{where}: no operator; write e.g. 'behavior_type == buy', "
+                "'status in [invoiced, shipped]', 'status not in [canceled]' or 'email not empty'."
+            )
+        rest = body[match.end() :].strip()
+        if match.group("empty"):
+            return cls(column, "not empty")
+        if match.group("list"):
+            op = "not in" if match.group("list").lower().startswith("not") else "in"
+            if not (rest.startswith("[") and rest.endswith("]")):
+                raise MappingError(f"{where}: write the values in brackets: [a, b].")
+            if not rest[1:-1].strip():
+                raise MappingError(f"{where}: {op} needs at least one value in the brackets.")
+            return cls(column, op, _filter_values(rest[1:-1], where=where))
+        if rest[:1] in ("'", '"'):
+            value, end = _read_quoted(rest, 0, where=where)
+            if rest[end:].strip():
+                raise MappingError(f"{where}: unexpected text after the quoted value.")
+        else:
+            value = rest
+            if not value:
+                raise MappingError(
+                    f'{where}: no value after {match.group("eq")}; write "" for an empty cell.'
+                )
+        return cls(column, match.group("eq"), (value,))
+
+    def __str__(self) -> str:
+        plain = self._text(self.column)
+        try:
+            if RowFilter.parse(plain) == self:
+                return plain
+        except MappingError:
+            pass
+        return self._text(_quote_text(self.column))
+
+    def _text(self, column: str) -> str:
+        if self.op == "not empty":
+            return f"{column} not empty"
+        if self.op in ("in", "not in"):
+            return f"{column} {self.op} [{', '.join(_show_value(v) for v in self.values)}]"
+        value = self.values[0]
+        plain = value and value == value.strip() and value[:1] not in ("'", '"')
+        return f"{column} {self.op} {value if plain else _quote_text(value)}"
+
+
+# --------------------------------------------------------------------------- constants and templates
+
+# a {header} of a derived-column template; {{ and }} are literal braces
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+
+
+def template_parts(template: str, *, where: str = "template") -> tuple[tuple[str, bool], ...]:
+    """Split a derived-column template into ``(text, is_header)`` parts.
+
+    ``{header}`` names a source column; ``{{`` and ``}}`` are literal braces; any other brace is
+    an error, as is an empty ``{}``.
+
+    Examples
+    --------
+    >>> template_parts("{user_id}-{timestamp}")
+    (('user_id', True), ('-', False), ('timestamp', True))
+    >>> template_parts("{{{sku}}}")
+    (('{', False), ('sku', True), ('}', False))
+    """
+    parts: list[tuple[str, bool]] = []
+    literal: list[str] = []
+    position = 0
+    gaps: list[str] = []
+    for match in _PLACEHOLDER.finditer(template):
+        gaps.append(template[position : match.start()])
+        literal.append(gaps[-1])
+        position = match.end()
+        header = match.group(1)
+        if header is None:  # {{ or }}
+            literal.append(match.group(0)[0])
+            continue
+        if not _clean(header):
+            raise MappingError(
+                f"{where}: the template {template!r} has an empty {{}}; write a source column "
+                "inside the braces, e.g. {user_id}."
+            )
+        if "".join(literal):
+            parts.append(("".join(literal), False))
+        literal = []
+        parts.append((header, True))
+    gaps.append(template[position:])
+    literal.append(gaps[-1])
+    if any(c in "{}" for gap in gaps for c in gap):
+        raise MappingError(
+            f"{where}: the template {template!r} has an unmatched brace; write {{header}} for a "
+            "cell and {{{{ or }}}} for a literal brace."
+        )
+    if "".join(literal):
+        parts.append(("".join(literal), False))
+    return tuple(parts)
+
+
+def _constant_text(table: str, column: str, value: object) -> str:
+    """A constant as the text a cell would hold (numbers and true/false written out)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float) and not (isinstance(value, float) and value != value):
+        return str(value)
+    if isinstance(value, str) and _clean(value):
+        return value.strip()
+    raise MappingError(
+        f"constants: {_label(table, column)} should be one value (text or a number), not {value!r}."
+    )
+
+
 # --------------------------------------------------------------------------- options and mapping
 
 
@@ -179,11 +459,20 @@ class MappingOptions:
         Text after an order id marking a deleted order (``"(删除)"`` in JD exports).
     line_number_from
         Source header whose values identify the lines of one order (Douyin's 子订单编号).
+    amount_is_placeholder
+        The order amounts are not real money (an orders file with no amount declares the
+        constant ``amount: 1``): analyses that use money say so instead of showing it.
+    time_format
+        ``"epoch_s"`` or ``"epoch_ms"``: every date-time cell that is a number is a Unix time in
+        seconds (decimals allowed) or milliseconds, in UTC. None (the default) reads the usual
+        formats and takes a cell of exactly 10 digits as epoch seconds, 13 digits as epoch ms.
 
     Examples
     --------
     >>> MappingOptions(currency="GBP", cancel_prefix="C").to_dict()["currency"]
     'GBP'
+    >>> MappingOptions(time_format="epoch_ms").time_format
+    'epoch_ms'
     """
 
     timezone: str = "Asia/Shanghai"
@@ -195,6 +484,8 @@ class MappingOptions:
     amount_from_quantity_and_unit_price: bool = False
     deleted_marker: str | None = None
     line_number_from: str | None = None
+    amount_is_placeholder: bool = False
+    time_format: str | None = None
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -202,7 +493,7 @@ class MappingOptions:
             problems.append(
                 f"timezone={self.timezone!r} is not an IANA zone such as 'Asia/Shanghai'"
             )
-        for name in ("day_first", "amount_from_quantity_and_unit_price"):
+        for name in ("day_first", "amount_from_quantity_and_unit_price", "amount_is_placeholder"):
             if not isinstance(getattr(self, name), bool):
                 problems.append(f"{name}={getattr(self, name)!r} should be true or false")
         if not (
@@ -219,6 +510,11 @@ class MappingOptions:
             value = getattr(self, name)
             if value is not None and not (isinstance(value, str) and value.strip()):
                 problems.append(f"{name}={value!r} should be non-empty text")
+        if self.time_format is not None and self.time_format not in TIME_FORMATS:
+            problems.append(
+                f"time_format={self.time_format!r} should be one of {', '.join(TIME_FORMATS)} "
+                "(or absent: usual formats, 10-digit epoch seconds and 13-digit epoch ms)"
+            )
         if not isinstance(self.status_values, Mapping):
             problems.append("status_values should map source text to a status")
         else:
@@ -282,15 +578,34 @@ class ColumnMapping:
     preset
         Name of the preset it came from, if any (provenance only).
     channel
-        Suggested channel token (the caller's ``--channel`` wins).
+        Suggested channel token (the caller's ``--channel`` wins). A file whose rows carry
+        their channel maps the canonical ``channel`` column instead.
     options
         How to read the values.
+    filters
+        Rows to keep (:class:`RowFilter`, or its text): a row is imported only when it passes
+        every rule; the others are counted as filtered, by the first rule they fail.
+    constants
+        Canonical column → one value for every row, read like a cell (``{"currency": "BRL",
+        "quantity": "1"}``; numbers and true/false are turned into text).
+    derived
+        Canonical column → template over source headers, ``"{user_id}-{timestamp}"``: the
+        cells (trimmed) joined with the literal text; ``{{``/``}}`` are literal braces. A row
+        where one of the cells is empty gets no value.
+
+    A canonical column comes from exactly one of ``columns``, ``constants`` and ``derived``.
 
     Examples
     --------
     >>> m = ColumnMapping("customers", {"source_customer_id": "会员卡号", "phone": "手机号"})
     >>> ColumnMapping.from_dict(m.to_dict()) == m
     True
+    >>> log = ColumnMapping(
+    ...     "orders", {"source_customer_id": "user_id", "order_ts": "timestamp"},
+    ...     filters=["behavior_type == buy"], constants={"amount": 1, "currency": "CNY"},
+    ...     derived={"order_id": "{user_id}-{timestamp}"})
+    >>> log.to_dict()["filters"], log.constants, log.missing_required()
+    (['behavior_type == buy'], {'amount': '1', 'currency': 'CNY'}, [])
     """
 
     table: str
@@ -298,6 +613,9 @@ class ColumnMapping:
     preset: str | None = None
     channel: str | None = None
     options: MappingOptions = field(default_factory=MappingOptions)
+    filters: tuple[RowFilter, ...] = ()
+    constants: Mapping[str, str] = field(default_factory=dict)
+    derived: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         canonical = _canonical_columns(self.table)  # raises for an unknown table
@@ -326,20 +644,95 @@ class ColumnMapping:
             )
         if not isinstance(self.options, MappingOptions):
             raise MappingError("options should be a MappingOptions.")
+        if self.options.amount_is_placeholder and self.table != "orders":
+            raise MappingError(
+                f"amount_is_placeholder is an option of orders files, not of {self.table}."
+            )
+        filters = self.filters
+        if isinstance(filters, str | RowFilter):
+            filters = (filters,)
+        if not isinstance(filters, Sequence):
+            raise MappingError(
+                f"filters should be a list of rules such as 'status == paid', not {filters!r}."
+            )
+        object.__setattr__(self, "filters", tuple(RowFilter.parse(f) for f in filters))
+        settable = [c for c in canonical if c not in DERIVED_FLAGS]
+        constants = self._by_column("constants", settable)
+        derived = self._by_column("derived", settable)
+        for column, value in constants.items():
+            constants[column] = _constant_text(self.table, column, value)
+        for column, template in derived.items():
+            if not isinstance(template, str):
+                raise MappingError(
+                    f"derived {_label(self.table, column)} should be a template such as "
+                    f"'{{user_id}}-{{timestamp}}', not {template!r}."
+                )
+            parts = template_parts(template, where=f"derived {column}")
+            if not any(is_header for _, is_header in parts):
+                raise MappingError(
+                    f"derived {column}: the template {template!r} names no source column; write "
+                    f"{{header}} for a cell, or make {column} a constant."
+                )
+        sources = {
+            "columns": set(self.columns),
+            "constants": set(constants),
+            "derived": set(derived),
+        }
+        for column in canonical:
+            given = [name for name, keys in sources.items() if column in keys]
+            if len(given) > 1:
+                raise MappingError(
+                    f"{_label(self.table, column)} is given in both {' and '.join(given)}; a "
+                    "canonical column comes from one source column, one constant or one template."
+                )
+        object.__setattr__(
+            self, "constants", {c: constants[c] for c in canonical if c in constants}
+        )
+        object.__setattr__(self, "derived", {c: derived[c] for c in canonical if c in derived})
+
+    def _by_column(self, name: str, settable: Sequence[str]) -> dict[str, Any]:
+        value = getattr(self, name)
+        if not isinstance(value, Mapping):
+            raise MappingError(f"{name} should map canonical column → value, not {value!r}.")
+        unknown = [c for c in value if c not in settable]
+        if unknown:
+            raise MappingError(
+                f"{name}: {', '.join(map(repr, unknown))} is not a column of the {self.table} "
+                f"table that a file can give; its columns are: {', '.join(settable)}."
+            )
+        return dict(value)
+
+    def provided(self) -> list[str]:
+        """Canonical columns this mapping gives a value: mapped, constant or derived.
+
+        Examples
+        --------
+        >>> ColumnMapping("orders", {"order_id": "单号"}, constants={"currency": "BRL"}).provided()
+        ['order_id', 'currency']
+        """
+        given = {*self.columns, *self.constants, *self.derived}
+        return [c for c in _canonical_columns(self.table) if c in given]
 
     def source_columns(self) -> list[str]:
-        """Source headers this mapping reads (mapped columns, then ``line_number_from``).
+        """Source headers this mapping reads: mapped columns, ``line_number_from``, the columns
+        of the row filters and the headers in derived templates (each once, in that order).
 
         Examples
         --------
         >>> ColumnMapping("orders", {"order_id": "订单号"}).source_columns()
         ['订单号']
+        >>> ColumnMapping("orders", {"order_ts": "t"}, filters=["type == buy"],
+        ...               derived={"order_id": "{user}-{t}"}).source_columns()
+        ['t', 'type', 'user']
         """
-        used = list(dict.fromkeys(self.columns.values()))
+        used = list(self.columns.values())
         line_from = self.options.line_number_from
-        if line_from is not None and line_from not in used:
+        if line_from is not None:
             used.append(line_from)
-        return used
+        used += [rule.column for rule in self.filters]
+        for template in self.derived.values():
+            used += [text for text, is_header in template_parts(template) if is_header]
+        return list(dict.fromkeys(used))
 
     def unmapped(self, headers: Sequence[str]) -> list[str]:
         """Headers of ``headers`` this mapping does not read (they are not imported).
@@ -353,30 +746,35 @@ class ColumnMapping:
         return [h for h in headers if _clean(h) not in used]
 
     def missing_required(self) -> list[str]:
-        """Required source columns (:func:`source_required`) this mapping does not provide.
+        """Required columns (:func:`source_required`) this mapping does not provide (a constant
+        or a derived column provides its column).
 
         Examples
         --------
         >>> ColumnMapping("orders", {"order_id": "订单号"}).missing_required()
         ['order_ts', 'amount']
         """
-        return [c for c in source_required(self.table, self.options) if c not in self.columns]
+        given = set(self.provided())
+        return [c for c in source_required(self.table, self.options) if c not in given]
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able dict (``table, columns, preset, channel, options``), e.g. for a batch record.
+        """JSON-able dict (``table, columns, [filters, constants, derived,] preset, channel,
+        options``; the bracketed keys only when not empty), e.g. for a batch record.
 
         Examples
         --------
         >>> ColumnMapping("orders", {"order_id": "订单号"}).to_dict()["columns"]
         {'order_id': '订单号'}
         """
-        return {
-            "table": self.table,
-            "columns": dict(self.columns),
-            "preset": self.preset,
-            "channel": self.channel,
-            "options": self.options.to_dict(),
-        }
+        data: dict[str, Any] = {"table": self.table, "columns": dict(self.columns)}
+        if self.filters:
+            data["filters"] = [str(rule) for rule in self.filters]
+        if self.constants:
+            data["constants"] = dict(self.constants)
+        if self.derived:
+            data["derived"] = dict(self.derived)
+        data.update(preset=self.preset, channel=self.channel, options=self.options.to_dict())
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ColumnMapping:
@@ -400,12 +798,30 @@ class ColumnMapping:
         table = data["table"]
         if table not in TABLES:
             raise MappingError(f"table={table!r} is not one of {', '.join(TABLES)}.")
+        columns = data.get("columns") or {}
+        if not isinstance(columns, Mapping):
+            raise MappingError(
+                f"columns should map canonical column → source header, not {columns!r}."
+            )
+        filters = data.get("filters") or ()
+        if isinstance(filters, str):
+            filters = [filters]
+        if not isinstance(filters, list | tuple) or not all(
+            isinstance(f, str | RowFilter) for f in filters
+        ):
+            raise MappingError(
+                "filters should be a list of rules such as `- behavior_type == buy`, "
+                f"`- status in [invoiced, shipped]`, `- email not empty`; not {filters!r}."
+            )
         return cls(
             table=table,
-            columns=dict(data.get("columns") or {}),
+            columns=dict(columns),
             preset=data.get("preset"),
             channel=data.get("channel"),
             options=MappingOptions.from_dict(data.get("options")),
+            filters=tuple(filters),
+            constants=data.get("constants") or {},
+            derived=data.get("derived") or {},
         )
 
     def to_yaml(self, path: str | os.PathLike[str]) -> Path:
@@ -923,9 +1339,10 @@ def resolve_mapping(
     * duplicate or empty headers: refused when the mapping is suggested or alias-based (None, a
       preset, a file with lists of spellings); an explicit mapping is accepted unless it names
       a duplicated header;
-    * every mapped source header must be in ``headers`` (compared without surrounding
+    * every source header the mapping reads (mapped columns, line numbers, row-filter columns,
+      headers in derived templates) must be in ``headers`` (compared without surrounding
       whitespace/BOM; the result names the header exactly as in ``headers``);
-    * every :func:`source_required` column must be mapped.
+    * every :func:`source_required` column must be mapped, constant or derived.
 
     Every failure is a :class:`MappingError` naming the file and saying what to do.
 
@@ -961,28 +1378,45 @@ def resolve_mapping(
         if _clean(h):
             by_norm.setdefault(normalise_header(_clean(h)), h)
 
-    def locate(source: str, what: str) -> str:
+    def locate(source: str, doing: str) -> str:
         if _clean(source) in by_clean:
             return by_clean[_clean(source)]
         near = by_norm.get(normalise_header(_clean(source)))
         hint = f" (did you mean {_show(near)}?)" if near is not None else ""
         raise MappingError(
-            f"{file}: the mapping reads {what} from the column {_show(source)}, which is not in the "
+            f"{file}: the mapping {doing} the column {_show(source)}, which is not in the "
             f"file{hint}. Columns in the file: {_show_headers(headers)}. Fix the mapping "
             "(--mapping FILE.yaml) or pick the column in the app's Import page."
         )
 
-    columns = {c: locate(s, _label(mapping.table, c)) for c, s in mapping.columns.items()}
-    if mapping.table == "orders" and "order_ts" not in columns and "paid_ts" in columns:
+    def reads(column: str) -> str:
+        return f"reads {_label(mapping.table, column)} from"
+
+    columns = {c: locate(s, reads(c)) for c, s in mapping.columns.items()}
+    if mapping.table == "orders" and "order_ts" not in mapping.provided() and "paid_ts" in columns:
         # an export with only a payment time (mini-program orders): the order happened then
         columns["order_ts"] = columns["paid_ts"]
     line_from = mapping.options.line_number_from
     options = mapping.options
     if line_from is not None:
         options = dataclasses.replace(
-            options, line_number_from=locate(line_from, "the line numbers")
+            options, line_number_from=locate(line_from, "reads the line numbers from")
         )
-    resolved = dataclasses.replace(mapping, columns=columns, options=options)
+    filters = tuple(
+        dataclasses.replace(rule, column=locate(rule.column, f"filters rows ({rule}) on"))
+        for rule in mapping.filters
+    )
+    derived = {}
+    for column, template in mapping.derived.items():
+        derived[column] = "".join(
+            "{" + locate(text, f"builds {column} from") + "}"
+            if is_header
+            else text.replace("{", "{{").replace("}", "}}")
+            for text, is_header in template_parts(template)
+        )
+    resolved = dataclasses.replace(
+        mapping, columns=columns, options=options, filters=filters, derived=derived
+    )
 
     missing = resolved.missing_required()
     if missing:
@@ -991,6 +1425,7 @@ def resolve_mapping(
         raise MappingError(
             f"{file}: no column for {labels}, which the {resolved.table} table requires. "
             f"Columns in the file: {_show_headers(headers)}. Map {it} with --mapping FILE.yaml "
-            f"(`columns: {{{missing[0]}: <header>}}`) or pick the column in the app's Import page."
+            f"(`columns: {{{missing[0]}: <header>}}`, or a constant: `constants: "
+            f"{{{missing[0]}: <value>}}`) or pick the column in the app's Import page."
         )
     return resolved

@@ -31,6 +31,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from cimlab.dates import check_time_zone
+from cimlab.ingest.mapping import TIME_FORMATS
 
 __all__ = [
     "CUSTOMER_TYPE_TOKENS",
@@ -57,6 +58,7 @@ __all__ = [
     "parse_integer",
     "parse_money",
     "parse_number",
+    "trim",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -123,18 +125,32 @@ def _strip(raw: pl.Expr) -> pl.Expr:
     return raw.cast(pl.String).str.strip_chars(_STRIP)
 
 
+def trim(raw: pl.Expr) -> pl.Expr:
+    """Strip the whitespace :func:`clean_missing` strips (NBSP, full-width space, BOM too),
+    keeping the value otherwise as written.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> pl.Series("x", ["\u3000buy ", None]).to_frame().select(trim(pl.col("x")))["x"].to_list()
+    ['buy', None]
+    """
+    return _strip(raw)
+
+
 # --------------------------------------------------------------------------------------------
 # Dates and times
 # --------------------------------------------------------------------------------------------
 
 # General grammar, for values no fast route took. Families: Y-M-D with - / . or 年月日
-# separators; A/B/YYYY (month-first or day-first); compact YYYYMMDD. Then an optional time
+# separators; A/B/YYYY (month-first or day-first); compact YYYYMMDD[HHMMSS]. Then an optional time
 # (after T or spaces), AM/PM, and an offset after the time (Z, UTC, +08:00, +0800, +08, GMT+8).
 _DT_DATE = (
     r"^(?:(?P<y1>[0-9]{4})(?:[-/.]|\s*年\s*)(?P<m1>[0-9]{1,2})(?:[-/.]|\s*月\s*)"
     r"(?P<d1>[0-9]{1,2})(?:\s*日)?"
     r"|(?P<a2>[0-9]{1,2})[-/.](?P<b2>[0-9]{1,2})[-/.](?P<y2>[0-9]{4})"
-    r"|(?P<y3>[0-9]{4})(?P<m3>[0-9]{2})(?P<d3>[0-9]{2}))"
+    r"|(?P<y3>[0-9]{4})(?P<m3>[0-9]{2})(?P<d3>[0-9]{2})"
+    r"(?:(?P<H3>[0-9]{2})(?P<M3>[0-9]{2})(?P<S3>[0-9]{2}))?)"
 )
 _DT_TIME = (
     r"(?:\s*T\s*|\s+)(?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})"
@@ -173,6 +189,15 @@ _SLASH_ROUTES: tuple[tuple[str, str], ...] = (  # month-first formats; day-first
     (rf"^{_MD}/{_MD}/{_Y}$", "%m/%d/%Y"),
 )
 _EXCEL_SERIAL = r"^[0-9]{5}(?:\.[0-9]+)?$"
+# Plain numbers: Excel serials, or Unix epoch times (10 digits: seconds, 13: milliseconds, or any
+# number when the mapping declares the unit).
+_NUMBER = r"^[0-9]+(?:\.[0-9]+)?$"
+_SIGNED_NUMBER = r"^-?[0-9]+(?:\.[0-9]+)?$"
+# microseconds per unit, the most decimals kept, and the most whole digits read (beyond them
+# the instant is past the year 9999 anyway, and the product would overflow)
+_EPOCH_UNITS = {"epoch_s": (1_000_000, 6, 12), "epoch_ms": (1_000, 3, 15)}
+_EPOCH_MIN_US = -30_610_224_000 * 1_000_000  # 1000-01-01, as the other formats
+_EPOCH_MAX_US = 253_402_300_799 * 1_000_000  # 9999-12-31 23:59:59
 _EXCEL_MIN, _EXCEL_MAX = 20000.0, 80000.0
 _EXCEL_EPOCH_OFFSET_DAYS = 25569  # 1899-12-30 -> 1970-01-01
 
@@ -215,13 +240,28 @@ def _days_in_month(y: pl.Expr, m: pl.Expr) -> pl.Expr:
     )
 
 
-def _datetime_steps(*, day_first: bool) -> list[dict[str, pl.Expr]]:
+def _epoch_us(number: pl.Expr, time_format: str) -> pl.Expr:
+    """Microseconds since 1970-01-01 UTC of a (signed, maybe decimal) number of ``time_format``
+    units; null beyond the years 1000–9999. Exact: the digits are read as integers."""
+    unit, decimals, longest = _EPOCH_UNITS[time_format]
+    whole = number.str.extract(r"^-?([0-9]+)", 1)
+    fraction = number.str.extract(r"\.([0-9]+)$", 1).str.pad_end(decimals, "0")
+    magnitude = _int(whole) * unit + _int(fraction.str.slice(0, decimals)).fill_null(0)
+    us = pl.when(number.str.starts_with("-")).then(-magnitude).otherwise(magnitude)
+    in_range = (whole.str.len_bytes() <= longest) & us.is_between(_EPOCH_MIN_US, _EPOCH_MAX_US)
+    return pl.when(in_range).then(us)
+
+
+def _datetime_steps(*, day_first: bool, time_format: str | None = None) -> list[dict[str, pl.Expr]]:
     """Steps leaving the fields the two public parsers combine.
 
     ``naive``: wall clock as written (null for rows of the ISO-with-offset route);
     ``offset``: offset written in a general-path value, in minutes (null when none);
-    ``utc_direct`` and ``date_direct``: instant and written date of ISO-with-offset rows.
+    ``utc_direct`` and ``date_direct``: instant and written date of ISO-with-offset rows;
+    ``epoch``: the instant of a Unix epoch number (``time_format``, or 10/13 digits when None).
     """
+    if time_format is not None and time_format not in TIME_FORMATS:
+        raise ValueError(f"time_format={time_format!r} should be None or one of {TIME_FORMATS}.")
     naive_dtype = pl.Datetime("us")
     s = _F("s")
     routes = list(_DATE_ROUTES) + [
@@ -229,11 +269,35 @@ def _datetime_steps(*, day_first: bool) -> list[dict[str, pl.Expr]]:
     ]
     gates = {f"route{i}": s.str.contains(shape) for i, (shape, _) in enumerate(routes)}
     gates["iso_offset"] = s.str.contains(_ISO_OFFSET)
-    gates["serial"] = pl.when(s.str.contains(_EXCEL_SERIAL)).then(s).cast(pl.Float64, strict=False)
+    # one pattern finds every plain number (most values are none): serials and epochs come from it
+    gates["number"] = pl.when(s.str.contains(_SIGNED_NUMBER if time_format else _NUMBER)).then(s)
+    number = _F("number")
+    if time_format is None:
+        digits = pl.when(~number.str.contains(".", literal=True)).then(number.str.len_bytes())
+        numbers = {
+            "serial": pl.when(number.str.contains(_EXCEL_SERIAL))
+            .then(number)
+            .cast(pl.Float64, strict=False),
+            "epoch": pl.when(digits == 10)
+            .then(_int(number) * 1_000_000)
+            .when(digits == 13)
+            .then(_int(number) * 1_000)
+            .cast(pl.Datetime("us", "UTC")),
+        }
+        epoch_taken = _F("epoch").is_not_null()
+    else:  # every number is an epoch time: no Excel serials
+        numbers = {
+            "serial": pl.lit(None, dtype=pl.Float64),
+            "epoch": _epoch_us(number, time_format).cast(pl.Datetime("us", "UTC")),
+        }
+        epoch_taken = number.is_not_null()
     serial = _F("serial")
     excel_us = ((serial - _EXCEL_EPOCH_OFFSET_DAYS) * 86_400_000.0).round(0).cast(pl.Int64) * 1000
     taken = pl.any_horizontal(
-        *(_F(f"route{i}") for i in range(len(routes))), _F("iso_offset"), serial.is_not_null()
+        *(_F(f"route{i}") for i in range(len(routes))),
+        _F("iso_offset"),
+        serial.is_not_null(),
+        epoch_taken,
     )
     iso_offset = pl.when(_F("iso_offset")).then(s)
     parse = {
@@ -264,10 +328,10 @@ def _datetime_steps(*, day_first: bool) -> list[dict[str, pl.Expr]]:
         "y": part("y1", "y2", "y3"),
         "m": part("m1", first, "m3"),
         "d": part("d1", second, "d3"),
-        "h12": part("H").fill_null(0),
+        "h12": part("H", "H3").fill_null(0),
         "pm": g.struct.field("P").str.to_lowercase() == "pm",
-        "mi": part("M").fill_null(0),
-        "sec": part("S").fill_null(0),
+        "mi": part("M", "M3").fill_null(0),
+        "sec": part("S", "S3").fill_null(0),
         "micro": _int(g.struct.field("F").str.pad_end(6, "0").str.slice(0, 6)).fill_null(0),
         "zone": g.struct.field("Z"),
         "zone_sign": pl.when(g.struct.field("zs") == "-").then(-1).otherwise(1),
@@ -297,11 +361,15 @@ def _datetime_steps(*, day_first: bool) -> list[dict[str, pl.Expr]]:
         pl.when(valid).then(y), m, d, _F("hour"), _F("mi"), _F("sec"), _F("micro")
     )
     combined = {"naive": pl.coalesce(_F("fast"), general)}
-    return [gates, parse, components, checked, combined]
+    return [gates, numbers, parse, components, checked, combined]
 
 
 def parse_datetime(
-    raw: pl.Expr, *, day_first: bool = False, timezone: str = "Asia/Shanghai"
+    raw: pl.Expr,
+    *,
+    day_first: bool = False,
+    timezone: str = "Asia/Shanghai",
+    time_format: str | None = None,
 ) -> pl.Expr:
     """Parse date-times written in the usual export formats to ``Datetime("us", "UTC")``.
 
@@ -311,13 +379,19 @@ def parse_datetime(
       ``2024-01-05T08:26:33.123456``; ``-``, ``/`` or ``.`` between the parts, padded or not
       (``2024/1/5 8:26``, ``2024.1.5``).
     - Chinese: ``2024年1月5日``, ``2024年1月5日 08:26``, ``2024年1月5日 08:26:33``.
-    - Compact ``20240105`` (exactly 8 digits forming a real date).
+    - Compact ``20240105`` (exactly 8 digits forming a real date) and ``20240105083000``
+      (14 digits: date and time).
     - ``1/5/2024 08:26`` and ``12/1/2010 8:26``: month first by default (US style, as UCI
       Online Retail); day first (``05/01/2024`` is 5 January) when ``day_first=True``.
       The option applies to every ``A/B/YYYY``, ``A-B-YYYY`` and ``A.B.YYYY`` value.
     - A time may carry ``AM``/``PM`` (hour 1–12) and fractional seconds (kept to µs).
     - Excel serial numbers: a plain number from 20000 to 80000 (1954–2119); the fraction is
       the time of day (rounded to the millisecond), epoch 1899-12-30.
+    - Unix epoch times, an instant in UTC (never shifted by ``timezone``): a value of exactly 10
+      digits is seconds (``1704412800``), exactly 13 digits milliseconds (``1704412800000``).
+      With ``time_format="epoch_s"`` (or ``"epoch_ms"``) every plain number is read as epoch
+      seconds (milliseconds), signed or with decimals (kept to the microsecond), and no number
+      is an Excel serial.
 
     A value without an offset is a wall-clock time in ``timezone`` (ambiguous DST times take
     the earlier instant; times that do not exist in that zone give null). A value whose time
@@ -335,6 +409,13 @@ def parse_datetime(
     >>> out = s.to_frame().select(parse_datetime(pl.col("x"))).to_series()
     >>> out.dt.to_string("%F %T").to_list()
     ['2024-01-05 00:26:00', '2010-12-01 00:26:00', '2024-01-05 08:26:33', None]
+    >>> s = pl.Series("x", ["1704412800", "1704412800123", "86400.5"])
+    >>> auto = s.to_frame().select(parse_datetime(pl.col("x"))).to_series()
+    >>> auto.dt.to_string("%F %T%.3f").to_list()
+    ['2024-01-05 00:00:00.000', '2024-01-05 00:00:00.123', None]
+    >>> declared = s.to_frame().select(parse_datetime(pl.col("x"), time_format="epoch_s"))
+    >>> declared.to_series().dt.to_string("%F %T%.3f").to_list()[2]
+    '1970-01-02 00:00:00.500'
     """
     check_time_zone(timezone, name="timezone")
     naive, offset = _F("naive"), _F("offset")
@@ -346,17 +427,19 @@ def parse_datetime(
         .dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
         .dt.convert_time_zone("UTC")
     )
-    final = {"out": pl.coalesce(_F("utc_direct"), from_offset, from_local)}
-    return _pipeline(raw, *_datetime_steps(day_first=day_first), final, out="out")
+    final = {"out": pl.coalesce(_F("utc_direct"), _F("epoch"), from_offset, from_local)}
+    steps = _datetime_steps(day_first=day_first, time_format=time_format)
+    return _pipeline(raw, *steps, final, out="out")
 
 
-def parse_date(raw: pl.Expr, *, day_first: bool = False) -> pl.Expr:
+def parse_date(raw: pl.Expr, *, day_first: bool = False, time_format: str | None = None) -> pl.Expr:
     """Parse dates to ``pl.Date``, with the same formats as :func:`parse_datetime`.
 
     The date is the calendar date **as written**: a time part is allowed and ignored (exports
     often write ``1990-03-02 00:00:00``), and a written offset does not move the date
     (``2024-01-05T23:30:00-05:00`` is 2024-01-05). The time part must still be a readable
-    time (``2024-01-05 25:00`` gives null). An Excel serial gives the date of its integer part.
+    time (``2024-01-05 25:00`` gives null). An Excel serial gives the date of its integer part;
+    a Unix epoch time (10 or 13 digits, or any number under ``time_format``) its date in UTC.
 
     Examples
     --------
@@ -366,8 +449,9 @@ def parse_date(raw: pl.Expr, *, day_first: bool = False) -> pl.Expr:
     >>> out.cast(pl.String).to_list()
     ['2024-01-05', '1990-03-02', '2024-01-05', None]
     """
-    final = {"out": pl.coalesce(_F("naive").dt.date(), _F("date_direct"))}
-    return _pipeline(raw, *_datetime_steps(day_first=day_first), final, out="out")
+    final = {"out": pl.coalesce(_F("naive").dt.date(), _F("date_direct"), _F("epoch").dt.date())}
+    steps = _datetime_steps(day_first=day_first, time_format=time_format)
+    return _pipeline(raw, *steps, final, out="out")
 
 
 # --------------------------------------------------------------------------------------------
@@ -958,7 +1042,9 @@ FAILURE_REASONS: dict[str, tuple[str, str]] = {
         "无法识别的客户类型；请写成 个人 或 企业（individual 或 business）",
     ),
     "status": (
-        "not an order status we know; use paid, pending, refunded or cancelled, or add a mapping",
-        "无法识别的订单状态；请使用 paid、pending、refunded 或 cancelled，或补充状态映射",
+        "not an order status we know; use paid, pending, refunded or cancelled, or map it in the "
+        "status map (Import page) or with status_values in the mapping file",
+        "无法识别的订单状态；请使用 paid、pending、refunded 或 cancelled，或在导入页的状态映射中为它指定含义，"
+        "或在映射文件的 status_values 中添加",
     ),
 }

@@ -66,6 +66,12 @@ def _metrics(at: AppTest) -> dict[str, str]:
     return {shown_text(m.label): shown_text(m.value) for m in at.metric}
 
 
+def _problems_table(at: AppTest, lang: str = "zh") -> Any:
+    """The validation report's list of problems (the table with the Problem column)."""
+    column = t("imp.col_reason", lang)
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
 def _button(at: AppTest, label: str) -> Button:
     matches = [b for b in at.button if b.label == label]
     assert len(matches) == 1, [b.label for b in at.button]
@@ -115,7 +121,7 @@ def test_upload_gbk_csv_report_import_history_and_undo(workspace: Path) -> None:
     assert preview["订单编号"].iloc[0] == "4012345678901234567"
 
     assert _metrics(at) == {"读取行数": "3", "可导入行数": "2", "隔离行数": "1"}
-    problems = at.dataframe[1].value
+    problems = _problems_table(at)
     assert list(problems["行号"]) == [4]
     assert list(problems["列"]) == ["订单创建时间"]
     assert list(problems["值"]) == ["2024-02-30 10:00"]
@@ -124,7 +130,7 @@ def test_upload_gbk_csv_report_import_history_and_undo(workspace: Path) -> None:
     # the report follows the language
     at.radio(key="lang").set_value("en").run()
     assert _metrics(at) == {"Rows read": "3", "Rows to load": "2", "Rows quarantined": "1"}
-    reason = str(at.dataframe[1].value["Problem"][0])
+    reason = str(_problems_table(at, "en")["Problem"][0])
     assert reason and not any("\u4e00" <= ch <= "\u9fff" for ch in reason)
     at.radio(key="lang").set_value("zh").run()
 
@@ -178,14 +184,16 @@ def test_mapping_editor_and_channel(workspace: Path) -> None:
         "offline_store"
     ).run()
     assert not at.exception
-    # no currency anywhere: the file cannot be checked until one is chosen, and the page says so
-    assert any("currency" in text for text in _texts(at.error)), _texts(at.error)
+    # no currency anywhere: the file cannot be checked until one is chosen, and the page says
+    # so in the user's language, pointing to the box (no command-line advice)
+    assert _texts(at.error) == [t("imp.err_no_currency", "zh", file="shop.csv")]
+    assert "--currency" not in " ".join(_texts(at.error))
     currency = next(
         s for s in at.selectbox if "_opt_" in (s.key or "") and (s.key or "").endswith("_currency")
     )
     currency.set_value("CNY").run()
     assert _metrics(at) == {"读取行数": "2", "可导入行数": "1", "隔离行数": "1"}
-    assert list(at.dataframe[1].value["列"]) == ["钱"]
+    assert list(_problems_table(at)["列"]) == ["钱"]
 
 
 def test_import_all_checked_files(workspace: Path) -> None:

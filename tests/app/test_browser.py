@@ -460,7 +460,7 @@ def test_markdown_file_names_and_data_load_nothing(
             expect(heading).to_be_visible()
             _no_markup_from_data(page)  # no image, no link: the name is text
             expect(heading.get_by_text(_as_written(f"文件：{FILE}"))).to_be_visible()
-            expect(page.get_by_text("请选择文件所属渠道", exact=False)).to_be_visible()
+            expect(page.get_by_text("选择文件所属渠道", exact=False)).to_be_visible()
             page.screenshot(path=str(MARKDOWN_SCREENSHOT), full_page=True)
 
             # the 360 view of the customer named like an image: name, tags, notes, products

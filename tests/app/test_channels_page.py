@@ -25,6 +25,7 @@ from tests.app.markdown_checks import shown_text
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "apps" / "streamlit_app.py"
 TIMEOUT = 60
+MONEY_KPIS = ("revenue", "average_order_value")
 SECTIONS = ("ch.metrics_header", "ch.acq_header", "ch.overlap_header", "ch.migration_header")
 
 
@@ -42,6 +43,11 @@ def _page(name: str, lang: str = "zh") -> AppTest:
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     return at
+
+
+def _money(key: str, lang: str = "zh") -> str:
+    """A money figure's label on the pages: its name and the currency (the demo's CNY)."""
+    return t("money.header", lang, label=t(key, lang), unit="CNY")
 
 
 def _as_of(data: CustomerData) -> dt.date:
@@ -96,7 +102,7 @@ def test_channels_page_in_chinese_matches_the_functions(data: CustomerData) -> N
         channel_label(c, "zh") for c in expected["channel"]
     ]
     assert list(shown[t("ch.col.orders", "zh")]) == expected["orders"].to_list()
-    assert list(shown[t("ch.col.revenue", "zh")]) == pytest.approx(expected["revenue"].to_list())
+    assert list(shown[_money("ch.col.revenue")]) == pytest.approx(expected["revenue"].to_list())
     # shares in percent, not rounded before display: the format shows one decimal
     header = t("ch.col.revenue_share", "zh")
     assert list(shown[header]) == pytest.approx(
@@ -212,16 +218,17 @@ def test_channels_page_widgets_and_english(data: CustomerData) -> None:
 def test_overview_shows_kpis_with_deltas(data: CustomerData) -> None:
     at = _page("overview_page.py")
     as_of = _as_of(data)
-    metrics = {m.label: m for m in at.metric}
+    metrics = {shown_text(m.label): m for m in at.metric}
     expected = kpis(
         data.orders, as_of=as_of, days=30, customers=data.customers, time_zone=data.time_zone
     )
     rows = {r["kpi"]: r for r in expected.iter_rows(named=True)}
     for kpi in KPI_NAMES:
-        metric = metrics[t(f"kpi.{kpi}", "zh")]
+        label = _money(f"kpi.{kpi}") if kpi in MONEY_KPIS else t(f"kpi.{kpi}", "zh")
+        metric = metrics[label]
         assert metric.delta, kpi
     assert metrics[t("kpi.customers", "zh")].value == f"{rows['customers']['value']:,.0f}"
-    assert metrics[t("kpi.revenue", "zh")].value == f"{rows['revenue']['value']:,.0f}"
+    assert metrics[_money("kpi.revenue")].value == f"{rows['revenue']['value']:,.0f}"
     orders = rows["orders"]
     assert metrics[t("kpi.orders", "zh")].delta.startswith(f"{orders['change']:+,.0f}")
     rate = rows["repeat_purchase_rate"]
@@ -260,19 +267,19 @@ def test_kpi_cards_without_observations_read_no_data(data: CustomerData) -> None
     at = _page("overview_page.py")
     at.date_input[0].set_value(first - dt.timedelta(days=1)).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    metrics = {m.label: m for m in at.metric}
+    metrics = {shown_text(m.label): m for m in at.metric}
     for kpi in ("average_order_value", "repeat_purchase_rate"):
-        card = metrics[t(f"kpi.{kpi}", "zh")]
+        card = metrics[_money(f"kpi.{kpi}") if kpi in MONEY_KPIS else t(f"kpi.{kpi}", "zh")]
         assert card.value == "无数据", (kpi, card.value)
         assert list(card.proto.chart_data) == []  # no sparkline drawn through made-up zeros
     assert metrics[t("kpi.orders", "zh")].value == "0"
     assert metrics[t("kpi.active_customers", "zh")].value == "0"
     at.radio(key="lang").set_value("en").run()
-    metrics = {m.label: m for m in at.metric}
-    assert metrics[t("kpi.average_order_value", "en")].value == "no data"
+    metrics = {shown_text(m.label): m for m in at.metric}
+    assert metrics[_money("kpi.average_order_value", "en")].value == "no data"
     # on the default date every ratio has observations again, and a trend line
     at = _page("overview_page.py")
-    card = {m.label: m for m in at.metric}[t("kpi.average_order_value", "zh")]
+    card = {m.label: m for m in at.metric}[_money("kpi.average_order_value")]
     assert card.value != "无数据" and len(card.proto.chart_data) >= 2
 
 

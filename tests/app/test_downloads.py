@@ -30,6 +30,7 @@ TIMEOUT = 60
 # (page file, the source of the button's ``key``) → the test that runs it
 DOWNLOADS = {
     ("import_page.py", "f'{key}_download'"): "test_import_page_quarantine_download",
+    ("import_page.py", "f'{key}_mapping_yaml'"): "test_import_page_mapping_download",
     ("segments_page.py", "'seg_download'"): "test_segments_page_members_download",
 }
 
@@ -122,6 +123,29 @@ def test_import_page_quarantine_download(
     assert not [c for c in cells if live_formula(c)], cells
     assert "'@SUM(A1)" in cells  # the header, escaped
     assert "'" + PAYLOADS[3] in cells  # a nickname of a quarantined row, escaped
+
+
+def test_import_page_mapping_download(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, downloads: list[dict[str, Any]]
+) -> None:
+    """The mapping YAML is no spreadsheet: its bytes are the mapping (cimlab's own YAML text),
+    read back by ``--mapping FILE.yaml`` exactly, payload headers and all."""
+    from cimlab.ingest.mapping import load_mapping_file
+    from cimlab.ingest.saved_mappings import mapping_yaml
+
+    monkeypatch.setenv("CIMLAB_WORKSPACE", str(tmp_path / "ws"))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.file_uploader(key="imp_files").set_value(
+        ("tmall.csv", _tmall_payload_csv(), "text/csv")
+    ).run()
+    _no_errors(at)
+    (call,) = [d for d in downloads if str(d.get("key", "")).endswith("_mapping_yaml")][-1:]
+    assert call["file_name"] == "tmall_mapping.yaml"
+    path = tmp_path / "m.yaml"
+    path.write_bytes(call["data"])
+    mapping = load_mapping_file(path)
+    assert mapping_yaml(mapping).encode("utf-8") == call["data"]
+    assert mapping.columns["order_id"] == "订单编号" and mapping.channel == "tmall"
 
 
 @pytest.fixture(scope="module")

@@ -140,7 +140,8 @@ def test_segment_table_agrees_with_rfm(demo: Path, data: CustomerData, lang: str
     got = table.select(
         label=pl.col(t("seg.col.segment", lang)),
         customers=pl.col(t("seg.col.customers", lang)).cast(pl.Int64),
-        revenue=pl.col(t("seg.col.revenue", lang)),
+        # a money column says its currency (the demo's orders are all in CNY)
+        revenue=pl.col(t("money.header", lang, label=t("seg.col.revenue", lang), unit="CNY")),
         share=pl.col(t("seg.col.share", lang)),
         revenue_share=pl.col(t("seg.col.revenue_share", lang)),
     )
@@ -247,8 +248,10 @@ def test_segment_members_and_their_download(
     assert download["file_name"] == f"segment_at_risk_{as_of.isoformat()}.csv"
     assert download["mime"] == "text/csv"
     written = _csv(download["data"])
-    # exactly the chosen segment's customers, with their figures and nothing else
-    assert written.columns == MEMBER_COLUMNS
+    # exactly the chosen segment's customers, with their figures (money with its currency)
+    # and nothing else
+    assert written.columns == [*MEMBER_COLUMNS[:-1], "currency", MEMBER_COLUMNS[-1]]
+    assert written["currency"].unique().to_list() == ["CNY"]
     assert not any(w in c.lower() for c in written.columns for w in CONTACT_WORDS)
     assert "@" not in download["data"].decode("utf-8-sig")
     assert written["customer_id"].to_list() == (
