@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import ast
 import csv
-import inspect
 import io
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from cimlab.privacy import scrub_text
@@ -57,23 +55,6 @@ def test_the_walk_knows_every_download() -> None:
     )
     assert found == set(DOWNLOADS)
     assert all(name in globals() for name in DOWNLOADS.values())
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """The arguments of every ``st.download_button`` call of a run; the button still renders."""
-    seen: list[dict[str, Any]] = []
-    original = st.download_button
-    signature = inspect.signature(original)
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        arguments = signature.bind(*args, **kwargs).arguments
-        data = arguments.get("data")
-        seen.append({**arguments, "data": data() if callable(data) else data})
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(st, "download_button", spy)
-    return seen
 
 
 def _cells(data: Any) -> list[str]:

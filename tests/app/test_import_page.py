@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import inspect
 import io
 from pathlib import Path
 from typing import Any
 
 import pytest
-import streamlit as st
 import yaml
 from streamlit.testing.v1 import AppTest
 
@@ -61,23 +59,6 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "ws"
     monkeypatch.setenv("CIMLAB_WORKSPACE", str(path))
     return path
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """The arguments of every ``st.download_button`` call; the button still renders."""
-    seen: list[dict[str, Any]] = []
-    original = st.download_button
-    signature = inspect.signature(original)
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        arguments = signature.bind(*args, **kwargs).arguments
-        data = arguments.get("data")
-        seen.append({**arguments, "data": data() if callable(data) else data})
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(st, "download_button", spy)
-    return seen
 
 
 def _app(lang: str = "zh") -> AppTest:

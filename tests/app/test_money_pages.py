@@ -11,7 +11,6 @@ others, so each figure below is computed by hand in its comment.
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import io
 import sys
 from pathlib import Path
@@ -19,7 +18,6 @@ from typing import Any
 
 import polars as pl
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from cimlab.identity import resolve
@@ -326,21 +324,6 @@ def test_rates_csv_upload_replaces_the_table(two: Workspace) -> None:
 
 
 # ----------------------------------------------------------------------------- placeholders
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """The arguments of every ``st.download_button`` call (the bytes a user would get)."""
-    seen: list[dict[str, Any]] = []
-    original = st.download_button
-    signature = inspect.signature(original)
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        seen.append(dict(signature.bind(*args, **kwargs).arguments))
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(st, "download_button", spy)
-    return seen
 
 
 def test_placeholder_amounts_are_no_money(

@@ -6,7 +6,6 @@ and the hint on a workspace whose identities were never resolved."""
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import io
 import json
 from pathlib import Path
@@ -26,29 +25,6 @@ from tests.app.markdown_checks import shown_text
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "apps" / "streamlit_app.py"
 TIMEOUT = 60
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """The arguments of every ``st.download_button`` call of a run (``data``, ``file_name``,
-    ``mime``, ``key``...), bound to its public signature; the button itself still renders.
-
-    AppTest runs the page in this process and the page calls ``st.download_button``, so
-    wrapping that public function sees exactly the bytes a user would download, without
-    Streamlit's media-file internals.
-    """
-    seen: list[dict[str, Any]] = []
-    original = st.download_button
-    signature = inspect.signature(original)
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        arguments = signature.bind(*args, **kwargs).arguments
-        data = arguments.get("data")
-        seen.append({**arguments, "data": data() if callable(data) else data})
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(st, "download_button", spy)
-    return seen
 
 
 def _page(lang: str = "zh") -> AppTest:
