@@ -36,6 +36,7 @@ _API: dict[str, tuple[str, ...]] = {
         "DataFileError",
         "ExportError",
         "MappingError",
+        "NotEnoughDataError",
         "ValidationFailed",
         "WorkspaceBusy",
         "WorkspaceError",
@@ -141,6 +142,14 @@ _API: dict[str, tuple[str, ...]] = {
     "cimlab.analytics.cohorts": ("cohort_matrix", "cohort_table"),
     "cimlab.analytics.kpis": ("kpi_table", "kpi_trend", "trend_periods"),
     "cimlab.analytics.satisfaction": ("satisfaction_table", "unhappy_high_value"),
+    "cimlab.predict.holdout": (
+        "CalibrationHoldout",
+        "HoldoutEvaluation",
+        "ModelChoice",
+        "calibration_holdout",
+        "choose_model",
+        "evaluate_holdout",
+    ),
     "cimlab.analytics.affinity": (
         "ONLINE_RETAIL_NON_PRODUCTS",
         "also_bought",
@@ -149,6 +158,8 @@ _API: dict[str, tuple[str, ...]] = {
         "with_item_names",
     ),
     "cimlab.demo": ("build_demo_workspace", "generate_demo_files", "read_manifest"),
+    "cimlab.predict.purchases": ("BetaGeoModel", "ModifiedBetaGeoModel", "ParetoNBDModel"),
+    "cimlab.predict.spend": ("GammaGammaModel",),
 }
 
 # Names from before 0.2 that keep working (not in __all__): old name -> current name.
@@ -285,6 +296,7 @@ if TYPE_CHECKING:  # the same names, for type checkers (tests/test_api.py keeps 
         DataFileError,
         ExportError,
         MappingError,
+        NotEnoughDataError,
         ValidationFailed,
         WorkspaceBusy,
         WorkspaceError,
@@ -340,6 +352,16 @@ if TYPE_CHECKING:  # the same names, for type checkers (tests/test_api.py keeps 
         set_rates,
         set_reporting_currency,
     )
+    from cimlab.predict.holdout import (
+        CalibrationHoldout,
+        HoldoutEvaluation,
+        ModelChoice,
+        calibration_holdout,
+        choose_model,
+        evaluate_holdout,
+    )
+    from cimlab.predict.purchases import BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel
+    from cimlab.predict.spend import GammaGammaModel
     from cimlab.privacy import mask_email, mask_name, mask_phone, scrub_text
     from cimlab.settings import business_time_zone, set_time_zone, time_zone_choice
     from cimlab.workspace import IntegrityReport, Workspace, check_database

@@ -20,6 +20,7 @@ __all__ = [
     "ExportError",
     "MappingError",
     "MissingRatesError",
+    "NotEnoughDataError",
     "UnknownCurrencyError",
     "ValidationFailed",
     "WorkspaceBusy",
@@ -203,6 +204,16 @@ class UnknownCurrencyError(CimlabError):
             else "the workspace has no orders yet"
         )
         super().__init__(f"no order is in {currency}; {codes}")
+
+
+class NotEnoughDataError(CimlabError):
+    """Too little data for a model to be trusted (too few repeat buyers, too short a history).
+
+    Examples
+    --------
+    >>> str(NotEnoughDataError("only 3 customers bought more than once"))
+    'only 3 customers bought more than once'
+    """
 
 
 class ValidationFailed(CimlabError):
