@@ -20,7 +20,7 @@ from cimlab.predict.holdout import (
     choose_model,
     evaluate_holdout,
 )
-from tests.test_rfm import _lifetimes_file
+from tests.test_rfm import _lifetimes_file, lines
 
 CALIBRATION_END = dt.date(1997, 9, 30)
 HOLDOUT_END = dt.date(1998, 6, 30)
@@ -56,16 +56,7 @@ def _tiny() -> pl.DataFrame:
         # d: only a pending line, no purchase anywhere
         ("d", _ts(3), 7.0, "pending"),
     ]
-    return pl.DataFrame(
-        rows,
-        schema={
-            "customer_id": pl.String,
-            "order_ts": pl.Datetime("us", "UTC"),
-            "amount": pl.Float64,
-            "status": pl.String,
-        },
-        orient="row",
-    )
+    return lines(*rows)
 
 
 def _split(zone: str = "UTC") -> CalibrationHoldout:
