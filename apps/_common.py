@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import logging
-import math
 import numbers
 import os
 import re
@@ -44,6 +43,9 @@ from cimlab.money import (
     reporting_currency,
     set_rates,
     set_reporting_currency,
+)
+from cimlab.money import (
+    rate_problems as money_rate_problems,
 )
 from cimlab.privacy import mask_email_expr, mask_name_expr, mask_phone_expr, scrub_text_expr
 from cimlab.settings import (
@@ -721,27 +723,30 @@ def rate_problems(frame: pl.DataFrame, lang: str, *, reporting: str | None = Non
     Row 2: “valid from” is empty: enter the first day the rate applies.
     Row 3: CNY is the reporting currency: it needs no rate (1 CNY = 1 CNY); remove the row.
     """
-    problems: list[str] = []
-    seen: dict[tuple[str, object], int] = {}
-    for row, (code, rate, day) in enumerate(
-        frame.select("currency", "rate", "valid_from").iter_rows(), start=1
-    ):
-        code = (code or "").strip().upper()
-        if not _CODE.match(code):
-            problems.append(t("app.rates_bad_currency", lang, row=row, value=code))
-        elif code == reporting:
-            problems.append(t("app.rates_reporting", lang, row=row, currency=code))
-        if not isinstance(rate, int | float) or not 0 < rate < math.inf:
-            problems.append(t("app.rates_bad_rate", lang, row=row, value=rate))
-        if day is None:
-            problems.append(t("app.rates_no_date", lang, row=row))
-        elif _CODE.match(code):
-            first = seen.setdefault((code, day), row)
-            if first != row:
-                problems.append(
-                    t("app.rates_duplicate", lang, row=row, first=first, currency=code, day=day)
-                )
-    return problems
+    table = frame.select(
+        pl.col("currency").cast(pl.String).str.strip_chars().str.to_uppercase().fill_null(""),
+        "rate",
+        "valid_from",
+    )
+    texts = {
+        "currency": "app.rates_bad_currency",
+        "reporting": "app.rates_reporting",
+        "rate": "app.rates_bad_rate",
+        "valid_from": "app.rates_no_date",
+        "duplicate": "app.rates_duplicate",
+    }
+    return [
+        t(
+            texts[p.kind],
+            lang,
+            row=p.row,
+            value=p.currency if p.kind == "currency" else p.rate,
+            currency=p.currency,
+            first=p.first,
+            day=p.day,
+        )
+        for p in money_rate_problems(table, reporting=reporting)
+    ]
 
 
 def _edited_rates(edited: pl.DataFrame) -> pl.DataFrame:

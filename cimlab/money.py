@@ -84,6 +84,7 @@ __all__ = [
     "RATES_SCHEMA",
     "CurrencyChoice",
     "MissingRatesError",
+    "RateProblem",
     "UnknownCurrencyError",
     "check_currency",
     "check_rates",
@@ -94,6 +95,7 @@ __all__ = [
     "only_currency",
     "order_currencies",
     "placeholder_batches",
+    "rate_problems",
     "rates",
     "rates_currency",
     "read_rates_bytes",
@@ -445,6 +447,66 @@ def read_rates_bytes(data: bytes, *, name: str, reporting: str | None = None) ->
     return frame.sort("currency", "valid_from")
 
 
+class RateProblem(NamedTuple):
+    """One problem of a rates table (:func:`rate_problems`): its row (from 1), what is wrong
+    (``kind``: ``currency``, ``reporting``, ``rate``, ``valid_from`` or ``duplicate``), the row's
+    values and, for a duplicate, the row it repeats. The app says it in the user's language;
+    :meth:`message` in English."""
+
+    row: int
+    kind: Literal["currency", "reporting", "rate", "valid_from", "duplicate"]
+    currency: str | None
+    rate: float | None
+    day: dt.date | None
+    first: int | None = None
+
+    def message(self) -> str:
+        where = f"rates row {self.row} ({self.currency} from {self.day})"
+        code = self.currency
+        return {
+            "currency": f"{where}: currency {code!r} is not a three-letter ISO code.",
+            "reporting": f"{where}: {code} is the reporting currency; it needs no rate "
+            f"(1 {code} = 1 {code}): remove the row.",
+            "rate": f"{where}: rate {self.rate!r} should be a finite number above 0.",
+            "valid_from": f"{where}: valid_from is missing; give the first day of the rate.",
+            "duplicate": f"two rates for {code} from {self.day} (rows {self.first} and "
+            f"{self.row}); keep one.",
+        }[self.kind]
+
+
+def rate_problems(table: pl.DataFrame, *, reporting: str | None = None) -> list[RateProblem]:
+    """Every problem of a rates ``table`` (currency text, rate number, valid_from date), row by
+    row: the rules :func:`check_rates` and the app's rates editor apply (a three-letter code,
+    none for ``reporting``, a finite rate above 0, a day, one rate per currency and day).
+
+    Examples
+    --------
+    >>> table = pl.DataFrame({"currency": ["BR", "USD", "USD"], "rate": [1.0, 7.1, 0.0],
+    ...     "valid_from": [dt.date(2024, 1, 1)] * 3})
+    >>> [(p.row, p.kind) for p in rate_problems(table)]
+    [(1, 'currency'), (3, 'rate'), (3, 'duplicate')]
+    """
+    code = None if reporting is None else check_currency(reporting, name="reporting")
+    problems: list[RateProblem] = []
+    seen: dict[tuple[str, dt.date], int] = {}
+    columns = table.select("currency", "rate", "valid_from").iter_rows()
+    for row, (currency, rate, day) in enumerate(columns, start=1):
+        valid_code = currency is not None and bool(_CODE.match(currency))
+        if not valid_code:
+            problems.append(RateProblem(row, "currency", currency, rate, day))
+        elif currency == code:
+            problems.append(RateProblem(row, "reporting", currency, rate, day))
+        if not isinstance(rate, int | float) or not math.isfinite(rate) or rate <= 0:
+            problems.append(RateProblem(row, "rate", currency, rate, day))
+        if day is None:
+            problems.append(RateProblem(row, "valid_from", currency, rate, day))
+        elif valid_code:
+            first = seen.setdefault((currency, day), row)
+            if first != row:
+                problems.append(RateProblem(row, "duplicate", currency, rate, day, first))
+    return problems
+
+
 def check_rates(frame: pl.DataFrame, *, reporting: str | None = None) -> pl.DataFrame:
     """``frame`` as a clean rates table (:data:`RATES_SCHEMA`, sorted by currency and day); a
     ValueError naming the first bad row otherwise (codes, rates > 0 and finite, dates, no
@@ -475,24 +537,9 @@ def check_rates(frame: pl.DataFrame, *, reporting: str | None = None) -> pl.Data
             f"the rates frame cannot be read as currency (text), rate (number), valid_from "
             f"(date): {str(exc).splitlines()[0]}"
         ) from None
-    code = None if reporting is None else check_currency(reporting, name="reporting")
-    for i, (currency, rate, day) in enumerate(table.iter_rows(), start=1):
-        where = f"rates row {i} ({currency} from {day})"
-        if currency is None or not _CODE.match(currency):
-            raise ValueError(f"{where}: currency {currency!r} is not a three-letter ISO code.")
-        if rate is None or not math.isfinite(rate) or rate <= 0:
-            raise ValueError(f"{where}: rate {rate!r} should be a finite number above 0.")
-        if day is None:
-            raise ValueError(f"{where}: valid_from is missing; give the first day of the rate.")
-        if currency == code:
-            raise ValueError(
-                f"{where}: {code} is the reporting currency; it needs no rate (1 {code} = "
-                f"1 {code}): remove the row."
-            )
-    repeated = table.filter(pl.struct("currency", "valid_from").is_duplicated())
-    if repeated.height:
-        currency, _, day = repeated.row(0)
-        raise ValueError(f"two rates for {currency} from {day}; keep one.")
+    problems = rate_problems(table, reporting=reporting)
+    if problems:
+        raise ValueError(problems[0].message())
     return table.sort("currency", "valid_from")
 
 
