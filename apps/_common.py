@@ -355,6 +355,17 @@ ALL_CURRENCIES = ""
 """The currency filter's choice "every order, in the reporting currency" (:data:`CURRENCY_KEY`)."""
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_fingerprint(path: str, version: str, currency: str | None = None) -> str:
+    """:func:`cimlab.predict.store.data_fingerprint` of the analysis data (cached like it):
+    the key of the predictions stored for exactly these data; "" when identities were never
+    resolved."""
+    from cimlab.predict.store import data_fingerprint
+
+    data = load_customer_data(path, version, currency=currency)
+    return "" if data is None else data_fingerprint(data)
+
+
 def chosen_currency() -> str | None:
     """The currency filter of the analytics pages (:data:`CURRENCY_KEY`): ``None`` = every
     order, converted into the reporting currency."""

@@ -40,6 +40,8 @@ from cimlab.charts.rfm import (
 from cimlab.export import table_bytes
 from cimlab.i18n import cluster_label, segment_action, stage_label, stage_rule, t
 from cimlab.money import label_money
+from cimlab.predict.segments import segment_value
+from cimlab.predict.store import latest_prediction
 
 TIME_UNITS = ("day", "week", "month")
 GRID_VALUES = ("customers", "revenue")
@@ -242,6 +244,41 @@ def revenue_header(data: CustomerData, lang: str) -> str | None:
     return common.money_label(t("seg.col.revenue", lang), data, lang)
 
 
+def predicted_value_table(scores: pl.DataFrame, data: CustomerData, lang: str) -> None:
+    """Mean CLV and the share at high churn risk per segment, from the predictions stored for
+    exactly this data (:mod:`cimlab.predict.store`; the Value & risk page makes them); a pointer
+    to that page when there are none."""
+    path = str(common.workspace_dir())
+    fingerprint = common.load_fingerprint(path, common.data_version(path), common.chosen_currency())
+    clv = latest_prediction(path, "clv", fingerprint=fingerprint)
+    churn = latest_prediction(path, "churn", fingerprint=fingerprint)
+    if clv is None and churn is None:
+        st.caption(t("seg.no_predictions", lang))
+        return
+    money = clv is not None and common.real_money(data)
+    table = segment_value(
+        scores,
+        clv=clv.customers if money and clv is not None else None,
+        churn=None if churn is None else churn.customers,
+    )
+    mean_clv = common.money_label(t("seg.col.mean_clv", lang), data, lang)
+    shown = table.select(
+        pl.col("segment")
+        .replace_strict({s: segment_label(s, lang) for s in table["segment"].to_list()})
+        .alias(t("seg.col.segment", lang)),
+        pl.col("mean_clv").alias(mean_clv),
+        (pl.col("churn_share") * 100.0).alias(t("seg.col.churn_share", lang)),
+    )
+    with st.container(key="seg_value_table"):
+        st.dataframe(
+            shown,
+            hide_index=True,
+            column_config={mean_clv: MONEY, t("seg.col.churn_share", lang): PERCENT},
+            height="content",
+        )
+    st.caption(t("seg.predictions_caption", lang))
+
+
 def rfm_section(
     scores: pl.DataFrame, *, as_of: dt.date, time_unit: str, lang: str, data: CustomerData
 ) -> None:
@@ -299,6 +336,7 @@ def rfm_section(
         height="content",
     )
     st.caption(t("seg.percent_note", lang))
+    predicted_value_table(scores, data, lang)
     st.altair_chart(segment_bar_chart(segment_summary(scores), lang=lang), width="content")
     if money:
         st.caption(common.t_md("money.caption", lang, unit=common.money_unit(data, lang)))

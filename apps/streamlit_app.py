@@ -77,6 +77,12 @@ pages = [
         icon=":material/shopping_basket:",
         url_path="products",
     ),
+    st.Page(
+        APPS_DIR / "value_page.py",
+        title=t("nav.value", lang),
+        icon=":material/trending_up:",
+        url_path="value",
+    ),
 ]
 page = st.navigation(pages)
 

@@ -1,7 +1,9 @@
 """Run every benchmark in its own process and print one results table.
 
 Usage: ``make bench`` (or ``python -m benchmarks.run [name ...]``). Each benchmark module has a
-``run() -> dict`` returning its figures; peak memory is the child's maximum resident set size.
+``run() -> dict`` returning its figures; peak memory is the largest maximum resident set size of
+the child and of the processes it ran (a benchmark that runs each case in a fresh process reports
+its largest case).
 """
 
 from __future__ import annotations
@@ -21,13 +23,17 @@ BENCHMARKS = {
     "affinity": "benchmarks.bench_affinity",
     "app": "benchmarks.bench_app",
     "startup": "benchmarks.bench_startup",
+    "churn": "benchmarks.bench_churn",
+    "churn_quick": "benchmarks.bench_churn:run_quick",
+    "predict": "benchmarks.bench_predict",
 }
 
 _CHILD = """
 import json, resource, importlib, sys
 module, _, function = sys.argv[1].partition(":")
 figures = getattr(importlib.import_module(module), function or "run")()
-figures["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+figures["peak_mb"] = round(peak / 1024)
 print("RESULT " + json.dumps(figures))
 """
 

@@ -146,10 +146,22 @@ _API: dict[str, tuple[str, ...]] = {
         "CalibrationHoldout",
         "HoldoutEvaluation",
         "ModelChoice",
+        "ModelComparison",
         "calibration_holdout",
         "choose_model",
+        "compare_models",
         "evaluate_holdout",
     ),
+    "cimlab.predict.store": (
+        "StoredPrediction",
+        "data_fingerprint",
+        "latest_prediction",
+        "load_prediction",
+        "save_prediction",
+    ),
+    "cimlab.predict.runs": ("workspace_churn", "workspace_clv"),
+    "cimlab.predict.maps": ("frequency_recency_map",),
+    "cimlab.predict.segments": ("segment_value",),
     "cimlab.analytics.affinity": (
         "ONLINE_RETAIL_NON_PRODUCTS",
         "also_bought",
@@ -160,6 +172,21 @@ _API: dict[str, tuple[str, ...]] = {
     "cimlab.demo": ("build_demo_workspace", "generate_demo_files", "read_manifest"),
     "cimlab.predict.purchases": ("BetaGeoModel", "ModifiedBetaGeoModel", "ParetoNBDModel"),
     "cimlab.predict.spend": ("GammaGammaModel",),
+    "cimlab.predict.churn": (
+        "RISK_BANDS",
+        "ChurnEvaluation",
+        "ChurnModel",
+        "ChurnPrediction",
+        "churn_features",
+        "churn_labels",
+        "evaluate_churn",
+        "predict_churn",
+        "training_window",
+    ),
+    "cimlab.predict.gaps": ("purchase_gaps",),
+    "cimlab.predict.regularity": ("RegularBetaGeoModel",),
+    "cimlab.predict.clv": ("PURCHASE_MODELS", "ValuePrediction", "predict_clv"),
+    "cimlab.predict.forecast": ("ForecastBacktest", "backtest_forecast", "forecast_purchases"),
 }
 
 # Names from before 0.2 that keep working (not in __all__): old name -> current name.
@@ -352,16 +379,43 @@ if TYPE_CHECKING:  # the same names, for type checkers (tests/test_api.py keeps 
         set_rates,
         set_reporting_currency,
     )
+    from cimlab.predict.churn import (
+        RISK_BANDS,
+        ChurnEvaluation,
+        ChurnModel,
+        ChurnPrediction,
+        churn_features,
+        churn_labels,
+        evaluate_churn,
+        predict_churn,
+        training_window,
+    )
+    from cimlab.predict.clv import PURCHASE_MODELS, ValuePrediction, predict_clv
+    from cimlab.predict.forecast import ForecastBacktest, backtest_forecast, forecast_purchases
+    from cimlab.predict.gaps import purchase_gaps
     from cimlab.predict.holdout import (
         CalibrationHoldout,
         HoldoutEvaluation,
         ModelChoice,
+        ModelComparison,
         calibration_holdout,
         choose_model,
+        compare_models,
         evaluate_holdout,
     )
+    from cimlab.predict.maps import frequency_recency_map
     from cimlab.predict.purchases import BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel
+    from cimlab.predict.regularity import RegularBetaGeoModel
+    from cimlab.predict.runs import workspace_churn, workspace_clv
+    from cimlab.predict.segments import segment_value
     from cimlab.predict.spend import GammaGammaModel
+    from cimlab.predict.store import (
+        StoredPrediction,
+        data_fingerprint,
+        latest_prediction,
+        load_prediction,
+        save_prediction,
+    )
     from cimlab.privacy import mask_email, mask_name, mask_phone, scrub_text
     from cimlab.settings import business_time_zone, set_time_zone, time_zone_choice
     from cimlab.workspace import IntegrityReport, Workspace, check_database

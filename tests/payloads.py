@@ -26,6 +26,7 @@ __all__ = [
     "PAYLOADS",
     "attack_orders",
     "build_attacked_workspace",
+    "buyer_orders",
     "cells",
     "customer_ids",
     "live_formula",
@@ -94,6 +95,30 @@ def attack_orders(*, bad_rows: bool = False) -> bytes:
         rows[0][-1] = "@SUM(A1)"
         rows.append([payload(0), 1, payload(1), "2026-02-30 10:00", *PAYLOADS[:6], "x"])
         rows.append([payload(2), 1, payload(3), "not a date", *PAYLOADS[1:7], payload(4)])
+    return _csv(rows)
+
+
+def buyer_orders(people: int = 300, seed: int = 7) -> bytes:
+    """Order lines of ``people`` buyers with payload ids over the year before :data:`AS_OF`:
+    each buys at their own rate and some stop buying, so the predict models (CLV, churn) have
+    repeat buyers, churners and stayers to fit on."""
+    import random
+
+    rng = random.Random(seed)
+    end = dt.date.fromisoformat(AS_OF)
+    rows: list[list[object]] = [
+        ["order_id", "line", "customer_id", "order_date", "amount", "currency", "status"]
+    ]
+    for i in range(people):
+        customer = f"{payload(i)}B{i}"
+        day = end - dt.timedelta(days=rng.randint(200, 365))
+        stop = day + dt.timedelta(days=rng.randint(20, 500))
+        gap = rng.uniform(10, 80)
+        k = 0
+        while day <= min(stop, end):
+            rows.append([f"B{i}-{k}", 1, customer, f"{day} 12:00", 20 + i % 50, "CNY", "paid"])
+            day += dt.timedelta(days=max(1, round(rng.expovariate(1 / gap))))
+            k += 1
     return _csv(rows)
 
 

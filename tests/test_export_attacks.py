@@ -9,6 +9,7 @@ does not know how to run fails :func:`test_the_walk_knows_every_out_option`.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import errno
 import hashlib
 import os
@@ -20,6 +21,8 @@ import pytest
 
 from cimlab import cli, export
 from cimlab.cli import main
+from cimlab.identity import resolve
+from cimlab.ingest.importer import check_bytes, store_report
 from cimlab.ingest.mapping import ColumnMapping
 from cimlab.ingest.saved_mappings import save_mapping
 from cimlab.workspace import DB_NAME, Workspace
@@ -28,6 +31,7 @@ from tests.payloads import (
     CHANNEL,
     PAYLOADS,
     build_attacked_workspace,
+    buyer_orders,
     cells,
     customer_ids,
     live_formula,
@@ -39,6 +43,10 @@ def attacked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     """The attacked workspace (:func:`tests.payloads.build_attacked_workspace`) and its batch
     of quarantined payload rows."""
     ws, batch = build_attacked_workspace(tmp_path_factory.mktemp("attack") / "ws")
+    workspace = Workspace.open(ws)  # buyers enough for the predict models, payloads in their ids
+    buyers = check_bytes(buyer_orders(), name="buyers.csv", table="orders", channel="shop")
+    store_report(workspace, buyers)
+    resolve(workspace, at=dt.datetime(2026, 7, 1, tzinfo=dt.UTC))
     headers = [PAYLOADS[0], "amount", "order_ts"]
     mapping = ColumnMapping(
         "orders", {"order_id": PAYLOADS[0], "amount": "amount", "order_ts": "order_ts"}
@@ -95,7 +103,14 @@ def _subparser(parser: argparse.ArgumentParser, path: tuple[str, ...]) -> argpar
     return parser
 
 
-RUNNERS = {("customers", "links"), ("workspace", "mappings"), ("workspace", "quarantine")}
+RUNNERS = {
+    ("customers", "links"),
+    ("workspace", "mappings"),
+    ("workspace", "quarantine"),
+    ("predict", "clv"),
+    ("predict", "churn"),
+    ("predict", "forecast"),
+}
 SAVED = "attacked_layout"  # a saved mapping of the attacked workspace, read by a payload header
 # analyse results that put payload text out (products, channels)
 CARRY_PAYLOADS = {
@@ -144,6 +159,20 @@ def test_every_analyse_out_escapes_formulas(
         assert any(isinstance(c, str) and c.startswith("'") for c in found), found[:20]
 
 
+@pytest.mark.parametrize("action", ["clv", "churn", "forecast"])
+def test_every_predict_out_escapes_formulas(
+    attacked: tuple[Path, int], action: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Predictions carry the buyer-chosen ids (customer ids' ``source_ids``) and, for churn, the
+    reasons: every cell reaches the file inert."""
+    ws, batch = attacked
+    out = tmp_path / f"{action}.csv"
+    found = run_out(out_argv(("predict", action), ws, batch), out, capsys)
+    assert len(found) > 100
+    if action != "forecast":
+        assert any(isinstance(c, str) and c.startswith("shop:") for c in found), action
+
+
 def test_links_out_escapes_buyer_chosen_ids(
     attacked: tuple[Path, int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -188,6 +217,8 @@ def out_argv(path: tuple[str, ...], ws: Path, batch: int) -> list[str]:
     if path == ("workspace", "quarantine"):
         return [*path, str(batch), "--workspace", str(ws)]
     if path[0] == "analyse":
+        return [*path, "--workspace", str(ws), "--as-of", AS_OF]
+    if path[0] == "predict":
         return [*path, "--workspace", str(ws), "--as-of", AS_OF]
     if path == ("workspace", "mappings"):
         return [*path, "--export", SAVED, "--workspace", str(ws)]

@@ -20,13 +20,15 @@ Commands
                               (exchange rates into the reporting currency: cimlab.cli.rates)
     cimlab workspace mappings --workspace DIR [--export NAME --out FILE.yaml] [--json]
                               (saved column mappings; `import --mapping NAME` uses one)
+    cimlab predict evaluate|clv|churn|forecast --workspace DIR ...  (cimlab.cli.predict)
     cimlab presets
     cimlab --version
 
 ``python -m cimlab`` is the same program. Every file of one ``import`` is its own transaction:
 a file that fails leaves the others imported. Each command family lives in its own module
 (:mod:`~cimlab.cli.imports`, :mod:`~cimlab.cli.demo`, :mod:`~cimlab.cli.presets`,
-:mod:`~cimlab.cli.workspace`, :mod:`~cimlab.cli.customers`, :mod:`~cimlab.cli.analyse`), imported
+:mod:`~cimlab.cli.workspace`, :mod:`~cimlab.cli.customers`, :mod:`~cimlab.cli.analyse`,
+:mod:`~cimlab.cli.predict`), imported
 only when its command runs: ``cimlab --help`` loads none of them.
 
 Exit codes
@@ -118,6 +120,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "analyse": (
         "cimlab.cli.analyse",
         "customer analytics (RFM, segments, clusters, lifecycle, channels, ...)",
+    ),
+    "predict": (
+        "cimlab.cli.predict",
+        "CLV, churn risk and forecasts (fitted, validated out of time, stored)",
     ),
 }
 """Command → (its module, its line in ``cimlab --help``). A module registers its commands with

@@ -50,6 +50,7 @@ from typing import Any
 import polars as pl
 
 from cimlab import export
+from cimlab.cli.common import count_argument, date_argument
 from cimlab.errors import CimlabError
 
 __all__ = ["ACTIONS", "add_parser", "analyse", "label_money", "run", "segment_table"]
@@ -91,7 +92,11 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
         cmd = actions.add_parser(name, help=text, description=text)
         cmd.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
         cmd.add_argument(
-            "--as-of", required=True, type=_date, metavar="DATE", help="analysis date, YYYY-MM-DD"
+            "--as-of",
+            required=True,
+            type=date_argument,
+            metavar="DATE",
+            help="analysis date, YYYY-MM-DD",
         )
         cmd.add_argument(
             "--out", metavar="FILE", help="write .csv, .parquet or .xlsx (not inside the workspace)"
@@ -121,7 +126,10 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
             )
         if name in {"channels", "satisfaction", "affinity"}:
             cmd.add_argument(
-                "--start", type=_date, metavar="DATE", help="first day of the window (default: all)"
+                "--start",
+                type=date_argument,
+                metavar="DATE",
+                help="first day of the window (default: all)",
             )
         _add_options(name, cmd)
 
@@ -137,14 +145,14 @@ _TIME_UNIT_HELP = (
 def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
     if name == "clusters":
         cmd.add_argument(
-            "--k", type=_count(2), metavar="N", help="number of clusters (default: chosen)"
+            "--k", type=count_argument(2), metavar="N", help="number of clusters (default: chosen)"
         )
         cmd.add_argument("--criterion", choices=("silhouette", "bic"), default="silhouette")
         cmd.add_argument("--seed", type=int, default=0, help="random seed (same seed, same labels)")
     elif name == "lifecycle":
         cmd.add_argument(
             "--since",
-            type=_date,
+            type=date_argument,
             metavar="DATE",
             help="transitions from this date (default: 90 days)",
         )
@@ -175,28 +183,8 @@ def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("--period", choices=("month", "quarter", "week"), default="month")
     elif name == "kpis":
         cmd.add_argument(
-            "--days", type=_count(1), default=30, metavar="N", help="period length in days"
+            "--days", type=count_argument(1), default=30, metavar="N", help="period length in days"
         )
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-06-30") from None
-
-
-def _count(least: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = least - 1
-        if value < least:
-            raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of at least {least}")
-        return value
-
-    return parse
 
 
 def _share(text: str) -> float:

@@ -17,10 +17,21 @@ import datetime as dt
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-__all__ = ["DEBUG_ENV", "Parser", "debug", "one_line", "print_json", "safe_message", "scrub"]
+__all__ = [
+    "DEBUG_ENV",
+    "Parser",
+    "count_argument",
+    "date_argument",
+    "debug",
+    "one_line",
+    "print_json",
+    "safe_message",
+    "scrub",
+]
 
 DEBUG_ENV = "CIMLAB_DEBUG"
 """Set it (to anything but ``0``) to see the traceback of an unexpected error."""
@@ -32,6 +43,37 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         sys.stderr.write(f"cimlab: error: {one_line(message)} (see '{self.prog} --help')\n")
         raise SystemExit(2)
+
+
+def date_argument(text: str) -> dt.date:
+    """An argparse ``type`` for a ``YYYY-MM-DD`` date.
+
+    >>> date_argument("2026-06-30")
+    datetime.date(2026, 6, 30)
+    """
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-06-30") from None
+
+
+def count_argument(least: int) -> Callable[[str], int]:
+    """An argparse ``type`` for a whole number of at least ``least``.
+
+    >>> count_argument(1)("3")
+    3
+    """
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = least - 1
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of at least {least}")
+        return value
+
+    return parse
 
 
 def one_line(text: object) -> str:

@@ -8,7 +8,7 @@ app uses exists).
 The texts live in one module per page family, each with its own ``MESSAGES``:
 :mod:`~cimlab.i18n.common` (shell, tables, analysis date), :mod:`~cimlab.i18n.imports`,
 :mod:`~cimlab.i18n.overview`, :mod:`~cimlab.i18n.customers`, :mod:`~cimlab.i18n.segments`,
-:mod:`~cimlab.i18n.channels` and :mod:`~cimlab.i18n.satisfaction`. :data:`MESSAGES` here merges
+:mod:`~cimlab.i18n.channels`, :mod:`~cimlab.i18n.satisfaction` and :mod:`~cimlab.i18n.value`. :data:`MESSAGES` here merges
 them; a key defined in two of them stops the import.
 
 Examples
@@ -35,6 +35,7 @@ from cimlab.i18n import imports as _imports
 from cimlab.i18n import overview as _overview
 from cimlab.i18n import satisfaction as _satisfaction_texts
 from cimlab.i18n import segments as _segment_texts
+from cimlab.i18n import value as _value_texts
 
 __all__ = [
     "CHANNEL_LABELS",
@@ -66,6 +67,7 @@ _PAGES: Final = (
     _segment_texts,
     _channel_texts,
     _satisfaction_texts,
+    _value_texts,
 )
 
 

@@ -100,6 +100,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "seg.col.revenue": {"en": "Net revenue", "zh": "净收入"},
     "seg.col.revenue_share": {"en": "Share of revenue", "zh": "收入占比"},
     "seg.col.action": {"en": "Suggested action", "zh": "建议行动"},
+    "seg.no_predictions": {
+        "en": "Open the Value & risk page to add each segment's mean CLV and churn risk here.",
+        "zh": "打开“价值与风险”页面后，这里会显示各分群的平均 CLV 与流失风险。",
+    },
+    "seg.predictions_caption": {
+        "en": "Mean CLV and the share of customers at high churn risk, from the latest "
+        "predictions of the Value & risk page for these data.",
+        "zh": "平均 CLV 与高流失风险客户占比，来自“价值与风险”页面针对当前数据的最新预测。",
+    },
+    "seg.col.mean_clv": {"en": "Mean CLV", "zh": "平均 CLV"},
+    "seg.col.churn_share": {"en": "High churn risk", "zh": "高流失风险占比"},
     "seg.percent_note": {
         "en": "Shares are in percent (18.1 = 18.1%); the table's toolbar downloads them as "
         "these numbers, without the % sign.",

@@ -41,9 +41,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import polars as pl
@@ -59,9 +59,11 @@ __all__ = [
     "CalibrationHoldout",
     "HoldoutEvaluation",
     "ModelChoice",
+    "ModelComparison",
     "PurchaseModel",
     "calibration_holdout",
     "choose_model",
+    "compare_models",
     "evaluate_holdout",
 ]
 
@@ -574,3 +576,141 @@ def choose_model(evaluations: Sequence[HoldoutEvaluation]) -> ModelChoice:
         },
     )
     return ModelChoice(model=best.model, evaluation=best, ranking=ranking, explanation=explanation)
+
+
+@dataclass(frozen=True)
+class ModelComparison:
+    """Purchase models fitted on one calibration period and compared on its holdout
+    (:func:`compare_models`).
+
+    Attributes
+    ----------
+    split
+        The :class:`CalibrationHoldout` they were fitted and evaluated on.
+    models
+        Model code → the fitted model.
+    evaluations
+        One :class:`HoldoutEvaluation` per fitted model, in the order asked.
+    choice
+        The lowest holdout MAE (:func:`choose_model`); None when no model could be fitted.
+    failures
+        Model code → why it was not fitted (e.g. too few repeat buyers).
+    """
+
+    split: CalibrationHoldout
+    models: dict[str, Any]
+    evaluations: list[HoldoutEvaluation]
+    choice: ModelChoice | None
+    failures: dict[str, str]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One JSON-able dict per fitted model: ``model, params, log_likelihood, converged,
+        holdout_actual, holdout_predicted, error_pct, mae, rmse, correlation`` (the
+        ``cimlab predict evaluate --json`` rows)."""
+
+        def number(value: float | None) -> float | None:
+            return None if value is None or not math.isfinite(value) else float(value)
+
+        rows = []
+        for evaluation in self.evaluations:
+            model = self.models[evaluation.model]
+            rows.append(
+                {
+                    "model": evaluation.model,
+                    "params": {k: number(v) for k, v in model.params_.items()},
+                    "log_likelihood": number(model.log_likelihood_),
+                    "converged": bool(model.converged_),
+                    "holdout_actual": number(evaluation.actual),
+                    "holdout_predicted": number(evaluation.predicted),
+                    "error_pct": number(evaluation.error_pct),
+                    "mae": number(evaluation.mae),
+                    "rmse": number(evaluation.rmse),
+                    "correlation": number(evaluation.correlation),
+                }
+            )
+        return rows
+
+
+def compare_models(
+    orders: pl.DataFrame | pl.LazyFrame,
+    *,
+    calibration_end: DateLike,
+    holdout_end: DateLike,
+    time_unit: TimeUnit = "week",
+    time_zone: str = "UTC",
+    models: Sequence[str] | None = None,
+    progress: Callable[[str, float], None] | None = None,
+    min_repeat_buyers: int | None = None,
+    customer_col: str = "customer_id",
+    time_col: str = "order_ts",
+    amount_col: str = "amount",
+    status_col: str | None = "status",
+) -> ModelComparison:
+    """Fit each purchase model of ``models`` (codes of
+    :data:`cimlab.predict.clv.PURCHASE_MODELS`; default: all) on the calibration period, evaluate
+    it on the holdout and choose the lowest holdout MAE (:func:`choose_model`).
+
+    A model that cannot be fitted (too few repeat buyers, no convergence, a non-finite score) is
+    listed in ``failures`` with the reason and left out of the choice; when none is left,
+    ``choice`` is None. Customers whose first purchase is on ``calibration_end`` (``T_cal = 0``)
+    are scored at ``T =`` :data:`cimlab.predict.clv.NEWCOMER_T`, as the models are fitted.
+    ``progress(step, share)`` is told each step.
+    """
+    import dataclasses
+
+    from cimlab.errors import NotEnoughDataError
+    from cimlab.predict.clv import NEWCOMER_T, PURCHASE_MODELS, fit_purchase_model
+    from cimlab.predict.purchases import MIN_REPEAT_BUYERS
+
+    codes = list(PURCHASE_MODELS) if models is None else list(models)
+    unknown = [c for c in codes if c not in PURCHASE_MODELS]
+    if unknown:
+        raise ValueError(f"unknown model {unknown[0]!r}; known: {', '.join(PURCHASE_MODELS)}.")
+    report = progress or (lambda step, share: None)
+    columns = {
+        "customer_col": customer_col,
+        "time_col": time_col,
+        "amount_col": amount_col,
+        "status_col": status_col,
+        "time_zone": time_zone,
+    }
+    report("calibration/holdout split", 0.0)
+    split = calibration_holdout(
+        orders,
+        calibration_end=calibration_end,
+        holdout_end=holdout_end,
+        time_unit=time_unit,
+        **columns,  # type: ignore[arg-type]
+    )
+    split = dataclasses.replace(
+        split, summary=split.summary.with_columns(pl.col("T_cal").clip(lower_bound=NEWCOMER_T))
+    )
+    calibration = split.calibration()
+    fitted: dict[str, Any] = {}
+    evaluations: list[HoldoutEvaluation] = []
+    failures: dict[str, str] = {}
+    for i, code in enumerate(codes):
+        report(f"holdout: fitting {code}", 0.05 + 0.45 * i / len(codes))
+        try:
+            model = fit_purchase_model(
+                code,
+                calibration,
+                orders=orders,
+                as_of=split.calibration_end,
+                time_unit=time_unit,
+                min_repeat_buyers=MIN_REPEAT_BUYERS
+                if min_repeat_buyers is None
+                else min_repeat_buyers,
+                **columns,  # type: ignore[arg-type]
+            )
+            if not model.converged_:
+                failures[code] = "did not converge on the calibration period (see its fit report)"
+                continue
+            evaluation = evaluate_holdout(model, split, name=code)
+        except (NotEnoughDataError, FloatingPointError, ValueError) as error:
+            failures[code] = str(error)
+            continue
+        fitted[code] = model
+        evaluations.append(evaluation)
+    choice = choose_model(evaluations) if evaluations else None
+    return ModelComparison(split, fitted, evaluations, choice, failures)

@@ -300,32 +300,51 @@ def _fit_log_params(
 # ------------------------------------------------------------------------------------------------
 
 
+def _by_frequency(x: Any) -> tuple[Any, Any]:
+    """Distinct frequencies and each row's index into them: terms that depend on the frequency
+    only (gamma functions of ``r + x``...) are computed once per distinct value and gathered,
+    which is most of a likelihood evaluation's cost on a large summary. Frequencies are counts,
+    so ``0 .. max`` serves as the levels without a sort (``numpy.unique`` when the range is far
+    wider than the data)."""
+    counts = np.asarray(x)
+    whole = counts.astype(np.int64)
+    small = counts.size and whole.min() >= 0 and int(whole.max()) <= max(4 * counts.size, 1024)
+    if small and np.array_equal(whole, counts):
+        return np.arange(int(whole.max()) + 1, dtype=np.float64), whole
+    levels, index = np.unique(counts, return_inverse=True)
+    return levels.astype(np.float64), index
+
+
 def bgnbd_log_likelihood(params: Sequence[float], x: Any, t_x: Any, big_t: Any) -> tuple[Any, Any]:
     """BG/NBD log-likelihood per customer and its gradient, shape ``(4, n)``, over r, alpha, a, b."""
     from scipy.special import digamma, gammaln
 
     r, alpha, a, b = params
-    buyer = x > 0
-    b_x1 = np.where(buyer, b + x - 1.0, 1.0)
-    a1 = gammaln(r + x) - gammaln(r) + r * math.log(alpha)
-    a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
-    a3 = -(r + x) * np.log(alpha + big_t)
-    a4 = np.where(buyer, math.log(a) - np.log(b_x1) - (r + x) * np.log(alpha + t_x), -np.inf)
+    levels, at = _by_frequency(x)
+    buyer_level = levels > 0
+    b_x1_level = np.where(buyer_level, b + levels - 1.0, 1.0)
+    constant = (
+        gammaln(r + levels) - gammaln(r) + r * math.log(alpha)
+        + gammaln(a + b) + gammaln(b + levels) - gammaln(b) - gammaln(a + b + levels)
+    )  # fmt: skip
+    buyer = buyer_level[at]
+    b_x1 = b_x1_level[at]
+    log_alpha_t = np.log(alpha + big_t)
+    log_alpha_tx = np.log(alpha + t_x)
+    a3 = -(r + x) * log_alpha_t
+    a4 = np.where(buyer, math.log(a) - np.log(b_x1) - (r + x) * log_alpha_tx, -np.inf)
     tail = np.logaddexp(a3, a4)
     w4 = np.exp(a4 - tail)
     w3 = 1.0 - w4
+    d_r = digamma(r + levels) - digamma(r) + math.log(alpha)
+    d_ab = digamma(a + b) - digamma(a + b + levels)
+    d_b = d_ab + digamma(b + levels) - digamma(b)
     grad = np.empty((4, x.size))
-    grad[0] = (
-        digamma(r + x)
-        - digamma(r)
-        + math.log(alpha)
-        - w3 * np.log(alpha + big_t)
-        - w4 * np.log(alpha + t_x)
-    )
+    grad[0] = d_r[at] - w3 * log_alpha_t - w4 * log_alpha_tx
     grad[1] = r / alpha - w3 * (r + x) / (alpha + big_t) - w4 * (r + x) / (alpha + t_x)
-    grad[2] = digamma(a + b) - digamma(a + b + x) + w4 / a
-    grad[3] = digamma(a + b) + digamma(b + x) - digamma(b) - digamma(a + b + x) - w4 / b_x1
-    return a1 + a2 + tail, grad
+    grad[2] = d_ab[at] + w4 / a
+    grad[3] = d_b[at] - w4 / b_x1
+    return constant[at] + tail, grad
 
 
 def mbgnbd_log_likelihood(params: Sequence[float], x: Any, t_x: Any, big_t: Any) -> tuple[Any, Any]:
@@ -333,27 +352,27 @@ def mbgnbd_log_likelihood(params: Sequence[float], x: Any, t_x: Any, big_t: Any)
     from scipy.special import digamma, gammaln
 
     r, alpha, a, b = params
-    a1 = gammaln(r + x) - gammaln(r) + r * math.log(alpha)
-    a2 = gammaln(a + b) + gammaln(b + x + 1) - gammaln(b) - gammaln(a + b + x + 1)
-    a3 = -(r + x) * np.log(alpha + big_t)
-    a4 = math.log(a) - np.log(b + x) - (r + x) * np.log(alpha + t_x)
+    levels, at = _by_frequency(x)
+    constant = (
+        gammaln(r + levels) - gammaln(r) + r * math.log(alpha)
+        + gammaln(a + b) + gammaln(b + levels + 1) - gammaln(b) - gammaln(a + b + levels + 1)
+    )  # fmt: skip
+    log_alpha_t = np.log(alpha + big_t)
+    log_alpha_tx = np.log(alpha + t_x)
+    a3 = -(r + x) * log_alpha_t
+    a4 = math.log(a) - np.log(b + levels)[at] - (r + x) * log_alpha_tx
     tail = np.logaddexp(a3, a4)
     w4 = np.exp(a4 - tail)
     w3 = 1.0 - w4
+    d_r = digamma(r + levels) - digamma(r) + math.log(alpha)
+    d_ab = digamma(a + b) - digamma(a + b + levels + 1)
+    d_b = d_ab + digamma(b + levels + 1) - digamma(b)
     grad = np.empty((4, x.size))
-    grad[0] = (
-        digamma(r + x)
-        - digamma(r)
-        + math.log(alpha)
-        - w3 * np.log(alpha + big_t)
-        - w4 * np.log(alpha + t_x)
-    )
+    grad[0] = d_r[at] - w3 * log_alpha_t - w4 * log_alpha_tx
     grad[1] = r / alpha - w3 * (r + x) / (alpha + big_t) - w4 * (r + x) / (alpha + t_x)
-    grad[2] = digamma(a + b) - digamma(a + b + x + 1) + w4 / a
-    grad[3] = (
-        digamma(a + b) + digamma(b + x + 1) - digamma(b) - digamma(a + b + x + 1) - w4 / (b + x)
-    )
-    return a1 + a2 + tail, grad
+    grad[2] = d_ab[at] + w4 / a
+    grad[3] = d_b[at] - w4 / (b + x)
+    return constant[at] + tail, grad
 
 
 def _pareto_integral(params: Sequence[float], x: Any, t_x: Any, big_t: Any) -> tuple[Any, Any, Any]:
@@ -505,8 +524,54 @@ def _hyp2f1_log(a: Any, b: Any, c: Any, z: Any) -> Any:
 
     with np.errstate(all="ignore"):
         direct = np.log(hyp2f1(a, b, c, z))
+        bad = ~np.isfinite(direct)
+        if not bad.any():  # Euler's transform only where needed (hyp2f1 is the costly part)
+            return direct
+        a, b, c, z = (np.broadcast_to(v, direct.shape)[bad] for v in (a, b, c, z))
         euler = np.log(hyp2f1(c - a, c - b, c, z)) + (c - a - b) * np.log1p(-z)
-    return np.where(np.isfinite(direct), direct, euler)
+        still = ~np.isfinite(euler)
+        if still.any():  # e.g. r in the tens of thousands (a fit without heterogeneity)
+            euler[still] = _hyp2f1_log_series(a[still], b[still], c[still], z[still])
+    result = np.array(direct, dtype=np.float64)
+    result[bad] = euler
+    return result
+
+
+def _hyp2f1_log_series(a: Any, b: Any, c: Any, z: Any, *, max_terms: int = 100_000) -> Any:
+    """``log 2F1(a, b; c; z)`` by its power series summed in log space, for 0 <= z < 1 and
+    positive ``a, b, c``: every term is positive, so nothing cancels; the sum stops when the
+    terms have passed their peak and fall below 1e-17 of it.
+
+    >>> float(np.exp(_hyp2f1_log_series(np.array([1.0]), np.array([1.0]), np.array([2.0]),
+    ...                                   np.array([0.5]))[0]))  # -log(1 - z) / z
+    1.3862943611198904
+    """
+    log_z = np.log(z)
+    term = np.zeros_like(z, dtype=np.float64)  # log of the n-th term, n = 0
+    total = np.zeros_like(term)
+    active = np.ones(term.shape, dtype=bool)
+    for n in range(max_terms):
+        term = term + np.log(a + n) + np.log(b + n) - np.log(c + n) - math.log(n + 1) + log_z
+        total = np.where(active, np.logaddexp(total, term), total)
+        falling = (a + n) * (b + n) * z < (c + n) * (n + 1)
+        active &= ~(falling & (term < total - 40.0))
+        if not active.any():
+            break
+    return np.where(active, np.nan, total)
+
+
+def _check_horizon(t: Any) -> Any:
+    """A horizon (a number, or one per row) as floats >= 0 (``inf`` allowed)."""
+    horizon = np.asarray(t, dtype=np.float64)
+    if np.isnan(horizon).any() or (horizon < 0).any():
+        raise ValueError(f"t={t!r} should be a horizon >= 0 in the summary's time unit.")
+    return horizon
+
+
+def _no_poisson_event(r: float, alpha: float, x: Any, big_t: Any, t: Any) -> Any:
+    """``((α+T)/(α+T+t))^(r+x)``: no event in a horizon ``t`` at a Gamma(r+x, α+T) rate."""
+    with np.errstate(over="ignore"):
+        return np.exp(-(r + x) * np.log1p(t / (alpha + big_t)))
 
 
 class BetaGeoModel(_PurchaseModel):
@@ -554,6 +619,20 @@ class BetaGeoModel(_PurchaseModel):
         value = (a + b - 1) / (a - 1) * (1 - hyp * (alpha / (alpha + t)) ** r)
         return self._finite(value, "expected purchases")
 
+    def p_no_purchase(self, t: Any, summary: pl.DataFrame) -> Any:
+        """P(no purchase in (T, T + t] | x, t_x, T) = 1 − P(alive) + P(alive)·((α+T)/(α+T+t))^(r+x).
+
+        A customer alive at T only drops out right after a purchase, so "no purchase" is the
+        Poisson event count being 0 under the posterior Gamma(r+x, α+T) rate. ``t = 0`` gives 1,
+        ``t = inf`` gives 1 − P(alive). ``t`` is a number or one horizon per row.
+        """
+        r, alpha, _, _ = self._fitted()
+        horizon = _check_horizon(t)
+        x, _, big_t = _rfm_arrays(summary)
+        alive = self.p_alive(summary)
+        value = 1.0 - alive + alive * _no_poisson_event(r, alpha, x, big_t, horizon)
+        return self._finite(np.clip(value, 0.0, 1.0), "P(no purchase)")
+
 
 class ModifiedBetaGeoModel(_PurchaseModel):
     """MBG/NBD (Batislam, Denizel & Filiztekin 2007): BG/NBD where a customer may also drop out
@@ -594,6 +673,16 @@ class ModifiedBetaGeoModel(_PurchaseModel):
         hyp = hyp2f1(r, b + 1, a + b, t / (alpha + t))
         value = b / (a - 1) * (1 - hyp * (alpha / (alpha + t)) ** r)
         return self._finite(value, "expected purchases")
+
+    def p_no_purchase(self, t: Any, summary: pl.DataFrame) -> Any:
+        """P(no purchase in (T, T + t] | x, t_x, T) = 1 − P(alive) + P(alive)·((α+T)/(α+T+t))^(r+x)
+        (as BG/NBD, with MBG/NBD's P(alive)). ``t = 0`` gives 1, ``t = inf`` 1 − P(alive)."""
+        r, alpha, _, _ = self._fitted()
+        horizon = _check_horizon(t)
+        x, _, big_t = _rfm_arrays(summary)
+        alive = self.p_alive(summary)
+        value = 1.0 - alive + alive * _no_poisson_event(r, alpha, x, big_t, horizon)
+        return self._finite(np.clip(value, 0.0, 1.0), "P(no purchase)")
 
 
 def _one_minus_power_over(s: float, log_ratio: Any) -> Any:
@@ -636,3 +725,29 @@ class ParetoNBDModel(_PurchaseModel):
         t = np.asarray(t, dtype=np.float64)
         value = r * beta / alpha * _one_minus_power_over(s, np.log1p(t / beta))
         return self._finite(value, "expected purchases")
+
+    def p_no_purchase(self, t: Any, summary: pl.DataFrame) -> Any:
+        """P(no purchase in (T, T + t] | x, t_x, T).
+
+        Given alive at T the rates are Gamma(r+x, α+T) × Gamma(s, β+T); the customer makes no
+        purchase when they die first or the horizon ends first:
+        ``E[μ/(λ+μ)(1−e^{−(λ+μ)t}) + e^{−(λ+μ)t}]``
+        ``= ((α+T)/(α+T+t))^(r+x) ((β+T)/(β+T+t))^s + s (α+T)^(r+x) (β+T)^s ∫_T^{T+t} (α+y)^-(r+x)
+        (β+y)^-(s+1) dy`` (the integral by the likelihood's quadrature), times P(alive), plus
+        1 − P(alive). ``t = 0`` gives 1.
+        """
+        r, alpha, s, beta = self._fitted()
+        horizon = _check_horizon(t)
+        x, _, big_t = _rfm_arrays(summary)
+        alive = self.p_alive(summary)
+        log_a, log_b = np.log(alpha + big_t), np.log(beta + big_t)
+        survive = _no_poisson_event(r, alpha, x, big_t, horizon) * _no_poisson_event(
+            s, beta, 0.0, big_t, horizon
+        )
+        end = big_t + np.minimum(horizon, 1e300)  # t = inf: the integral to "forever"
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_i = _pareto_integral(self._fitted(), x, big_t, end)[0]
+        dies_first = np.exp(math.log(s) + (r + x) * log_a + s * log_b + log_i)
+        given_alive = np.clip(survive + dies_first, 0.0, 1.0)
+        value = 1.0 - alive + alive * given_alive
+        return self._finite(np.clip(value, 0.0, 1.0), "P(no purchase)")
