@@ -151,7 +151,7 @@ def _download(frame: pl.DataFrame, data: CustomerData, lang: str, *, name: str, 
     money = [c for c in CLV_MONEY if c in frame.columns]
     labelled = label_money(frame, currency=data.currency, money=money, withhold=data.money_withheld)
     st.download_button(
-        t("val.download", lang, rows=f"{frame.height:,}"),
+        common.t_md("val.download", lang, rows=f"{frame.height:,}"),
         data=table_bytes(labelled, "csv"),
         file_name=name,
         mime="text/csv",
@@ -170,21 +170,22 @@ def _metrics(
         customers = clv.customers
         columns[0].metric(t("val.kpi.customers", lang), f"{customers.height:,}")
         columns[1].metric(
-            t("val.kpi.expected_purchases", lang, horizon=f"{clv.report['horizon']:g}"),
+            common.t_md("val.kpi.expected_purchases", lang, horizon=f"{clv.report['horizon']:g}"),
             f"{customers['expected_purchases'].sum():,.0f}",
         )
         if common.real_money(data) and customers["clv"].null_count() < customers.height:
             columns[2].metric(
-                _money_header("val.kpi.total_clv", data, lang), f"{customers['clv'].sum():,.0f}"
+                common.md_text(_money_header("val.kpi.total_clv", data, lang)),
+                f"{customers['clv'].sum():,.0f}",
             )
     if churn is not None:
         high = churn.customers.filter(pl.col("risk_band") == "high")
         value = ""
         if clv is not None and common.real_money(data):
             at_risk = high.join(clv.customers.select("customer_id", "clv"), on="customer_id")
-            value = t("val.kpi.value_at_risk", lang, value=f"{at_risk['clv'].sum():,.0f}")
+            value = common.t_md("val.kpi.value_at_risk", lang, value=f"{at_risk['clv'].sum():,.0f}")
         columns[3].metric(
-            t("val.kpi.high_risk", lang, days=churn.report["horizon_days"]),
+            common.t_md("val.kpi.high_risk", lang, days=churn.report["horizon_days"]),
             f"{high.height:,}",
             help=value or None,
         )
@@ -205,7 +206,7 @@ def _value_tab(
             clv_histogram_chart(customers, lang=lang, currency=data.currency), width="stretch"
         )
         st.caption(
-            t(
+            common.t_md(
                 "val.clv_caption",
                 lang,
                 horizon=f"{clv.report['horizon']:g}",
@@ -215,15 +216,21 @@ def _value_tab(
         )
     else:
         st.info(t("val.no_money", lang))
-    st.subheader(t("val.top", lang, n=TOP_N))
+    st.subheader(common.t_md("val.top", lang, n=TOP_N))
     order = "clv" if money else "expected_purchases"
     top = customers.sort(order, descending=True, nulls_last=True).head(TOP_N)
     columns = [c for c in CLV_COLUMNS if c in top.columns and (money or c not in CLV_MONEY)]
     _show(top.select(columns), data, lang, key="val_top_table")
     with st.expander(t("val.methods", lang)):
-        st.markdown(t("val.interval_method", lang, interval=f"{100 * clv.report['interval']:.0f}"))
+        st.markdown(
+            common.t_md("val.interval_method", lang, interval=f"{100 * clv.report['interval']:.0f}")
+        )
         st.markdown(t("val.next_purchase_method", lang))
-        st.markdown(t("val.discount_method", lang, rate=f"{100 * clv.report['discount_rate']:.0f}"))
+        st.markdown(
+            common.t_md(
+                "val.discount_method", lang, rate=f"{100 * clv.report['discount_rate']:.0f}"
+            )
+        )
     _download(
         customers.select([c for c in customers.columns]),
         data,
@@ -274,7 +281,7 @@ def _risk_tab(
     cut = churn.report.get("bands", {})
     if cut:
         high, medium = f"{100 * cut['high']:.0f}", f"{100 * cut['medium']:.0f}"
-        st.caption(t("val.bands_rule", lang, high=high, medium=medium))
+        st.caption(common.t_md("val.bands_rule", lang, high=high, medium=medium))
     shown = bands.with_columns(
         pl.col("risk_band").replace_strict(
             {b: band_label(b, lang) for b in BAND_ORDER}, default=pl.col("risk_band")
@@ -288,7 +295,7 @@ def _risk_tab(
         key="val_band",
         lang=lang,
         default="high",
-        format_func=lambda b: band_label(b, lang),
+        format_func=lambda b: common.md_text(band_label(b, lang)),
         horizontal=True,
     )
     members = customers.filter(pl.col("risk_band") == band).sort(
@@ -303,7 +310,9 @@ def _risk_tab(
         key="val_members_table",
     )
     if members.height > MEMBERS_SHOWN:
-        st.caption(t("val.members_more", lang, shown=MEMBERS_SHOWN, n=f"{members.height:,}"))
+        st.caption(
+            common.t_md("val.members_more", lang, shown=MEMBERS_SHOWN, n=f"{members.height:,}")
+        )
     _download(
         members,
         data,
@@ -315,7 +324,7 @@ def _risk_tab(
     if window:
         key = "val.window_short" if window["shortened"] else "val.window"
         st.caption(
-            t(
+            common.t_md(
                 key,
                 lang,
                 cutoff=window["cutoff"],
@@ -337,10 +346,10 @@ def _map_tab(clv: StoredPrediction, lang: str) -> None:
     grid = frequency_recency_map(model, T=big_t, max_frequency=max(1, min(top, MAP_FREQUENCIES)))
     st.altair_chart(p_alive_map_chart(grid, lang=lang), width="stretch")
     unit = t(f"val.unit.{clv.report['time_unit']}", lang)
-    st.caption(t("val.map_caption", lang, T=f"{big_t:,.1f}", unit=unit))
+    st.caption(common.t_md("val.map_caption", lang, T=f"{big_t:,.1f}", unit=unit))
 
 
-def _choice_text(clv: StoredPrediction, lang: str) -> str | None:
+def _choice_text(clv: StoredPrediction, lang: str) -> Any:
     """Why this model, in ``lang``: the holdout MAE of the chosen model against the next best."""
     ranking = clv.frames.get("ranking")
     if ranking is None or ranking.is_empty():
@@ -348,9 +357,9 @@ def _choice_text(clv: StoredPrediction, lang: str) -> str | None:
     best = ranking.row(0, named=True)
     if ranking.height == 1:
         model = t(f"val.model.{best['model']}", lang)
-        return t("val.choice_one", lang, model=model, mae=f"{best['mae']:.3f}")
+        return common.t_md("val.choice_one", lang, model=model, mae=f"{best['mae']:.3f}")
     runner = ranking.row(1, named=True)
-    return t(
+    return common.t_md(
         "val.choice",
         lang,
         model=t(f"val.model.{best['model']}", lang),
@@ -363,10 +372,10 @@ def _choice_text(clv: StoredPrediction, lang: str) -> str | None:
 
 def _model_tab(clv: StoredPrediction, churn: StoredPrediction | None, lang: str) -> None:
     report = clv.report
-    st.subheader(t("val.model", lang, model=t(f"val.model.{report['model']}", lang)))
+    st.subheader(common.t_md("val.model", lang, model=t(f"val.model.{report['model']}", lang)))
     choice = _choice_text(clv, lang)
     if choice:
-        st.markdown(common.md_text(choice))
+        st.markdown(choice)
     params = pl.DataFrame(
         {
             t("val.col.parameter", lang): list(report["params"]),
@@ -402,7 +411,7 @@ def _model_tab(clv: StoredPrediction, churn: StoredPrediction | None, lang: str)
         evaluation = churn.report.get("evaluation")
         if metrics is not None and evaluation:
             st.markdown(
-                t(
+                common.t_md(
                     "val.churn_backtest"
                     if evaluation["beats_baselines"]
                     else "val.churn_backtest_not",
@@ -439,7 +448,7 @@ def _forecast_tab(clv: StoredPrediction, data: CustomerData, lang: str) -> None:
     if chosen and chosen[0]["holdout_actual"]:
         row = chosen[0]
         st.markdown(
-            t(
+            common.t_md(
                 "val.backtest",
                 lang,
                 model=t(f"val.model.{row['model']}", lang),
@@ -499,7 +508,14 @@ def _page(lang: str) -> None:
         return
     _metrics(clv, churn, data, lang)
     names = ["value", "risk", "map", "forecast", "model"]
-    tabs = dict(zip(names, st.tabs([t(f"val.tab.{n}", lang) for n in names]), strict=True))
+    labels = [
+        t("val.tab.value", lang),
+        t("val.tab.risk", lang),
+        t("val.tab.map", lang),
+        t("val.tab.forecast", lang),
+        t("val.tab.model", lang),
+    ]
+    tabs = dict(zip(names, st.tabs(labels), strict=True))
     if clv is not None:
         with tabs["value"]:
             common.guard(lambda: _value_tab(clv, churn, data, as_of, lang), lang, context="value")

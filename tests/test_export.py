@@ -330,6 +330,8 @@ _WRITES = re.compile(
 OTHER_WRITERS = {
     "cimlab/workspace.py": "the workspace's own files: database, lock, backup, restore",
     "cimlab/demo/": "the demo's source files (channel exports as platforms write them)",
+    "cimlab/predict/store.py": "stored predictions: the workspace's own derived data "
+    "(report.json and Parquet tables under predictions/, written atomically), not an export",
 }
 _NOT_A_FILE = "os.devnull"  # the CLI points stdout at /dev/null after a broken pipe
 

@@ -499,3 +499,17 @@ def test_interval_equals_brute_force_draws(
     frame = small_value.customers
     np.testing.assert_allclose(frame["clv_low"], low, rtol=1e-5)
     np.testing.assert_allclose(frame["clv_high"], high, rtol=1e-5)
+
+
+def test_the_interval_draws_stop_at_their_time_budget_and_say_so(
+    small_orders: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cimlab.predict import clv
+
+    monkeypatch.setattr(clv, "INTERVAL_SECONDS", 0.0)
+    monkeypatch.setattr(clv, "MIN_INTERVAL_DRAWS", 5)
+    value = predict_clv(small_orders, as_of="2024-12-29", model="bgnbd", draws=50)
+    assert any("uses 5 of 50 parameter draws" in note for note in value.notes), value.notes
+    frame = value.customers.drop_nulls("clv_low")
+    assert frame.height > 0
+    assert (frame["clv_low"] <= frame["clv_high"]).all()

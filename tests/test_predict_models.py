@@ -343,3 +343,25 @@ def test_a_boundary_solution_is_not_called_converged() -> None:
     assert model.params_["alpha"] == pytest.approx(1e6)  # the bound
     assert np.isfinite(model.log_likelihood_)
     assert "a parameter on its bound" in report.summary()
+
+
+def test_a_fit_stops_at_its_time_budget_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fit the data cannot identify must end in bounded time: with no time left, the attempt
+    keeps the point it reached, is not called converged, and the report says why."""
+    from cimlab.predict import purchases
+
+    summary = pl.DataFrame(
+        {
+            "frequency": [0, 1, 2, 3, 5, 8] * 10,
+            "recency": [0.0, 5.0, 20.0, 30.0, 35.0, 38.0] * 10,
+            "T": [39.0] * 60,
+        }
+    )
+    monkeypatch.setattr(purchases, "FIT_SECONDS", 0.0)
+    model = purchases.BetaGeoModel().fit(summary)
+    assert not model.converged_
+    assert "time budget" in model.fit_report_.attempts[0].message
+    assert all(np.isfinite(v) for v in model.params_.values())
+    monkeypatch.setattr(purchases, "FIT_SECONDS", 20.0)
+    again = purchases.BetaGeoModel().fit(summary)
+    assert not any("time budget" in a.message for a in again.fit_report_.attempts)

@@ -47,6 +47,7 @@ import copy
 import dataclasses
 import datetime as dt
 import math
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -116,6 +117,10 @@ _GL_NODES, _GL_WEIGHTS = (
     (np.polynomial.legendre.leggauss(3)[0] + 1) / 2,
     np.polynomial.legendre.leggauss(3)[1] / 2,
 )
+#: Wall-clock budget of the interval's parameter draws, in seconds, once
+#: :data:`MIN_INTERVAL_DRAWS` are done: the interval then uses the draws made (and says so).
+INTERVAL_SECONDS = 30.0
+MIN_INTERVAL_DRAWS = 40
 #: Draw matrix cells held at once (rows × draws), ~ 80 MB of float64 per array.
 _CHUNK_CELLS = 10_000_000
 
@@ -486,23 +491,34 @@ def _clv_interval(
     )
     drawn = _DrawnPurchases(purchase_model, rows, horizon, rate, draws)
     usable = np.ones(draws, dtype=bool)
+    started = time.perf_counter()
+    attempted = draws
     for d, params in enumerate(purchase_draws):
+        if d >= MIN_INTERVAL_DRAWS and time.perf_counter() - started > INTERVAL_SECONDS:
+            attempted = d
+            usable[d:] = False
+            notes.append(
+                f"the CLV interval uses {d} of {draws} parameter draws: their time budget of "
+                f"{INTERVAL_SECONDS:g} s ran out (a slow model, e.g. MBG/CNBD-k with k > 1, on "
+                "many distinct customer histories)."
+            )
+            break
         if d % max(1, draws // 10) == 0:
             report("CLV interval draws", 0.72 + 0.2 * d / draws)
         usable[d] = drawn.add(d, params)
     p, q, v = spend_draws.T
     usable &= q > 1  # the spend model has a mean only for q > 1
-    if usable.sum() < max(2, draws // 2):
+    if usable.sum() < max(2, attempted // 2):
         notes.append(
-            f"no CLV interval: only {int(usable.sum())} of {draws} parameter draws gave finite "
-            "predictions."
+            f"no CLV interval: only {int(usable.sum())} of {attempted} parameter draws gave "
+            "finite predictions."
         )
         nan = np.full(n, np.nan)
         return nan, nan
-    if not usable.all():
+    if usable[:attempted].sum() < attempted:
         notes.append(
-            f"{int((~usable).sum())} of {draws} parameter draws gave no finite prediction and were "
-            "left out of the interval."
+            f"{int(attempted - usable[:attempted].sum())} of {attempted} parameter draws gave no "
+            "finite prediction and were left out of the interval."
         )
     x = spend_rows["frequency"].cast(pl.Float64).to_numpy()
     m = spend_rows["monetary_value"].cast(pl.Float64).to_numpy()

@@ -16,8 +16,12 @@ Convergence is checked, not assumed: a fit counts as converged when the optimise
 the log-likelihood is finite, the gradient norm (of the mean log-likelihood over log-parameters) is
 below ``1e-4`` and no parameter sits on its bound (``1e-6 .. 1e6``). When the first start fails,
 the documented strategies follow in order (:data:`START_POINTS`): other starting points, then a
-Nelder-Mead polish of the best point found followed by one more L-BFGS-B run from there. Every
-attempt is recorded in ``fit_report_``; a fit that never converges keeps its best parameters and
+Nelder-Mead polish of the best point found followed by one more L-BFGS-B run from there. Each
+attempt is bounded (L-BFGS-B 300 iterations, Nelder-Mead 800 evaluations) and the whole fit by
+:data:`FIT_SECONDS` of wall-clock time (attempts stop there and keep the best point reached), so a
+fit the data cannot identify -- e.g. no customer ever drops out, where the dropout parameters run
+off to infinity -- ends in bounded time and says it did not converge. Every attempt is recorded in
+``fit_report_``; a fit that never converges keeps its best parameters and
 says so (``converged_`` is False) -- never a silent NaN.
 
 References: Fader, Hardie & Lee (2005), "Counting your customers" the easy way (BG/NBD);
@@ -66,6 +70,8 @@ __all__ = [
 
 #: Fewer customers with a repeat purchase than this and a model is not fitted (NotEnoughDataError).
 MIN_REPEAT_BUYERS = 20
+#: Wall-clock budget of one model fit, in seconds: attempts stop there and keep their best point.
+FIT_SECONDS = 20.0
 #: Starting points tried in turn (all parameters set to the value), before the Nelder-Mead polish.
 START_POINTS: tuple[float, ...] = (1.0, 0.5, 2.0, 0.1)
 #: Parameter bounds (on the natural scale) and the gradient norm a converged fit must be under.
@@ -199,19 +205,30 @@ NegLogLik = Callable[[Any], tuple[float, Any]]
 
 
 def _attempt(
-    objective: NegLogLik, names: Sequence[str], theta0: Any, strategy: str, total: float
+    objective: NegLogLik,
+    names: Sequence[str],
+    theta0: Any,
+    strategy: str,
+    total: float,
+    *,
+    evaluate_only: bool = False,
 ) -> tuple[FitAttempt, Any]:
+    from types import SimpleNamespace
+
     from scipy.optimize import minimize
 
     bounds = [_LOG_BOUNDS] * len(names)
     with np.errstate(all="ignore"):
-        if strategy.startswith("nelder-mead"):
+        if evaluate_only:  # the point as it is (a fit stopped by its time budget)
+            result = SimpleNamespace(x=np.asarray(theta0, dtype=np.float64), success=False,
+                                     message="evaluated only")  # fmt: skip
+        elif strategy.startswith("nelder-mead"):
             result = minimize(
                 lambda th: objective(th)[0],
                 theta0,
                 method="Nelder-Mead",
                 bounds=bounds,
-                options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000},
+                options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 600, "maxfev": 800},
             )
         else:
             result = minimize(
@@ -220,7 +237,7 @@ def _attempt(
                 jac=True,
                 method="L-BFGS-B",
                 bounds=bounds,
-                options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-9},
+                options={"maxiter": 300, "ftol": 1e-15, "gtol": 1e-9},
             )
         value, gradient = objective(result.x)
     grad_norm = float(np.linalg.norm(gradient)) if np.all(np.isfinite(gradient)) else math.inf
@@ -266,27 +283,56 @@ def fit_log_params(
         return _fit_log_params(objective, names, total)
 
 
+class _OutOfTime(Exception):
+    """The fit's time budget (:data:`FIT_SECONDS`) ran out during an attempt."""
+
+
 def _fit_log_params(
     objective: NegLogLik, names: Sequence[str], total: float
 ) -> tuple[dict[str, float], float, bool, tuple[FitAttempt, ...]]:
+    import time
+
+    deadline = time.perf_counter() + FIT_SECONDS
+    seen: dict[str, Any] = {}  # the best point any attempt reached (kept when time runs out)
+
+    def bounded(theta: Any) -> tuple[float, Any]:
+        if time.perf_counter() > deadline:
+            raise _OutOfTime
+        value, gradient = objective(theta)
+        if math.isfinite(value) and value < seen.get("value", math.inf):
+            seen.update(value=value, theta=np.array(theta, dtype=np.float64))
+        return value, gradient
+
+    def run(theta0: Any, strategy: str) -> tuple[FitAttempt, Any]:
+        try:
+            return _attempt(bounded, names, theta0, strategy, total)
+        except _OutOfTime:
+            theta = seen.get("theta", np.asarray(theta0, dtype=np.float64))
+            stopped, _ = _attempt(objective, names, theta, strategy, total, evaluate_only=True)
+            message = f"stopped: the fit's time budget of {FIT_SECONDS:g} s ran out"
+            return dataclasses.replace(stopped, message=message, converged=False), theta
+
     attempts: list[FitAttempt] = []
     best: tuple[float, Any] | None = None
     for value in START_POINTS:
         theta0 = np.full(len(names), math.log(value))
-        attempt, theta = _attempt(objective, names, theta0, f"L-BFGS-B from {value:g}", total)
+        attempt, theta = run(theta0, f"L-BFGS-B from {value:g}")
         attempts.append(attempt)
         ll = attempt.log_likelihood
         if math.isfinite(ll) and (best is None or ll > best[0]):
             best = (ll, theta)
         if attempt.converged:
             return attempt.params, ll, True, tuple(attempts)
-    if best is not None:
-        polish, theta = _attempt(objective, names, best[1], "nelder-mead polish of the best", total)
+        if time.perf_counter() > deadline:
+            break
+    if best is not None and time.perf_counter() <= deadline:
+        polish, theta = run(best[1], "nelder-mead polish of the best")
         attempts.append(polish)
-        final, theta = _attempt(objective, names, theta, "L-BFGS-B after the polish", total)
-        attempts.append(final)
-        if final.converged:
-            return final.params, final.log_likelihood, True, tuple(attempts)
+        if time.perf_counter() <= deadline:
+            final, theta = run(theta, "L-BFGS-B after the polish")
+            attempts.append(final)
+            if final.converged:
+                return final.params, final.log_likelihood, True, tuple(attempts)
     finite = [a for a in attempts if math.isfinite(a.log_likelihood)]
     if not finite:
         nan = dict.fromkeys(names, math.nan)

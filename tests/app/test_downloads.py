@@ -30,6 +30,7 @@ DOWNLOADS = {
     ("import_page.py", "f'{key}_download'"): "test_import_page_quarantine_download",
     ("import_page.py", "f'{key}_mapping_yaml'"): "test_import_page_mapping_download",
     ("segments_page.py", "'seg_download'"): "test_segments_page_members_download",
+    ("value_page.py", "key"): "test_value_page_downloads",
 }
 
 
@@ -147,6 +148,40 @@ def test_segments_page_members_download(
     cells = _cells(calls[-1]["data"])
     assert "customer_id" in cells and len(cells) > 10
     assert not [c for c in cells if live_formula(c)], cells
+
+
+def test_value_page_downloads(
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    downloads: list[dict[str, Any]],
+) -> None:
+    """The Value & risk page's CLV and churn-band lists, on the attacked workspace with 300
+    payload-id buyers (enough for the models): ids and figures only, every cell inert."""
+    import datetime as dt
+
+    from cimlab.identity import resolve
+    from cimlab.ingest.importer import check_bytes, store_report
+    from cimlab.workspace import Workspace
+    from tests.payloads import buyer_orders
+
+    ws, _ = build_attacked_workspace(tmp_path_factory.mktemp("attack_value") / "ws")
+    workspace = Workspace.open(ws)
+    store_report(
+        workspace, check_bytes(buyer_orders(), name="b.csv", table="orders", channel="shop")
+    )
+    resolve(workspace, at=dt.datetime(2026, 7, 1, tzinfo=dt.UTC))
+    monkeypatch.setenv("CIMLAB_WORKSPACE", str(ws))
+    at = AppTest.from_file(APP, default_timeout=600).run()
+    at.switch_page("value_page.py").run()
+    _no_errors(at)
+    keys = {d.get("key") for d in downloads}
+    assert {"val_clv_download", "val_churn_download"} <= keys, keys
+    for call in downloads:
+        if call.get("key") in ("val_clv_download", "val_churn_download"):
+            cells = _cells(call["data"])
+            assert "customer_id" in cells and len(cells) > 100
+            assert not [c for c in cells if live_formula(c)]
+            assert not any(p in cells for p in PAYLOADS)
 
 
 def test_the_app_scrubber_is_the_one_scrubber(monkeypatch: pytest.MonkeyPatch) -> None:
