@@ -50,7 +50,7 @@ from typing import Any
 import polars as pl
 
 from cimlab import export
-from cimlab.cli.common import count_argument, date_argument
+from cimlab.cli.common import count_argument, date_argument, workspace_data
 from cimlab.errors import CimlabError
 
 __all__ = ["ACTIONS", "add_parser", "analyse", "label_money", "run", "segment_table"]
@@ -421,29 +421,7 @@ _RUN: dict[str, Callable[[Any, argparse.Namespace], pl.DataFrame]] = {
 
 def analyse(args: argparse.Namespace) -> pl.DataFrame:
     """The result frame of one ``analyse`` action (parsed arguments in, frame out)."""
-    from cimlab.analytics.facts import customer_data
-    from cimlab.workspace import Workspace
-
-    ws = Workspace.open(args.workspace, create=False)
-    try:
-        data = customer_data(ws, time_zone=args.time_zone, currency=args.currency)
-    except ValueError as exc:  # --time-zone is not a zone, --currency not a code
-        message = str(exc).replace("time_zone=", "--time-zone ", 1)
-        raise CimlabError(message.replace("currency=", "--currency ", 1)) from None
-    if data.unlinked_records:
-        print(
-            f"cimlab: {data.unlinked_records:,} customer records were imported after the last "
-            "identity resolution and are not in this analysis; run `cimlab customers resolve "
-            f"--workspace {args.workspace}` to include them",
-            file=sys.stderr,
-        )
-    if data.removed_records:
-        print(
-            f"cimlab: {data.removed_records:,} customer records were removed by an undone import "
-            "after the last identity resolution; links made through them still stand: run "
-            f"`cimlab customers resolve --workspace {args.workspace}` to bring customers up to date",
-            file=sys.stderr,
-        )
+    ws, data = workspace_data(args)
     try:
         frame = _RUN[args.action](data, args)
     except (

@@ -31,6 +31,7 @@ __all__ = [
     "print_json",
     "safe_message",
     "scrub",
+    "workspace_data",
 ]
 
 DEBUG_ENV = "CIMLAB_DEBUG"
@@ -104,6 +105,39 @@ def _json_default(value: Any) -> Any:
 def print_json(value: Any) -> None:
     """Print ``value`` as one line of JSON (UTF-8 text; dates in ISO 8601)."""
     print(json.dumps(value, ensure_ascii=False, default=_json_default))
+
+
+def workspace_data(args: argparse.Namespace, *, what: str = "analysis") -> tuple[Any, Any]:
+    """The workspace ``args.workspace`` and its analysis data
+    (:func:`cimlab.analytics.facts.customer_data` with ``--time-zone`` and ``--currency``),
+    saying on stderr when records were imported or removed after the last identity resolution
+    (they are not in ``what``). A bad zone or currency is a :class:`~cimlab.errors.CimlabError`
+    naming the option."""
+    from cimlab.analytics.facts import customer_data
+    from cimlab.errors import CimlabError
+    from cimlab.workspace import Workspace
+
+    ws = Workspace.open(args.workspace, create=False)
+    try:
+        data = customer_data(ws, time_zone=args.time_zone, currency=args.currency)
+    except ValueError as exc:  # --time-zone is not a zone, --currency not a code
+        message = str(exc).replace("time_zone=", "--time-zone ", 1)
+        raise CimlabError(message.replace("currency=", "--currency ", 1)) from None
+    if data.unlinked_records:
+        print(
+            f"cimlab: {data.unlinked_records:,} customer records were imported after the last "
+            f"identity resolution and are not in this {what}; run `cimlab customers resolve "
+            f"--workspace {args.workspace}` to include them",
+            file=sys.stderr,
+        )
+    if data.removed_records:
+        print(
+            f"cimlab: {data.removed_records:,} customer records were removed by an undone import "
+            "after the last identity resolution; links made through them still stand: run "
+            f"`cimlab customers resolve --workspace {args.workspace}` to bring customers up to date",
+            file=sys.stderr,
+        )
+    return ws, data
 
 
 def debug() -> bool:

@@ -49,7 +49,7 @@ from typing import Any
 import polars as pl
 
 from cimlab import export
-from cimlab.cli.common import count_argument, date_argument, print_json
+from cimlab.cli.common import count_argument, date_argument, print_json, workspace_data
 from cimlab.errors import CimlabError
 
 __all__ = ["ACTIONS", "MODEL_CODES", "add_parser", "run"]
@@ -191,22 +191,9 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
 
 def _data(args: argparse.Namespace) -> Any:
     """The workspace and its analysis data (the ``cimlab analyse`` rules and notes)."""
-    from cimlab.analytics.facts import customer_data, money_note
-    from cimlab.workspace import Workspace
+    from cimlab.analytics.facts import money_note
 
-    ws = Workspace.open(args.workspace, create=False)
-    try:
-        data = customer_data(ws, time_zone=args.time_zone, currency=args.currency)
-    except ValueError as exc:
-        message = str(exc).replace("time_zone=", "--time-zone ", 1)
-        raise CimlabError(message.replace("currency=", "--currency ", 1)) from None
-    if data.unlinked_records:
-        print(
-            f"cimlab: {data.unlinked_records:,} customer records were imported after the last "
-            "identity resolution and are not in this prediction; run `cimlab customers resolve "
-            f"--workspace {args.workspace}` to include them",
-            file=sys.stderr,
-        )
+    ws, data = workspace_data(args, what="prediction")
     note = money_note(data)
     if note:
         print(f"cimlab: note: {note}", file=sys.stderr)
