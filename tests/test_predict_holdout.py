@@ -411,3 +411,16 @@ def test_cdnow_with_the_predict_models(
     choice = choose_model([ours, pareto])
     assert choice.model == "pareto"
     assert "0.031 (3.9 %) below the next best, bgnbd (0.788)" in choice.explanation
+
+
+def test_a_tie_to_rounding_keeps_the_first_model_given() -> None:
+    """MBG/CNBD-k at k = 1 is MBG/NBD up to rounding: a difference in the 12th decimal is no
+    reason to pick the later, more complex model."""
+    empty = pl.DataFrame()
+
+    def ev(name: str, mae: float) -> HoldoutEvaluation:
+        return HoldoutEvaluation(name, 10, 39.0, 20.0, 18.0, -10.0, mae, mae, 0.6, empty, empty)
+
+    choice = choose_model([ev("mbgnbd", 1.529000000001), ev("mbgcnbd", 1.529)])
+    assert choice.model == "mbgnbd"
+    assert "tied with mbgcnbd" in choice.explanation

@@ -513,7 +513,8 @@ class ModelChoice:
 def choose_model(evaluations: Sequence[HoldoutEvaluation]) -> ModelChoice:
     """Pick the model with the lowest per-customer holdout MAE, and say why.
 
-    Ties keep the first model given. Models must be evaluated on the same split.
+    Ties (MAEs equal to 6 decimals) keep the first model given. Models must be evaluated on the
+    same split.
 
     Examples
     --------
@@ -539,7 +540,9 @@ def choose_model(evaluations: Sequence[HoldoutEvaluation]) -> ModelChoice:
             "the evaluations come from different splits (customers, holdout length or actual "
             "purchases differ); evaluate every model on the same calibration_holdout split."
         )
-    order = sorted(range(len(evaluations)), key=lambda i: (evaluations[i].mae, i))
+    # MAEs equal to 6 decimals are a tie (MBG/CNBD-k at k = 1 is MBG/NBD to rounding): the
+    # first model given, the simpler one in PURCHASE_MODELS' order, is kept
+    order = sorted(range(len(evaluations)), key=lambda i: (round(evaluations[i].mae, 6), i))
     ranked = [evaluations[i] for i in order]
     best = ranked[0]
     metric = "holdout MAE (mean absolute error per customer of holdout purchases)"
@@ -551,7 +554,7 @@ def choose_model(evaluations: Sequence[HoldoutEvaluation]) -> ModelChoice:
         share = 100.0 * gap / runner.mae if runner.mae > 0 else 0.0
         margin = (
             f"{gap:.3f} ({share:.1f} %) below the next best, {runner.model} ({runner.mae:.3f})."
-            if gap > 0
+            if round(gap, 6) > 0
             else f"tied with {runner.model}; kept as the first given."
         )
     error = "n/a" if best.error_pct is None else f"{best.error_pct:+.1f} %"
