@@ -48,15 +48,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import polars as pl
 
 from cimlab.errors import NotEnoughDataError
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "MIN_REPEAT_BUYERS",
