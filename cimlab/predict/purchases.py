@@ -14,7 +14,8 @@ compressed to one row with a weight first. They equal lifetimes' (``BetaGeoFitte
 
 Convergence is checked, not assumed: a fit counts as converged when the optimiser reports success,
 the log-likelihood is finite, the gradient norm (of the mean log-likelihood over log-parameters) is
-below ``1e-4`` and no parameter sits on its bound (``1e-6 .. 1e6``). When the first start fails,
+below ``1e-4``, no parameter sits on its bound (``1e-6 .. 1e6``) and no earlier attempt reached a
+higher likelihood (a stop below it is on a flat ridge, not at the maximum). When the first start fails,
 the documented strategies follow in order (:data:`START_POINTS`): other starting points, then a
 Nelder-Mead polish of the best point found followed by one more L-BFGS-B run from there. Each
 attempt is bounded (L-BFGS-B 300 iterations, Nelder-Mead 800 evaluations) and the whole fit by
@@ -144,7 +145,8 @@ class FitReport:
 
 
 def compress(summary: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
-    """Identical rows of ``columns`` as one row with the summed ``weight`` (1 per row if absent).
+    """Identical rows of ``columns`` as one row with the summed ``weight`` (1 per row if absent),
+    in the order of their first occurrence (so a fit sums in the same order on every run).
 
     >>> frame = pl.DataFrame({"frequency": [0, 0, 2], "recency": [0.0, 0.0, 3.0], "T": [5.0] * 3})
     >>> compress(frame, ["frequency", "recency", "T"]).rows()
@@ -154,7 +156,9 @@ def compress(summary: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
         pl.col("weight").cast(pl.Float64) if "weight" in summary.columns else pl.lit(1.0)
     ).alias("weight")
     return (
-        summary.select(*columns, weight).group_by(columns).agg(pl.col("weight").sum()).sort(columns)
+        summary.select(*columns, weight)
+        .group_by(columns, maintain_order=True)
+        .agg(pl.col("weight").sum())
     )
 
 
@@ -284,6 +288,12 @@ class _OutOfTime(Exception):
     """The fit's time budget (:data:`FIT_SECONDS`) ran out during an attempt."""
 
 
+def _beaten(log_likelihood: float, best: tuple[float, Any] | None) -> bool:
+    """An earlier attempt reached a higher likelihood: a "converged" point below it is a stop on a
+    flat ridge (e.g. a maximum at infinity), not the maximum."""
+    return best is not None and log_likelihood < best[0] - 1e-9 * abs(best[0])
+
+
 def _fit_log_params(
     objective: NegLogLik, names: Sequence[str], total: float
 ) -> tuple[dict[str, float], float, bool, tuple[FitAttempt, ...]]:
@@ -318,7 +328,7 @@ def _fit_log_params(
         ll = attempt.log_likelihood
         if math.isfinite(ll) and (best is None or ll > best[0]):
             best = (ll, theta)
-        if attempt.converged:
+        if attempt.converged and not _beaten(ll, best):
             return attempt.params, ll, True, tuple(attempts)
         if time.perf_counter() > deadline:
             break
@@ -328,7 +338,7 @@ def _fit_log_params(
         if time.perf_counter() <= deadline:
             final, theta = run(theta, "L-BFGS-B after the polish")
             attempts.append(final)
-            if final.converged:
+            if final.converged and not _beaten(final.log_likelihood, best):
                 return final.params, final.log_likelihood, True, tuple(attempts)
     finite = [a for a in attempts if math.isfinite(a.log_likelihood)]
     if not finite:
@@ -523,13 +533,13 @@ class _PurchaseModel:
         total = float(weight.sum())
         n_repeat = float(weight[x > 0].sum())
         _guard_repeat_buyers(n_repeat, self.min_repeat_buyers, f"{self.code} purchase model")
-        loglik = type(self)._log_likelihood
+        summed = self._summed_log_likelihood(x, t_x, big_t, weight)
 
         def objective(theta: Any) -> tuple[float, Any]:
             params = np.exp(theta)
-            ll, grad = loglik(params, x, t_x, big_t)
-            value = -float(weight @ ll) / total
-            gradient = -(grad @ weight) * params / total
+            ll, grad = summed(params)
+            value = -ll / total
+            gradient = -grad * params / total
             if not math.isfinite(value) or not np.all(np.isfinite(gradient)):
                 return math.inf, np.zeros_like(theta)
             return value, gradient
@@ -540,6 +550,19 @@ class _PurchaseModel:
         self.converged_ = converged
         self.fit_report_ = FitReport(self.code, total, rows.height, n_repeat, attempts, converged)
         return self
+
+    def _summed_log_likelihood(
+        self, x: Any, t_x: Any, big_t: Any, weight: Any
+    ) -> Callable[[Any], tuple[float, Any]]:
+        """``params -> (Σ weight·ll, its gradient)`` on these rows; the BG/NBD family overrides it
+        with :mod:`cimlab.predict.beta_geo_sums`."""
+        loglik = type(self)._log_likelihood
+
+        def summed(params: Any) -> tuple[float, Any]:
+            ll, grad = loglik(params, x, t_x, big_t)
+            return float(weight @ ll), grad @ weight
+
+        return summed
 
     def _fitted(self) -> tuple[float, float, float, float]:
         if not hasattr(self, "params_"):
@@ -559,6 +582,15 @@ class _PurchaseModel:
                 f"customers at params {self.params_}"
             )
         return values
+
+
+def _beta_geo_sum(
+    x: Any, t_x: Any, big_t: Any, weight: Any, *, modified: bool
+) -> Callable[[Any], tuple[float, Any]]:
+    from cimlab.predict.beta_geo_sums import log_likelihood_sum, prepare
+
+    rows = prepare(x, t_x, big_t, weight, modified=modified)
+    return lambda params: log_likelihood_sum(params, rows)
 
 
 def _hyp2f1_log(a: Any, b: Any, c: Any, z: Any) -> Any:
@@ -628,6 +660,11 @@ class BetaGeoModel(_PurchaseModel):
     param_names = ("r", "alpha", "a", "b")
     _log_likelihood = staticmethod(bgnbd_log_likelihood)
 
+    def _summed_log_likelihood(
+        self, x: Any, t_x: Any, big_t: Any, weight: Any
+    ) -> Callable[[Any], tuple[float, Any]]:
+        return _beta_geo_sum(x, t_x, big_t, weight, modified=False)
+
     def p_alive(self, summary: pl.DataFrame) -> Any:
         """P(alive | x, t_x, T): 1 for customers without a repeat purchase."""
         r, alpha, a, b = self._fitted()
@@ -687,6 +724,11 @@ class ModifiedBetaGeoModel(_PurchaseModel):
     code = "mbgnbd"
     param_names = ("r", "alpha", "a", "b")
     _log_likelihood = staticmethod(mbgnbd_log_likelihood)
+
+    def _summed_log_likelihood(
+        self, x: Any, t_x: Any, big_t: Any, weight: Any
+    ) -> Callable[[Any], tuple[float, Any]]:
+        return _beta_geo_sum(x, t_x, big_t, weight, modified=True)
 
     def p_alive(self, summary: pl.DataFrame) -> Any:
         """P(alive | x, t_x, T)."""
