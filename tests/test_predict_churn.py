@@ -465,7 +465,7 @@ def test_churn_model_follows_the_sklearn_conventions() -> None:
     )
     y = X["x"].to_numpy() + rng.normal(size=300) > 0
     model = ChurnModel(max_iter=50, random_state=3)
-    assert not hasattr(model, "estimator_")
+    assert not hasattr(model, "booster_")
     again = clone(model)
     assert again.get_params() == model.get_params()
     assert model.fit(X, y) is model
@@ -481,6 +481,64 @@ def test_churn_model_follows_the_sklearn_conventions() -> None:
     )
     with pytest.raises(Exception, match="not fitted"):
         ChurnModel().predict_proba(X)
+
+
+def test_the_calibration_reads_the_btyd_scores_and_falls_back_without_them() -> None:
+    """Beside the booster's log-odds the sigmoid calibration reads the BTYD scores, which carry
+    customers beyond the training range (trees give them all the last leaf); a row whose BTYD
+    scores are missing is calibrated by Platt scaling of the booster alone."""
+    rng = np.random.default_rng(5)
+    n = 2_000
+    silent = rng.uniform(0, 100, n)  # training range: 0..100 days since the last purchase
+    no_purchase = 1 / (1 + np.exp(-(silent - 50) / 15))
+    X = pl.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(n)],
+            "since_last_days": silent,
+            "btyd_p_no_purchase": no_purchase,
+            "btyd_expected_purchases": 3 * (1 - no_purchase),
+        }
+    )
+    y = rng.random(n) < no_purchase
+    model = ChurnModel(max_iter=60).fit(X, y)
+    assert model.calibration_inputs_ == [
+        "booster_log_odds",
+        "btyd_p_no_purchase",
+        "btyd_expected_purchases",
+    ]
+    # beyond the training range the booster is flat; the BTYD scores still order the customers
+    later = np.array([150.0, 200.0, 300.0])
+    p_later = 1 / (1 + np.exp(-(later - 50) / 15))
+    beyond = pl.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "since_last_days": later,
+            "btyd_p_no_purchase": p_later,
+            "btyd_expected_purchases": 3 * (1 - p_later),
+        }
+    )
+    booster = model.booster_.predict_proba(
+        beyond.select("since_last_days", "btyd_p_no_purchase", "btyd_expected_purchases").to_numpy()
+    )
+    assert booster[0, 1] == pytest.approx(booster[2, 1], abs=0.05)
+    proba = model.predict_proba(beyond)[:, 1]
+    assert proba[0] < proba[1] < proba[2]
+    # missing BTYD scores: Platt scaling of the booster alone, still a probability
+    unknown = beyond.with_columns(pl.lit(None, pl.Float64).alias("btyd_p_no_purchase"))
+    fallback = model.predict_proba(unknown)[:, 1]
+    assert np.all((fallback > 0) & (fallback < 1))
+    np.testing.assert_allclose(
+        fallback,
+        model.platt_.predict_proba(np.log(booster[:, 1:] / booster[:, :1]))[:, 1],
+        rtol=1e-9,
+    )
+    # without the prior (or isotonic) the calibration reads the booster only
+    assert ChurnModel(max_iter=60, btyd_prior=False).fit(X, y).calibration_inputs_ == [
+        "booster_log_odds"
+    ]
+    isotonic = ChurnModel(max_iter=60, calibration="isotonic").fit(X, y)
+    assert isotonic.calibration_inputs_ == ["booster_probability"]
+    assert np.all((isotonic.predict_proba(X)[:, 1] >= 0) & (isotonic.predict_proba(X)[:, 1] <= 1))
 
 
 def test_metrics_by_hand() -> None:
@@ -614,7 +672,8 @@ def test_cdnow_the_model_beats_the_baselines(
     assert abs(pareto_neg_ex - PUBLISHED_PARETO_NEG_EX_AUC) < 0.005  # the anchor reproduced
     best_baseline = max(ev.auc("recency"), ev.auc("btyd (bgnbd)"), pareto_no_purchase)
     assert ev.beats_baselines and model > best_baseline
-    assert model >= pareto_neg_ex - 0.003  # on par with the published anchor (0.769 vs 0.768 here)
+    # the Pareto/NBD -E[X] anchor (0.769 published, 0.7684 here) is beaten too: 0.7708
+    assert model > pareto_neg_ex and model > PUBLISHED_PARETO_NEG_EX_AUC
     assert ev.metrics.filter(pl.col("scorer") == "model")["top_decile_lift"].item() > 1.2
 
 
@@ -636,7 +695,7 @@ def test_online_retail_the_model_beats_the_baselines(capsys: pytest.CaptureFixtu
         print(f"\nOnline Retail, scored at 2011-09-09, H = 90 days\n{ev.report()}")
     assert "shortened" not in ev.training_window
     assert ev.beats_baselines
-    assert ev.auc("model") > 0.72
+    assert ev.auc("model") > ev.auc("btyd (bgnbd)") + 0.003 and ev.auc("model") > 0.735
 
 
 def test_tag_events_are_replayed_up_to_the_date() -> None:
