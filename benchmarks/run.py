@@ -26,6 +26,7 @@ BENCHMARKS = {
     "churn": "benchmarks.bench_churn",
     "churn_quick": "benchmarks.bench_churn:run_quick",
     "predict": "benchmarks.bench_predict",
+    "act": "benchmarks.bench_act",
 }
 
 _CHILD = """

@@ -187,6 +187,37 @@ _API: dict[str, tuple[str, ...]] = {
     "cimlab.predict.regularity": ("RegularBetaGeoModel",),
     "cimlab.predict.clv": ("PURCHASE_MODELS", "ValuePrediction", "predict_clv"),
     "cimlab.predict.forecast": ("ForecastBacktest", "backtest_forecast", "forecast_purchases"),
+    "cimlab.act.audiences": (
+        "Audience",
+        "Rule",
+        "audience_members",
+        "audience_versions",
+        "list_audiences",
+        "load_audience",
+        "ready_audiences",
+        "save_audience",
+    ),
+    "cimlab.act.attributes": ("customer_attributes",),
+    "cimlab.act.suppression": (
+        "add_to_suppression_list",
+        "set_soft_opt_in",
+        "suppress",
+        "suppression_list",
+    ),
+    "cimlab.act.campaigns": (
+        "AudiencePreview",
+        "ExportResult",
+        "campaign_log",
+        "campaign_members",
+        "campaign_uplift",
+        "export_audience",
+        "preview_audience",
+        "set_frequency_cap",
+    ),
+    "cimlab.act.uplift": ("UpliftReadout", "assign_control", "uplift_readout"),
+    "cimlab.act.care": ("care_attributes", "care_dates"),
+    "cimlab.act.holidays": ("upcoming_holidays",),
+    "cimlab.contacts": ("canonical_email", "split_name"),
 }
 
 # Names from before 0.2 that keep working (not in __all__): old name -> current name.
@@ -266,6 +297,36 @@ if not any(isinstance(finder, _MovedModules) for finder in sys.meta_path):
 
 if TYPE_CHECKING:  # the same names, for type checkers (tests/test_api.py keeps them equal to _API)
     from cimlab import charts
+    from cimlab.act.attributes import customer_attributes
+    from cimlab.act.audiences import (
+        Audience,
+        Rule,
+        audience_members,
+        audience_versions,
+        list_audiences,
+        load_audience,
+        ready_audiences,
+        save_audience,
+    )
+    from cimlab.act.campaigns import (
+        AudiencePreview,
+        ExportResult,
+        campaign_log,
+        campaign_members,
+        campaign_uplift,
+        export_audience,
+        preview_audience,
+        set_frequency_cap,
+    )
+    from cimlab.act.care import care_attributes, care_dates
+    from cimlab.act.holidays import upcoming_holidays
+    from cimlab.act.suppression import (
+        add_to_suppression_list,
+        set_soft_opt_in,
+        suppress,
+        suppression_list,
+    )
+    from cimlab.act.uplift import UpliftReadout, assign_control, uplift_readout
     from cimlab.analytics import kpis, rfm, satisfaction
     from cimlab.analytics.affinity import (
         ONLINE_RETAIL_NON_PRODUCTS,
@@ -304,6 +365,7 @@ if TYPE_CHECKING:  # the same names, for type checkers (tests/test_api.py keeps 
         segment_summary,
     )
     from cimlab.analytics.satisfaction import satisfaction_table, unhappy_high_value
+    from cimlab.contacts import canonical_email, split_name
     from cimlab.contracts import TABLES, Customers, Feedback, Interactions, Orders
     from cimlab.customers.consent import consent_history, current_consent, set_consent
     from cimlab.customers.golden import golden_records, order_facts

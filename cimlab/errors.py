@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 __all__ = [
+    "AudienceError",
     "CimlabError",
     "DataFileError",
     "ExportError",
@@ -204,6 +205,17 @@ class UnknownCurrencyError(CimlabError):
             else "the workspace has no orders yet"
         )
         super().__init__(f"no order is in {currency}; {codes}")
+
+
+class AudienceError(CimlabError):
+    """An audience, its rules or an export of it cannot be used as given (unknown field or
+    profile, a rule's value of the wrong kind, scores the rules need that are not stored).
+
+    Examples
+    --------
+    >>> str(AudienceError("unknown field 'segmnet'"))
+    "unknown field 'segmnet'"
+    """
 
 
 class NotEnoughDataError(CimlabError):

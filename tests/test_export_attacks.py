@@ -9,9 +9,11 @@ does not know how to run fails :func:`test_the_walk_knows_every_out_option`.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import errno
 import hashlib
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,6 +112,8 @@ RUNNERS = {
     ("predict", "clv"),
     ("predict", "churn"),
     ("predict", "forecast"),
+    ("audience", "members"),
+    ("export",),
 }
 SAVED = "attacked_layout"  # a saved mapping of the attacked workspace, read by a payload header
 # analyse results that put payload text out (products, channels)
@@ -173,6 +177,45 @@ def test_every_predict_out_escapes_formulas(
         assert any(isinstance(c, str) and c.startswith("shop:") for c in found), action
 
 
+@pytest.mark.parametrize("profile", ["csv", "excel", "call", "mailchimp", "hubspot", "klaviyo"])
+def test_campaign_exports_escape_payload_names(
+    attacked: tuple[Path, int], profile: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Customers who consented, named and placed with formula payloads: every cell of every
+    people and e-mail-tool file reaches the file inert (platform files have no BOM: parsed as
+    plain UTF-8 CSV here)."""
+    import shutil
+
+    ws_dir, _ = attacked
+    copy = tmp_path / "ws"
+    shutil.copytree(ws_dir, copy)
+    ws = Workspace.open(copy, create=False)
+    rows = ["customer_id,name,city,email,phone,consent_email,consent_sms,consent_phone"]
+    for i in range(40):
+        name = PAYLOADS[i % len(PAYLOADS)].replace('"', '""')
+        rows.append(
+            f'"{customer_ids()[i % len(customer_ids())]}","{name}","{name}",'
+            f"p{i}@example.com,1380013{i:04d},yes,yes,yes"
+        )
+    report = check_bytes(
+        ("\n".join(rows) + "\n").encode(), name="crm.csv", table="customers", channel="crm"
+    )
+    store_report(ws, report)
+    resolve(ws, at=dt.datetime(2026, 7, 2, tzinfo=dt.UTC))
+    suffix = ".xlsx" if profile == "excel" else ".csv"
+    out = tmp_path / f"campaign{suffix}"
+    argv = ["export", "all", "--workspace", str(copy), "--profile", profile, "--out", str(out)]
+    assert main([*argv, "--as-of", AS_OF, "--cap-days", "0"]) == 0, capsys.readouterr().err
+    data = out.read_bytes()
+    if suffix == ".csv" and not data.startswith("\ufeff".encode()):
+        found = [c for row in csv.reader(io.StringIO(data.decode("utf-8"))) for c in row]
+    else:
+        found = cells(out)
+    assert len(found) > 40
+    live = [c for c in found if live_formula(c)]
+    assert not live, (profile, live[:5])
+
+
 def test_links_out_escapes_buyer_chosen_ids(
     attacked: tuple[Path, int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -222,6 +265,10 @@ def out_argv(path: tuple[str, ...], ws: Path, batch: int) -> list[str]:
         return [*path, "--workspace", str(ws), "--as-of", AS_OF]
     if path == ("workspace", "mappings"):
         return [*path, "--export", SAVED, "--workspace", str(ws)]
+    if path == ("audience", "members"):
+        return [*path, "all", "--workspace", str(ws)]
+    if path == ("export",):
+        return [*path, "all", "--profile", "csv", "--workspace", str(ws)]
     return [*path, "--workspace", str(ws)]
 
 

@@ -80,6 +80,7 @@ from cimlab.lines import (
 __all__ = [
     "MONEY_PLACES",
     "SEGMENTS",
+    "SEGMENT_CODES",
     "SEGMENT_GRID",
     "SEGMENT_NAMES",
     "TIME_UNITS",
@@ -218,6 +219,9 @@ def _span(label: str, lo_hi: tuple[int, int]) -> str:
 
 #: Segment names, best first.
 SEGMENT_NAMES: tuple[str, ...] = tuple(spec[0] for spec in _SEGMENT_SPECS)
+#: Each segment's code, for names in files and commands (audiences ``segment:<code>``):
+#: the name lower-cased, spaces as underscores (``Cannot lose them`` -> ``cannot_lose_them``).
+SEGMENT_CODES: dict[str, str] = {name: name.lower().replace(" ", "_") for name in SEGMENT_NAMES}
 
 #: ``(r_score, fm_score) -> segment`` for the 25 cells of the 5 × 5 grid.
 SEGMENT_GRID: dict[tuple[int, int], str] = {

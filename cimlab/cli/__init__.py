@@ -21,6 +21,9 @@ Commands
     cimlab workspace mappings --workspace DIR [--export NAME --out FILE.yaml] [--json]
                               (saved column mappings; `import --mapping NAME` uses one)
     cimlab predict evaluate|clv|churn|forecast --workspace DIR ...  (cimlab.cli.predict)
+    cimlab audience list|fields|show|save|members ...                  (cimlab.cli.act)
+    cimlab export AUDIENCE --workspace DIR --profile NAME --out FILE [--control 10%] [--json]
+    cimlab campaign list|uplift ...; cimlab suppression add|list|clear ...
     cimlab presets
     cimlab --version
 
@@ -125,6 +128,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "cimlab.cli.predict",
         "CLV, churn risk and forecasts (fitted, validated out of time, stored)",
     ),
+    "audience": ("cimlab.cli.act", "saved audiences and their members"),
+    "export": ("cimlab.cli.act", "export an audience for a campaign tool (consent-safe)"),
+    "campaign": ("cimlab.cli.act", "past exports and their uplift"),
+    "suppression": ("cimlab.cli.act", "the global suppression list"),
 }
 """Command → (its module, its line in ``cimlab --help``). A module registers its commands with
 ``add_parser(subparsers, parser_class)`` and runs them with ``run(args) -> exit code``."""

@@ -102,6 +102,18 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
         help="channels the golden record trusts most, best first, comma-separated (e.g. "
         "store,online_shop); 'none' removes the setting (the most recent value wins)",
     )
+    settings.add_argument(
+        "--frequency-cap",
+        metavar="DAYS",
+        help="campaign exports leave out customers of a direct-contact export of the last DAYS "
+        "days (0 = off; 'default' = 7)",
+    )
+    settings.add_argument(
+        "--soft-opt-in",
+        metavar="PURPOSES",
+        help="consent purposes (email,sms,wechat,phone) for which an existing customer who never "
+        "answered counts as consenting; 'none' (the default) counts missing consent as no",
+    )
     settings.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
     settings.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     quarantine = ws_sub.add_parser(
@@ -342,6 +354,26 @@ _ZONE_SOURCES = {
 }
 
 
+def _campaign_settings(args: argparse.Namespace) -> tuple[int | None, tuple[str, ...]]:
+    """The checked ``--frequency-cap`` (None: the default) and ``--soft-opt-in`` values."""
+    cap: int | None = None
+    text = (args.frequency_cap or "").strip().lower()
+    if args.frequency_cap is not None and text != "default":
+        if not text.isdigit():
+            raise ValueError(
+                f"--frequency-cap {args.frequency_cap!r}: a whole number of days, or default"
+            )
+        cap = int(text)
+    soft: tuple[str, ...] = ()
+    text = (args.soft_opt_in or "").strip().lower()
+    if args.soft_opt_in is not None and text != "none":
+        soft = tuple(p.strip() for p in text.split(",") if p.strip())
+        bad = [p for p in soft if p not in ("email", "sms", "wechat", "phone")]
+        if bad:
+            raise ValueError(f"--soft-opt-in: {bad[0]!r} is not one of email, sms, wechat, phone")
+    return cap, soft
+
+
 def _settings(ws: Workspace, args: argparse.Namespace) -> None:
     from cimlab.dates import check_time_zone
     from cimlab.money import (
@@ -370,10 +402,18 @@ def _settings(ws: Workspace, args: argparse.Namespace) -> None:
         text = (args.source_priority or "").strip()
         if args.source_priority is not None and text.lower() != "none":
             channels = check_source_priority([c.strip() for c in text.split(",") if c.strip()])
+        cap, soft = _campaign_settings(args)
     except ValueError as exc:
         message = str(exc).replace("time_zone=", "--time-zone ", 1)
         message = message.replace("--reporting-currency=", "--reporting-currency ", 1)
         raise WorkspaceError(message.replace("source_priority=", "--source-priority ", 1)) from None
+    from cimlab.act.campaigns import frequency_cap, set_frequency_cap
+    from cimlab.act.suppression import set_soft_opt_in, soft_opt_in
+
+    if args.frequency_cap is not None:
+        set_frequency_cap(ws, cap)
+    if args.soft_opt_in is not None:
+        set_soft_opt_in(ws, soft)
     if args.time_zone is not None:
         set_time_zone(ws, zone)
     if args.reporting_currency is not None:
@@ -395,6 +435,8 @@ def _settings(ws: Workspace, args: argparse.Namespace) -> None:
                 "reporting_currency": money.code,
                 "reporting_currency_source": money.source,
                 "rates_currency": stored_in,
+                "frequency_cap_days": frequency_cap(ws),
+                "soft_opt_in": list(soft_opt_in(ws)),
             }
         )
     else:
@@ -408,3 +450,5 @@ def _settings(ws: Workspace, args: argparse.Namespace) -> None:
             )
         trusted = " > ".join(priority) if priority else "none (the most recent value wins)"
         print(f"source priority of the golden record: {trusted}")
+        soft_text = ", ".join(soft_opt_in(ws)) or "none (missing consent counts as no)"
+        print(f"campaigns: frequency cap {frequency_cap(ws)} days; soft opt-in: {soft_text}")
