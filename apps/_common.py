@@ -23,7 +23,7 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import streamlit as st
@@ -58,9 +58,13 @@ from cimlab.settings import (
 )
 from cimlab.workspace import DB_NAME, Workspace
 
+if TYPE_CHECKING:
+    from cimlab.act.audiences import Audience
+
 __all__ = [
     "ALL_CURRENCIES",
     "AS_OF_KEY",
+    "CAMPAIGN_DRAFT_KEY",
     "CURRENCY_KEY",
     "LANG_KEY",
     "MASKERS",
@@ -70,6 +74,7 @@ __all__ = [
     "SETTINGS_KEY",
     "Markdown",
     "analysis_inputs",
+    "audience_button",
     "business_zone",
     "chosen_currency",
     "current_lang",
@@ -91,6 +96,7 @@ __all__ = [
     "missing_rates_message",
     "money_label",
     "money_unit",
+    "open_audience_draft",
     "open_settings",
     "placeholder_note",
     "real_money",
@@ -431,6 +437,33 @@ def missing_rates_message(exc: MissingRatesError, lang: str) -> Markdown:
         )
         text = text + "\n\n" + stored
     return Markdown(text)
+
+
+CAMPAIGN_DRAFT_KEY = "cmp_draft"
+"""Session-state key of the draft audience an analytic view hands to the Campaigns page."""
+CAMPAIGNS_PAGE = Path(__file__).resolve().parent / "campaigns_page.py"
+
+
+def open_audience_draft(audience: Audience) -> None:
+    """Make ``audience`` the Campaigns page's draft and open its audience chooser on it."""
+    st.session_state[CAMPAIGN_DRAFT_KEY] = audience
+    st.session_state["cmp_source"] = "draft"
+    for lang in LANGS:  # the chooser's widgets, keyed per language (translated_choice)
+        st.session_state.pop(f"cmp_source_{lang}", None)
+
+
+def audience_button(audience: Audience, lang: str, *, key: str) -> None:
+    """ "Make an audience from this": a button that hands ``audience`` (a draft, not saved) to
+    the Campaigns page and opens it there, to preview, refine, save and export (consent and
+    the other suppressions apply there, as to every export)."""
+    if st.button(
+        t("cmp.make_audience", lang),
+        key=key,
+        icon=":material/campaign:",
+        help=t("cmp.make_audience_help", lang),
+    ):
+        open_audience_draft(audience)
+        st.switch_page(CAMPAIGNS_PAGE)
 
 
 def open_settings() -> None:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 import _common as common
 import polars as pl
 import streamlit as st
 
+from cimlab.act.audiences import Audience, Rule
 from cimlab.analytics.affinity import (
     ONLINE_RETAIL_NON_PRODUCTS,
     also_bought,
@@ -313,6 +315,36 @@ def _page(lang: str) -> None:
         st.info(t("prod.also_none", lang))
     else:
         _show_table(_table(_with_names(rows, labels), lang), lang, key="prod_also_table")
+        field = {"sku": "products_bought", "category": "categories_bought"}.get(item)
+        if field is not None:  # the audience fields hold SKUs and categories
+            _pair_audience(field, str(chosen), rows["item_b"].to_list(), names, lang)
+
+
+def _pair_audience(
+    field: str, bought: str, targets: list[str], names: dict[str, str], lang: str
+) -> None:
+    """ "Bought X, never Y" (Y among the items bought with X) as a draft audience."""
+
+    def label(x: str) -> str:
+        return f"{x} · {names[x]}" if names.get(x) and names[x] != x else str(x)
+
+    left, right = st.columns([2, 1], vertical_alignment="bottom")
+    with left:
+        never = st.selectbox(
+            t("cmp.pick_pair", lang),
+            targets,
+            format_func=lambda x: t("cmp.pair_label", lang, a=label(bought), b=label(x)),
+            key="prod_pair_never",
+        )
+    with right:
+        common.audience_button(
+            Audience(
+                re.sub(r"[:\s]+", "_", f"bought_{bought}_never_{never}")[:80],
+                rules=(Rule(field, "contains", [bought]), Rule(field, "not_contains", [never])),
+            ),
+            lang,
+            key="prod_pair_audience",
+        )
 
 
 lang = common.current_lang()

@@ -21,6 +21,7 @@ import _common as common
 import polars as pl
 import streamlit as st
 
+from cimlab.act.audiences import Audience, Rule
 from cimlab.analytics.facts import CustomerData
 from cimlab.analytics.rfm import rfm_table
 from cimlab.analytics.satisfaction import satisfaction_table, unhappy_high_value
@@ -414,6 +415,15 @@ def _page(lang: str) -> None:
                 t("sat.col.last_nps", lang): st.column_config.NumberColumn(format="%d"),
             },
             placeholder=MISSING,
+        )
+        ids = unhappy["customer_id"].cast(pl.String).to_list()
+        common.audience_button(
+            Audience(
+                f"unhappy_high_value_{as_of.isoformat()}",
+                rules=(Rule("customer_id", "in", ids),),
+            ),
+            lang,
+            key="sat_make_audience",
         )
     st.page_link("customers_page.py", label=t("sat.customers_link", lang), icon=":material/groups:")
 

@@ -21,6 +21,7 @@ import _common as common
 import polars as pl
 import streamlit as st
 
+from cimlab.act.audiences import Audience, Rule
 from cimlab.analytics import clusters, lifecycle, rfm
 from cimlab.analytics.facts import CustomerData
 from cimlab.analytics.rfm import segment_summary
@@ -404,6 +405,12 @@ def rfm_section(
         on_click="ignore",
         icon=":material/download:",
     )
+    code = rfm.SEGMENT_CODES[chosen]
+    common.audience_button(
+        Audience(f"segment:{code}", rules=(Rule("segment", "=", code),)),
+        lang,
+        key="seg_make_audience",
+    )
 
 
 def structure_note(structure: dict[str, object], k: int, *, chose: bool, lang: str) -> None:
@@ -501,6 +508,28 @@ def cluster_section(
     st.caption(t("seg.percent_note", lang))
     if not common.real_money(data):
         st.caption(common.placeholder_note(lang))
+    codes = profiles["name"].to_list()
+    left, right = st.columns([2, 1], vertical_alignment="bottom")
+    with left:
+        picked = common.translated_choice(
+            st.selectbox,
+            t("cmp.pick_cluster", lang),
+            codes,
+            key="seg_cluster_pick",
+            lang=lang,
+            default=codes[0],
+            format_func=lambda code: names[code],
+        )
+    with right:  # its members as listed here (an include list: the clusters as shown)
+        ids = assignments.filter(pl.col("cluster_name") == picked)["customer_id"].cast(pl.String)
+        common.audience_button(
+            Audience(
+                f"cluster_{picked.replace(':', '_').replace('#', '_')}_{as_of.isoformat()}",
+                rules=(Rule("customer_id", "in", ids.to_list()),),
+            ),
+            lang,
+            key="seg_cluster_audience",
+        )
     st.subheader(t("seg.scatter", lang))
     numeric = [c for c in features if c in assignments.columns]
     if len(numeric) >= 2:
@@ -567,6 +596,23 @@ def lifecycle_section(*, path: str, version: str, as_of: dt.date, lang: str) -> 
         height="content",
     )
     st.caption(t("seg.percent_note", lang))
+    left, right = st.columns([2, 1], vertical_alignment="bottom")
+    with left:
+        stage = common.translated_choice(
+            st.selectbox,
+            t("cmp.pick_stage", lang),
+            lifecycle.STAGE_ORDER,
+            key="seg_stage_pick",
+            lang=lang,
+            default=lifecycle.STAGE_ORDER[0],
+            format_func=lambda s: stage_label(s, lang),
+        )
+    with right:
+        common.audience_button(
+            Audience(f"stage:{stage}", rules=(Rule("stage", "=", stage),)),
+            lang,
+            key="seg_stage_audience",
+        )
 
     st.subheader(t("seg.transitions", lang))
     left, right = st.columns(2)

@@ -22,10 +22,13 @@ import _common as common  # noqa: E402
 
 from cimlab.i18n import LANGS, lang_label, t  # noqa: E402
 
+_LANG_KEPT = "app_lang_kept"
+
 # an emoji icon: Streamlit draws it locally (a ":material/...:" favicon is fetched from Google)
 st.set_page_config(page_title="cimlab", page_icon="👥", layout="wide")
 
-st.session_state.setdefault(common.LANG_KEY, LANGS[0])
+# the choice is mirrored in a plain key: st.switch_page drops every widget's state
+st.session_state.setdefault(common.LANG_KEY, st.session_state.get(_LANG_KEPT, LANGS[0]))
 lang: str = st.sidebar.radio(
     t("app.language", common.current_lang()),
     LANGS,
@@ -33,6 +36,7 @@ lang: str = st.sidebar.radio(
     key=common.LANG_KEY,
     horizontal=True,
 )
+st.session_state[_LANG_KEPT] = lang
 
 pages = [
     st.Page(
@@ -82,6 +86,12 @@ pages = [
         title=t("nav.value", lang),
         icon=":material/trending_up:",
         url_path="value",
+    ),
+    st.Page(
+        APPS_DIR / "campaigns_page.py",
+        title=t("nav.campaigns", lang),
+        icon=":material/campaign:",
+        url_path="campaigns",
     ),
 ]
 page = st.navigation(pages)

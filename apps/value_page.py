@@ -20,6 +20,7 @@ import _common as common
 import polars as pl
 import streamlit as st
 
+from cimlab.act.audiences import Audience, Rule
 from cimlab.analytics.facts import CustomerData
 from cimlab.analytics.rfm import rfm_table
 from cimlab.charts.value import (
@@ -319,6 +320,11 @@ def _risk_tab(
         lang,
         name=f"churn_{band}_{as_of.isoformat()}.csv",
         key="val_churn_download",
+    )
+    common.audience_button(
+        Audience(f"churn:{band}", rules=(Rule("churn_band", "=", band),)),
+        lang,
+        key="val_make_audience",
     )
     window = churn.report.get("window")
     if window:

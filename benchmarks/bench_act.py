@@ -47,16 +47,14 @@ benchmarks.run act``. Run through ``python -m benchmarks.run act``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_rfm import ROOT
+from benchmarks.child import in_child
 
 CUSTOMERS = int(os.environ.get("CIMLAB_BENCH_ACT_CUSTOMERS", 1_000_000))
 WORKSPACE_PEOPLE = int(os.environ.get("CIMLAB_BENCH_ACT_WORKSPACE_PEOPLE", 20_000))
@@ -87,29 +85,10 @@ LATIN_LAST = ("Lee", "Smith", "Wong", "Chan", "Brown", "Taylor", "Ng", "Miller")
 DOMAINS = ("qq.com", "163.com", "126.com", "gmail.com", "outlook.com", "sina.com", "foxmail.com")
 CITIES = (("上海", "上海"), ("北京", "北京"), ("广州", "广东"), ("深圳", "广东"), ("杭州", "浙江"))
 
-_CHILD = """
-import json, resource, sys
-sys.path.insert(0, {root!r})
-import benchmarks.bench_act as b
-figures = getattr(b, sys.argv[1])(*sys.argv[2:])
-figures["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-print("RESULT " + json.dumps(figures))
-"""
-
 
 def _in_child(function: str, *args: object) -> dict[str, Any]:
     """``function(*args)`` of this module in a fresh Python process, with its peak RSS."""
-    proc = subprocess.run(
-        [sys.executable, "-c", _CHILD.format(root=str(ROOT)), function, *map(str, args)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
-    if proc.returncode or line is None:
-        raise RuntimeError(f"{function} failed:\n{proc.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(line[7:])
-    return result
+    return in_child("benchmarks.bench_act", function, *args)
 
 
 def _pick(rng: Any, values: tuple[str, ...], n: int, p: Any = None) -> Any:

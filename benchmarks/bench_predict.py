@@ -31,16 +31,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_rfm import ROOT, ROWS
+from benchmarks.bench_rfm import ROWS
+from benchmarks.child import in_child
 
 AS_OF = dt.date(2024, 12, 31)
 HORIZON = 52
@@ -50,29 +49,10 @@ PEOPLE = int(os.environ.get("CIMLAB_BENCH_PREDICT_CUSTOMERS", 1_000_000))
 REPEAT = 3
 TARGETS = {"fit_s": 0.5, "score_1m_s": 2.0, "clv_1m_s": 60.0, "clv_1m_peak_mb": 4096}
 
-_CHILD = """
-import json, resource, sys
-sys.path.insert(0, {root!r})
-import benchmarks.bench_predict as b
-figures = getattr(b, sys.argv[1])(*sys.argv[2:])
-figures["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-print("RESULT " + json.dumps(figures))
-"""
-
 
 def _in_child(function: str, *args: object) -> dict[str, Any]:
     """``function(*args)`` of this module in a fresh Python process, with its peak RSS."""
-    proc = subprocess.run(
-        [sys.executable, "-c", _CHILD.format(root=str(ROOT)), function, *map(str, args)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
-    if proc.returncode or line is None:
-        raise RuntimeError(f"{function} failed:\n{proc.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(line[7:])
-    return result
+    return in_child("benchmarks.bench_predict", function, *args)
 
 
 def simulate_orders(

@@ -332,6 +332,9 @@ OTHER_WRITERS = {
     "cimlab/demo/": "the demo's source files (channel exports as platforms write them)",
     "cimlab/predict/store.py": "stored predictions: the workspace's own derived data "
     "(report.json and Parquet tables under predictions/, written atomically), not an export",
+    "cimlab/act/profiles.py": "serialises platform uploads (CSV without BOM, one value per "
+    "line) into bytes in memory, formulas escaped; cimlab.act.campaigns writes those bytes with "
+    "cimlab.export.write_bytes",
 }
 _NOT_A_FILE = "os.devnull"  # the CLI points stdout at /dev/null after a broken pipe
 

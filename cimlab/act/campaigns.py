@@ -63,6 +63,7 @@ __all__ = [
     "CHANNELS",
     "DDL",
     "DEFAULT_CAP_DAYS",
+    "GENERIC_PROFILES",
     "AudiencePreview",
     "ExportResult",
     "campaign_log",

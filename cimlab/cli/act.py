@@ -112,7 +112,7 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     cmd.add_argument("--out", metavar="FILE", help="write .csv, .parquet or .xlsx")
     _common(cmd)
 
-    export = sub.add_parser("export", help="export an audience for a campaign tool")
+    export = sub.add_parser("export", help="export an audience for a campaign tool (consent-safe)")
     export.add_argument("audience", metavar="AUDIENCE")
     export.add_argument("--profile", required=True, metavar="NAME", help="export profile")
     export.add_argument("--out", required=True, metavar="FILE", help="the file to write")

@@ -130,11 +130,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The first {shown} of {n} rows are shown; the download has all of them.",
         "zh": "仅显示前 {shown} 行（共 {n} 行）；下载文件包含全部。",
     },
-    "seg.download": {"en": "Download the list (CSV)", "zh": "下载名单（CSV）"},
+    "seg.download": {
+        "en": "Download the analysis data (CSV, no contact details)",
+        "zh": "下载分析数据（CSV，不含联系方式）",
+    },
     "seg.download_help": {
         "en": "Customer ids with their RFM figures, no contact data. Apply consent and "
-        "opt-outs before a campaign.",
-        "zh": "客户编号及其 RFM 指标，不含联系方式。用于营销活动前请先应用授权与退订规则。",
+        "opt-outs before a campaign: “Make an audience from this” does it on the Campaigns page.",
+        "zh": "客户编号及其 RFM 指标，不含联系方式。用于营销活动前请先应用授权与退订规则："
+        "“以此创建受众”会在营销活动页面完成这些检查。",
     },
     "seg.col.customer_id": {"en": "Customer id", "zh": "客户编号"},
     "seg.col.r_score": {"en": "R score", "zh": "R 评分"},

@@ -115,7 +115,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "churn risk.",
         "zh": "各分群客户的平均与合计 CLV，以及其中高流失风险客户的占比。",
     },
-    "val.download": {"en": "Download {rows} rows (CSV)", "zh": "下载 {rows} 行（CSV）"},
+    "val.download": {
+        "en": "Download {rows} rows of analysis data (CSV, no contact details)",
+        "zh": "下载 {rows} 行分析数据（CSV，不含联系方式）",
+    },
     "val.download_help": {
         "en": "Customer ids and figures only, no contact data; spreadsheet formulas escaped.",
         "zh": "仅含客户编号和指标，不含联系方式；已转义电子表格公式。",

@@ -10,7 +10,8 @@ Markdown place (``markdown_places_app.py``).
 Needs Debian's ``chromium`` at ``/usr/bin/chromium`` (Playwright drives it through
 ``executable_path``; no browser download). Skips with a reason where it is missing, and fails
 instead when ``CI=true``. Screenshots are written to /tmp/cimlab_import.png,
-/tmp/cimlab_overview.png, /tmp/cimlab_customers.png, /tmp/cimlab_<page>.png and
+/tmp/cimlab_overview.png, /tmp/cimlab_customers.png, /tmp/cimlab_<page>.png,
+/tmp/cimlab_campaigns.png and
 /tmp/cimlab_markdown.png.
 """
 
@@ -378,6 +379,57 @@ def test_analytics_pages_open_with_charts(resolved_server: tuple[str, Path]) -> 
             expect(page.get_by_test_id("stException")).to_have_count(0)
         finally:
             browser.close()
+
+
+CAMPAIGN_SCREENSHOT = Path("/tmp/cimlab_campaigns.png")
+
+
+def test_segment_to_audience_to_export(resolved_server: tuple[str, Path]) -> None:
+    """Segments → "make an audience from this" → Campaigns with the draft → an SMS export with a
+    10 % control group: the download is the gateway's file (``手机号码``, bare 11-digit
+    numbers, no BOM), the page shows the suppression report and the audit log gains the row."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from cimlab.act.campaigns import campaign_log
+    from cimlab.workspace import Workspace
+
+    url, workspace = resolved_server
+    expect.set_options(timeout=WAIT)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=STEP_TIMEOUT
+        )
+        try:
+            page = browser.new_page(
+                viewport={"width": 1400, "height": 2400}, locale="zh-CN", accept_downloads=True
+            )
+            page.set_default_timeout(STEP_TIMEOUT)
+            page.goto(f"{url}/segments")
+            expect(page.get_by_role("heading", name="客户分群", exact=True)).to_be_visible()
+            page.get_by_role("button", name="以此创建受众").first.click()
+            expect(page.get_by_role("heading", name="营销活动", exact=True)).to_be_visible()
+            expect(page.get_by_text(re.compile(r"^草稿：RFM 分群："))).to_be_visible()
+            size = page.get_by_test_id("stMetric").filter(
+                has=page.get_by_test_id("stMetricLabel").get_by_text("受众客户数", exact=True)
+            )
+            expect(size.get_by_test_id("stMetricValue")).to_have_text(re.compile(r"^[1-9][0-9,]*$"))
+            page.get_by_role("tab", name="导出", exact=True).click()
+            page.get_by_role("button", name="导出名单").click()
+            expect(page.get_by_text(re.compile(r"^已为短信群发"))).to_be_visible()
+            expect(page.get_by_text("排除报告")).to_be_visible()
+            with page.expect_download() as download:
+                page.get_by_role("button", name="下载活动文件").click()
+            data = Path(download.value.path()).read_bytes()
+            lines = data.decode("utf-8").splitlines()
+            assert lines[0] == "手机号码" and all(re.fullmatch(r"1[0-9]{10}", n) for n in lines[1:])
+            expect(page.get_by_test_id("stException")).to_have_count(0)
+            expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+            page.screenshot(path=str(CAMPAIGN_SCREENSHOT), full_page=True)
+        finally:
+            browser.close()
+    log = campaign_log(Workspace.open(workspace, create=False))
+    assert log.height == 1 and log["profile"][0] == "sms"
+    assert log["control_share"][0] == 0.1 and log["exported"][0] == len(lines) - 1
 
 
 # ----------------------------------------------------------------------------- Markdown payloads

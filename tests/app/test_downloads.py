@@ -31,6 +31,8 @@ DOWNLOADS = {
     ("import_page.py", "f'{key}_mapping_yaml'"): "test_import_page_mapping_download",
     ("segments_page.py", "'seg_download'"): "test_segments_page_members_download",
     ("value_page.py", "key"): "test_value_page_downloads",
+    ("campaigns_page.py", "'cmp_id_template'"): "test_campaigns_page_downloads",
+    ("campaigns_page.py", "'cmp_export_download'"): "test_campaigns_page_downloads",
 }
 
 
@@ -182,6 +184,53 @@ def test_value_page_downloads(
             assert "customer_id" in cells and len(cells) > 100
             assert not [c for c in cells if live_formula(c)]
             assert not any(p in cells for p in PAYLOADS)
+
+
+def test_campaigns_page_downloads(
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    downloads: list[dict[str, Any]],
+) -> None:
+    """The Campaigns page's id-list template and a people's CSV export of the attacked
+    workspace whose customers agreed to e-mail and SMS and carry formula payloads as names and
+    cities: every cell inert, the payloads written escaped."""
+    import datetime as dt
+
+    from cimlab.identity import resolve
+    from cimlab.ingest.importer import check_bytes, store_report
+    from cimlab.workspace import Workspace
+    from tests.payloads import customer_ids
+
+    ws, _ = build_attacked_workspace(tmp_path_factory.mktemp("attack_campaign") / "ws")
+    workspace = Workspace.open(ws)
+    ids = customer_ids()
+    rows = ["customer_id,name,city,email,phone,consent_email,consent_sms,consent_phone"]
+    for i in range(len(ids)):
+        name = PAYLOADS[i % len(PAYLOADS)].replace('"', '""')
+        rows.append(f'"{ids[i]}","{name}","{name}",p{i}@example.com,1380013{i:04d},yes,yes,yes')
+    crm = ("\n".join(rows) + "\n").encode()
+    store_report(workspace, check_bytes(crm, name="crm.csv", table="customers", channel="crm"))
+    resolve(workspace, at=dt.datetime(2026, 7, 2, tzinfo=dt.UTC))
+    monkeypatch.setenv("CIMLAB_WORKSPACE", str(ws))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.radio(key="lang").set_value("en").run()
+    at.switch_page("campaigns_page.py").run()
+    _no_errors(at)
+    at.radio(key="cmp_source_en").set_value("build").run()  # the builder has the template
+    at.radio(key="cmp_source_en").set_value("ready").run()
+    at.selectbox(key="cmp_profile_en").set_value("csv").run()
+    at.select_slider(key="cmp_control").set_value(0)
+    at.button(key="cmp_export_button").click().run()
+    _no_errors(at)
+    keys = {d.get("key") for d in downloads}
+    assert {"cmp_id_template", "cmp_export_download"} <= keys, keys
+    template = [d for d in downloads if d.get("key") == "cmp_id_template"][-1]
+    assert _cells(template["data"]) == ["customer_id"]
+    export = [d for d in downloads if d.get("key") == "cmp_export_download"][-1]
+    cells = _cells(export["data"])
+    assert "p0@example.com" in cells and len(cells) > 10 * len(PAYLOADS)
+    assert not [c for c in cells if live_formula(c)], cells
+    assert any(c.startswith("'") and c[1:] in PAYLOADS for c in cells)
 
 
 def test_the_app_scrubber_is_the_one_scrubber(monkeypatch: pytest.MonkeyPatch) -> None:

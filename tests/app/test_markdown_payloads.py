@@ -157,6 +157,7 @@ PAGES = (
     "channels_page.py",
     "satisfaction_page.py",
     "products_page.py",
+    "campaigns_page.py",
 )
 
 
