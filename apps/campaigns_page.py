@@ -55,7 +55,12 @@ from cimlab.act.campaigns import (
 )
 from cimlab.act.holidays import upcoming_holidays
 from cimlab.act.profiles import PROFILES
-from cimlab.act.suppression import REASON_LABELS, REASONS, read_contact_list
+from cimlab.act.suppression import (
+    REASON_LABELS,
+    REASONS,
+    contact_list_template,
+    read_contact_list,
+)
 from cimlab.analytics.rfm import SEGMENT_CODES
 from cimlab.charts.value import band_label
 from cimlab.errors import CimlabError
@@ -590,7 +595,10 @@ def _care_tab(audience: Audience | None, as_of: dt.date, lang: str) -> None:
         common.open_audience_draft(draft)
         st.rerun()
     st.subheader(t("cmp.holidays", lang))
-    coming = upcoming_holidays(as_of, days)
+    from cimlab.act.holidays import shop_holidays
+
+    ws = common.get_workspace(str(common.workspace_dir()))
+    coming = upcoming_holidays(as_of, days, extra=shop_holidays(ws))
     if coming.is_empty():
         st.info(common.t_md("cmp.no_holidays", lang, days=days))
         return
@@ -699,9 +707,11 @@ def _show_export(lang: str) -> None:
     if not done:
         return
     result: ExportResult = done["result"]
-    st.success(
+    # nobody left to contact is no success: say so, and point at the report below
+    say = st.success if result.exported else st.warning
+    say(
         common.t_md(
-            "cmp.exported",
+            "cmp.exported" if result.exported else "cmp.exported_none",
             lang,
             n=f"{result.exported:,}",
             profile=_profile_title(result.profile, lang),
@@ -903,6 +913,84 @@ def _uplift(export_id: int, lang: str) -> None:
         )
 
 
+def _policy_tab(lang: str) -> None:
+    """The rules every export obeys that a marketer may set: soft opt-in, the frequency cap and
+    the global suppression list (contacts shown masked)."""
+    from cimlab.act.campaigns import frequency_cap, set_frequency_cap
+    from cimlab.act.suppression import (
+        add_to_suppression_list,
+        set_soft_opt_in,
+        soft_opt_in,
+        suppression_list,
+    )
+
+    ws = common.get_workspace(str(common.workspace_dir()))
+    st.caption(t("cmp.policy_intro", lang))
+    with st.form("cmp_policy_form"):
+        soft = st.multiselect(
+            t("cmp.soft_opt_in", lang),
+            list(CHANNELS),
+            default=list(soft_opt_in(ws)),
+            format_func=lambda p: t(f"cmp.channel.{p}", lang),
+            help=t("cmp.soft_opt_in_help", lang),
+            key="cmp_soft",
+        )
+        cap = st.number_input(
+            t("cmp.cap_days", lang),
+            min_value=0,
+            max_value=365,
+            value=frequency_cap(ws),
+            help=t("cmp.cap_days_help", lang),
+            key="cmp_cap",
+        )
+        if st.form_submit_button(t("cmp.policy_save", lang)):
+            set_soft_opt_in(ws, soft)
+            set_frequency_cap(ws, int(cap))
+            st.success(t("cmp.policy_saved", lang))
+    st.subheader(t("cmp.suppression_list", lang))
+    listing = suppression_list(ws)
+    st.caption(common.t_md("cmp.suppression_count", lang, n=f"{listing.height:,}"))
+    if listing.height:
+        shown = common.mask_columns(
+            listing.head(LOG_SHOWN)
+            .with_columns(
+                phone=pl.when(pl.col("kind") == "phone").then(pl.col("value")),
+                email=pl.when(pl.col("kind") == "email").then(pl.col("value")),
+                customer_id=pl.when(pl.col("kind") == "customer_id").then(pl.col("value")),
+            )
+            .drop("value"),
+            {"phone": "phone", "email": "email"},
+        ).select(
+            pl.coalesce("customer_id", "phone", "email").alias(t("cmp.col.entry", lang)),
+            pl.col("reason").alias(t("cmp.col.reason", lang)),
+            pl.col("added_at").alias(t("cmp.col.added_at", lang)),
+        )
+        st.dataframe(shown, hide_index=True)
+    st.download_button(
+        t("cmp.suppression_template", lang),
+        data=contact_list_template(),
+        file_name="suppression_template.csv",
+        mime="text/csv",
+        key="cmp_suppression_template",
+    )
+    upload = st.file_uploader(
+        t("cmp.suppression_upload", lang), type=["csv", "txt", "xlsx"], key="cmp_suppression_file"
+    )
+    reason = st.text_input(t("cmp.suppression_reason", lang), key="cmp_suppression_reason")
+    if upload is not None and st.button(t("cmp.suppression_add", lang), key="cmp_suppression_add"):
+        try:
+            entries = read_contact_list(upload.getvalue(), name=upload.name)
+        except CimlabError as error:
+            st.error(common.md_text(str(error)))
+            return
+        added = add_to_suppression_list(ws, entries, reason=reason, user=common.current_user())
+        st.success(
+            common.t_md(
+                "cmp.suppression_added", lang, read=f"{entries.height:,}", added=f"{added:,}"
+            )
+        )
+
+
 def _history_tab(lang: str) -> None:
     ws = common.get_workspace(str(common.workspace_dir()))
     log = campaign_log(ws)
@@ -913,6 +1001,12 @@ def _history_tab(lang: str) -> None:
         st.dataframe(
             log_rows(log.head(LOG_SHOWN), lang, zone=common.business_zone()),
             hide_index=True,
+            column_config={
+                t("cmp.log.as_of", lang): st.column_config.DateColumn(format="YYYY-MM-DD"),
+                t("cmp.log.exported_at", lang): st.column_config.DatetimeColumn(
+                    format="YYYY-MM-DD HH:mm"
+                ),
+            },
         )
     st.caption(t("cmp.log_caption", lang))
     ids = log["export_id"].to_list()
@@ -951,12 +1045,13 @@ def _page(lang: str) -> None:
         return
     _, as_of = inputs
     audience = _audience(lang)
-    names = ["preview", "export", "care", "history"]
+    names = ["preview", "export", "care", "history", "policy"]
     labels = [
         t("cmp.tab.preview", lang),
         t("cmp.tab.export", lang),
         t("cmp.tab.care", lang),
         t("cmp.tab.history", lang),
+        t("cmp.tab.policy", lang),
     ]
     tabs = dict(zip(names, st.tabs(labels), strict=True))
     if audience is not None:
@@ -975,6 +1070,8 @@ def _page(lang: str) -> None:
         common.guard(lambda: _care_tab(audience, as_of, lang), lang, context="campaigns/care")
     with tabs["history"]:
         common.guard(lambda: _history_tab(lang), lang, context="campaigns/history")
+    with tabs["policy"]:
+        common.guard(lambda: _policy_tab(lang), lang, context="campaigns/policy")
 
 
 _page(common.current_lang())

@@ -141,6 +141,11 @@ def test_the_frequency_cap_counts_earlier_direct_exports(ws: Workspace, tmp_path
     # the contacted and the held-out control both wait out the cap
     assert again.suppressed["frequency_cap"] == first.exported + first.control > first.exported
     assert again.exported == 0
+    # an export that left nobody is still logged, and reads back as empty, not as an error
+    assert campaign_members(ws, again.export_id).is_empty()
+    assert not campaign_uplift(ws, again.export_id).measurable
+    with pytest.raises(AudienceError, match="no export 99"):
+        campaign_members(ws, 99)
     off = export_audience(ws, "all", profile="sms", out=tmp_path / "3.csv", as_of=AS_OF, cap_days=0)
     assert off.exported == first.exported + first.control
     hashed = export_audience(ws, "all", profile="tencent", out=tmp_path / "t.txt", as_of=AS_OF)

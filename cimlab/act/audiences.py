@@ -609,7 +609,11 @@ def id_list_csv(ids: Iterable[str] = ()) -> bytes:
     >>> id_list_csv(["C001"]).decode("utf-8-sig")
     'customer_id\\nC001\\n'
     """
-    return ("\ufeff" + "\n".join([ID_LIST_HEADER, *ids]) + "\n").encode("utf-8")
+    from cimlab.export import table_bytes
+
+    return table_bytes(
+        pl.DataFrame({ID_LIST_HEADER: list(ids)}, schema={ID_LIST_HEADER: pl.String}), "csv"
+    )
 
 
 def read_id_list(source: str | Path | bytes) -> tuple[str, ...]:

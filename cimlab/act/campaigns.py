@@ -638,20 +638,22 @@ def campaign_log(ws: Workspace) -> pl.DataFrame:
 
 
 def campaign_members(ws: Workspace, export_id: int) -> pl.DataFrame:
-    """``customer_id, group`` of one export (treated and control)."""
-    if not ws.has_table("campaign_members"):
-        raise AudienceError(f"no export {export_id} in {ws.path}")
-    found = ws.query(
-        'SELECT customer_id, grp AS "group" FROM campaign_members WHERE export_id = ? '
-        "ORDER BY customer_id",
-        [export_id],
+    """``customer_id, group`` of one export (treated and control; empty when every member was
+    suppressed)."""
+    known = (
+        ws.has_table("campaign_exports")
+        and ws.rows("SELECT count(*) FROM campaign_exports WHERE export_id = ?", [export_id])[0][0]
     )
-    if found.is_empty():
+    if not known:
         raise AudienceError(
             f"no export {export_id} in {ws.path}; `cimlab campaign list --workspace {ws.path}` "
             "shows them"
         )
-    return found
+    return ws.query(
+        'SELECT customer_id, grp AS "group" FROM campaign_members WHERE export_id = ? '
+        "ORDER BY customer_id",
+        [export_id],
+    )
 
 
 def campaign_uplift(

@@ -59,6 +59,7 @@ __all__ = [
     "Suppression",
     "add_to_suppression_list",
     "clear_suppression_list",
+    "contact_list_template",
     "read_contact_list",
     "set_soft_opt_in",
     "soft_opt_in",
@@ -263,6 +264,19 @@ def read_contact_list(source: str | Path | bytes, *, name: str = "list.csv") -> 
             )
         parts.append(raw.select("kind", "value"))
     return pl.concat(parts).unique(maintain_order=True)
+
+
+def contact_list_template() -> bytes:
+    """The CSV template of a suppression or exclusion list: the headers ``customer_id, phone,
+    email`` (fill any of them), UTF-8 with BOM.
+
+    >>> contact_list_template().decode("utf-8-sig")
+    'customer_id,phone,email\\n'
+    """
+    from cimlab.export import table_bytes
+
+    columns = {"customer_id": pl.String, "phone": pl.String, "email": pl.String}
+    return table_bytes(pl.DataFrame(schema=columns), "csv")
 
 
 def add_to_suppression_list(

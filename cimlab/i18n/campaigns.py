@@ -220,6 +220,57 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Exported {n} customers for {profile} (export #{id}).",
         "zh": "已为{profile}导出 {n} 位客户（导出编号 #{id}）。",
     },
+    "cmp.exported_none": {
+        "en": "Nobody was left to contact for {profile} (export #{id}, logged): every member was "
+        "suppressed or held out; the report below says why.",
+        "zh": "{profile}没有可联系的客户（导出编号 #{id}，已记录）：所有成员均被排除或留作对照组，"
+        "原因见下方报告。",
+    },
+    "cmp.tab.policy": {"en": "Suppression list & rules", "zh": "屏蔽名单与规则"},
+    "cmp.policy_intro": {
+        "en": "The rules every export obeys. Consent is always checked; these settings decide "
+        "what a missing answer means and how often a customer may be contacted.",
+        "zh": "每次导出都遵守的规则。营销同意始终检查；以下设置决定未表态如何处理以及联系频次。",
+    },
+    "cmp.soft_opt_in": {
+        "en": "Soft opt-in: channels where an existing customer who never answered counts as "
+        "agreeing",
+        "zh": "软性同意：老客户未表态时视为同意的渠道",
+    },
+    "cmp.soft_opt_in_help": {
+        "en": "Only for customers who have bought; an explicit no is always no. Leave empty "
+        "to count every missing answer as no (the default).",
+        "zh": "仅适用于已购买的客户；明确拒绝始终为拒绝。留空则所有未表态均视为不同意（默认）。",
+    },
+    "cmp.cap_days": {"en": "Frequency cap (days)", "zh": "频次限制（天）"},
+    "cmp.cap_days_help": {
+        "en": "Customers of a direct-contact export in the last N days (contacted, or held out "
+        "as its control group) are left out of the next one. 0 turns the cap off.",
+        "zh": "最近 N 天内直接联系类导出的客户（已联系或留作对照组）不会进入下一次导出。0 表示不限制。",
+    },
+    "cmp.policy_save": {"en": "Save the rules", "zh": "保存规则"},
+    "cmp.policy_saved": {"en": "Saved.", "zh": "已保存。"},
+    "cmp.suppression_list": {"en": "Global suppression list", "zh": "全局屏蔽名单"},
+    "cmp.suppression_count": {
+        "en": "{n} entries: never in any export.",
+        "zh": "共 {n} 条：不会出现在任何导出中。",
+    },
+    "cmp.col.entry": {"en": "Entry", "zh": "条目"},
+    "cmp.col.added_at": {"en": "Added", "zh": "添加时间"},
+    "cmp.suppression_template": {
+        "en": "Download the template (customer_id, phone, email)",
+        "zh": "下载模板（customer_id、phone、email）",
+    },
+    "cmp.suppression_upload": {
+        "en": "Add customer ids, phones or e-mails from a file",
+        "zh": "从文件添加客户编号、手机号或邮箱",
+    },
+    "cmp.suppression_reason": {"en": "Reason (optional)", "zh": "原因（可选）"},
+    "cmp.suppression_add": {"en": "Add to the list", "zh": "加入名单"},
+    "cmp.suppression_added": {
+        "en": "{read} entries read, {added} new on the list.",
+        "zh": "读取 {read} 条，新增 {added} 条。",
+    },
     "cmp.kpi.members": {"en": "Audience members", "zh": "受众成员"},
     "cmp.kpi.suppressed": {"en": "Suppressed", "zh": "已排除"},
     "cmp.kpi.control": {"en": "Control group", "zh": "对照组"},

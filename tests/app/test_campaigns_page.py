@@ -226,3 +226,33 @@ def test_analytic_views_make_a_draft_audience(app_ws: Path, page: str, key: str)
     if op == "in":  # an include list of the view's customers: every id is a customer
         assert size == len(draft.rules[0].value)
     assert _metric(at, t("cmp.size", "en")) == f"{size:,}"
+
+
+def test_policy_tab_sets_the_rules_and_lists_the_suppression_list_masked(app_ws: Path) -> None:
+    from cimlab.act.campaigns import frequency_cap, set_frequency_cap
+    from cimlab.act.suppression import (
+        add_to_suppression_list,
+        clear_suppression_list,
+        read_contact_list,
+        set_soft_opt_in,
+    )
+
+    ws = Workspace.open(app_ws, create=False)
+    entries = read_contact_list(b"phone,email\n13800138000,ann@example.com\n")
+    add_to_suppression_list(ws, entries, reason="asked by phone")
+    try:
+        lang = "en"
+        at = _open(lang)
+        at.multiselect(key="cmp_soft").set_value(["email"])
+        at.number_input(key="cmp_cap").set_value(14)
+        [save] = [b for b in at.button if b.label == t("cmp.policy_save", lang)]
+        save.click().run()
+        _no_errors(at)
+        assert soft_opt_in(ws) == ("email",) and frequency_cap(ws) == 14
+        shown = " ".join(str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())
+        assert "13800138000" not in shown and "ann@example.com" not in shown
+        assert "138****8000" in shown and "asked by phone" in shown
+    finally:
+        set_soft_opt_in(ws, [])
+        set_frequency_cap(ws, None)
+        clear_suppression_list(ws)

@@ -33,6 +33,7 @@ DOWNLOADS = {
     ("value_page.py", "key"): "test_value_page_downloads",
     ("campaigns_page.py", "'cmp_id_template'"): "test_campaigns_page_downloads",
     ("campaigns_page.py", "'cmp_export_download'"): "test_campaigns_page_downloads",
+    ("campaigns_page.py", "'cmp_suppression_template'"): "test_campaigns_page_downloads",
 }
 
 
@@ -226,6 +227,8 @@ def test_campaigns_page_downloads(
     assert {"cmp_id_template", "cmp_export_download"} <= keys, keys
     template = [d for d in downloads if d.get("key") == "cmp_id_template"][-1]
     assert _cells(template["data"]) == ["customer_id"]
+    listing = [d for d in downloads if d.get("key") == "cmp_suppression_template"][-1]
+    assert _cells(listing["data"]) == ["customer_id", "phone", "email"]
     export = [d for d in downloads if d.get("key") == "cmp_export_download"][-1]
     cells = _cells(export["data"])
     assert "p0@example.com" in cells and len(cells) > 10 * len(PAYLOADS)
