@@ -773,7 +773,7 @@ def _export_tab(audience: Audience, as_of: dt.date, lang: str) -> None:
             default="sms",
             format_func=lambda p: _profile_title(p, lang),
         )
-        st.caption(common.md_text(PROFILES[profile].description))
+        st.caption(common.md_text(PROFILES[profile].about(lang)))
     channel = ALL_CHANNELS
     with right:
         if profile in GENERIC_PROFILES:

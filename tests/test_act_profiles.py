@@ -462,3 +462,12 @@ def test_blank_ids_are_no_ids():
     nobody = render("wecom", frame.head(1), OUT)
     assert text(nobody.files[0].data) == "external_userid,openid,unionid\n"
     assert (nobody.rows_written, nobody.rows_without_identifier) == (0, 1)
+
+
+def test_every_profile_says_what_it_holds_in_both_languages() -> None:
+    from cimlab.act.profiles import DESCRIPTIONS_ZH, PROFILES
+
+    assert set(DESCRIPTIONS_ZH) == set(PROFILES)
+    for profile in PROFILES.values():
+        assert profile.about("en") == profile.description
+        assert profile.about("zh") == DESCRIPTIONS_ZH[profile.name] != profile.description

@@ -74,6 +74,7 @@ from cimlab.export import escape_formulas, table_bytes
 from cimlab.ingest.parsing import normalize_email
 
 __all__ = [
+    "DESCRIPTIONS_ZH",
     "DMP_MOBILE_HASH_SHA256",
     "HUBSPOT_LIFECYCLE",
     "PROFILES",
@@ -179,6 +180,13 @@ class Profile:
     max_bytes: int | None = None
     columns: tuple[str, ...] = field(default_factory=tuple)
 
+    def about(self, lang: str = "en") -> str:
+        """What the file holds, in ``lang`` (``en`` or ``zh``): :attr:`description`, or its
+        Chinese version (:data:`DESCRIPTIONS_ZH`)."""
+        return (
+            DESCRIPTIONS_ZH.get(self.name, self.description) if lang == "zh" else self.description
+        )
+
 
 _WECHAT_IDS = {
     "wecom_external_userid": "wechat",
@@ -186,6 +194,32 @@ _WECHAT_IDS = {
     "wechat_unionid": "wechat",
 }
 _ALL_IDS = {"email": "email", "phone": "phone", **_WECHAT_IDS}
+
+#: Each profile's description in Chinese, for the app's 中文 pages.
+DESCRIPTIONS_ZH: dict[str, str] = {
+    "sms": "手机号码：中国大陆手机号写 11 位；其他号码写国际区号+号码（不带 '+'，阿里云短信 SendBatchSms "
+    "的国际/港澳台格式）。batch=N 增加“批次”列（1、2……），每批最多 N ≤ 100 个号码，对应一次 "
+    "SendBatchSms 调用；大陆号码在前，任何一批都不混用大陆与国际号码（两者模板不同）。",
+    "call": "客户编号、姓名（明文：外呼人员需称呼客户）、E.164 格式电话。",
+    "wecom": "external_userid、openid、unionid：有值的列。",
+    "mailchimp": "Email Address 在第一列（Mailchimp 的导入键），然后是 First Name、Last Name。",
+    "klaviyo": "同意列按 Klaviyo 帮助中心的命名：Subscribed（已同意）、Unsubscribed（已拒绝）、"
+    "Never subscribed（未知）。超过 50 MB 的文件会拆分。",
+    "hubspot": "Lifecycle Stage 使用 HubSpot 的内部取值（HUBSPOT_LIFECYCLE）。",
+    "meta": "以下各项的 SHA-256 十六进制：邮箱去空格并小写；手机号只留数字、带国家区号、不带 '+'；"
+    "名、姓小写并去掉标点与空格（保留各种文字的字母）；国家为小写 ISO-2 代码。",
+    "google": "以下各项的 SHA-256 十六进制：规范化邮箱（gmail/googlemail 去掉点和 +后缀）；"
+    "带 '+' 的 E.164 手机号；小写、去空格的姓名。国家（ISO-2）和邮编为明文（cimlab 不保存邮编，"
+    "邮编为空）。",
+    "tencent": "HASH_MOBILE_PHONE：11 位大陆手机号（不带 86）的 MD5 小写十六进制，每行一个。"
+    "按需压缩，或文本超过 100 MB（custom_audience_files/add 的上传上限）时压缩；每个压缩包不超过 100 MB。",
+    "oceanengine": "压缩的文本，每行是一条 protobuf DmpData 记录的 base64，含一个 IdItem（dataType "
+    "MOBILE_HASH_SHA256 = 6，id = 11 位大陆手机号的 SHA-256 小写十六进制）；每个压缩包不超过 50 MB。",
+    "excel": "供人阅读：列名使用所选语言，公式已转义。",
+    "csv": "与 excel 相同的列，保存为 CSV：UTF-8 带 BOM，公式已转义。",
+    "parquet": "每列为校验后的值与类型。",
+    "json": "对象数组，UTF-8 不带 BOM，校验后的值。",
+}
 
 PROFILES: dict[str, Profile] = {
     p.name: p
