@@ -16,7 +16,7 @@ Examples
 >>> import polars as pl
 >>> summary = pl.DataFrame({
 ...     "frequency": [1, 2, 3, 1, 4, 2, 5, 1, 2, 3] * 3,
-...     "monetary_value": [20.0, 35.0, 15.0, 50.0, 22.0, 18.0, 30.0, 12.0, 40.0, 25.0] * 3,
+...     "monetary_value": [5.0, 80.0, 12.0, 150.0, 9.0, 60.0, 25.0, 200.0, 15.0, 40.0] * 3,
 ... })
 >>> model = GammaGammaModel(min_repeat_buyers=5).fit(summary)
 >>> model.converged_, sorted(model.params_)
