@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import _common as common
-import altair as alt
 import polars as pl
 import streamlit as st
 
@@ -62,6 +61,7 @@ from cimlab.act.suppression import (
     read_contact_list,
 )
 from cimlab.analytics.rfm import SEGMENT_CODES
+from cimlab.charts.campaigns import reach_chart
 from cimlab.charts.value import band_label
 from cimlab.errors import CimlabError
 from cimlab.i18n import LANGS, segment_label, stage_label, t
@@ -487,34 +487,6 @@ def _audience(lang: str) -> Audience | None:
 
 
 # ----------------------------------------------------------------------------- preview
-
-
-def reach_chart(reachable: dict[str, float], lang: str) -> alt.Chart:
-    """Share of the audience reachable per contact channel, as horizontal bars."""
-    frame = pl.DataFrame(
-        {
-            "channel": [t(f"cmp.channel.{c}", lang) for c in reachable],
-            "share": list(reachable.values()),
-        }
-    )
-    return (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "share:Q",
-                title=t("cmp.reach_axis", lang),
-                axis=alt.Axis(format="%"),
-                scale=alt.Scale(domain=[0, 1]),
-            ),
-            y=alt.Y("channel:N", title=None, sort=None),
-            tooltip=[
-                alt.Tooltip("channel:N", title=t("cmp.reach_channel", lang)),
-                alt.Tooltip("share:Q", title=t("cmp.reach_axis", lang), format=".1%"),
-            ],
-        )
-        .properties(height=40 * len(reachable) + 20)
-    )
 
 
 def _preview_tab(audience: Audience, as_of: dt.date, lang: str) -> None:

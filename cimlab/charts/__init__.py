@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 from cimlab.charts.affinity import pairs_scatter_chart, top_pairs_chart
+from cimlab.charts.campaigns import reach_chart
 from cimlab.charts.channels import acquisition_chart, channel_chart, migration_chart, overlap_chart
 from cimlab.charts.clusters import cluster_k_chart, cluster_profile_chart, cluster_scatter_chart
 from cimlab.charts.cohorts import cohort_chart
@@ -54,6 +55,7 @@ __all__ = [
     "nps_mix_chart",
     "overlap_chart",
     "pairs_scatter_chart",
+    "reach_chart",
     "rfm_distribution_chart",
     "rfm_grid_chart",
     "satisfaction_trend_chart",
