@@ -169,6 +169,25 @@ def test_email_rule_links():
     assert res.links["key_masked"].to_list() == ["l***@qq.com"]
 
 
+def test_gmail_aliases_are_one_mailbox_other_domains_keep_their_dots():
+    """Gmail ignores dots and +tags (cimlab.contacts.EMAIL_PROVIDER_RULES): those spellings are
+    one person; at other providers a dot makes another address."""
+    res = idn.resolve_records(
+        recs(
+            ("shop", "1", None, "ann.lee+shop@gmail.com"),
+            ("crm", "2", None, "annlee@googlemail.com"),
+            ("wechat", "3", None, "ANNLEE@GMAIL.COM"),
+            ("shop", "4", None, "bo.wu@qq.com"),
+            ("crm", "5", None, "bowu@qq.com"),
+        )
+    )
+    assert groups(res) == {
+        frozenset({"shop:1", "crm:2", "wechat:3"}),
+        frozenset({"shop:4"}),
+        frozenset({"crm:5"}),
+    }
+
+
 def test_shared_id_space_is_a_setting():
     rows = recs(
         ("online_shop", "0001034", None, None),

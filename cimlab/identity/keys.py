@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from cimlab.contacts import canonical_email_expr
 from cimlab.identity.settings import IdentitySettings, check_settings
 from cimlab.identity.tables import KEYS_SCHEMA, RECORDS_SCHEMA
 
@@ -50,7 +51,14 @@ def key_rows(rec: pl.DataFrame, s: IdentitySettings) -> pl.DataFrame:
     """(rid, channel, key_type, key) for records carrying ``rid``."""
     parts = [
         rec.select("rid", "channel", key_type=pl.lit("phone"), key=pl.col("phone")),
-        rec.select("rid", "channel", key_type=pl.lit("email"), key=pl.col("email")),
+        # one mailbox, one key: gmail.com / googlemail.com ignore dots and +tags
+        # (cimlab.contacts.EMAIL_PROVIDER_RULES); other domains keep their spelling
+        rec.select(
+            "rid",
+            "channel",
+            key_type=pl.lit("email"),
+            key=pl.coalesce(canonical_email_expr(pl.col("email")), pl.col("email")),
+        ),
     ]
     for g, group in enumerate(s.shared_id_groups):
         parts.append(
@@ -67,9 +75,10 @@ def key_rows(rec: pl.DataFrame, s: IdentitySettings) -> pl.DataFrame:
 def record_keys(records: pl.DataFrame, *, settings: IdentitySettings | None = None) -> pl.DataFrame:
     """Every identifier a record offers (:data:`KEYS_SCHEMA`), before the over-merge guard.
 
-    ``key_type`` is ``phone`` (E.164), ``email`` or ``shared_id`` (``"<group>|<source id>"``
-    for channels of ``settings.shared_id_groups``). Keys stay in memory: nothing stores them
-    raw.
+    ``key_type`` is ``phone`` (E.164), ``email`` (its canonical spelling:
+    :func:`cimlab.contacts.canonical_email`, so ``J.Smith+shop@googlemail.com`` and
+    ``jsmith@gmail.com`` are one key) or ``shared_id`` (``"<group>|<source id>"`` for channels of
+    ``settings.shared_id_groups``). Keys stay in memory: nothing stores them raw.
 
     Examples
     --------
@@ -77,6 +86,10 @@ def record_keys(records: pl.DataFrame, *, settings: IdentitySettings | None = No
     ...                      "phone": [None], "email": ["a.li@qq.com"]})
     >>> record_keys(recs).select("key_type", "key").rows()
     [('email', 'a.li@qq.com'), ('shared_id', '0|0001034')]
+    >>> aliases = pl.DataFrame({"channel": ["shop", "crm"], "source_customer_id": ["1", "2"],
+    ...                         "email": ["j.smith+shop@googlemail.com", "jsmith@gmail.com"]})
+    >>> record_keys(aliases)["key"].to_list()
+    ['jsmith@gmail.com', 'jsmith@gmail.com']
     """
     s = check_settings(settings)
     rec = prepare_records(records)
