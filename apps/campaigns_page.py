@@ -123,7 +123,8 @@ def _preview(
     as_of: dt.date,
     overlaps: tuple[str, ...],
 ) -> AudiencePreview:
-    data = common.load_customer_data(path, version, currency=currency)
+    # every order (no currency filter): the workspace's snapshot serves (cimlab.act.snapshot)
+    data = None if currency is None else common.load_customer_data(path, version, currency=currency)
     audience = Audience.from_yaml(audience_yaml, name=audience_name)
     audience = dataclasses.replace(audience, version=audience_version)
     ws = common.get_workspace(path)
@@ -580,7 +581,8 @@ def export_download(files: list[dict[str, Any]], stem: str) -> tuple[bytes, str]
 def _run_export(audience: Audience, as_of: dt.date, settings: dict[str, Any], lang: str) -> None:
     path = str(common.workspace_dir())
     version = common.data_version(path)
-    data = common.load_customer_data(path, version, currency=common.chosen_currency())
+    currency = common.chosen_currency()
+    data = None if currency is None else common.load_customer_data(path, version, currency=currency)
     profile = PROFILES[settings["profile"]]
     stem = f"{file_stem(audience.name)}_{profile.name}_{as_of.isoformat()}"
     with tempfile.TemporaryDirectory(prefix="cimlab_export_") as folder:

@@ -198,6 +198,7 @@ _API: dict[str, tuple[str, ...]] = {
         "save_audience",
     ),
     "cimlab.act.attributes": ("customer_attributes",),
+    "cimlab.act.snapshot": ("Snapshot", "open_snapshot", "workspace_version"),
     "cimlab.act.suppression": (
         "add_to_suppression_list",
         "set_soft_opt_in",
@@ -320,6 +321,7 @@ if TYPE_CHECKING:  # the same names, for type checkers (tests/test_api.py keeps 
     )
     from cimlab.act.care import care_attributes, care_dates
     from cimlab.act.holidays import upcoming_holidays
+    from cimlab.act.snapshot import Snapshot, open_snapshot, workspace_version
     from cimlab.act.suppression import (
         add_to_suppression_list,
         set_soft_opt_in,

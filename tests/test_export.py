@@ -332,6 +332,8 @@ OTHER_WRITERS = {
     "cimlab/demo/": "the demo's source files (channel exports as platforms write them)",
     "cimlab/predict/store.py": "stored predictions: the workspace's own derived data "
     "(report.json and Parquet tables under predictions/, written atomically), not an export",
+    "cimlab/act/snapshot.py": "customer snapshots: the workspace's own derived data "
+    "(Parquet under snapshots/, written atomically), not an export",
     "cimlab/act/profiles.py": "serialises platform uploads (CSV without BOM, one value per "
     "line) into bytes in memory, formulas escaped; cimlab.act.campaigns writes those bytes with "
     "cimlab.export.write_bytes",

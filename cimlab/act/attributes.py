@@ -52,8 +52,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -69,7 +69,10 @@ __all__ = [
     "OPEN_COMPLAINT_DAYS",
     "Field",
     "customer_attributes",
+    "group_frame",
     "groups_of",
+    "join_groups",
+    "value_group",
 ]
 
 #: A complaint in this many days up to ``as_of``, nothing heard from the customer since: open.
@@ -246,10 +249,12 @@ def _cluster(data: CustomerData, as_of: dt.date) -> pl.DataFrame:
     return frame.select(_ID, pl.col("cluster_name").cast(pl.String))
 
 
-def _value(ws: Workspace, data: CustomerData) -> pl.DataFrame:
-    from cimlab.predict.store import data_fingerprint, latest_prediction
+def value_group(ws: Workspace, fingerprint: str) -> pl.DataFrame:
+    """The ``value`` group: the latest stored CLV and churn predictions of the data whose
+    :func:`~cimlab.predict.store.data_fingerprint` is ``fingerprint`` (AudienceError when
+    either is missing, naming the command that makes it)."""
+    from cimlab.predict.store import latest_prediction
 
-    fingerprint = data_fingerprint(data)
     frames = []
     for kind, columns, command in (
         ("clv", ("clv", "p_alive", "expected_purchases"), "cimlab predict clv"),
@@ -283,14 +288,12 @@ def _tags(ws: Workspace) -> pl.DataFrame:
     return tags.group_by(_ID).agg(tags=pl.col("tag").unique().sort())
 
 
-def _profile(ws: Workspace, ids: pl.Series) -> pl.DataFrame:
+def _profile(ws: Workspace) -> pl.DataFrame:
     from cimlab.customers.golden import golden_records
 
     golden = golden_records(ws, include_orders=False)
     wanted = ("region", "city", "country", "gender", "customer_type", "signup_date")
-    return golden.filter(pl.col(_ID).is_in(ids.implode())).select(
-        _ID, *[pl.col(c) for c in wanted if c in golden.columns]
-    )
+    return golden.select(_ID, *[pl.col(c) for c in wanted if c in golden.columns])
 
 
 def _products(data: CustomerData, as_of: dt.date) -> pl.DataFrame:
@@ -430,6 +433,50 @@ def _care(ws: Workspace, data: CustomerData, as_of: dt.date) -> pl.DataFrame:
     )
 
 
+def group_frame(
+    group: str, ws: Workspace, data: Callable[[], CustomerData], as_of: dt.date
+) -> pl.DataFrame:
+    """One attribute group (module docstring) of the customers ``data()`` describes, at
+    ``as_of``; ``data`` is called only by the groups that read the analysis data (``value``:
+    :func:`value_group`)."""
+    if group == "tags":
+        return _tags(ws)
+    if group == "consent":
+        return _consent(ws)
+    if group == "profile":
+        return _profile(ws)
+    makers: dict[str, Callable[[CustomerData], pl.DataFrame]] = {
+        "rfm": lambda d: _rfm(d, as_of),
+        "lifecycle": lambda d: _lifecycle(d, as_of),
+        "cluster": lambda d: _cluster(d, as_of),
+        "channels": lambda d: _channels(d, as_of),
+        "products": lambda d: _products(d, as_of),
+        "satisfaction": lambda d: _satisfaction(d, as_of),
+        "care": lambda d: _care(ws, d, as_of),
+    }
+    if group not in makers:
+        raise AudienceError(f"unknown attribute group {group!r}")
+    return makers[group](data())
+
+
+def join_groups(
+    customers: pl.DataFrame,
+    fields: Iterable[str] | None,
+    group: Callable[[str], pl.DataFrame],
+) -> pl.DataFrame:
+    """``customers`` (``customer_id``) left-joined with ``group(name)`` for every group of
+    ``fields`` (all when None), in name order; list fields of customers a group says nothing
+    about are empty lists, the rows sorted by id."""
+    out = customers.select(pl.col(_ID).cast(pl.String))
+    for name in sorted(groups_of(FIELDS if fields is None else fields)):
+        part = group(name).with_columns(pl.col(_ID).cast(pl.String))
+        out = out.join(part, on=_ID, how="left")
+    lists = [name for name, f in FIELDS.items() if f.kind == "list" and name in out.columns]
+    return out.with_columns(
+        pl.col(name).fill_null(pl.lit([], dtype=pl.List(pl.String))) for name in lists
+    ).sort(_ID)
+
+
 def customer_attributes(
     ws: Workspace,
     *,
@@ -439,33 +486,29 @@ def customer_attributes(
 ) -> pl.DataFrame:
     """One row per customer with ``customer_id`` and the groups of ``fields`` (all when None).
 
-    ``data`` is the workspace's :func:`~cimlab.analytics.facts.customer_data` (read when not
-    given). Columns of the groups not asked for are absent; a customer the group says nothing
-    about has nulls there (lists: empty).
+    Without ``data`` the groups come from the workspace's snapshot
+    (:mod:`cimlab.act.snapshot`: computed once per workspace version, then read), for the
+    analysis data of :func:`~cimlab.analytics.facts.customer_data` with its defaults. With
+    ``data`` (that function's result for other options, or a frame set of one's own) the
+    groups that read it are computed from it; the groups read from the workspace's tables as
+    they are (tags, consent, profile) come from the snapshot either way. Columns of the
+    groups not asked for are absent; a customer the group says nothing about has nulls there
+    (lists: empty).
     """
-    from cimlab.analytics.facts import customer_data
+    from cimlab.act.snapshot import WORKSPACE_GROUPS, open_snapshot
 
-    data = customer_data(ws) if data is None else data
-    groups = groups_of(FIELDS if fields is None else fields)
-    out = data.customers.select(pl.col(_ID).cast(pl.String))
-    makers: dict[str, Any] = {
-        "rfm": lambda: _rfm(data, as_of),
-        "lifecycle": lambda: _lifecycle(data, as_of),
-        "cluster": lambda: _cluster(data, as_of),
-        "value": lambda: _value(ws, data),
-        "channels": lambda: _channels(data, as_of),
-        "tags": lambda: _tags(ws),
-        "profile": lambda: _profile(ws, out[_ID]),
-        "products": lambda: _products(data, as_of),
-        "satisfaction": lambda: _satisfaction(data, as_of),
-        "consent": lambda: _consent(ws),
-        "care": lambda: _care(ws, data, as_of),
-    }
-    for group in sorted(groups):
-        part = makers[group]()
-        part = part.with_columns(pl.col(_ID).cast(pl.String))
-        out = out.join(part, on=_ID, how="left")
-    lists = [name for name, f in FIELDS.items() if f.kind == "list" and name in out.columns]
-    return out.with_columns(
-        pl.col(name).fill_null(pl.lit([], dtype=pl.List(pl.String))) for name in lists
-    ).sort(_ID)
+    snapshot = open_snapshot(ws)
+    if data is None:
+        return snapshot.attributes(as_of=as_of, fields=fields)
+    given = data
+
+    def group(name: str) -> pl.DataFrame:
+        if name in WORKSPACE_GROUPS:
+            return snapshot.group(name, as_of=as_of)
+        if name == "value":
+            from cimlab.predict.store import data_fingerprint
+
+            return value_group(ws, data_fingerprint(given))
+        return group_frame(name, ws, lambda: given, as_of)
+
+    return join_groups(given.customers, fields, group)

@@ -66,6 +66,7 @@ __all__ = [
     "GENERIC_PROFILES",
     "AudiencePreview",
     "ExportResult",
+    "all_contacts",
     "campaign_log",
     "campaign_members",
     "campaign_uplift",
@@ -191,18 +192,13 @@ def _wechat_ids(ws: Workspace) -> pl.DataFrame:
     return wide.select(_ID, "wechat_openid", "wecom_external_userid")
 
 
-def contact_rows(ws: Workspace, customers: pl.DataFrame) -> pl.DataFrame:
-    """``customers`` (``customer_id`` + attribute columns) with their contacts (module steps).
-
-    Adds ``name, email, phone, country, city, region, wechat_openid, wecom_external_userid,
-    wechat_unionid, masked_phone, masked_email``. ``phone`` is E.164 or null (a masked or
-    virtual number is never kept: it sets ``masked_phone`` instead).
-    """
+def all_contacts(ws: Workspace) -> pl.DataFrame:
+    """Every customer's contacts, computed from the workspace (:func:`contact_rows` columns
+    without the caller's; :func:`contact_rows` reads them from the snapshot)."""
     from cimlab.contacts import canonical_email_expr, country_from_e164_expr, country_iso2_expr
     from cimlab.customers.golden import golden_records
 
-    ids = customers[_ID].to_list()
-    golden = golden_records(ws, customer_ids=ids) if ids else None
+    golden = golden_records(ws) if ws.has_table("identity_map") else None
     wanted = ("name", "email", "phone", "country", "city", "region")
     if golden is None or golden.is_empty():
         contacts = pl.DataFrame(schema={_ID: pl.String, **dict.fromkeys(wanted, pl.String)})
@@ -217,19 +213,36 @@ def contact_rows(ws: Workspace, customers: pl.DataFrame) -> pl.DataFrame:
         country=pl.coalesce(country_iso2_expr(pl.col("country")), country_from_e164_expr(phone)),
     )
     columns = {table: _columns(ws, table) for table in ("customers", "orders")}
-    masked = {
-        name: _masked_customers(ws, column, columns).with_columns(pl.lit(True).alias(name))
-        for name, column in (("masked_phone", "phone"), ("masked_email", "email"))
-    }
-    out = customers.join(contacts, on=_ID, how="left").join(_wechat_ids(ws), on=_ID, how="left")
-    for name, frame in masked.items():
-        out = out.join(frame.with_columns(pl.col(_ID).cast(pl.String)), on=_ID, how="left")
-        out = out.with_columns(pl.col(name).fill_null(False))
+    out = contacts.join(_wechat_ids(ws), on=_ID, how="left")
+    if ws.has_table("identity_map"):
+        for name, column in (("masked_phone", "phone"), ("masked_email", "email")):
+            masked = _masked_customers(ws, column, columns).with_columns(pl.lit(True).alias(name))
+            out = out.join(masked.with_columns(pl.col(_ID).cast(pl.String)), on=_ID, how="left")
+    for name in ("masked_phone", "masked_email"):
+        if name not in out.columns:
+            out = out.with_columns(pl.lit(None, pl.Boolean).alias(name))
     # the suppression list holds canonical e-mails too: match on both spellings
     return out.with_columns(
+        pl.col("masked_phone", "masked_email").fill_null(False),
         wechat_unionid=pl.lit(None, pl.String),
         email_canonical=canonical_email_expr(pl.col("email")),
     )
+
+
+def contact_rows(ws: Workspace, customers: pl.DataFrame) -> pl.DataFrame:
+    """``customers`` (``customer_id`` + attribute columns) with their contacts (module steps).
+
+    Adds ``name, email, phone, country, city, region, wechat_openid, wecom_external_userid,
+    wechat_unionid, masked_phone, masked_email, email_canonical``. ``phone`` is E.164 or null
+    (a masked or virtual number is never kept: it sets ``masked_phone`` instead). The
+    contacts come from the workspace's snapshot (:mod:`cimlab.act.snapshot`): computed for
+    every customer once per workspace version.
+    """
+    from cimlab.act.snapshot import open_snapshot
+
+    contacts = open_snapshot(ws).contacts()
+    out = customers.join(contacts, on=_ID, how="left")
+    return out.with_columns(pl.col("masked_phone", "masked_email").fill_null(False))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -272,9 +285,6 @@ def preview_audience(
     workspace has a CLV prediction of this data), the share of its members reachable per channel
     (consent, soft opt-in included, and a usable contact: what the export would keep before the
     frequency cap and the lists), and its overlap with the ``overlap_with`` audiences."""
-    from cimlab.analytics.facts import customer_data
-
-    data = customer_data(ws) if data is None else data
     chosen = load_audience(ws, audience) if isinstance(audience, str) else audience.checked()
     others = [load_audience(ws, name) for name in overlap_with]
     fields = set(chosen.fields) | set(_reach_fields())
@@ -427,7 +437,6 @@ def export_audience(
     """
     from cimlab.act.profiles import PROFILES, render
     from cimlab.act.uplift import assign_control
-    from cimlab.analytics.facts import customer_data
     from cimlab.export import check_target, write_bytes
 
     if profile not in PROFILES:
@@ -440,7 +449,6 @@ def export_audience(
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     target = Path(out)
     check_target(target, protect=[ws.path])
-    data = customer_data(ws) if data is None else data
     fields = set(chosen.fields) | {
         "segment",
         "purchase_days",

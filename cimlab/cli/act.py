@@ -10,6 +10,7 @@
                             [--exclude FILE.csv] [--json]
     cimlab audience members NAME --workspace DIR [--as-of DATE] [--out FILE] [--json]
     cimlab audience holidays --workspace DIR [--days N] [--set CODE=DATE,...] [--json]
+    cimlab audience refresh --workspace DIR [--as-of DATE] [--json]
     cimlab export AUDIENCE --workspace DIR --profile NAME --out FILE [--control 10%] [--seed N]
                   [--channel sms|phone|email|wechat] [--as-of DATE] [--cap-days N]
                   [--exclude FILE.csv] [--lang en|zh] [--batch N] [--zip] [--json]
@@ -38,7 +39,13 @@ import datetime as dt
 import sys
 from typing import Any
 
-from cimlab.cli.common import count_argument, date_argument, print_json, workspace_data
+from cimlab.cli.common import (
+    count_argument,
+    date_argument,
+    print_json,
+    workspace_data,
+    workspace_snapshot,
+)
 from cimlab.errors import CimlabError
 
 __all__ = ["add_parser", "run"]
@@ -107,6 +114,10 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
         help="the shop's own dates (replace the saved ones; --set '' clears them)",
     )
     _common(cmd)
+    cmd = actions.add_parser(
+        "refresh", help="compute the customer snapshot now (after imports: exports then read it)"
+    )
+    _common(cmd)
     cmd = actions.add_parser("members", help="an audience's customer ids (no contact data)")
     cmd.add_argument("name", metavar="NAME")
     cmd.add_argument("--out", metavar="FILE", help="write .csv, .parquet or .xlsx")
@@ -159,14 +170,22 @@ def _workspace(args: argparse.Namespace) -> Any:
     return Workspace.open(args.workspace, create=False)
 
 
-def _as_of(args: argparse.Namespace, data: Any) -> dt.date:
-    from cimlab.dates import to_date
-
+def _as_of(args: argparse.Namespace, snapshot: Any) -> dt.date:
+    """``--as-of``, else the day of the data's last order line (business time zone)."""
     if getattr(args, "as_of", None):
         return args.as_of  # type: ignore[no-any-return]
-    if not data.orders.height:
+    day = snapshot.last_day
+    if day is None:
         raise CimlabError("the workspace has no orders; give --as-of DATE")
-    return to_date(data.orders["order_ts"].max(), time_zone=data.time_zone)
+    return day  # type: ignore[no-any-return]
+
+
+def _data(args: argparse.Namespace, snapshot: Any) -> Any:
+    """The analysis data to hand over: None (the workspace's snapshot serves) unless
+    ``--time-zone`` or ``--currency`` asks for other analysis data."""
+    if getattr(args, "time_zone", None) is None and getattr(args, "currency", None) is None:
+        return None
+    return snapshot.data()
 
 
 def parse_rule(text: str) -> Any:
@@ -248,8 +267,11 @@ def _audience_run(args: argparse.Namespace) -> int:
         return 0
     if args.action == "holidays":
         return _holidays(args)
-    ws, data = workspace_data(args, what="audience")
-    as_of = _as_of(args, data)
+    ws, snapshot = workspace_snapshot(args, what="audience")
+    as_of = _as_of(args, snapshot)
+    data = _data(args, snapshot)
+    if args.action == "refresh":
+        return _refresh(args, snapshot, as_of)
     if args.action == "show":
         from cimlab.act.campaigns import preview_audience
 
@@ -293,6 +315,25 @@ def _audience_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refresh(args: argparse.Namespace, snapshot: Any, as_of: dt.date) -> int:
+    """Every attribute group but the stored predictions and the clusters, and the contacts."""
+    import time
+
+    from cimlab.act.attributes import FIELDS
+
+    started = time.perf_counter()
+    fields = [n for n, f in FIELDS.items() if f.group not in {"value", "cluster", "customer"}]
+    customers = snapshot.attributes(as_of=as_of, fields=fields).height
+    snapshot.contacts()
+    seconds = round(time.perf_counter() - started, 2)
+    if args.json:
+        print_json({"version": snapshot.version, "as_of": as_of.isoformat(),
+                    "customers": customers, "seconds": seconds})  # fmt: skip
+    else:
+        print(f"snapshot {snapshot.version} as of {as_of}: {customers:,} customers ({seconds} s)")
+    return 0
+
+
 def _holidays(args: argparse.Namespace) -> int:
     from cimlab.act.holidays import set_shop_holidays, shop_holidays, upcoming_holidays
 
@@ -314,9 +355,9 @@ def _holidays(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise CimlabError(str(exc)) from None
     if args.as_of is None:
-        from cimlab.analytics.facts import customer_data
+        from cimlab.act.snapshot import open_snapshot
 
-        day = _as_of(args, customer_data(ws))
+        day = _as_of(args, open_snapshot(ws))
     else:
         day = args.as_of
     try:
@@ -335,7 +376,7 @@ def _export_run(args: argparse.Namespace) -> int:
     from cimlab.act.campaigns import export_audience
     from cimlab.act.suppression import REASON_LABELS, read_contact_list
 
-    ws, data = workspace_data(args, what="export")
+    ws, snapshot = workspace_snapshot(args, what="export")
     exclude = read_contact_list(args.exclude) if args.exclude else None
     options: dict[str, Any] = {}
     if args.batch is not None:
@@ -347,14 +388,14 @@ def _export_run(args: argparse.Namespace) -> int:
         args.audience,
         profile=args.profile,
         out=args.out,
-        as_of=_as_of(args, data),
+        as_of=_as_of(args, snapshot),
         control=args.control,
         seed=args.seed,
         channel=args.channel,
         cap_days=args.cap_days,
         exclude=exclude,
         lang=args.lang,
-        data=data,
+        data=_data(args, snapshot),
         render_options=options,
     )
     if args.json:

@@ -114,30 +114,56 @@ def workspace_data(args: argparse.Namespace, *, what: str = "analysis") -> tuple
     (they are not in ``what``). A bad zone or currency is a :class:`~cimlab.errors.CimlabError`
     naming the option."""
     from cimlab.analytics.facts import customer_data
-    from cimlab.errors import CimlabError
     from cimlab.workspace import Workspace
 
     ws = Workspace.open(args.workspace, create=False)
-    try:
-        data = customer_data(ws, time_zone=args.time_zone, currency=args.currency)
-    except ValueError as exc:  # --time-zone is not a zone, --currency not a code
-        message = str(exc).replace("time_zone=", "--time-zone ", 1)
-        raise CimlabError(message.replace("currency=", "--currency ", 1)) from None
-    if data.unlinked_records:
+    data = _options_checked(
+        lambda: customer_data(ws, time_zone=args.time_zone, currency=args.currency)
+    )
+    _warn_records(args, what, data.unlinked_records, data.removed_records)
+    return ws, data
+
+
+def workspace_snapshot(args: argparse.Namespace, *, what: str = "analysis") -> tuple[Any, Any]:
+    """The workspace ``args.workspace`` and its :class:`~cimlab.act.snapshot.Snapshot` for
+    ``--time-zone`` and ``--currency``, with :func:`workspace_data`'s warnings and errors; the
+    analysis data is read only when the snapshot lacks what is asked of it."""
+    from cimlab.act.snapshot import open_snapshot
+    from cimlab.workspace import Workspace
+
+    ws = Workspace.open(args.workspace, create=False)
+    snapshot = open_snapshot(ws, time_zone=args.time_zone, currency=args.currency)
+    facts = _options_checked(snapshot.facts)
+    _warn_records(args, what, facts["unlinked_records"], facts["removed_records"])
+    return ws, snapshot
+
+
+def _warn_records(args: argparse.Namespace, what: str, unlinked: int, removed: int) -> None:
+    if unlinked:
         print(
-            f"cimlab: {data.unlinked_records:,} customer records were imported after the last "
+            f"cimlab: {unlinked:,} customer records were imported after the last "
             f"identity resolution and are not in this {what}; run `cimlab customers resolve "
             f"--workspace {args.workspace}` to include them",
             file=sys.stderr,
         )
-    if data.removed_records:
+    if removed:
         print(
-            f"cimlab: {data.removed_records:,} customer records were removed by an undone import "
+            f"cimlab: {removed:,} customer records were removed by an undone import "
             "after the last identity resolution; links made through them still stand: run "
             f"`cimlab customers resolve --workspace {args.workspace}` to bring customers up to date",
             file=sys.stderr,
         )
-    return ws, data
+
+
+def _options_checked(read: Any) -> Any:
+    """``read()``, a bad ``--time-zone`` or ``--currency`` a CimlabError naming the option."""
+    from cimlab.errors import CimlabError
+
+    try:
+        return read()
+    except ValueError as exc:  # --time-zone is not a zone, --currency not a code
+        message = str(exc).replace("time_zone=", "--time-zone ", 1)
+        raise CimlabError(message.replace("currency=", "--currency ", 1)) from None
 
 
 def debug() -> bool:
