@@ -444,6 +444,7 @@ def _hash_expr(expr: pl.Expr, function: str) -> pl.Expr:
         import duckdb
 
         with duckdb.connect(":memory:") as con:
+            con.execute("SET enable_progress_bar = false")  # it draws on stdout
             con.register("cimlab_values", values.to_frame("v"))
             out = con.sql(f"SELECT {function}(v) AS h FROM cimlab_values").pl()["h"]
         return out.cast(pl.String)

@@ -655,7 +655,9 @@ class Workspace:
                     raise self._busy() from None
                 time.sleep(_POLL)
         try:
-            con.execute("SET TimeZone = 'UTC'")
+            # DuckDB draws a progress bar on stdout for queries over 2 s: it would break a
+            # command's --json output on large data
+            con.execute("SET TimeZone = 'UTC'; SET enable_progress_bar = false")
             yield con
         finally:
             con.close()

@@ -811,3 +811,10 @@ def test_no_files_other_than_the_database_and_the_lock(ws: Workspace, tmp_path: 
     Workspace.restore(backup, ws.path)
     ws.check()
     assert sorted(os.listdir(ws.path)) == [LOCK_NAME, DB_NAME]
+
+
+def test_no_progress_bar_reaches_stdout(tmp_path):
+    """DuckDB draws a progress bar on stdout for queries over 2 s; a command's --json output
+    on large data would break, so workspace connections turn it off."""
+    ws = Workspace.open(tmp_path / "ws")
+    assert ws.query("SELECT current_setting('enable_progress_bar') AS on").item() is False
