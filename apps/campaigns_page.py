@@ -597,6 +597,7 @@ def _run_export(audience: Audience, as_of: dt.date, settings: dict[str, Any], la
             channel=settings["channel"] or None,
             exclude=settings["exclude"],
             lang=settings["columns_lang"],
+            one_per_household=settings["one_per_household"],
             user=common.current_user(),
             data=data,
         )
@@ -735,6 +736,11 @@ def _export_tab(audience: Audience, as_of: dt.date, lang: str) -> None:
             help=t("cmp.seed_help", lang),
         )
     )
+    one_per_household = st.checkbox(
+        t("cmp.one_per_household", lang),
+        key="cmp_one_per_household",
+        help=t("cmp.one_per_household_help", lang),
+    )
     exclude = None
     upload = st.file_uploader(
         t("cmp.exclusion_upload", lang),
@@ -758,6 +764,7 @@ def _export_tab(audience: Audience, as_of: dt.date, lang: str) -> None:
         "control": int(control),
         "seed": seed,
         "exclude": exclude,
+        "one_per_household": bool(one_per_household),
     }
     if st.button(t("cmp.export", lang), key="cmp_export_button", type="primary",
                  icon=":material/send:"):  # fmt: skip

@@ -191,6 +191,7 @@ def _resolve(path: str) -> None:
             proposals=result.review_proposals,
             kept=result.ids_kept,
             new=result.ids_new,
+            households=result.households,
         )
 
     _act("resolve", work)
@@ -406,6 +407,9 @@ def _review_section(ws_path: str, version: str, lang: str) -> None:
             flag("same_city").alias(t("cust.col_same_city", lang)),
             flag("same_birth_date").alias(t("cust.col_same_birth", lang)),
         )
+        reason = "reason_zh" if lang == "zh" else "reason"
+        if reason in queue.columns:  # why, in words (names masked)
+            shown = shown.with_columns(queue[reason].alias(t("cust.col_reason", lang)))
         _table(shown)
         labels = {
             r["review_id"]: t(
@@ -654,6 +658,17 @@ def _identities(view: profile.CustomerProfile, lang: str) -> None:
     if ids["score"].null_count() == ids.height:  # deterministic links carry no score
         frame = frame.drop(t("cust.col_score", lang))
     _table(frame)
+
+
+def _household(view: profile.CustomerProfile, lang: str) -> None:
+    """The customer's household, one masked line per person sharing a phone or e-mail."""
+    lines = view.household_lines(lang)
+    if not lines:
+        return
+    st.markdown(f"**{t('cust.household', lang)}**")
+    st.caption(t("cust.household_help", lang))
+    for line in lines:
+        st.markdown(common.md_text(line))
 
 
 def _why(ws_path: str, version: str, customer_id: str, lang: str) -> None:
@@ -975,6 +990,7 @@ def _customer_360(ws_path: str, version: str, customer_id: str, lang: str) -> No
     with tabs[0]:
         _golden(view, lang)
         _identities(view, lang)
+        _household(view, lang)
         _why(ws_path, version, customer_id, lang)
         _lineage(view, lang)
         _reveal_section(ws_path, customer_id, lang)

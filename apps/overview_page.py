@@ -21,6 +21,7 @@ import streamlit as st
 from cimlab import TABLES
 from cimlab.analytics.facts import CustomerData
 from cimlab.analytics.kpis import KPI_NAMES, kpi_table, kpi_trend, trend_periods
+from cimlab.backups import BackupStatus, age_in_words, backup_status
 from cimlab.charts import counts_chart, import_history_chart
 from cimlab.charts.kpis import kpi_trend_chart
 from cimlab.dates import window_start
@@ -70,6 +71,31 @@ def load_trend(
         customers=data.customers,
         time_zone=data.time_zone,
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=60)
+def load_backup_status(path: str, version: str) -> BackupStatus:
+    """:func:`cimlab.backups.backup_status` of the workspace (the age moves on within a minute)."""
+    del version  # part of the cache key only: a new schedule changes the workspace
+    return backup_status(common.get_workspace(path))
+
+
+def backup_notice(path: str, version: str) -> None:
+    """The last backup's age; a warning when the scheduled backup is overdue or missing."""
+    status = load_backup_status(path, version)
+    if status.schedule is None:
+        st.caption(t("ov.backup_unscheduled", lang))
+        return
+    period = t(f"ov.backup_period.{status.schedule.period}", lang)
+    folder = common.md_code(str(status.schedule.folder))
+    if status.last is None:
+        st.warning(common.t_md("ov.backup_none", lang, folder=folder, period=period))
+        return
+    n, unit = age_in_words(status.last.age)
+    age = t(f"ov.backup_age.{unit if n != 1 else unit[:-1]}", lang, n=n)
+    key = "ov.backup_overdue" if status.overdue else "ov.backup_last"
+    show = st.warning if status.overdue else st.caption
+    show(common.t_md(key, lang, age=age, folder=folder, period=period))
 
 
 def _number(kpi: str, value: float | None) -> str:
@@ -204,6 +230,7 @@ st.caption(common.t_md("ov.workspace", lang, path=common.md_code(ws_path)))
 
 common.get_workspace(ws_path)  # creates an empty workspace on first start
 version = common.data_version(ws_path)
+backup_notice(ws_path, version)
 counts = common.load_counts(ws_path, version)
 batches = common.load_batches(ws_path, version)
 kpi_section(ws_path, version)

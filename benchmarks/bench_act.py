@@ -37,7 +37,8 @@ Cases, each in a fresh process (its own peak memory, ``ru_maxrss``):
   phase in a fresh process: ``cold``, the first export of a data version (its snapshot,
   :mod:`cimlab.act.snapshot`, removed first: it reads the analysis data, computes the groups
   the audience needs and every customer's contacts, and stores them), then ``warm``, the
-  export as every later one of that version runs (reading the snapshot), then the CLI
+  export as every later one of that version runs (reading the snapshot; three runs, the median
+  reported), then the CLI
   ``cimlab export segment:champions --profile meta --control 10%`` wall clock, Python start
   included. The target is the warm export.
 
@@ -408,7 +409,8 @@ def _built_folder(people: int) -> Path:
     source = Path(cimlab.demo.__file__).parent
     digest = hashlib.sha256()
     for path in sorted(source.rglob("*.py")):
-        digest.update(path.read_bytes())
+        if path.name != "traps.py":  # the identity trap set: not part of the demo
+            digest.update(path.read_bytes())
     return Path(__file__).parent / "_work" / f"act_ws_{people}_{digest.hexdigest()[:10]}"
 
 
@@ -509,7 +511,12 @@ def run() -> dict[str, object]:
         folder = _built_folder(WORKSPACE_PEOPLE)
         built = _in_child("build_workspace", str(folder), WORKSPACE_PEOPLE)
         cold = _in_child("workspace", str(folder), "cold")
-        warm = _in_child("workspace", str(folder), "warm")
+        # three warm runs, each in a fresh process; the median is the figure
+        runs = sorted(
+            (_in_child("workspace", str(folder), "warm") for _ in range(3)),
+            key=lambda run: run["seconds"],
+        )
+        warm = {**runs[1], "all_seconds": [run["seconds"] for run in runs]}
         cli = _in_child("workspace_cli", str(folder))
         whole = {"build_s": built["build_s"], "cold": cold, "warm": warm, "cli": cli}
     r = lambda x: round(x, 3)  # noqa: E731
@@ -562,6 +569,7 @@ def run() -> dict[str, object]:
                 "ws_export_cold_s": r(cold["seconds"]),
                 "ws_export_cold_peak_mb": cold["peak_mb"],
                 "ws_export_s": r(warm["seconds"]),
+                "ws_export_runs_s": [r(x) for x in warm["all_seconds"]],
                 "ws_export_peak_mb": warm["peak_mb"],
                 "ws_imports_s": r(warm["imports_s"]),
                 "ws_cli_export_s": r(cli["seconds"]),
@@ -575,6 +583,7 @@ def run() -> dict[str, object]:
             "ws_export_cold_s",
             "ws_export_cold_peak_mb",
             "ws_export_s",
+            "ws_export_runs_s",
             "ws_export_peak_mb",
             "ws_imports_s",
             "ws_cli_export_s",

@@ -17,6 +17,7 @@ BENCHMARKS = {
     "import": "benchmarks.bench_import",
     "import_10m": "benchmarks.bench_import:run_10m",
     "identity": "benchmarks.bench_identity",
+    "identity_traps": "benchmarks.bench_identity:run_traps",
     "rfm": "benchmarks.bench_rfm",
     "clusters": "benchmarks.bench_clusters",
     "lifecycle": "benchmarks.bench_lifecycle",
@@ -82,10 +83,13 @@ def main(names: list[str]) -> int:
             f"| {r['benchmark']} | {r['rows']:,} | {r['seconds']} | {r['rows_per_s']:,} | "
             f"{r['peak_mb']:,} | {r['target']} | {extra} |"
         )
+    for r in rows:  # a benchmark may add a detail table (identity_traps: one row per trap)
+        if r.get("table"):
+            print(f"\n{r['benchmark']}\n\n{r['table']}")
     return 0
 
 
-_STANDARD = {"benchmark", "rows", "seconds", "rows_per_s", "peak_mb", "target", "show"}
+_STANDARD = {"benchmark", "rows", "seconds", "rows_per_s", "peak_mb", "target", "show", "table"}
 
 
 if __name__ == "__main__":

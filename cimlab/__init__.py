@@ -43,6 +43,19 @@ _API: dict[str, tuple[str, ...]] = {
     ),
     "cimlab.workspace": ("IntegrityReport", "Workspace", "check_database"),
     "cimlab.settings": ("business_time_zone", "set_time_zone", "time_zone_choice"),
+    "cimlab.backups": (
+        "BackupRecord",
+        "BackupSchedule",
+        "RestoreDrill",
+        "backup_due",
+        "backup_schedule",
+        "backup_status",
+        "backup_to",
+        "last_backup",
+        "list_backups",
+        "set_backup_schedule",
+        "verify_restore",
+    ),
     "cimlab.money": (
         "MissingRatesError",
         "convert_orders",
@@ -367,6 +380,19 @@ if TYPE_CHECKING:  # the same names, for type checkers (tests/test_api.py keeps 
         segment_summary,
     )
     from cimlab.analytics.satisfaction import satisfaction_table, unhappy_high_value
+    from cimlab.backups import (
+        BackupRecord,
+        BackupSchedule,
+        RestoreDrill,
+        backup_due,
+        backup_schedule,
+        backup_status,
+        backup_to,
+        last_backup,
+        list_backups,
+        set_backup_schedule,
+        verify_restore,
+    )
     from cimlab.contacts import canonical_email, split_name
     from cimlab.contracts import TABLES, Customers, Feedback, Interactions, Orders
     from cimlab.customers.consent import consent_history, current_consent, set_consent

@@ -104,6 +104,7 @@ def test_the_audit_log_and_hashed_files_hold_no_personal_data(
         "masked_contact",
         "frequency_cap",
         "excluded",
+        "same_household",
     ]
     files = json.loads(log["files"][0])
     assert files[0]["path"] == "people.csv" and len(files[0]["sha256"]) == 64

@@ -114,8 +114,10 @@ def test_an_opt_out_after_a_first_export_reaches_the_next_one(
 def test_a_damaged_file_is_computed_again_and_old_versions_go(ws: Workspace) -> None:
     expected = customer_attributes(ws, as_of=AS_OF, fields=["segment"])
     folder = Path(ws.path) / snap.SNAPSHOTS_DIR / snap.workspace_version(ws)
-    (rfm,) = folder.rglob("rfm.parquet")
-    rfm.write_bytes(b"not parquet")
+    damaged = list(folder.rglob("*rfm.parquet"))  # the group and its aligned copy
+    assert len(damaged) == 2
+    for path in damaged:
+        path.write_bytes(b"not parquet")
     assert_frame_equal(customer_attributes(ws, as_of=AS_OF, fields=["segment"]), expected)
     some = customer_data(ws).customers["customer_id"].head(1).to_list()
     for i in range(snap.KEEP + 2):  # new versions, each with a snapshot
@@ -150,3 +152,25 @@ def test_a_second_cli_export_does_not_read_the_analysis_data(
     second = capsys.readouterr().out
     assert '"as_of": "2026-06-29"' in first and '"as_of": "2026-06-29"' in second
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_a_folder_that_cannot_be_written_keeps_nothing_and_works(ws: Workspace) -> None:
+    (Path(ws.path) / snap.SNAPSHOTS_DIR).write_text("not a folder")
+    got = customer_attributes(ws, as_of=AS_OF, fields=["segment", "consent_sms"])
+    expected = customer_attributes(
+        ws, as_of=AS_OF, fields=["segment", "consent_sms"], data=customer_data(ws)
+    )
+    assert_frame_equal(got, expected)
+    assert (Path(ws.path) / snap.SNAPSHOTS_DIR).read_text() == "not a folder"
+
+
+def test_member_rows_side_by_side_equal_the_joined_ones(ws: Workspace) -> None:
+    from cimlab.act.campaigns import _member_rows
+
+    fields = ["segment", "city", "consent_sms", "purchase_days"]  # city: also a contact column
+    attributes = customer_attributes(ws, as_of=AS_OF, fields=fields)
+    chosen = attributes.select("customer_id").filter(pl.int_range(pl.len()) % 3 == 0)
+    fast = _member_rows(ws, attributes, chosen, None)
+    joined = _member_rows(ws, attributes, chosen, customer_data(ws))
+    assert fast.height == chosen.height > 10 and "city_right" in fast.columns
+    assert_frame_equal(fast, joined.sort("customer_id"))

@@ -70,6 +70,7 @@ def test_each_reason_by_hand_in_order() -> None:
         "masked_contact": 1,
         "frequency_cap": 1,
         "excluded": 1,
+        "same_household": 0,  # only when asked: one message per home
     }
     assert result.suppressed == 7
     assert result.rows("zh")["meaning"][0] == "未同意该渠道营销"

@@ -888,6 +888,7 @@ def test_demo_identity_tables_hold_no_raw_contact_details(demo):
         "identity_blocked_keys",
         "identity_review",
         "identity_runs",
+        "identity_households",
     ):
         text = ws.query(f"SELECT * FROM {table}").write_csv()
         assert not any(p in text for p in phones), table

@@ -25,6 +25,9 @@ Groups and where they come from (``as_of`` is the scoring day; nothing after it 
   ``acquisition_channel`` (the channel of the first purchase);
 * ``tags``: ``tags`` (current manual and rule tags, a list; ``business`` / ``individual`` are
   ``customer_type``);
+* ``household``: ``household_id`` and ``household_size`` (customers in it) of the customers
+  identity resolution linked as a household (two people sharing a phone or e-mail:
+  :func:`cimlab.identity.customer_households`); null and 1 for everyone else;
 * ``profile``: from the golden record: ``region``, ``city``, ``country``, ``gender``,
   ``customer_type``, ``signup_date``;
 * ``products``: ``products_bought`` (SKUs, else product names, of the paid lines up to
@@ -68,6 +71,7 @@ __all__ = [
     "KINDS",
     "OPEN_COMPLAINT_DAYS",
     "Field",
+    "aligned_group",
     "customer_attributes",
     "group_frame",
     "groups_of",
@@ -130,6 +134,8 @@ _SPECS: tuple[tuple[str, str, str, str, str], ...] = (
     ("channels", "list", "channels", "Channels", "渠道"),
     ("acquisition_channel", "category", "channels", "Acquisition channel", "获客渠道"),
     ("tags", "list", "tags", "Tags", "标签"),
+    ("household_id", "category", "household", "Household", "家庭"),
+    ("household_size", "number", "household", "Customers in the household", "家庭成员数"),
     ("region", "category", "profile", "Region", "省份/地区"),
     ("city", "category", "profile", "City", "城市"),
     ("country", "category", "profile", "Country", "国家"),
@@ -244,7 +250,7 @@ def _cluster(data: CustomerData, as_of: dt.date) -> pl.DataFrame:
 
     try:
         frame, _ = cluster_customers(data.orders, as_of=as_of, time_zone=data.time_zone)
-    except NotEnoughDataError as error:
+    except (NotEnoughDataError, ValueError) as error:  # too few customers to cluster
         raise AudienceError(f"no clusters for this audience: {error}") from None
     return frame.select(_ID, pl.col("cluster_name").cast(pl.String))
 
@@ -286,6 +292,15 @@ def _tags(ws: Workspace) -> pl.DataFrame:
 
     tags = customer_tags(ws, include_type=False)
     return tags.group_by(_ID).agg(tags=pl.col("tag").unique().sort())
+
+
+def _household(ws: Workspace) -> pl.DataFrame:
+    from cimlab.identity import customer_households
+
+    homes = customer_households(ws).select(_ID, "household_id").unique()
+    return homes.with_columns(
+        household_size=pl.col(_ID).n_unique().over("household_id").cast(pl.Int64)
+    )
 
 
 def _profile(ws: Workspace) -> pl.DataFrame:
@@ -445,6 +460,8 @@ def group_frame(
         return _consent(ws)
     if group == "profile":
         return _profile(ws)
+    if group == "household":
+        return _household(ws)
     makers: dict[str, Callable[[CustomerData], pl.DataFrame]] = {
         "rfm": lambda d: _rfm(d, as_of),
         "lifecycle": lambda d: _lifecycle(d, as_of),
@@ -471,10 +488,29 @@ def join_groups(
     for name in sorted(groups_of(FIELDS if fields is None else fields)):
         part = group(name).with_columns(pl.col(_ID).cast(pl.String))
         out = out.join(part, on=_ID, how="left")
-    lists = [name for name, f in FIELDS.items() if f.kind == "list" and name in out.columns]
-    return out.with_columns(
+    return _filled(out).sort(_ID)
+
+
+def _filled(frame: pl.DataFrame) -> pl.DataFrame:
+    """Defaults for customers a group says nothing about: empty lists, households of one."""
+    lists = [name for name, f in FIELDS.items() if f.kind == "list" and name in frame.columns]
+    frame = frame.with_columns(
         pl.col(name).fill_null(pl.lit([], dtype=pl.List(pl.String))) for name in lists
-    ).sort(_ID)
+    )
+    if "household_size" in frame.columns:  # a customer of no household is a home of one
+        frame = frame.with_columns(pl.col("household_size").fill_null(1))
+    return frame
+
+
+def aligned_group(customers: pl.DataFrame, part: pl.DataFrame) -> pl.DataFrame:
+    """``part`` (one row per customer at most) laid out row for row like ``customers``
+    (``customer_id``), with the defaults of :func:`join_groups` for the customers it lacks: such
+    frames of the same customers are put side by side without a join."""
+    part = part.with_columns(pl.col(_ID).cast(pl.String))
+    if part[_ID].is_duplicated().any():
+        raise AudienceError("an attribute group holds a customer twice")
+    ids = customers.select(pl.col(_ID).cast(pl.String))
+    return _filled(ids.join(part, on=_ID, how="left", maintain_order="left"))
 
 
 def customer_attributes(
@@ -491,7 +527,7 @@ def customer_attributes(
     analysis data of :func:`~cimlab.analytics.facts.customer_data` with its defaults. With
     ``data`` (that function's result for other options, or a frame set of one's own) the
     groups that read it are computed from it; the groups read from the workspace's tables as
-    they are (tags, consent, profile) come from the snapshot either way. Columns of the
+    they are (tags, consent, profile, household) come from the snapshot either way. Columns of the
     groups not asked for are absent; a customer the group says nothing about has nulls there
     (lists: empty).
     """

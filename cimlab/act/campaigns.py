@@ -229,6 +229,25 @@ def all_contacts(ws: Workspace) -> pl.DataFrame:
     )
 
 
+def _member_rows(
+    ws: Workspace, attributes: pl.DataFrame, chosen: pl.DataFrame, data: CustomerData | None
+) -> pl.DataFrame:
+    """:func:`contact_rows` of the members ``chosen`` of ``attributes``. From the snapshot
+    (``data`` None) the contacts are laid out like the attributes: put side by side, then
+    filtered, without a join."""
+    if data is None:
+        from cimlab.act.snapshot import open_snapshot
+
+        contacts = open_snapshot(ws).aligned_contacts()
+        if contacts.height == attributes.height and contacts[_ID].equals(attributes[_ID]):
+            clash = {c: f"{c}_right" for c in contacts.columns if c in attributes.columns}
+            clash.pop(_ID)
+            side = contacts.drop(_ID).rename(clash)
+            both = pl.concat([attributes, side], how="horizontal")
+            return both.join(chosen, on=_ID, how="semi")
+    return contact_rows(ws, attributes.join(chosen, on=_ID, how="semi"))
+
+
 def contact_rows(ws: Workspace, customers: pl.DataFrame) -> pl.DataFrame:
     """``customers`` (``customer_id`` + attribute columns) with their contacts (module steps).
 
@@ -298,7 +317,7 @@ def preview_audience(
         value = float(worth.join(chosen_members, on=_ID)["clv"].sum())
     except AudienceError:
         value = None
-    rows = contact_rows(ws, attributes.join(chosen_members, on=_ID))
+    rows = _member_rows(ws, attributes, chosen_members, data)
     rows = rows.with_columns(has_purchase=pl.col("purchase_days").fill_null(0) > 0)
     soft = soft_opt_in(ws)
     reachable = {}
@@ -425,6 +444,7 @@ def export_audience(
     user: str | None = None,
     data: CustomerData | None = None,
     render_options: dict[str, Any] | None = None,
+    one_per_household: bool = False,
 ) -> ExportResult:
     """Export ``audience`` with ``profile`` to ``out`` (module docstring for the steps).
 
@@ -433,7 +453,11 @@ def export_audience(
     contact channel (``sms``, ``phone``, ``email``, ``wechat``). ``exclude``: this campaign's
     exclusion list (``kind, value``: :func:`cimlab.act.suppression.read_contact_list`).
     ``render_options``: the profile's options (``batch``, ``zipped``, ``max_bytes``:
-    :func:`cimlab.act.profiles.render`).
+    :func:`cimlab.act.profiles.render`). ``one_per_household``: one message per home, the
+    last suppression step (``same_household``: :mod:`cimlab.act.suppression`). ``data``: the
+    analysis data when the caller has it for other options than the defaults
+    (:func:`cimlab.act.attributes.customer_attributes`); without it the workspace's snapshot
+    serves.
     """
     from cimlab.act.profiles import PROFILES, render
     from cimlab.act.uplift import assign_control
@@ -459,25 +483,31 @@ def export_audience(
     }
     if profile == "hubspot" or profile in GENERIC_PROFILES:  # the files that carry the stage
         fields.add("stage")
+    if one_per_household:
+        fields.add("household_id")
     attributes = customer_attributes(ws, as_of=as_of, fields=fields, data=data)
     chosen_members = members(attributes, chosen)
-    rows = contact_rows(ws, attributes.join(chosen_members, on=_ID))
+    rows = _member_rows(ws, attributes, chosen_members, data)
     rows = rows.with_columns(
         has_purchase=pl.col("purchase_days").fill_null(0) > 0,
         lifecycle_stage=pl.col("stage") if "stage" in rows.columns else pl.lit(None, pl.String),
     )
     now = dt.datetime.now(dt.UTC)
     direct = not spec.hashed
-    cap = frequency_cap(ws) if cap_days is None else cap_days
-    listed = suppression_list(ws).select("kind", "value")
+    with ws.reading():  # the suppression inputs: one state of the workspace, one connection
+        cap = frequency_cap(ws) if cap_days is None else cap_days
+        listed = suppression_list(ws).select("kind", "value")
+        soft = soft_opt_in(ws)
+        contacted = _recently_contacted(ws, cap, now) if direct else []
     listed = pl.concat([listed, _canonical(listed)]).unique()
     outcome: Suppression = suppress(
         rows.with_columns(email=pl.coalesce("email", "email_canonical")),
         identifiers=identifiers,
-        soft=soft_opt_in(ws),
+        soft=soft,
         listed=listed,
-        contacted=_recently_contacted(ws, cap, now) if direct else (),
+        contacted=contacted,
         excluded=exclude,
+        one_per_household=one_per_household,
     )
     kept = outcome.kept
     if control > 0 and kept.height:

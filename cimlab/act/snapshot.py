@@ -6,7 +6,7 @@ What is kept, under ``<workspace>/snapshots/<version>/`` (:data:`SNAPSHOTS_DIR`)
 
 * what the workspace's tables say whatever the day: ``contacts.parquet``
   (:func:`cimlab.act.campaigns.contact_rows` for every customer) and one file per group of
-  :data:`WORKSPACE_GROUPS` (tags, consent, profile);
+  :data:`WORKSPACE_GROUPS` (tags, consent, profile, household);
 * per analysis data (business time zone and currency choice, a folder named by their digest):
   ``data.json`` (the data's fingerprint, which finds its stored predictions, its last order
   day, its customer count and the unlinked / removed record counts the CLI warns about),
@@ -73,7 +73,7 @@ SNAPSHOTS_DIR = "snapshots"
 #: Workspace versions kept (the newest).
 KEEP = 2
 #: Attribute groups read from the workspace's tables as they are, whatever the ``as_of`` day.
-WORKSPACE_GROUPS = ("tags", "consent", "profile")
+WORKSPACE_GROUPS = ("tags", "consent", "profile", "household")
 _ID = "customer_id"
 _FORMAT = "1"
 
@@ -89,6 +89,7 @@ _VERSIONED: dict[str, str] = {
     "identity_overrides": "all",
     "identity_ids": "all",
     "identity_map": "all",
+    "identity_households": "all",
     "tag_events": "all",
     "consent_events": "all",
     "meta": "all",
@@ -221,6 +222,7 @@ class Snapshot:
         self.data_folder = self.folder / hashlib.sha256(choice.encode()).hexdigest()[:12]
         self._data = data
         self._facts: dict[str, Any] | None = None
+        self._ids: pl.DataFrame | None = None
 
     def __repr__(self) -> str:
         return (
@@ -243,8 +245,11 @@ class Snapshot:
             return self._facts
         path = self.data_folder / "data.json"
         if path.exists():
-            self._facts = json.loads(path.read_text(encoding="utf-8"))
-            return self._facts
+            try:
+                self._facts = json.loads(path.read_text(encoding="utf-8"))
+                return self._facts
+            except (OSError, ValueError):  # damaged: computed again
+                pass
         from cimlab.dates import to_date
         from cimlab.predict.store import data_fingerprint
 
@@ -259,15 +264,27 @@ class Snapshot:
             "unlinked_records": int(data.unlinked_records),
             "removed_records": int(data.removed_records),
         }
-        self.root.mkdir(parents=True, exist_ok=True)
-        _write(
-            data.customers.select(pl.col(_ID).cast(pl.String)),
-            self.data_folder / "customers.parquet",
-        )
-        _write_json(facts, path)
-        _prune(self.root, self.version)
+        ids = self._ids = self._data_ids()
         self._facts = facts
+
+        def store() -> None:  # the ids first: data.json says the folder is complete
+            _write(ids, self.data_folder / "customers.parquet")
+            _write_json(facts, path)
+
+        self._keep(store)
         return facts
+
+    def _data_ids(self) -> pl.DataFrame:
+        return self.data().customers.select(pl.col(_ID).cast(pl.String)).sort(_ID)
+
+    def _keep(self, store: Callable[[], None]) -> None:
+        """Run ``store`` (writes under the snapshot folder), then drop old versions. A folder that
+        cannot be written (read-only, disk full) only means nothing is kept: the results stand."""
+        try:
+            store()
+            _prune(self.root, self.version)
+        except (OSError, pl.exceptions.ComputeError):  # Polars says ComputeError on a full disk
+            pass
 
     @property
     def last_day(self) -> dt.date | None:
@@ -276,21 +293,36 @@ class Snapshot:
         return None if day is None else dt.date.fromisoformat(day)
 
     def customer_ids(self) -> pl.DataFrame:
-        """``customer_id`` of every customer of the data."""
+        """``customer_id`` of every customer of the data, sorted."""
         self.facts()
-        return pl.read_parquet(self.data_folder / "customers.parquet")
+        if self._ids is None:
+            path = self.data_folder / "customers.parquet"
+            try:
+                self._ids = pl.read_parquet(path)
+            except (OSError, pl.exceptions.ComputeError):  # missing or damaged: from the data
+                self._ids = self._data_ids()
+                ids = self._ids
+                self._keep(lambda: _write(ids, path))
+        return self._ids
 
     # -------------------------------------------------------------- groups
 
-    def _stored(self, path: Path, make: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+    def _stored(
+        self,
+        path: Path,
+        make: Callable[[], pl.DataFrame],
+        valid: Callable[[pl.DataFrame], bool] = lambda frame: True,
+    ) -> pl.DataFrame:
         if path.exists():
             try:
-                return pl.read_parquet(path)
+                frame: pl.DataFrame | None = pl.read_parquet(path)
             except (OSError, pl.exceptions.ComputeError):  # damaged: computed again
-                path.unlink(missing_ok=True)
+                frame = None
+            if frame is not None and valid(frame):
+                return frame
+            path.unlink(missing_ok=True)
         frame = make().with_columns(pl.col(_ID).cast(pl.String))
-        _write(frame, path)
-        _prune(self.root, self.version)
+        self._keep(lambda: _write(frame, path))
         return frame
 
     def group(self, name: str, *, as_of: dt.date) -> pl.DataFrame:
@@ -306,11 +338,47 @@ class Snapshot:
             path = self.data_folder / as_of.isoformat() / f"{name}.parquet"
         return self._stored(path, lambda: group_frame(name, self.ws, self.data, as_of))
 
+    def aligned(self, name: str, *, as_of: dt.date) -> pl.DataFrame:
+        """:meth:`group` laid out row for row like :meth:`customer_ids`, with the defaults of
+        :func:`~cimlab.act.attributes.join_groups` (stored so, in the data's folder: the groups
+        of an audience are then put side by side, not joined)."""
+        from cimlab.act.attributes import aligned_group
+
+        ids = self.customer_ids()
+        if name == "value":
+            return aligned_group(ids, self.group(name, as_of=as_of))
+        day = self.data_folder if name in WORKSPACE_GROUPS else self.data_folder / as_of.isoformat()
+        return self._stored(
+            day / f"aligned_{name}.parquet",
+            lambda: aligned_group(ids, self.group(name, as_of=as_of)),
+            valid=lambda frame: frame[_ID].equals(ids[_ID]),
+        )
+
     def attributes(self, *, as_of: dt.date, fields: Iterable[str] | None = None) -> pl.DataFrame:
         """:func:`cimlab.act.attributes.customer_attributes` of this data, from the snapshot."""
-        from cimlab.act.attributes import join_groups
+        from cimlab.act.attributes import FIELDS, groups_of
 
-        return join_groups(self.customer_ids(), fields, lambda g: self.group(g, as_of=as_of))
+        ids = self.customer_ids()
+        parts = [
+            self.aligned(name, as_of=as_of).drop(_ID)
+            for name in sorted(groups_of(FIELDS if fields is None else fields))
+        ]
+        return pl.concat([ids, *parts], how="horizontal")
+
+    def aligned_contacts(self) -> pl.DataFrame:
+        """:meth:`contacts` laid out row for row like :meth:`customer_ids` (masked flags of a
+        customer without contacts False), stored so in the data's folder."""
+        ids = self.customer_ids()
+
+        def make() -> pl.DataFrame:
+            joined = ids.join(self.contacts(), on=_ID, how="left", maintain_order="left")
+            return joined.with_columns(pl.col("masked_phone", "masked_email").fill_null(False))
+
+        return self._stored(
+            self.data_folder / "aligned_contacts.parquet",
+            make,
+            valid=lambda frame: frame[_ID].equals(ids[_ID]),
+        )
 
     def contacts(self) -> pl.DataFrame:
         """Every customer's contacts (:func:`cimlab.act.campaigns.contact_rows` columns)."""

@@ -17,6 +17,10 @@ this order**, each customer under the first reason that applies (:data:`REASONS`
 5. ``frequency_cap``: contacted by an earlier export (treated group of a direct-contact
    profile) within the cap's days.
 6. ``excluded``: on this campaign's own exclusion list (customer ids, phones or e-mails).
+7. ``same_household``: only when the export asks for one message per home
+   (``one_per_household``): of the customers of one household
+   (:func:`cimlab.identity.customer_households`) still in the list after steps 1–6, the one
+   with the most purchase days stays (then the smallest customer id), the others go.
 
 No parameter turns step 1 off. The counts by reason go to the app, the CLI's JSON and the audit
 log (:mod:`cimlab.act.campaigns`).
@@ -32,7 +36,7 @@ Examples
 ...     "consent_sms": [True, False, True, None]})
 >>> result = suppress(people, identifiers={"phone": ("sms",)})
 >>> result.kept["customer_id"].to_list(), result.counts
-(['a'], {'no_consent': 2, 'suppression_list': 0, 'no_contact': 0, 'masked_contact': 1, 'frequency_cap': 0, 'excluded': 0})
+(['a'], {'no_consent': 2, 'suppression_list': 0, 'no_contact': 0, 'masked_contact': 1, 'frequency_cap': 0, 'excluded': 0, 'same_household': 0})
 """
 
 from __future__ import annotations
@@ -75,6 +79,7 @@ REASONS: tuple[str, ...] = (
     "masked_contact",
     "frequency_cap",
     "excluded",
+    "same_household",
 )
 #: What each reason means, in English and 中文.
 REASON_LABELS: dict[str, tuple[str, str]] = {
@@ -84,6 +89,7 @@ REASON_LABELS: dict[str, tuple[str, str]] = {
     "masked_contact": ("only masked or virtual contacts", "仅有脱敏或虚拟号码"),
     "frequency_cap": ("contacted within the frequency cap", "频次限制内已联系"),
     "excluded": ("on this campaign's exclusion list", "在本次活动排除名单中"),
+    "same_household": ("another customer of the household gets it", "同一家庭已有其他成员收到"),
 }
 DDL = [
     "CREATE TABLE IF NOT EXISTS suppression_list (kind VARCHAR NOT NULL CHECK (kind IN "
@@ -169,6 +175,7 @@ def suppress(
     listed: pl.DataFrame | None = None,
     contacted: Collection[str] = (),
     excluded: pl.DataFrame | None = None,
+    one_per_household: bool = False,
 ) -> Suppression:
     """Apply the suppression steps (module docstring) to ``candidates``.
 
@@ -178,7 +185,9 @@ def suppress(
     each identifier column the export writes and the consent purposes that allow it
     (``{"phone": ("sms",)}``). ``soft``: purposes under soft opt-in. ``listed``: the global
     suppression list (``kind, value``); ``contacted``: ids within the frequency cap;
-    ``excluded``: this campaign's exclusion list (``kind, value``).
+    ``excluded``: this campaign's exclusion list (``kind, value``). ``one_per_household``:
+    one customer per ``household_id`` (a column of ``candidates``; null: no household), the
+    one with the most ``purchase_days`` (then the smallest id).
     """
     if not identifiers:
         raise AudienceError("an export needs at least one contact identifier")
@@ -210,6 +219,26 @@ def suppress(
     for name, condition in reversed(steps):
         reason = pl.when(condition).then(pl.lit(name)).otherwise(reason)
     frame = frame.with_columns(__reason=reason)
+    if one_per_household:
+        if "household_id" not in frame.columns:
+            raise AudienceError("one message per home needs the candidates' household_id")
+        days = pl.col("purchase_days") if "purchase_days" in frame.columns else pl.lit(0)
+        frame = frame.with_columns(__days=days.fill_null(0))
+        home = pl.col("household_id")
+        first = (
+            frame.filter(pl.col("__reason").is_null() & home.is_not_null())
+            .sort(["__days", _ID], descending=[True, False])
+            .unique("household_id", keep="first")
+            .select(_ID)
+        )
+        later = (
+            home.is_not_null()
+            & pl.col("__reason").is_null()
+            & ~pl.col(_ID).is_in(first[_ID].implode())
+        )
+        frame = frame.with_columns(
+            __reason=pl.when(later).then(pl.lit("same_household")).otherwise("__reason")
+        ).drop("__days")
     dropped = frame.filter(pl.col("__reason").is_not_null()).select(_ID, reason=pl.col("__reason"))
     kept = frame.filter(pl.col("__reason").is_null()).with_columns(
         pl.when(pl.col(grant)).then(pl.col(column)).otherwise(None).alias(column)

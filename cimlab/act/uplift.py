@@ -88,7 +88,6 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -139,15 +138,13 @@ def draw_keys(customer_ids: pl.Series, *, seed: int) -> pl.Series:
     >>> draw_keys(pl.Series(["C1"]), seed=7).to_list()  # sha256(b"7:C1") starts 299d304e03dc2742
     [2998606038528960322]
     """
+    from cimlab.contacts import sha256_hex_expr
+
     _check_seed(seed)
-    prefix = f"{seed}:".encode()
-    keys = [
-        None
-        if value is None
-        else int.from_bytes(hashlib.sha256(prefix + value.encode()).digest()[:8], "big")
-        for value in customer_ids.cast(pl.String).to_list()
-    ]
-    return pl.Series(customer_ids.name, keys, dtype=pl.UInt64)
+    frame = customer_ids.cast(pl.String).to_frame("id")
+    hexes = frame.select(sha256_hex_expr(pl.lit(f"{seed}:") + pl.col("id"))).to_series()
+    keys = hexes.str.slice(0, 16).str.to_integer(base=16, dtype=pl.UInt64)
+    return keys.alias(customer_ids.name)
 
 
 def _check_seed(seed: object) -> None:

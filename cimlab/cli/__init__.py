@@ -10,7 +10,10 @@ Commands
     cimlab demo --workspace DIR [--files DIR] [--people N] [--seed N] [--force]
     cimlab workspace info|history --workspace DIR [--json]
     cimlab workspace undo BATCH --workspace DIR [--json]
-    cimlab workspace backup FILE --workspace DIR          (checked; writes FILE and FILE.sha256)
+    cimlab workspace backup FILE --workspace DIR [--json]  (checked; writes FILE and FILE.sha256)
+    cimlab workspace backup --workspace DIR --to DIR2 [--keep 8] [--schedule daily|weekly|off]
+                            [--json]   (dated, verified backups; retention; backs up only when due)
+    cimlab workspace backup --workspace DIR --verify-restore [--to DIR2] [--json]  (restore drill)
     cimlab workspace restore FILE --workspace DIR         (verifies FILE in full first)
     cimlab workspace check --workspace DIR [--json]       (reads every row; exit 2 when damaged)
     cimlab workspace settings --workspace DIR [--time-zone ZONE|auto]

@@ -13,7 +13,8 @@
     cimlab audience refresh --workspace DIR [--as-of DATE] [--json]
     cimlab export AUDIENCE --workspace DIR --profile NAME --out FILE [--control 10%] [--seed N]
                   [--channel sms|phone|email|wechat] [--as-of DATE] [--cap-days N]
-                  [--exclude FILE.csv] [--lang en|zh] [--batch N] [--zip] [--json]
+                  [--exclude FILE.csv] [--lang en|zh] [--batch N] [--zip] [--one-per-household]
+                  [--json]
     cimlab campaign list    --workspace DIR [--json]
     cimlab campaign uplift  EXPORT_ID --workspace DIR [--end DATE] [--json]
     cimlab suppression add  FILE.csv --workspace DIR [--reason TEXT] [--json]
@@ -135,6 +136,9 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     export.add_argument("--lang", choices=("en", "zh"), default="en")
     export.add_argument("--batch", type=count_argument(1), default=None, metavar="N")
     export.add_argument("--zip", action="store_true", help="zip the file (tencent)")
+    export.add_argument(
+        "--one-per-household", action="store_true", help="one message per home (households)"
+    )
     _common(export)
 
     campaign = sub.add_parser("campaign", help="past exports and their uplift")
@@ -397,6 +401,7 @@ def _export_run(args: argparse.Namespace) -> int:
         lang=args.lang,
         data=_data(args, snapshot),
         render_options=options,
+        one_per_household=args.one_per_household,
     )
     if args.json:
         print_json(result.to_dict())

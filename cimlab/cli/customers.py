@@ -155,6 +155,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {result.blocked_keys:,} shared keys not used (over-merge guard)")
             if result.review_proposals:
                 print(f"  {result.review_proposals:,} possible matches wait for review in the app")
+            if result.households:
+                print(f"  {result.households:,} households (one phone or e-mail, two people)")
         return 0
     if args.action == "show":
         return _show(ws, args.customer_id, as_json=args.json, currency=args.currency)
@@ -226,6 +228,7 @@ def _show(ws: Any, customer_id: str, *, as_json: bool, currency: str | None = No
                 "golden": golden,
                 "identities": view.identities.to_dicts(),
                 "why": why.to_dicts(),
+                "household": view.household.to_dicts(),
                 "metrics": view.metrics,
                 "tags": view.tags.to_dicts(),
                 "consent": view.consent.to_dicts(),
@@ -264,4 +267,6 @@ def _show(ws: Any, customer_id: str, *, as_json: bool, currency: str | None = No
         text = "reason" if "reason" in why.columns else why.columns[-1]
         for line in why[text].to_list():
             print(f"    {line}")
+    for line in view.household_lines():
+        print(f"  {line}")
     return 0

@@ -47,13 +47,41 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     undo.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     backup = ws_sub.add_parser(
         "backup",
-        help="write a consistent, checked copy of the workspace",
+        help="write a consistent, checked copy of the workspace (or scheduled, dated backups)",
         description="Write a consistent single-file copy of the workspace, read every row of it "
         "to check it, and write its SHA-256 to FILE.sha256 (verify with 'sha256sum -c'). A "
-        "damaged workspace gives exit 2 and no file.",
+        "damaged workspace gives exit 2 and no file. With --to DIR instead of FILE: a backup "
+        "named with its UTC time (cimlab-backup-YYYYMMDDTHHMMSSZ.duckdb, with .sha256 and "
+        ".manifest.json), read back after writing, then only the newest --keep cimlab backups "
+        "of DIR are kept (no other file is touched). --schedule daily|weekly records the "
+        "schedule in the workspace and writes a backup only when the newest one is older than "
+        "the period (call it every hour from cron or a systemd timer). --verify-restore is the "
+        "restore drill: the newest backup is restored into a scratch folder and its rows per "
+        "table compared with those recorded at backup time; exit 2 when they differ or there "
+        "is no backup.",
     )
-    backup.add_argument("file", metavar="FILE", help="backup file to write")
+    backup.add_argument("file", nargs="?", metavar="FILE", help="backup file to write")
     backup.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
+    backup.add_argument(
+        "--to", metavar="DIR", help="folder of dated backups (default: the scheduled one)"
+    )
+    backup.add_argument(
+        "--keep",
+        type=int,
+        metavar="N",
+        help="cimlab backups the folder keeps, newest first (default: the schedule's, else 8)",
+    )
+    backup.add_argument(
+        "--schedule",
+        choices=("daily", "weekly", "off"),
+        help="record the schedule and back up only when due; 'off' removes the schedule",
+    )
+    backup.add_argument(
+        "--verify-restore",
+        action="store_true",
+        help="restore the newest backup into a scratch folder and compare its counts",
+    )
+    backup.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     restore = ws_sub.add_parser(
         "restore",
         help="replace the workspace with a backup",
@@ -309,11 +337,28 @@ def run(args: argparse.Namespace) -> int:
     elif args.action == "settings":
         _settings(ws, args)
     elif args.action == "backup":
+        if args.file is None:
+            return _backups(ws, args)
+        if args.to is not None or args.keep is not None or args.schedule or args.verify_restore:
+            raise WorkspaceError(
+                f"give either FILE ({args.file}) or --to/--keep/--schedule/--verify-restore, "
+                "not both"
+            )
         target = ws.backup(args.file)
-        print(
-            f"backup of {ws.path} written to {target} ({_size(target.stat().st_size)}), every "
-            f"row checked; its SHA-256 is in {checksum_path(target).name}"
-        )
+        if args.json:
+            print_json(
+                {
+                    "workspace": str(ws.path),
+                    "backup": str(target),
+                    "size_bytes": target.stat().st_size,
+                    "sha256_file": str(checksum_path(target)),
+                }
+            )
+        else:
+            print(
+                f"backup of {ws.path} written to {target} ({_size(target.stat().st_size)}), "
+                f"every row checked; its SHA-256 is in {checksum_path(target).name}"
+            )
     return 0
 
 
@@ -452,3 +497,161 @@ def _settings(ws: Workspace, args: argparse.Namespace) -> None:
         print(f"source priority of the golden record: {trusted}")
         soft_text = ", ".join(soft_opt_in(ws)) or "none (missing consent counts as no)"
         print(f"campaigns: frequency cap {frequency_cap(ws)} days; soft opt-in: {soft_text}")
+
+
+def _ago(age: dt.timedelta) -> str:
+    from cimlab.backups import age_in_words
+
+    n, unit = age_in_words(age)
+    return f"{n} {unit.rstrip('s') if n == 1 else unit} old"
+
+
+def _record_json(record: Any) -> dict[str, Any] | None:
+    """A :class:`cimlab.backups.BackupRecord` as JSON (``None`` stays ``None``)."""
+    if record is None:
+        return None
+    return {
+        "path": str(record.path),
+        "written_at": record.written_at,
+        "age_seconds": int(record.age.total_seconds()),
+        "size_bytes": record.size_bytes,
+        "tables": None if record.tables is None else dict(record.tables),
+        "removed": [str(p) for p in record.removed],
+    }
+
+
+def _backups(ws: Workspace, args: argparse.Namespace) -> int:
+    """``workspace backup`` without FILE: ``--to``, ``--schedule``, ``--verify-restore``."""
+    from cimlab import backups
+
+    if args.keep is not None and args.keep < 1:
+        raise WorkspaceError(f"--keep {args.keep}: keep at least 1 backup")
+    if args.verify_restore:
+        if args.schedule or args.keep is not None:
+            raise WorkspaceError("--verify-restore takes --to DIR only (no --schedule, --keep)")
+        return _drill(ws, args)
+    if args.schedule is None and args.to is None:
+        raise WorkspaceError(
+            "give FILE, or --to DIR (dated backups kept by --keep), or --schedule daily|weekly "
+            "--to DIR, or --verify-restore"
+        )
+    if args.schedule is None:
+        record = backups.backup_to(
+            ws, args.to, keep=backups.DEFAULT_KEEP if args.keep is None else args.keep
+        )
+        _print_written(ws, record, as_json=args.json, schedule=None)
+        return 0
+    current = backups.backup_schedule(ws)
+    if args.schedule == "off":
+        if args.to is not None or args.keep is not None:
+            raise WorkspaceError("--schedule off takes no --to or --keep")
+        backups.set_backup_schedule(ws, None, None)
+        if args.json:
+            print_json({"workspace": str(ws.path), "schedule": None, "wrote": False})
+        else:
+            print(f"backup schedule of {ws.path} removed (existing backups are kept)")
+        return 0
+    folder = args.to if args.to is not None else None if current is None else current.folder
+    if folder is None:
+        raise WorkspaceError(
+            f"--schedule {args.schedule} needs --to DIR (no backup folder is scheduled yet)"
+        )
+    keep = args.keep if args.keep is not None else current.keep if current else None
+    schedule = backups.set_backup_schedule(
+        ws, folder, args.schedule, backups.DEFAULT_KEEP if keep is None else keep
+    )
+    written = backups.run_scheduled_backup(ws)
+    if written is not None:
+        _print_written(ws, written, as_json=args.json, schedule=schedule)
+        return 0
+    last = backups.last_backup(ws)
+    if args.json:
+        print_json(
+            {
+                "workspace": str(ws.path),
+                "schedule": _schedule_json(schedule),
+                "wrote": False,
+                "backup": None,
+                "last_backup": _record_json(last),
+            }
+        )
+    elif schedule is not None and last is not None:
+        due = last.written_at + schedule.interval
+        print(f"backup schedule: {schedule.period} into {schedule.folder}, keeping {schedule.keep}")
+        print(
+            f"no backup written: not due ({schedule.period}); the newest, {last.path.name}, is "
+            f"{_ago(last.age)}; the next is due after {_when(due)}"
+        )
+    return 0
+
+
+def _schedule_json(schedule: Any) -> dict[str, Any] | None:
+    if schedule is None:
+        return None
+    return {"folder": str(schedule.folder), "period": schedule.period, "keep": schedule.keep}
+
+
+def _print_written(ws: Workspace, record: Any, *, as_json: bool, schedule: Any) -> None:
+    from cimlab.workspace import checksum_path
+
+    if as_json:
+        print_json(
+            {
+                "workspace": str(ws.path),
+                "schedule": _schedule_json(schedule),
+                "wrote": True,
+                "backup": _record_json(record),
+            }
+        )
+        return
+    if schedule is not None:
+        print(f"backup schedule: {schedule.period} into {schedule.folder}, keeping {schedule.keep}")
+    print(
+        f"backup of {ws.path} written to {record.path} ({_size(record.size_bytes)}) and verified "
+        f"after writing (SHA-256 = {checksum_path(record.path).name}, {record.rows:,} rows read "
+        "in full)"
+    )
+    if record.removed:
+        names = ", ".join(p.name for p in record.removed)
+        print(f"retention: removed {len(record.removed)} older backup(s): {names}")
+
+
+def _drill(ws: Workspace, args: argparse.Namespace) -> int:
+    """``workspace backup --verify-restore``: exit 0 when the counts match, else 2."""
+    from cimlab.backups import verify_restore
+
+    drill = verify_restore(ws, args.to)
+    changed = drill.changed_since_backup()
+    if args.json:
+        print_json(
+            {
+                "workspace": str(ws.path),
+                "folder": str(drill.folder),
+                "ok": drill.ok,
+                "backup": _record_json(drill.backup),
+                "recorded": dict(drill.recorded),
+                "restored": dict(drill.restored),
+                "live": dict(drill.live),
+                "changed_since_backup": {
+                    name: {"backup": b, "live": live} for name, (b, live) in changed.items()
+                },
+                "problems": list(drill.problems),
+            }
+        )
+    elif drill.ok and drill.backup is not None:
+        print(
+            f"restore drill passed: {drill.backup.path.name} ({_ago(drill.backup.age)}) restored "
+            f"into a scratch folder and read in full: {len(drill.restored)} tables, "
+            f"{sum(drill.restored.values()):,} rows, every count as recorded at backup time"
+        )
+        if changed:
+            parts = ", ".join(
+                f"{name} {'-' if b is None else f'{b:,}'} -> {'-' if v is None else f'{v:,}'}"
+                for name, (b, v) in changed.items()
+            )
+            print(f"since that backup the live workspace changed (rows): {parts}")
+        else:
+            print("the live workspace has the same counts")
+    for problem in drill.problems:
+        print(f"cimlab: restore drill failed: {one_line(scrub(problem))}", file=sys.stderr)
+    return 0 if drill.ok else 2

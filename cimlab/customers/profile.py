@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -47,6 +47,7 @@ from cimlab.customers.golden import (
 from cimlab.customers.tags import current_tags, tag_history, type_tags
 from cimlab.dates import as_utc
 from cimlab.errors import WorkspaceError
+from cimlab.identity.tables import HOUSEHOLDS_SCHEMA
 from cimlab.ingest.parsing import normalize_email, normalize_phone
 from cimlab.privacy import mask_email_expr, mask_phone_expr, scrub_text
 from cimlab.settings import source_priority as saved_source_priority
@@ -132,6 +133,10 @@ class CustomerProfile:
         they are None and ``missing_rates`` names the currencies lacking one (empty list
         otherwise). ``spend_by_currency`` lists the totals in each original currency
         (``currency, lines, gross_spend, refunds, net_spend``), as the orders carry them.
+    household
+        The customer's household (:data:`cimlab.identity.HOUSEHOLDS_SCHEMA`: one row per other
+        customer sharing a phone or e-mail with them, the reason and the key masked), empty when
+        they share none; :meth:`household_lines` says it in words.
     """
 
     customer_id: str
@@ -145,6 +150,30 @@ class CustomerProfile:
     consent: pl.DataFrame
     consent_history: pl.DataFrame
     metrics: dict[str, Any]
+    household: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=HOUSEHOLDS_SCHEMA))
+
+    def household_lines(self, lang: str = "en") -> list[str]:
+        """One sentence per household link, contact data masked ("shares a phone
+        (139****5670) with C000123").
+
+        Examples
+        --------
+        >>> hh = pl.DataFrame({"customer_id": ["C000001"], "household_id": ["H000001"],
+        ...                    "reason": ["shared_phone"], "shared_with": ["C000002"],
+        ...                    "key_masked": ["139****5670"]})
+        >>> view = CustomerProfile("C000001", {}, *[pl.DataFrame()] * 8, {}, household=hh)
+        >>> view.household_lines()
+        ['Household H000001: shares a phone (139****5670) with C000002']
+        >>> view.household_lines("zh")
+        ['家庭 H000001：与 C000002 共用手机号（139****5670）']
+        """
+        from cimlab.i18n import t
+
+        return [
+            t(f"cust.household_{r['reason']}", lang, household=r["household_id"],
+              other=r["shared_with"], key=r["key_masked"] or "")
+            for r in self.household.iter_rows(named=True)
+        ]  # fmt: skip
 
 
 def _empty_metrics(customer_id: str) -> dict[str, Any]:
@@ -232,6 +261,8 @@ def customer_profile(
     ...
     cimlab.errors.WorkspaceError: unknown customer_id C1 ...
     """
+    from cimlab.identity.store import customer_households
+
     imap = ws.customer_records([customer_id])
     if source_priority is None:  # the workspace's saved setting
         source_priority = saved_source_priority(ws)
@@ -296,6 +327,7 @@ def customer_profile(
         consent=consent_state(history).sort("purpose"),
         consent_history=history,
         metrics=metrics,
+        household=customer_households(ws, ids),
     )
 
 

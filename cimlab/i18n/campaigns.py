@@ -198,6 +198,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "在排除后剩余的客户中随机留出一部分（按 RFM 分群分层）不放入文件，用于之后衡量活动提升效果。",
     },
     "cmp.seed": {"en": "Random seed", "zh": "随机种子"},
+    "cmp.one_per_household": {"en": "One message per home", "zh": "每个家庭只发一条"},
+    "cmp.one_per_household_help": {
+        "en": "Customers linked as one household (two people sharing a phone or e-mail) get one "
+        "message: the one with the most purchase days. The others are counted as suppressed, "
+        "reason 'another customer of the household gets it'.",
+        "zh": "识别为同一家庭的客户（共用手机号或邮箱的两个人）只发一条：购买天数最多的那位收到，"
+        "其余计入屏蔽，原因为“同一家庭已有其他成员收到”。",
+    },
     "cmp.seed_help": {
         "en": "The same audience, data and seed give the same control group.",
         "zh": "相同的受众、数据和种子会得到相同的对照组。",

@@ -81,9 +81,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cust.resolved": {
         "en": "Resolved: {records} records → {customers} customers. Links: {links}. Blocked "
-        "keys: {blocked}. Proposals to review: {proposals}. Customer ids kept: {kept}, new: {new}.",
+        "keys: {blocked}. Proposals to review: {proposals}. Customer ids kept: {kept}, new: {new}. "
+        "Households (people sharing a phone or e-mail, kept apart): {households}.",
         "zh": "识别完成：{records} 条记录 → {customers} 位客户。关联：{links}。已屏蔽的标识：{blocked}。"
-        "待审核建议：{proposals}。保留的客户编号：{kept}，新编号：{new}。",
+        "待审核建议：{proposals}。保留的客户编号：{kept}，新编号：{new}。"
+        "家庭（共用手机号或邮箱、未合并的不同的人）：{households}。",
     },
     "cust.none": {"en": "none", "zh": "无"},
     "cust.yes": {"en": "yes", "zh": "是"},
@@ -202,6 +204,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cust.col_value": {"en": "Value", "zh": "值"},
     "cust.col_source": {"en": "Source", "zh": "来源"},
     "cust.identities": {"en": "Identities ({n} records)", "zh": "身份记录（{n} 条）"},
+    "cust.household": {"en": "Household", "zh": "家庭"},
+    "cust.household_help": {
+        "en": "Two people sharing a phone or e-mail whose names and birth dates differ are two "
+        "customers of one household, not merged. Contact data is masked.",
+        "zh": "共用手机号或邮箱、但姓名和生日都不同的两个人是同一家庭的两位客户，不合并。联系方式已脱敏。",
+    },
+    "cust.household_shared_phone": {
+        "en": "Household {household}: shares a phone ({key}) with {other}",
+        "zh": "家庭 {household}：与 {other} 共用手机号（{key}）",
+    },
+    "cust.household_shared_email": {
+        "en": "Household {household}: shares an e-mail ({key}) with {other}",
+        "zh": "家庭 {household}：与 {other} 共用邮箱（{key}）",
+    },
     "cust.col_channel": {"en": "Channel", "zh": "渠道"},
     "cust.col_source_id": {"en": "Channel's customer id", "zh": "渠道客户编号"},
     "cust.col_tables": {"en": "Found in", "zh": "出现于"},

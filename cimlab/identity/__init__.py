@@ -25,23 +25,48 @@ Rules, in the order they are applied
    shop's own number or a placeholder shows up under many ids of one channel. Two per channel
    let a couple share a phone. Blocked keys are listed with their counts, masked and as a
    sha256 of ``"<key_type>:<value>"``, never raw.
-4. **Links are transitive**: connected components of the sparse record × key incidence graph
+4. **Households** (:mod:`~cimlab.identity.households`). Two records sharing a phone or e-mail
+   are two people of one household, not one person, when both names are usable (known, not
+   masked, not nickname-like) and their name keys differ (:func:`~cimlab.identity.names.name_key`:
+   汉字, traditional or simplified, and pinyin in any order are one key), **and** either both
+   birth dates are known and differ, or a birth date is unknown and both records are in the
+   same channel (two accounts of one channel under two names). Across channels, different
+   names with a birth date missing stay one person; so do equal names, equal birth dates, or a
+   name unknown on either side. Such a key links only records of one name (a record without a
+   usable name joins the name whose birth date it shares, if exactly one does, else it is not
+   linked through the key), and no chain of other links may join the two people: a customer
+   that would hold both is rebuilt from its links strongest first (manual, shared id, phone,
+   e-mail, fuzzy), skipping each link that would. A manual merge or accepted proposal of the
+   two wins. The customers sharing the key get one ``household_id`` (``H`` + 6 or more
+   digits, kept across runs like customer ids, never reused) with the reason
+   ``shared_phone`` / ``shared_email`` (:func:`customer_households`).
+5. **Links are transitive**: connected components of the sparse record × key incidence graph
    (``scipy.sparse.csgraph.connected_components``), plus record–record edges from overrides and
    the fuzzy pass.
-5. **Fuzzy pass** (``fuzzy=True``): records sharing a city and a birth date, or a city and a
-   surname (a name token for Latin names), are compared with rapidfuzz's
-   ``token_sort_ratio``. ``score = 0.6·name + 0.15·same city + 0.25·birth`` where birth is 1
-   (same date), 0.4 (unknown) or 0 (different; the score is then also halved); a name carried
-   by more than ``max_records_per_channel`` records of one channel (several people) counts
-   half. Pairs scoring ``>= threshold``
-   are linked (rule ``fuzzy_name``); pairs in ``[review_threshold, threshold)`` are proposed in
-   ``identity_review`` and never merged until a person accepts them.
-6. **Manual overrides win** and are replayed in time order on every run: a merge links all
+6. **Fuzzy pass** (``fuzzy=True``): records sharing a city and a birth date, or a city and a
+   family name (a 汉字 name's family name, in characters and, against Latin names, in pinyin;
+   a Latin name's words), are compared by name. The name score is the larger of rapidfuzz's
+   ``token_sort_ratio`` (1.0 for the same characters) and the name-key match
+   (:func:`~cimlab.identity.names.name_key`): two Latin names with one key (another word
+   order or spacing, "ZhangWei" / "Wei Zhang") score 1.0, any other pair with one key
+   (汉字 ↔ pinyin, traditional ↔ simplified, homophones such as 章伟 / 张伟) scores
+   ``pinyin_name_score`` (0.9); an empty, masked or nickname-like name scores 0.
+   ``score = 0.6·name + 0.15·same city + 0.25·birth`` where birth is 1 (same date), 0.4
+   (unknown) or 0 (different; the score is then also halved); a name carried by more than
+   ``max_records_per_channel`` records of one channel (several people: its spelling for a
+   spelling match, its key for a key match) counts half. So name and city alone reach at most
+   0.85 (review, never a link), 张伟 / Zhang Wei born the same day in one city score 0.94
+   (linked), and a common name born the same day in one city 0.7 (dropped). Pairs scoring
+   ``>= threshold`` are linked (rule ``fuzzy_name``, key type ``name``, ``name_order`` or
+   ``name_pinyin``, the names masked in the reason); pairs in ``[review_threshold,
+   threshold)`` are proposed in ``identity_review`` (with their reason in the review queue)
+   and never merged until a person accepts them.
+7. **Manual overrides win** and are replayed in time order on every run: a merge links all
    records of both customers; a split keeps each part together and apart from the others
    (keys shared across parts stop linking, and a record that would bridge two parts does
    not join either); accepting a proposal is a merge of its two records, rejecting it keeps
    them apart. A later merge lifts an earlier split between the records it joins.
-7. **Stable ids**: a component keeps the id most of its records had (ties: the oldest id);
+8. **Stable ids**: a component keeps the id most of its records had (ties: the oldest id);
    when two components claim one id, the one with more of its records wins (then the one
    holding the oldest record) and the other gets a new id. Ids are ``C`` + 6 or more digits,
    issued in order of first appearance and never reused (``identity_ids``).
@@ -52,6 +77,7 @@ link it takes part in (shared_id > phone > email > fuzzy_name), else ``singleton
 Modules, one idea each: :mod:`~cimlab.identity.tables` (schemas and DDL),
 :mod:`~cimlab.identity.settings`, :mod:`~cimlab.identity.records` (source records),
 :mod:`~cimlab.identity.keys`, :mod:`~cimlab.identity.guard` (over-merge guard),
+:mod:`~cimlab.identity.households`, :mod:`~cimlab.identity.names` (name keys),
 :mod:`~cimlab.identity.fuzzy`, :mod:`~cimlab.identity.overrides` (replaying manual actions),
 :mod:`~cimlab.identity.link` (the pure resolver), :mod:`~cimlab.identity.quality`,
 :mod:`~cimlab.identity.store` (resolve and read on a workspace),
@@ -69,7 +95,8 @@ go to review.
 
 Tables (created with ``Workspace.ensure_tables``): ``identity_map``, ``identity_links`` (one
 row per link: a spanning star per key, plus manual and fuzzy links), ``identity_blocked_keys``,
-``identity_review``, ``identity_overrides``, ``identity_ids``, ``identity_runs``.
+``identity_review``, ``identity_overrides``, ``identity_ids``, ``identity_runs``,
+``identity_households`` and ``identity_household_ids``.
 
 Examples
 --------
@@ -105,6 +132,7 @@ from cimlab.identity.records import source_records
 from cimlab.identity.settings import IdentitySettings
 from cimlab.identity.store import (
     blocked_keys,
+    customer_households,
     customer_map,
     removed_records,
     resolve,
@@ -115,6 +143,7 @@ from cimlab.identity.store import (
 from cimlab.identity.tables import (
     BLOCKED_SCHEMA,
     DDL,
+    HOUSEHOLDS_SCHEMA,
     KEYS_SCHEMA,
     LINKS_SCHEMA,
     MAP_SCHEMA,
@@ -126,6 +155,7 @@ __all__ = [
     "BLOCKED_SCHEMA",
     "CITY_ALIASES",
     "DDL",
+    "HOUSEHOLDS_SCHEMA",
     "KEYS_SCHEMA",
     "LINKS_SCHEMA",
     "MAP_SCHEMA",
@@ -137,6 +167,7 @@ __all__ = [
     "ResolutionResult",
     "accept",
     "blocked_keys",
+    "customer_households",
     "customer_map",
     "explain",
     "guard_keys",

@@ -22,12 +22,70 @@ from cimlab.identity.store import customer_map, has_identity_tables
 from cimlab.identity.tables import LINKS_SCHEMA, UTC_TIME
 from cimlab.workspace import Workspace
 
-__all__ = ["describe_links", "explain", "links_export"]
+__all__ = ["describe_links", "describe_review", "explain", "links_export"]
 
 
 def _short(col: str) -> pl.Expr:
     c = pl.col(col)
     return pl.when(c.str.len_chars() > 12).then(c.str.slice(0, 8) + "…").otherwise(c)
+
+
+def _birth(lang: str) -> pl.Expr:
+    same, unknown, other = (
+        (", born the same day", ", birth date unknown", ", different birth dates")
+        if lang == "en"
+        else ("、生日相同", "、生日未知", "、生日不同")
+    )
+    return (
+        pl.when(pl.col("same_birth_date"))
+        .then(pl.lit(same))
+        .when(pl.col("same_birth_date").is_null())
+        .then(pl.lit(unknown))
+        .otherwise(pl.lit(other))
+    )
+
+
+def describe_review(review: pl.DataFrame) -> pl.DataFrame:
+    """Add ``reason`` and ``reason_zh`` to review proposals (the parts of their fuzzy score).
+
+    Examples
+    --------
+    >>> from cimlab.identity.tables import REVIEW_SCHEMA
+    >>> review = pl.DataFrame([{"review_id": "R1", "channel_a": "shop",
+    ...     "source_customer_id_a": "2", "channel_b": "store", "source_customer_id_b": "08",
+    ...     "score": 0.85, "name_score": 1.0, "same_city": True, "same_birth_date": None}],
+    ...     schema=REVIEW_SCHEMA)
+    >>> describe_review(review).select("reason", "reason_zh").row(0)
+    ('shop 2 and store 08 may be one person: similar names (100%) in the same city, birth date unknown; score 0.85', 'shop 2 与 store 08 可能是同一人：姓名相似（100%）且同城、生日未知，得分 0.85')
+    """
+    a = pl.col("channel_a") + " " + _short("source_customer_id_a")
+    b = pl.col("channel_b") + " " + _short("source_customer_id_b")
+    pct = (pl.col("name_score").fill_null(0) * 100).round(0).cast(pl.Int64).cast(pl.String) + "%"
+    score = pl.col("score").round(2).cast(pl.String).fill_null("")
+    city_en = pl.when(pl.col("same_city")).then(pl.lit(" in the same city")).otherwise(pl.lit(""))
+    city_zh = pl.when(pl.col("same_city")).then(pl.lit("且同城")).otherwise(pl.lit(""))
+    return review.with_columns(
+        reason=a
+        + " and "
+        + b
+        + " may be one person: similar names ("
+        + pct
+        + ")"
+        + city_en
+        + _birth("en")
+        + "; score "
+        + score,
+        reason_zh=a
+        + " 与 "
+        + b
+        + " 可能是同一人：姓名相似（"
+        + pct
+        + "）"
+        + city_zh
+        + _birth("zh")
+        + "，得分 "
+        + score,
+    )
 
 
 def describe_links(links: pl.DataFrame) -> pl.DataFrame:
@@ -39,20 +97,7 @@ def describe_links(links: pl.DataFrame) -> pl.DataFrame:
     day = pl.col("decided_at").dt.strftime("%Y-%m-%d").fill_null("?")
     pct = (pl.col("name_score").fill_null(0) * 100).round(0).cast(pl.Int64).cast(pl.String) + "%"
     score = pl.col("score").round(2).cast(pl.String).fill_null("")
-    birth_en = (
-        pl.when(pl.col("same_birth_date"))
-        .then(pl.lit(", born the same day"))
-        .when(pl.col("same_birth_date").is_null())
-        .then(pl.lit(", birth date unknown"))
-        .otherwise(pl.lit(", different birth dates"))
-    )
-    birth_zh = (
-        pl.when(pl.col("same_birth_date"))
-        .then(pl.lit("、生日相同"))
-        .when(pl.col("same_birth_date").is_null())
-        .then(pl.lit("、生日未知"))
-        .otherwise(pl.lit("、生日不同"))
-    )
+    birth_en, birth_zh = _birth("en"), _birth("zh")
     review_en = (
         pl.when(pl.col("key_type") == "review")
         .then(pl.lit(", accepting a review proposal"))
@@ -86,6 +131,30 @@ def describe_links(links: pl.DataFrame) -> pl.DataFrame:
             + key
             + " (their channels share one id space)"
         )
+        .when((rule == "fuzzy_name") & (pl.col("key_type") == "name_pinyin"))
+        .then(
+            a
+            + " and "
+            + b
+            + " have the same name in pinyin ("
+            + key
+            + ") in the same city"
+            + birth_en
+            + "; score "
+            + score
+        )
+        .when((rule == "fuzzy_name") & (pl.col("key_type") == "name_order"))
+        .then(
+            a
+            + " and "
+            + b
+            + " have the same name in another word order ("
+            + key
+            + ") in the same city"
+            + birth_en
+            + "; score "
+            + score
+        )
         .when(rule == "fuzzy_name")
         .then(
             a
@@ -117,6 +186,20 @@ def describe_links(links: pl.DataFrame) -> pl.DataFrame:
         .then(a + " 与 " + b + " 邮箱相同（" + key + "）")
         .when(rule == "shared_id")
         .then(a + " 与 " + b + " 客户编号相同（" + key + "，这两个渠道共用编号）")
+        .when((rule == "fuzzy_name") & (pl.col("key_type") == "name_pinyin"))
+        .then(a + " 与 " + b + " 拼音同名（" + key + "）且同城" + birth_zh + "，得分 " + score)
+        .when((rule == "fuzzy_name") & (pl.col("key_type") == "name_order"))
+        .then(
+            a
+            + " 与 "
+            + b
+            + " 姓名相同、词序不同（"
+            + key
+            + "）且同城"
+            + birth_zh
+            + "，得分 "
+            + score
+        )
         .when(rule == "fuzzy_name")
         .then(a + " 与 " + b + " 姓名相似（" + pct + "）且同城" + birth_zh + "，得分 " + score)
         .when(rule == "manual_merge")

@@ -25,10 +25,22 @@ import polars as pl
 
 from cimlab.identity.fuzzy import fuzzy_pairs
 from cimlab.identity.guard import apply_guard, blocked_frame, mask_key
+from cimlab.identity.households import (
+    apart_pairs,
+    household_rows,
+    keep_apart,
+    split_household_keys,
+)
 from cimlab.identity.keys import key_rows, prepare_records
 from cimlab.identity.overrides import conflicting, replay
 from cimlab.identity.settings import IdentitySettings, check_settings
-from cimlab.identity.tables import LINKS_SCHEMA, MAP_SCHEMA, REVIEW_SCHEMA, UTC_TIME
+from cimlab.identity.tables import (
+    HOUSEHOLDS_SCHEMA,
+    LINKS_SCHEMA,
+    MAP_SCHEMA,
+    REVIEW_SCHEMA,
+    UTC_TIME,
+)
 
 __all__ = [
     "Resolution",
@@ -68,6 +80,7 @@ class ResolutionResult:
     ids_kept: int = 0
     ids_new: int = 0
     ids_retired: int = 0
+    households: int = 0
     fuzzy: bool = False
     resolved_at: dt.datetime | None = None
 
@@ -85,7 +98,9 @@ class Resolution:
 
     ``map`` has :data:`MAP_SCHEMA`, ``links`` :data:`LINKS_SCHEMA`, ``blocked``
     :data:`BLOCKED_SCHEMA`, ``review`` :data:`REVIEW_SCHEMA`; ``new_ids`` are the ids issued
-    (``customer_id``, ``number``) and ``retired_ids`` the previous ids no customer kept.
+    (``customer_id``, ``number``) and ``retired_ids`` the previous ids no customer kept;
+    ``households`` has :data:`HOUSEHOLDS_SCHEMA` (:mod:`cimlab.identity.households`), with the
+    household ids issued (``household_id``, ``number``) and retired beside it.
     """
 
     map: pl.DataFrame
@@ -95,6 +110,13 @@ class Resolution:
     new_ids: pl.DataFrame
     retired_ids: list[str]
     result: ResolutionResult
+    households: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=HOUSEHOLDS_SCHEMA))
+    new_household_ids: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(
+            schema={"household_id": pl.String(), "number": pl.Int64()}
+        )
+    )
+    retired_household_ids: list[str] = field(default_factory=list)
 
 
 def components(n: int, m: int, inc: pl.DataFrame, rr: pl.DataFrame) -> np.ndarray:
@@ -147,6 +169,8 @@ def resolve_records(
     overrides: pl.DataFrame | None = None,
     previous: pl.DataFrame | None = None,
     last_id: int = 0,
+    previous_households: pl.DataFrame | None = None,
+    last_household: int = 0,
 ) -> Resolution:
     """Link source records into customers, in memory (the pure core of :func:`resolve`).
 
@@ -165,6 +189,9 @@ def resolve_records(
         The earlier map (``channel, source_customer_id, customer_id``) whose ids to keep.
     last_id
         Highest id number ever issued; new ids continue after it.
+    previous_households, last_household
+        The earlier households (``customer_id, household_id``) whose ids to keep, and the
+        highest household number ever issued.
 
     Returns
     -------
@@ -181,20 +208,25 @@ def resolve_records(
     (1, {'email': 1, 'phone': 1})
     """
     s = check_settings(settings)
-    if isinstance(last_id, bool) or not isinstance(last_id, int) or last_id < 0:
-        raise ValueError(f"last_id={last_id!r} should be a whole number >= 0.")
+    for label, number in (("last_id", last_id), ("last_household", last_household)):
+        if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+            raise ValueError(f"{label}={number!r} should be a whole number >= 0.")
     rec = prepare_records(records)
     n = rec.height
 
-    # Keys, guard, incidence (rid, kid).
+    # Keys, guard; households: a key shared by two people links each name apart; incidence.
     keys = key_rows(rec, s)
     usable, flagged = apply_guard(keys, s)
-    key_ids = usable.select("key_type", "key").unique(maintain_order=True).with_row_index("kid")
+    manual = replay(overrides, rec)
+    apart = _not_merged_by_hand(apart_pairs(rec, usable), manual.edges, n)
+    hh_rows = usable.join(apart.select("key_type", "key").unique(), on=["key_type", "key"])
+    usable = split_household_keys(rec, usable, apart)
+    key_cols = ["key_type", "key", "part"]
+    key_ids = usable.select(key_cols).unique(maintain_order=True).with_row_index("kid")
     m = key_ids.height
-    inc = usable.join(key_ids, on=["key_type", "key"]).select("rid", "kid")
+    inc = usable.join(key_ids, on=key_cols).select("rid", "kid")
 
     # Manual overrides: keys shared across the parts of a split stop linking.
-    manual = replay(overrides, rec)
     if not manual.pins.is_empty():
         demoted = (
             inc.join(manual.pins, on="rid")
@@ -247,10 +279,10 @@ def resolve_records(
                     "a",
                     "b",
                     rule=pl.lit("fuzzy_name"),
-                    key_type=pl.lit("name"),
+                    key_type=pl.col("name_match"),  # name, name_order or name_pinyin
                     user_name=pl.lit(None, dtype=pl.String),
                     decided_at=pl.lit(None, dtype=UTC_TIME),
-                    key_masked=pl.lit(None, dtype=pl.String),
+                    key_masked=pl.col("names_masked"),
                     score=pl.col("score"),
                     name_score=pl.col("name_score"),
                     same_birth_date=pl.col("same_birth_date"),
@@ -284,6 +316,12 @@ def resolve_records(
             drop = touching.filter(pl.col("i").is_in(strict_bad.implode()))["i"]
             rr = rr.with_row_index("i").filter(~pl.col("i").is_in(drop.implode())).drop("i")
             labels = components(n, m, inc, rr)
+    # Households: no chain of other links may join two people kept apart.
+    if not apart.is_empty():
+        kept_inc, kept_rr = keep_apart(labels, inc, key_ids.select("kid", "key_type"), rr, apart)
+        if kept_inc.height != inc.height or kept_rr.height != rr.height:
+            inc, rr = kept_inc, kept_rr
+            labels = components(n, m, inc, rr)
     comp = with_component(rec, labels)
 
     # Links: a star per key over the records still attached to it, plus record-record edges.
@@ -306,8 +344,14 @@ def resolve_records(
     )
     edges = pl.concat([key_links, rr.select(key_links.columns)])
 
-    # Customer ids.
+    # Customer ids, household ids.
     ids, new_ids, retired, kept = _assign_ids(rec, comp, previous, last_id)
+    households, new_households, retired_households = household_rows(
+        hh_rows.with_columns(key_masked=mask_key()).select("rid", "key_type", "key", "key_masked"),
+        ids,
+        previous_households,
+        last_household,
+    )
     rid_cols = rec.select("rid", "channel", "source_customer_id")
     links = (
         edges.join(ids, left_on="a", right_on="rid")
@@ -410,9 +454,32 @@ def resolve_records(
         ids_kept=kept,
         ids_new=new_ids.height,
         ids_retired=len(retired),
+        households=int(households["household_id"].n_unique()),
         fuzzy=fuzzy,
     )
-    return Resolution(table, links, blocked, review, new_ids, retired, result)
+    return Resolution(
+        table,
+        links,
+        blocked,
+        review,
+        new_ids,
+        retired,
+        result,
+        households,
+        new_households,
+        retired_households,
+    )
+
+
+def _not_merged_by_hand(apart: pl.DataFrame, manual: pl.DataFrame, n: int) -> pl.DataFrame:
+    """``apart`` without the pairs a manual merge (or an accepted proposal) joins."""
+    merges = manual.filter(pl.col("rule") == "manual_merge")
+    if apart.is_empty() or merges.is_empty():
+        return apart
+    none = pl.DataFrame(schema={"rid": pl.UInt32(), "kid": pl.UInt32()})
+    label = pl.Series(components(n, 0, none, merges))
+    same = label.gather(apart["a"].cast(pl.Int64)) == label.gather(apart["b"].cast(pl.Int64))
+    return apart.filter(~same)
 
 
 def _assign_ids(

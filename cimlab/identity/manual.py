@@ -22,6 +22,7 @@ import polars as pl
 
 from cimlab.dates import as_utc
 from cimlab.errors import WorkspaceError
+from cimlab.identity.explain import describe_review
 from cimlab.identity.link import ResolutionResult
 from cimlab.identity.store import (
     fetch_first,
@@ -57,7 +58,8 @@ class OverrideResult:
 def review_queue(ws: Workspace) -> pl.DataFrame:
     """Open fuzzy proposals, best first, with the current customer of each side.
 
-    Columns: :data:`REVIEW_SCHEMA` plus ``customer_id_a, customer_id_b, proposed_at``.
+    Columns: :data:`REVIEW_SCHEMA` plus ``customer_id_a, customer_id_b, proposed_at`` and the
+    proposal's ``reason, reason_zh`` (:func:`~cimlab.identity.explain.describe_review`).
 
     Examples
     --------
@@ -72,7 +74,7 @@ def review_queue(ws: Workspace) -> pl.DataFrame:
         "proposed_at": UTC_TIME,
     }
     if not has_identity_tables(ws):
-        return pl.DataFrame(schema=schema)
+        return describe_review(pl.DataFrame(schema=schema))
     cols = ", ".join(f"r.{c}" for c in REVIEW_SCHEMA)
     frame = ws.query(
         f"SELECT {cols}, ma.customer_id AS customer_id_a, mb.customer_id AS customer_id_b, "
@@ -83,7 +85,7 @@ def review_queue(ws: Workspace) -> pl.DataFrame:
         "AND mb.source_customer_id = r.source_customer_id_b "
         "WHERE r.status = 'open' ORDER BY r.score DESC, r.review_id"
     )
-    return frame.cast(schema) if frame.width else pl.DataFrame(schema=schema)  # type: ignore[arg-type]
+    return describe_review(frame.cast(schema) if frame.width else pl.DataFrame(schema=schema))  # type: ignore[arg-type]
 
 
 def _records_of(con: duckdb.DuckDBPyConnection, customer_id: str, ws: Workspace) -> pl.DataFrame:

@@ -59,6 +59,10 @@ class IdentitySettings:
     max_block_size
         Fuzzy blocks (same city and birth date, or same city and surname) larger than this are
         skipped (too common to tell people apart, and quadratic to compare).
+    pinyin_name_score
+        The fuzzy pass's name score of two names with one :func:`~cimlab.identity.names.name_key`
+        but different characters (张伟 / Zhang Wei, 張偉 / 张伟, 章伟 / 张伟): below the 1.0 of the
+        same characters, high enough that a same-birthday, same-city pair links.
 
     Examples
     --------
@@ -76,6 +80,7 @@ class IdentitySettings:
     threshold: float = 0.9
     review_threshold: float = 0.8
     max_block_size: int = 200
+    pinyin_name_score: float = 0.9
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able form (``identity_runs`` keeps it to replay manual actions)."""
@@ -112,6 +117,8 @@ def check_settings(settings: IdentitySettings | None) -> IdentitySettings:
             f"review_threshold={s.review_threshold} and threshold={s.threshold} should satisfy "
             "0 < review_threshold <= threshold <= 1."
         )
+    if not 0 <= s.pinyin_name_score <= 1:
+        raise ValueError(f"pinyin_name_score={s.pinyin_name_score} should be in [0, 1].")
     if s.max_block_size < 2:
         raise ValueError(f"max_block_size={s.max_block_size} should be >= 2.")
     for group in s.shared_id_groups:

@@ -2,15 +2,16 @@
 
 :func:`resolve` reads the source records, replays the manual overrides, links (keeping the ids
 of the previous map) and rewrites ``identity_map``, ``identity_links``,
-``identity_blocked_keys`` and the open ``identity_review`` rows; ids issued and retired go to
-``identity_ids`` and the run to ``identity_runs``.
+``identity_blocked_keys``, ``identity_households`` and the open ``identity_review`` rows; ids
+issued and retired go to ``identity_ids`` (households: ``identity_household_ids``) and the run
+to ``identity_runs``.
 
 Examples
 --------
 >>> import tempfile
 >>> ws = Workspace.open(tempfile.mkdtemp())
->>> customer_map(ws).height, unlinked_records(ws)
-(0, 0)
+>>> customer_map(ws).height, unlinked_records(ws), customer_households(ws).height
+(0, 0, 0)
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from cimlab.errors import WorkspaceError
 from cimlab.identity.link import ResolutionResult, resolve_records
 from cimlab.identity.records import load_tables, records_from_tables
 from cimlab.identity.settings import IdentitySettings, check_settings
-from cimlab.identity.tables import BLOCKED_SCHEMA, DDL
+from cimlab.identity.tables import BLOCKED_SCHEMA, DDL, HOUSEHOLDS_SCHEMA
 from cimlab.workspace import Workspace, read_identity_map
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "blocked_keys",
+    "customer_households",
     "customer_map",
     "fetch_first",
     "has_identity_tables",
@@ -155,6 +157,11 @@ def resolve_in(
     overrides = query_frame(con, "SELECT * FROM identity_overrides")
     row = fetch_first(con.execute("SELECT coalesce(max(number), 0) FROM identity_ids"))
     last_id = int(row[0]) if row else 0
+    previous_households = query_frame(
+        con, "SELECT DISTINCT customer_id, household_id FROM identity_households"
+    )
+    row = fetch_first(con.execute("SELECT coalesce(max(number), 0) FROM identity_household_ids"))
+    last_household = int(row[0]) if row else 0
     res = resolve_records(
         records,
         settings=settings,
@@ -162,6 +169,8 @@ def resolve_in(
         overrides=overrides,
         previous=previous,
         last_id=last_id,
+        previous_households=previous_households,
+        last_household=last_household,
     )
     con.execute("DELETE FROM identity_map")
     insert_frame(con, "identity_map", res.map, ", ?", [when])
@@ -174,6 +183,15 @@ def resolve_in(
     fresh = res.review.filter(~pl.col("review_id").is_in(list(decided)))
     insert_frame(con, "identity_review", fresh, ", 'open', ?, NULL, NULL", [when])
     insert_frame(con, "identity_ids", res.new_ids, ", ?, NULL", [when])
+    con.execute("DELETE FROM identity_households")
+    insert_frame(con, "identity_households", res.households, ", ?", [when])
+    insert_frame(con, "identity_household_ids", res.new_household_ids, ", ?, NULL", [when])
+    if res.retired_household_ids:
+        con.execute(
+            "UPDATE identity_household_ids SET retired_at = ? WHERE household_id IN "
+            "(SELECT unnest(?::VARCHAR[])) AND retired_at IS NULL",
+            [when, res.retired_household_ids],
+        )
     if res.retired_ids:
         con.execute(
             "UPDATE identity_ids SET retired_at = ? WHERE customer_id IN "
@@ -302,6 +320,32 @@ def customer_map(ws: Workspace) -> pl.DataFrame:
     ['channel', 'source_customer_id', 'customer_id']
     """
     return ws.identity_map()
+
+
+def customer_households(ws: Workspace, customer_ids: Sequence[str] | None = None) -> pl.DataFrame:
+    """Households of the last resolution (:data:`HOUSEHOLDS_SCHEMA`): one row per customer, other
+    customer of its household and reason (``shared_phone`` / ``shared_email``), the shared key
+    masked; only those of ``customer_ids`` when given. Empty when never resolved.
+
+    Two people sharing a phone or e-mail whose names and birth dates disagree are kept apart and
+    linked as a household (:mod:`cimlab.identity.households` states the rule).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> customer_households(Workspace.open(tempfile.mkdtemp())).columns[:4]
+    ['customer_id', 'household_id', 'reason', 'shared_with']
+    """
+    if "identity_households" not in ws.table_names():
+        return pl.DataFrame(schema=HOUSEHOLDS_SCHEMA)
+    cols = ", ".join(HOUSEHOLDS_SCHEMA)
+    sql = f"SELECT {cols} FROM identity_households"
+    params: list[Any] = []
+    if customer_ids is not None:
+        sql += " WHERE customer_id IN (SELECT unnest(?::VARCHAR[]))"
+        params.append(list(customer_ids))
+    sql += " ORDER BY household_id, customer_id, reason, shared_with"
+    return ws.query(sql, params or None).cast(HOUSEHOLDS_SCHEMA)  # type: ignore[arg-type]
 
 
 def blocked_keys(ws: Workspace) -> pl.DataFrame:

@@ -5,7 +5,7 @@ Examples
 >>> list(MAP_SCHEMA)
 ['channel', 'source_customer_id', 'customer_id', 'rule', 'key_type', 'score']
 >>> len(DDL)
-7
+9
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from cimlab.workspace import IDENTITY_MAP_SCHEMA
 __all__ = [
     "BLOCKED_SCHEMA",
     "DDL",
+    "HOUSEHOLDS_SCHEMA",
     "KEYS_SCHEMA",
     "LINKS_SCHEMA",
     "MAP_SCHEMA",
@@ -89,6 +90,16 @@ REVIEW_SCHEMA: dict[str, pl.DataType] = {
     "same_city": pl.Boolean(),
     "same_birth_date": pl.Boolean(),
 }
+#: Columns of ``Resolution.households`` and :func:`~cimlab.identity.customer_households`
+#: (``identity_households`` without ``resolved_at``): one row per customer and other customer
+#: of its household, per reason (``shared_phone`` / ``shared_email``), the key masked.
+HOUSEHOLDS_SCHEMA: dict[str, pl.DataType] = {
+    "customer_id": pl.String(),
+    "household_id": pl.String(),
+    "reason": pl.String(),
+    "shared_with": pl.String(),
+    "key_masked": pl.String(),
+}
 #: Columns of the ``identity_overrides`` table (one row per record of a manual action).
 OVERRIDES_SCHEMA: dict[str, pl.DataType] = {
     "override_id": pl.Int64(),
@@ -136,4 +147,10 @@ DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS identity_runs (
         run_id BIGINT NOT NULL, resolved_at TIMESTAMPTZ NOT NULL, fuzzy BOOLEAN NOT NULL,
         settings VARCHAR NOT NULL, summary VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS identity_households (
+        customer_id VARCHAR NOT NULL, household_id VARCHAR NOT NULL, reason VARCHAR NOT NULL,
+        shared_with VARCHAR NOT NULL, key_masked VARCHAR, resolved_at TIMESTAMPTZ NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS identity_household_ids (
+        household_id VARCHAR PRIMARY KEY, number BIGINT NOT NULL,
+        issued_at TIMESTAMPTZ NOT NULL, retired_at TIMESTAMPTZ)""",
 )
