@@ -443,8 +443,10 @@ def _hash_expr(expr: pl.Expr, function: str) -> pl.Expr:
     def hashed(values: pl.Series) -> pl.Series:
         import duckdb
 
+        from cimlab.workspace import quiet_progress
+
         with duckdb.connect(":memory:") as con:
-            con.execute("SET enable_progress_bar = false")  # it draws on stdout
+            quiet_progress(con)
             con.register("cimlab_values", values.to_frame("v"))
             out = con.sql(f"SELECT {function}(v) AS h FROM cimlab_values").pl()["h"]
         return out.cast(pl.String)

@@ -655,9 +655,8 @@ class Workspace:
                     raise self._busy() from None
                 time.sleep(_POLL)
         try:
-            # DuckDB draws a progress bar on stdout for queries over 2 s: it would break a
-            # command's --json output on large data
-            con.execute("SET TimeZone = 'UTC'; SET enable_progress_bar = false")
+            con.execute("SET TimeZone = 'UTC'")
+            quiet_progress(con)
             yield con
         finally:
             con.close()
@@ -2041,6 +2040,15 @@ def _fsync_dir(path: Path) -> None:
 def _is_lock_conflict(exc: BaseException) -> bool:
     message = str(exc).lower()
     return any(marker in message for marker in _LOCK_MARKERS)
+
+
+def quiet_progress(con: duckdb.DuckDBPyConnection) -> None:
+    """Turn off DuckDB's progress bar: outside Jupyter it is drawn on stdout for queries over
+    2 s and would break a command's ``--json`` output on large data. In a Jupyter kernel DuckDB
+    draws it with ipywidgets and refuses the setting when they are missing: nothing reaches
+    stdout there, so the refusal is harmless."""
+    with contextlib.suppress(duckdb.InvalidInputException):
+        con.execute("SET enable_progress_bar = false")
 
 
 def _one(con: duckdb.DuckDBPyConnection) -> Any:

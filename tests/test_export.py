@@ -332,6 +332,8 @@ OTHER_WRITERS = {
     "cimlab/demo/": "the demo's source files (channel exports as platforms write them)",
     "cimlab/predict/store.py": "stored predictions: the workspace's own derived data "
     "(report.json and Parquet tables under predictions/, written atomically), not an export",
+    "cimlab/backups.py": "the workspace's own backups: the manifest beside a backup (rows per "
+    "table, SHA-256), written to a partial file and renamed",
     "cimlab/act/snapshot.py": "customer snapshots: the workspace's own derived data "
     "(Parquet under snapshots/, written atomically), not an export",
     "cimlab/act/profiles.py": "serialises platform uploads (CSV without BOM, one value per "
