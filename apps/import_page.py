@@ -944,6 +944,34 @@ def _history(ws_path: str, lang: str) -> None:
         st.rerun()
 
 
+# ----------------------------------------------------------------------------- first visit
+
+WELCOMED = "imp_welcomed"  # session key: the first-visit guide was dismissed
+
+
+def _first_visit(ws_path: str, counts: pl.DataFrame, lang: str) -> None:
+    """Once per session until dismissed: what cimlab is, what data is loaded (the demo's, when
+    the demo builder imported it), and what to do next."""
+    if st.session_state.get(WELCOMED):
+        return
+    batches = common.load_batches(ws_path, common.data_version(ws_path))
+    with st.container(border=True):
+        st.markdown(t("imp.welcome_what", lang))
+        if batches.is_empty():
+            st.markdown(t("imp.welcome_empty", lang))
+        else:
+            demo = bool((batches["user_name"] == "demo").all())
+            rows = int(counts["rows"].sum())
+            channels = counts["channel"].n_unique()
+            key = "imp.welcome_demo" if demo else "imp.welcome_data"
+            st.markdown(common.t_md(key, lang, rows=f"{rows:,}", channels=channels))
+            st.page_link("segments_page.py", label=t("imp.welcome_segments", lang),
+                         icon=":material/donut_small:")  # fmt: skip
+        if st.button(t("imp.welcome_close", lang), key="imp_welcome_close"):
+            st.session_state[WELCOMED] = True
+            st.rerun()
+
+
 # ----------------------------------------------------------------------------- page
 
 lang = common.current_lang()
@@ -952,6 +980,7 @@ st.caption(t("imp.intro", lang))
 ws_path = str(common.workspace_dir())
 common.get_workspace(ws_path)
 counts = common.load_counts(ws_path, common.data_version(ws_path))
+_first_visit(ws_path, counts, lang)
 workspace_channels = sorted(counts["channel"].unique().to_list())
 
 uploads = st.file_uploader(

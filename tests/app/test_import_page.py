@@ -483,3 +483,28 @@ def test_after_an_undo_customer_counts_follow_and_ask_to_resolve_again(workspace
     assert identity.removed_records(ws) == 0
     at.switch_page("customers_page.py").run()
     assert t("cust.removed", "zh", n="2") not in _texts(at.warning)
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(shown_text(m.value).replace("**", "") for m in at.markdown)
+
+
+def test_a_first_visit_says_what_this_is_and_what_to_do_next(
+    demo: Path, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the demo workspace: says the demo data is loaded and offers Segments
+    monkeypatch.setenv("CIMLAB_WORKSPACE", str(demo))
+    at = _app("en")
+    _ok(at)
+    text = _markdown(at)
+    assert "Welcome to cimlab." in text and "The demo data is loaded" in text
+    assert "channels of a made-up shop" in text
+    at.button(key="imp_welcome_close").click().run()
+    _ok(at)
+    assert "Welcome to cimlab." not in _markdown(at)
+    # an empty workspace: says so, and how to start
+    monkeypatch.setenv("CIMLAB_WORKSPACE", str(workspace))
+    at = _app("zh")
+    _ok(at)
+    text = _markdown(at)
+    assert "欢迎使用 cimlab。" in text and "此工作区还是空的" in text
