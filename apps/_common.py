@@ -15,20 +15,22 @@ as is (dataframes, ``st.text``, selectbox and multiselect options, placeholders)
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import getpass
 import logging
 import numbers
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import streamlit as st
 
-from cimlab.analytics.facts import CustomerData, customer_data
+from cimlab.analytics.facts import CustomerData
+from cimlab.audit import acting_user
 from cimlab.dates import to_date
 from cimlab.errors import CimlabError, WorkspaceBusy
 from cimlab.i18n import LANGS, channel_label, t, table_label
@@ -64,6 +66,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ALL_CURRENCIES",
     "AS_OF_KEY",
+    "AUTH_KEY",
     "CAMPAIGN_DRAFT_KEY",
     "CURRENCY_KEY",
     "LANG_KEY",
@@ -75,9 +78,14 @@ __all__ = [
     "Markdown",
     "analysis_inputs",
     "audience_button",
+    "audit_event",
+    "auth_gate",
+    "auth_sidebar",
     "business_zone",
+    "can",
     "chosen_currency",
     "current_lang",
+    "current_role",
     "current_user",
     "data_version",
     "error_message",
@@ -90,6 +98,7 @@ __all__ = [
     "load_currencies",
     "load_customer_data",
     "load_reporting_currency",
+    "long_work",
     "mask_columns",
     "md_code",
     "md_text",
@@ -98,13 +107,22 @@ __all__ = [
     "money_unit",
     "open_audience_draft",
     "open_settings",
+    "page_permission",
+    "permit",
     "placeholder_note",
     "real_money",
+    "release_left_uploads",
+    "release_uploads",
+    "require",
     "reveal_allowed",
+    "role_label",
     "scrub_text",
+    "sign_out",
+    "stored_result",
     "t_md",
     "time_zone_setting",
     "translated_choice",
+    "upload_memo",
     "workspace_dir",
 ]
 
@@ -143,14 +161,21 @@ def reveal_allowed() -> bool:
     """Whether the app may show unmasked contact data: ``$CIMLAB_ALLOW_REVEAL`` is ``1``.
 
     Set by whoever starts the app (an admin); every reveal still asks for a reason and is
-    logged by :func:`cimlab.customers.profile.reveal_pii`.
+    logged by :func:`cimlab.customers.profile.reveal_pii`. When the workspace has users, the
+    role decides instead: admins may reveal (:data:`cimlab.auth.PERMISSIONS`), nobody else.
     """
+    if _users():
+        return can("reveal")
     return os.environ.get(REVEAL_ENV, "").strip().lower() in {"1", "true", "yes"}
 
 
 def current_user() -> str:
-    """Who acts in this session, for audit fields: the signed-in user's e-mail or name
-    (``st.login``), else ``$CIMLAB_USER``, else the operating-system account."""
+    """Who acts in this session, for audit fields: the user signed in to the workspace
+    (:func:`auth_gate`), else the identity provider's e-mail or name (``st.login``), else
+    ``$CIMLAB_USER``, else the operating-system account."""
+    session = st.session_state.get(AUTH_KEY)
+    if session is not None:
+        return str(session.name)
     try:
         if st.user.is_logged_in:
             for field in ("email", "name"):
@@ -159,13 +184,242 @@ def current_user() -> str:
                     return value.strip()
     except Exception:  # no authentication configured: st.user has nothing to say
         pass
-    configured = os.environ.get("CIMLAB_USER", "").strip()
-    if configured:
-        return configured
+    return acting_user() or "app"
+
+
+# ----------------------------------------------------------------------------- sign-in and roles
+
+AUTH_KEY = "auth_session"
+"""Session-state key of the signed-in :class:`cimlab.auth.Session` (absent: nobody)."""
+_AUTH_NOTE = "auth_note"  # a note for the sign-in form (session expired)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _auth_users(path: str, version: str) -> dict[str, str]:
+    """User name → role of the workspace (cached on its data version: a CLI change shows at
+    the next click)."""
+    del version
+    from cimlab.auth import list_users
+
+    users = list_users(get_workspace(path))
+    return dict(zip(users["name"].to_list(), users["role"].to_list(), strict=True))
+
+
+def _users() -> dict[str, str]:
+    path = str(workspace_dir())
+    return _auth_users(path, data_version(path))
+
+
+def current_role() -> str | None:
+    """The role this session acts with: ``"admin"`` while the workspace has no user (sign-in
+    off: one analyst may do everything), else the signed-in user's role as the workspace holds
+    it now (a role changed or a user removed takes effect at the next click), else ``None``."""
+    users = _users()
+    if not users:
+        return "admin"
+    session = st.session_state.get(AUTH_KEY)
+    return None if session is None else users.get(session.name)
+
+
+def can(action: str) -> bool:
+    """Whether this session may do ``action`` (:data:`cimlab.auth.PERMISSIONS`)."""
+    from cimlab.auth import allowed
+
+    return allowed(current_role(), action)
+
+
+def permit(action: str) -> None:
+    """Raise :class:`cimlab.auth.NotAllowed` unless this session may do ``action``: the first
+    line of every action handler (the page may have shown the button to a stale session)."""
+    if not can(action):
+        from cimlab.auth import NotAllowed
+
+        raise NotAllowed(current_role(), action)
+
+
+def role_label(role: str | None, lang: str) -> str:
+    """A role's name in ``lang`` (``"—"`` for none)."""
+    return t(f"role.{role}", lang) if role in ("viewer", "marketer", "admin") else "—"
+
+
+def require(action: str, lang: str) -> None:
+    """A page's first line: say "not allowed" and stop the page unless the session may do
+    ``action`` (the navigation lists only allowed pages; this holds whatever the URL)."""
+    if not can(action):
+        st.error(t_md("auth.not_allowed", lang, role=role_label(current_role(), lang)))
+        st.stop()
+
+
+def page_permission(url_path: str) -> str:
+    """The permission that opens the page at ``url_path`` (``""``: the default page, Import);
+    an unknown page needs the audit permission (admins only)."""
+    from cimlab.auth import ACTIONS
+
+    wanted = f"page.{url_path or 'import'}"
+    return wanted if wanted in ACTIONS else "page.audit"
+
+
+def _audit(action: str, user: str | None, at: dt.datetime, **fields: Any) -> None:
+    """Record ``action`` in the workspace's audit log; a failure is logged, never shown."""
+    from cimlab.audit import record_event
+
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "app"
+        record_event(get_workspace(str(workspace_dir())), action, user=user, at=at, **fields)
+    except Exception:
+        _log.warning("could not record %s in the audit log", action, exc_info=True)
+
+
+def audit_event(action: str, *, at: dt.datetime, **fields: Any) -> None:
+    """Record ``action`` by :func:`current_user` in the audit log (only what no other table
+    records: :data:`cimlab.audit.EVENT_ACTIONS`, e.g. who undid a batch or ran a resolution)."""
+    _audit(action, current_user(), at, **fields)
+
+
+def _oidc() -> tuple[list[str | None], Any]:
+    """The configured identity providers and ``st.user`` (none without ``[auth]`` secrets)."""
+    from cimlab.auth import oidc_providers
+
+    try:
+        section = st.secrets.get("auth") if "auth" in st.secrets else None
+    except Exception:  # no secrets file
+        return [], None
+    return oidc_providers(section), st.user
+
+
+def _start_session(name: str, role: str, now: dt.datetime) -> None:
+    from cimlab.auth import Session
+
+    st.session_state[AUTH_KEY] = Session(name, role, signed_in_at=now, last_seen=now)
+    st.session_state.pop(_AUTH_NOTE, None)
+
+
+def sign_out() -> None:
+    """End this session's sign-in (audited); the sign-in form shows at the next run."""
+    session = st.session_state.pop(AUTH_KEY, None)
+    if session is not None:
+        _audit("sign_out", session.name, dt.datetime.now(dt.UTC))
+    providers, user = _oidc()
+    if providers and user is not None and user.is_logged_in:
+        st.logout()
+
+
+def auth_gate(lang: str, pages: Sequence[Any] = ()) -> None:
+    """Let the run go on only for a session allowed in: sign-in off, or a user signed in
+    whose session has not expired (idle :func:`cimlab.auth.idle_timeout`, absolute
+    :data:`cimlab.auth.ABSOLUTE_TIMEOUT`). Otherwise show the sign-in form (and the identity
+    provider's button when ``[auth]`` is configured) and stop.
+
+    ``pages`` (the app's ``st.Page`` list) are registered hidden while the form shows, none
+    run: the URL asked for (``/customers``) survives the sign-in, and the router's
+    navigation then decides whether the role may open it."""
+    from cimlab.auth import oidc_user
+
+    try:
+        users = _users()
+    except Exception as exc:  # cannot tell who may enter: nobody does
+        st.error(error_message(exc, lang, context="sign-in"))
+        st.stop()
+    if not users:
+        return
+    now = dt.datetime.now(dt.UTC)
+    session = st.session_state.get(AUTH_KEY)
+    if session is not None and session.name not in users:
+        st.session_state.pop(AUTH_KEY, None)  # removed meanwhile
+        session = None
+    if session is not None and session.expired(now):
+        st.session_state.pop(AUTH_KEY, None)
+        _audit("session_expired", session.name, now)
+        st.session_state[_AUTH_NOTE] = "auth.expired"
+        providers, user = _oidc()
+        if providers and user is not None and user.is_logged_in:
+            st.logout()
+        session = None
+    if session is not None:
+        session.touch(now)
+        return
+    providers, user = _oidc()
+    if providers and user is not None and user.is_logged_in:
+        email = user.get("email")
+        found = oidc_user(get_workspace(str(workspace_dir())), email)
+        if found is not None:
+            _audit("sign_in", found.name, now, detail="identity provider")
+            _start_session(found.name, found.role, now)
+            return
+        if pages:
+            st.navigation(list(pages), position="hidden")
+        st.error(t_md("auth.oidc_no_access", lang, email=email or "?"))
+        st.button(t("auth.sign_out", lang), key="auth_oidc_out", on_click=st.logout)
+        st.stop()
+    if pages:  # hidden, and none runs: only keeps the URL asked for
+        st.navigation(list(pages), position="hidden")
+    st.title(t("auth.title", lang))
+    note = st.session_state.get(_AUTH_NOTE)
+    if note:
+        st.info(t(note, lang))
+    st.caption(t("auth.intro", lang))
+    refusal = st.session_state.pop(_AUTH_REFUSAL, None)
+    if refusal is not None:
+        st.error(md_text(refusal))  # our own Markdown: kept as it is
+    with st.form("auth_form"):
+        st.text_input(t("auth.name", lang), key="auth_name", autocomplete="username")
+        st.text_input(
+            t("auth.password", lang),
+            type="password",
+            key="auth_password",
+            autocomplete="current-password",
+        )
+        st.form_submit_button(
+            t("auth.submit", lang), type="primary", on_click=_submit_sign_in, args=(lang,)
+        )
+    for provider in providers:
+        label = provider or t("auth.provider_default", lang)
+        st.button(
+            t_md("auth.oidc_button", lang, provider=label),
+            key=f"auth_oidc_{provider or 'default'}",
+            on_click=st.login,
+            args=(provider,),
+        )
+    st.stop()
+
+
+_AUTH_REFUSAL = "auth_refusal"  # why the last sign-in was refused (shown once)
+
+
+def _submit_sign_in(lang: str) -> None:
+    """The sign-in form's callback: check the name and password, start the session or keep
+    the refusal for the form. The password leaves the session state here, either way."""
+    from cimlab.auth import SignInFailed, sign_in
+
+    name = str(st.session_state.get("auth_name") or "")
+    password = str(st.session_state.get("auth_password") or "")
+    st.session_state["auth_password"] = ""
+    now = dt.datetime.now(dt.UTC)
+    try:
+        signed = sign_in(get_workspace(str(workspace_dir())), name, password, at=now)
+    except SignInFailed as exc:
+        if exc.locked and exc.until is not None:
+            minutes = max(1, int((exc.until - now).total_seconds() // 60) + 1)
+            st.session_state[_AUTH_REFUSAL] = t_md("auth.locked", lang, minutes=minutes)
+        else:
+            st.session_state[_AUTH_REFUSAL] = Markdown(t("auth.failed", lang))
+    except Exception as exc:  # a callback runs outside the guard: say it, never raise
+        st.session_state[_AUTH_REFUSAL] = error_message(exc, lang, context="sign-in")
+    else:
+        _start_session(signed.name, signed.role, now)
+
+
+def auth_sidebar(lang: str) -> None:
+    """The signed-in user's name and role, and the sign-out button (nothing when sign-in is
+    off)."""
+    session = st.session_state.get(AUTH_KEY)
+    if session is None:
+        return
+    st.sidebar.caption(
+        t_md("auth.signed_in_as", lang, name=session.name, role=role_label(current_role(), lang))
+    )
+    st.sidebar.button(
+        t("auth.sign_out", lang), key="auth_sign_out", on_click=sign_out, icon=":material/logout:"
+    )
 
 
 def current_lang() -> str:
@@ -265,6 +519,22 @@ def get_workspace(path: str) -> Workspace:
     return Workspace.open(path, create=True, wait=2.0)
 
 
+def check_workspace_key(lang: str) -> None:
+    """Stop the page with a clear message when the workspace is encrypted and the key is
+    missing or wrong; say so when a key is set but the workspace is not encrypted yet."""
+    from cimlab.encryption import WorkspaceKeyError
+
+    try:
+        ws = get_workspace(str(workspace_dir()))
+    except WorkspaceKeyError as exc:
+        st.error(t_md("error.workspace_key", lang, message=str(exc)))
+        st.stop()
+    except CimlabError:
+        return  # the page's own guard shows what else is wrong
+    if ws.encryption_pending:
+        st.sidebar.warning(t_md("app.encryption_pending", lang))
+
+
 def data_version(path: str) -> str:
     """A token that changes whenever the workspace's database files change (size, mtime).
 
@@ -326,8 +596,10 @@ def _customer_data(
     ws = get_workspace(path)
     if ws.identity_map().is_empty():
         return None
-    try:
-        return customer_data(ws, currency=currency)
+    from cimlab.act.snapshot import open_snapshot
+
+    try:  # stored per workspace version: a new process reads it back instead of joining again
+        return open_snapshot(ws, currency=currency).stored_data()
     except MissingRatesError as exc:  # kept: a page without rates does not rebuild it each rerun
         return exc
 
@@ -352,6 +624,29 @@ def load_customer_data(
     if isinstance(result, MissingRatesError):
         raise result.with_traceback(None)
     return result
+
+
+def stored_result(
+    path: str,
+    version: str,
+    currency: str | None,
+    name: str,
+    make: Callable[[CustomerData], dict[str, pl.DataFrame]],
+) -> dict[str, pl.DataFrame] | None:
+    """Frames computed from the analysis data (:func:`load_customer_data`) by ``make`` and kept
+    for the workspace version (:meth:`cimlab.act.snapshot.Snapshot.result`): a page's first load
+    in a new process reads what an earlier one computed; ``None`` until identities are resolved.
+
+    ``name`` holds every input of ``make`` besides the data (the day, the time unit...). Page
+    loaders call this inside their ``st.cache_data`` function, so a rerun reads neither.
+    """
+    from cimlab.act.snapshot import open_snapshot
+
+    data = load_customer_data(path, version, currency=currency)
+    if data is None:
+        return None
+    snapshot = open_snapshot(get_workspace(path), currency=currency, data=data)
+    return snapshot.result(name, lambda: make(data))
 
 
 # ----------------------------------------------------------------------------- money
@@ -455,7 +750,10 @@ def open_audience_draft(audience: Audience) -> None:
 def audience_button(audience: Audience, lang: str, *, key: str) -> None:
     """ "Make an audience from this": a button that hands ``audience`` (a draft, not saved) to
     the Campaigns page and opens it there, to preview, refine, save and export (consent and
-    the other suppressions apply there, as to every export)."""
+    the other suppressions apply there, as to every export). Not shown to a role without
+    the Campaigns page (viewers: no member lists)."""
+    if not can("page.campaigns"):
+        return
     if st.button(
         t("cmp.make_audience", lang),
         key=key,
@@ -608,9 +906,16 @@ def analysis_inputs(lang: str) -> tuple[CustomerData, dt.date] | None:
     if data.removed_records:  # an import was undone after the last resolution
         st.warning(t_md("ana.removed", lang, n=f"{data.removed_records:,}"))
     stale = data.unlinked_records or data.removed_records
-    if stale and st.button(t("ana.resolve_again", lang), key="ana_resolve_again"):
-        with st.spinner(t("ana.resolve_again", lang)):
-            result = resolve_again(get_workspace(path), at=dt.datetime.now(dt.UTC))
+    if (
+        stale
+        and can("resolve")  # admins only
+        and st.button(t("ana.resolve_again", lang), key="ana_resolve_again")
+    ):
+        permit("resolve")
+        when = dt.datetime.now(dt.UTC)
+        with long_work(Markdown(t("app.work_resolve", lang)), lang):
+            result = resolve_again(get_workspace(path), at=when)
+        audit_event("resolve", at=when, n=result.customers)  # who: identity_runs has when
         st.session_state[_RESOLVED_KEY] = result.customers
         st.rerun()
     return data, as_of
@@ -621,11 +926,33 @@ _AUTO_ZONE = ""
 
 def business_zone() -> str:
     """The workspace's business time zone, in which the app shows times and counts days
-    (``UTC`` when the workspace cannot be opened: the page says why)."""
+    (``UTC`` when the workspace cannot be opened: the page says why). Read once per data
+    version (settings live in the database: a change makes a new version)."""
+    path = str(workspace_dir())
     try:
-        return business_time_zone(get_workspace(str(workspace_dir())))
+        return _load_business_zone(path, data_version(path))
     except CimlabError:
         return "UTC"
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _load_business_zone(path: str, version: str) -> str:
+    del version  # part of the cache key only
+    return business_time_zone(get_workspace(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _load_settings(path: str, version: str) -> tuple[Any, str, list[str], list[str]]:
+    """What the sidebar's settings show, read once per data version in one open of the
+    database: the time zone choice, the automatic zone, the trusted sources, the channels."""
+    del version
+    ws = get_workspace(path)
+    with ws.reading():
+        choice = time_zone_choice(ws)
+        automatic = automatic_time_zone(ws).zone
+        trusted = list(source_priority(ws) or ())
+        channels = sorted(set(ws.counts()["channel"].to_list()) | set(trusted))
+    return choice, automatic, trusted, channels
 
 
 @st.cache_data(show_spinner=False)
@@ -647,16 +974,15 @@ def time_zone_setting(lang: str) -> None:
     in the workspace, so every page and every user of it sees the same, and every cached
     figure is computed again (:func:`data_version`). The expander's state is
     :data:`SETTINGS_KEY` (:func:`open_settings` opens it). Not shown when the workspace
-    cannot be opened (the page says why).
+    cannot be opened (the page says why), nor to a role without the ``settings`` permission.
     """
     try:
+        if not can("settings"):
+            return
         path = str(workspace_dir())
         ws = get_workspace(path)
         version = data_version(path)
-        choice = time_zone_choice(ws)
-        automatic = automatic_time_zone(ws).zone
-        trusted = list(source_priority(ws) or ())
-        channels = sorted(set(ws.counts()["channel"].to_list()) | set(trusted))
+        choice, automatic, trusted, channels = _load_settings(path, version)
         currency = load_reporting_currency(path, version)
         table = _load_rates(path, version)
         present = load_currencies(path, version)["currency"].to_list()
@@ -689,11 +1015,20 @@ def time_zone_setting(lang: str) -> None:
             code = _reporting_currency_input(ws, currency, [*present, *table["currency"]], lang)
             rates_editor(ws, table, code, lang)
     if picked != current:
+        permit("settings")
         set_time_zone(ws, picked or None)
+        _audit_setting("time_zone", picked or "auto")
         st.rerun()
     if ranked != trusted:
+        permit("settings")
         set_source_priority(ws, ranked or None)
+        _audit_setting("source_priority", ",".join(ranked) or "none")
         st.rerun()
+
+
+def _audit_setting(name: str, value: str) -> None:
+    """Record a workspace-setting change (who, which setting, its new value) in the audit log."""
+    _audit("setting", current_user(), dt.datetime.now(dt.UTC), target=name, detail=value)
 
 
 _AUTO_CURRENCY = ""
@@ -746,7 +1081,9 @@ def _reporting_currency_input(
         if picked and not _CODE.match(picked):
             st.error(t_md("app.currency_bad", lang, code=picked))
         else:
+            permit("settings")
             set_reporting_currency(ws, picked or None)
+            _audit_setting("reporting_currency", picked or "auto")
             st.rerun()
     return choice.code
 
@@ -870,8 +1207,10 @@ def rates_editor(ws: Workspace, table: pl.DataFrame, reporting: str | None, lang
 
 def _save_rates(ws: Workspace, frame: pl.DataFrame, done: Markdown, lang: str) -> None:
     """Store ``frame`` as the rates, drop the editor's edits and say so after the rerun."""
+    permit("settings")
     try:
         set_rates(ws, frame)
+        _audit_setting("rates", f"{frame.height} rows")
     except ValueError as exc:  # checked above; the workspace may have changed meanwhile
         st.error(t_md("error.prefix", lang, message=str(exc)))
         return
@@ -905,6 +1244,22 @@ def translated_choice(
     return value
 
 
+@contextlib.contextmanager
+def long_work(label: Markdown, lang: str) -> Iterator[None]:
+    """Long work (an import, an undo, a resolution) inside an ``st.status`` that turns while it
+    runs and then says how long it took (an error marks it failed and goes on to the caller).
+
+    The work holds the workspace's write transaction; other sessions of the app read meanwhile
+    (:class:`cimlab.workspace.Workspace` shares the writer's database with readers of the
+    process), which the label tells the user.
+    """
+    started = time.perf_counter()
+    with st.status(label, expanded=False) as status:
+        yield
+        seconds = f"{time.perf_counter() - started:.1f}"
+        status.update(label=t("app.work_done", lang, seconds=seconds), state="complete")
+
+
 def guard(body: Callable[[], object], lang: str, *, context: str = "") -> None:
     """Run a page body; show cimlab errors as ``st.error`` and hide anything unexpected.
 
@@ -922,6 +1277,10 @@ def error_message(exc: Exception, lang: str, *, context: str = "") -> Markdown:
     and values: shown as text), or a generic one (details logged)."""
     if isinstance(exc, WorkspaceBusy):
         return t_md("error.workspace_busy", lang, message=str(exc))
+    from cimlab.auth import NotAllowed
+
+    if isinstance(exc, NotAllowed):
+        return t_md("auth.not_allowed", lang, role=role_label(exc.role, lang))
     if isinstance(exc, CimlabError):
         return t_md("error.prefix", lang, message=str(exc))
     _log.error(
@@ -964,6 +1323,69 @@ def mask_columns(frame: pl.DataFrame, kinds: Mapping[str, str]) -> pl.DataFrame:
         elif dtype == pl.String:
             exprs.append(scrub_text(pl.col(column)).alias(column))
     return frame.with_columns(exprs) if exprs else frame
+
+
+UPLOADS_KEY = "app_uploads"
+"""Session key: what this session holds from its uploaded files, by page (script hash), file id
+and memo key (:func:`upload_memo`); :func:`release_uploads` forgets it."""
+
+
+def _run_context() -> Any:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    return get_script_run_ctx()
+
+
+def upload_memo(file_id: str, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """A result computed from an uploaded file (its reading, checks, reports), memoised for this
+    session only, never in a cache shared by sessions, until :func:`release_uploads` forgets it
+    (after the import, an undo, or when the user leaves the page). At most 12 results per file,
+    the least recently used one goes first.
+    """
+    context = _run_context()
+    page = context.page_script_hash if context is not None else ""
+    pages: dict[str, dict[str, dict[Any, Any]]] = st.session_state.setdefault(UPLOADS_KEY, {})
+    store = pages.setdefault(page, {}).setdefault(file_id, {})
+    if key in store:
+        store[key] = store.pop(key)  # the most recently used last
+    else:
+        if len(store) >= 12:
+            store.pop(next(iter(store)))
+        store[key] = compute()
+    return store[key]
+
+
+def release_uploads(file_ids: Sequence[str] | None = None, *, page: str | None = None) -> int:
+    """Forget uploaded files: Streamlit's copy of each file's bytes (its per-session
+    ``UploadedFileManager``) and every result :func:`upload_memo` kept from it.
+
+    ``file_ids`` None: every upload the page holds (``page``: a page's script hash, by default
+    the current page's). Returns how many files were released. The uploader widget still lists
+    a released file until its key changes: pages give their uploader a new key as well.
+    """
+    context = _run_context()
+    pages: dict[str, dict[str, Any]] = st.session_state.get(UPLOADS_KEY, {})
+    if page is None:
+        page = context.page_script_hash if context is not None else ""
+    store = pages.get(page, {})
+    ids = list(store) if file_ids is None else list(file_ids)
+    for file_id in ids:
+        store.pop(file_id, None)
+        if context is not None:
+            context.uploaded_file_mgr.remove_file(context.session_id, file_id)
+    if not store:
+        pages.pop(page, None)
+    return len(ids)
+
+
+def release_left_uploads() -> None:
+    """Leaving a page releases its uploads (:func:`release_uploads`): the router calls this on
+    every run, before the page runs."""
+    context = _run_context()
+    if context is None:
+        return
+    for page in [p for p in st.session_state.get(UPLOADS_KEY, {}) if p != context.page_script_hash]:
+        release_uploads(page=page)
 
 
 _HISTORY_COLUMNS = {

@@ -7,7 +7,9 @@ the same functions the CLI and notebooks call), suppression (consent first, no s
 :mod:`cimlab.act.suppression`, the care reminders from :mod:`cimlab.act.care` (as audience rules
 on ``days_to_…`` fields) and :func:`cimlab.act.holidays.upcoming_holidays`. An export is written
 into a temporary folder outside the workspace, read into the download button and deleted at once;
-the audit log (:func:`cimlab.act.campaigns.campaign_log`) keeps no personal data.
+the audit log (:func:`cimlab.act.campaigns.campaign_log`) keeps no personal data. Uploaded lists
+(id lists, the exclusion and suppression lists) stay in memory only until they are used: then
+Streamlit's copy of the bytes is released and the uploader empties (:func:`_uploader_key`).
 
 The analytic pages hand a draft audience over with :func:`_common.audience_button`
 (``st.session_state["cmp_draft"]``); this page opens on it. Session keys start with ``cmp_``.
@@ -88,6 +90,18 @@ MIME = {
 COUNT = st.column_config.NumberColumn(format="%,d")
 _MANY = ("in", "not_in", "contains", "contains_all", "not_contains")
 _NO_VALUE = ("is_null", "not_null", "is_empty", "not_empty")
+
+
+def _uploader_key(name: str) -> str:
+    """The key of the uploader ``name``: :func:`_used_upload` gives it a new one (empty)."""
+    generation = st.session_state.get(f"cmp_gen_{name}", 0)
+    return name if generation == 0 else f"{name}_{generation}"
+
+
+def _used_upload(name: str, upload: Any) -> None:
+    """Once a list is read and used, release the upload's bytes and empty its uploader."""
+    common.release_uploads([upload.file_id])
+    st.session_state[f"cmp_gen_{name}"] = st.session_state.get(f"cmp_gen_{name}", 0) + 1
 
 
 def _show_rules(audience: Audience, lang: str) -> None:
@@ -302,7 +316,7 @@ def _id_list(kind: str, lang: str) -> tuple[str, ...]:
     upload = st.file_uploader(
         t(f"cmp.{kind}_upload", lang),
         type=["csv", "txt", "xlsx"],
-        key=f"cmp_{kind}_file",
+        key=_uploader_key(f"cmp_{kind}_file"),
         help=t("cmp.id_list_help", lang),
     )
     if upload is not None:
@@ -310,6 +324,8 @@ def _id_list(kind: str, lang: str) -> tuple[str, ...]:
             st.session_state[key] = read_id_list(upload.getvalue())
         except CimlabError as exc:
             st.error(common.error_message(exc, lang))
+        else:  # the ids are kept: the file's bytes are not needed any more
+            _used_upload(f"cmp_{kind}_file", upload)
     ids: tuple[str, ...] = tuple(st.session_state.get(key, ()))
     if ids:
         st.caption(common.t_md(f"cmp.{kind}_n", lang, n=len(ids)))
@@ -377,6 +393,7 @@ def _builder(lang: str) -> Audience | None:
         if not name.strip():
             st.warning(t("cmp.name_needed", lang))
         else:
+            common.permit("audience.edit")
             ws = common.get_workspace(str(common.workspace_dir()))
             saved = save_audience(ws, audience, user=common.current_user())
             st.session_state["cmp_saved"] = saved.name
@@ -579,6 +596,7 @@ def export_download(files: list[dict[str, Any]], stem: str) -> tuple[bytes, str]
 
 
 def _run_export(audience: Audience, as_of: dt.date, settings: dict[str, Any], lang: str) -> None:
+    common.permit("export")
     path = str(common.workspace_dir())
     version = common.data_version(path)
     currency = common.chosen_currency()
@@ -745,13 +763,14 @@ def _export_tab(audience: Audience, as_of: dt.date, lang: str) -> None:
     upload = st.file_uploader(
         t("cmp.exclusion_upload", lang),
         type=["csv", "txt", "xlsx"],
-        key="cmp_exclusion_file",
+        key=_uploader_key("cmp_exclusion_file"),
         help=t("cmp.exclusion_help", lang),
     )
     if upload is not None:
-        try:
-            exclude = read_contact_list(
-                upload.getvalue(), name=Path(upload.name).name or "list.csv"
+        data, name = upload.getvalue(), Path(upload.name).name or "list.csv"
+        try:  # kept in this session only, until the export used it (or the page is left)
+            exclude = common.upload_memo(
+                upload.file_id, ("contacts",), lambda: read_contact_list(data, name=name)
             )
         except CimlabError as exc:
             st.error(common.error_message(exc, lang))
@@ -771,6 +790,8 @@ def _export_tab(audience: Audience, as_of: dt.date, lang: str) -> None:
         st.session_state.pop("cmp_export", None)
         with st.spinner(t("cmp.exporting", lang)):
             _run_export(audience, as_of, settings, lang)
+        if upload is not None:  # the exclusion list did its work: its contacts go
+            _used_upload("cmp_exclusion_file", upload)
     _show_export(lang)
 
 
@@ -869,8 +890,12 @@ def _policy_tab(lang: str) -> None:
             key="cmp_cap",
         )
         if st.form_submit_button(t("cmp.policy_save", lang)):
+            common.permit("audience.edit")
             set_soft_opt_in(ws, soft)
             set_frequency_cap(ws, int(cap))
+            when = dt.datetime.now(dt.UTC)  # who changed the export policy, for the audit
+            common.audit_event("setting", at=when, target="soft_opt_in", detail=",".join(soft))
+            common.audit_event("setting", at=when, target="frequency_cap_days", detail=str(cap))
             st.success(t("cmp.policy_saved", lang))
     st.subheader(t("cmp.suppression_list", lang))
     listing = suppression_list(ws)
@@ -899,7 +924,9 @@ def _policy_tab(lang: str) -> None:
         key="cmp_suppression_template",
     )
     upload = st.file_uploader(
-        t("cmp.suppression_upload", lang), type=["csv", "txt", "xlsx"], key="cmp_suppression_file"
+        t("cmp.suppression_upload", lang),
+        type=["csv", "txt", "xlsx"],
+        key=_uploader_key("cmp_suppression_file"),
     )
     reason = st.text_input(t("cmp.suppression_reason", lang), key="cmp_suppression_reason")
     if upload is not None and st.button(t("cmp.suppression_add", lang), key="cmp_suppression_add"):
@@ -908,7 +935,9 @@ def _policy_tab(lang: str) -> None:
         except CimlabError as error:
             st.error(common.md_text(str(error)))
             return
+        common.permit("audience.edit")
         added = add_to_suppression_list(ws, entries, reason=reason, user=common.current_user())
+        _used_upload("cmp_suppression_file", upload)  # stored in the workspace: the file goes
         st.success(
             common.t_md(
                 "cmp.suppression_added", lang, read=f"{entries.height:,}", added=f"{added:,}"
@@ -963,6 +992,7 @@ def _history_tab(lang: str) -> None:
 
 
 def _page(lang: str) -> None:
+    common.require("page.campaigns", lang)  # whatever the URL: the role decides
     st.title(t("cmp.title", lang))
     st.caption(t("cmp.intro", lang))
     inputs = common.analysis_inputs(lang)

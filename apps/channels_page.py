@@ -15,6 +15,7 @@ out when every amount is a placeholder.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import _common as common
@@ -70,13 +71,37 @@ def _orders(path: str, version: str, currency: str | None) -> tuple[pl.DataFrame
     return (pl.DataFrame(), "UTC") if data is None else (data.orders, data.time_zone)
 
 
+def _stored(
+    path: str,
+    version: str,
+    currency: str | None,
+    name: str,
+    compute: Callable[[pl.DataFrame, str], pl.DataFrame],
+) -> pl.DataFrame:
+    """``compute(orders, time_zone)`` of the analysis data, kept for the workspace version
+    (:func:`_common.stored_result`: a new process reads it back); ``name`` holds its inputs."""
+    stored = common.stored_result(
+        path, version, currency, name, lambda data: {"result": compute(data.orders, data.time_zone)}
+    )
+    return compute(*_orders(path, version, currency)) if stored is None else stored["result"]
+
+
+def _day(day: dt.date | None) -> str:
+    return "all" if day is None else day.isoformat()
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def load_metrics(
     path: str, version: str, as_of: dt.date, start: dt.date | None, currency: str | None = None
 ) -> pl.DataFrame:
     """:func:`cimlab.analytics.channels.channel_metrics` of the workspace."""
-    orders, tz = _orders(path, version, currency)
-    return channels.channel_metrics(orders, as_of=as_of, start=start, time_zone=tz)
+    return _stored(
+        path,
+        version,
+        currency,
+        f"channel_metrics_{_day(as_of)}_{_day(start)}",
+        lambda orders, tz: channels.channel_metrics(orders, as_of=as_of, start=start, time_zone=tz),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -84,8 +109,15 @@ def load_acquisition(
     path: str, version: str, as_of: dt.date, horizon: int, currency: str | None = None
 ) -> pl.DataFrame:
     """:func:`cimlab.analytics.channels.acquisition_summary` of the workspace."""
-    orders, tz = _orders(path, version, currency)
-    return channels.acquisition_summary(orders, as_of=as_of, horizon_days=horizon, time_zone=tz)
+    return _stored(
+        path,
+        version,
+        currency,
+        f"channel_acquisition_{_day(as_of)}_{horizon}",
+        lambda orders, tz: channels.acquisition_summary(
+            orders, as_of=as_of, horizon_days=horizon, time_zone=tz
+        ),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -93,8 +125,13 @@ def load_overlap(
     path: str, version: str, as_of: dt.date, start: dt.date | None, currency: str | None = None
 ) -> pl.DataFrame:
     """:func:`cimlab.analytics.channels.channel_overlap` of the workspace."""
-    orders, tz = _orders(path, version, currency)
-    return channels.channel_overlap(orders, as_of=as_of, start=start, time_zone=tz)
+    return _stored(
+        path,
+        version,
+        currency,
+        f"channel_overlap_{_day(as_of)}_{_day(start)}",
+        lambda orders, tz: channels.channel_overlap(orders, as_of=as_of, start=start, time_zone=tz),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -106,8 +143,15 @@ def load_migration(
     currency: str | None = None,
 ) -> pl.DataFrame:
     """:func:`cimlab.analytics.channels.channel_migration` of the workspace."""
-    orders, tz = _orders(path, version, currency)
-    return channels.channel_migration(orders, before=before, after=after, time_zone=tz)
+    return _stored(
+        path,
+        version,
+        currency,
+        "channel_migration_" + "_".join(_day(d) for d in (*before, *after)),
+        lambda orders, tz: channels.channel_migration(
+            orders, before=before, after=after, time_zone=tz
+        ),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -120,13 +164,18 @@ def load_cohorts(
     currency: str | None = None,
 ) -> pl.DataFrame:
     """:func:`cimlab.analytics.cohorts.cohort_table` of the workspace."""
-    orders, tz = _orders(path, version, currency)
-    return cohorts.cohort_table(
-        orders,
-        as_of=as_of,
-        period=period,  # type: ignore[arg-type]
-        max_periods=max_periods,
-        time_zone=tz,
+    return _stored(
+        path,
+        version,
+        currency,
+        f"cohorts_{_day(as_of)}_{period}_{max_periods}",
+        lambda orders, tz: cohorts.cohort_table(
+            orders,
+            as_of=as_of,
+            period=period,  # type: ignore[arg-type]
+            max_periods=max_periods,
+            time_zone=tz,
+        ),
     )
 
 
@@ -304,7 +353,7 @@ def overlap_section(
     st.caption(
         common.t_md("ch.overlap_caption", lang, multi=f"{multi:,}", total=f"{total:,}", share=share)
     )
-    st.altair_chart(overlap_chart(overlap, top=OVERLAP_TOP, lang=lang), width="content")
+    st.altair_chart(overlap_chart(overlap, top=OVERLAP_TOP, lang=lang), width="stretch")
     _show_table(_channel_names(overlap, ["channels"], lang), lang, data=data)
 
 
@@ -345,7 +394,7 @@ def migration_section(path: str, version: str, as_of: dt.date, data: CustomerDat
             share=_pct(stayed / n_both if n_both else None),
         )
     )
-    st.altair_chart(migration_chart(migration, lang=lang), width="content")
+    st.altair_chart(migration_chart(migration, lang=lang), width="stretch")
     table = _channel_names(migration, ["from_channel", "to_channel"], lang)
     _show_table(table.rename({"share": "migration_share"}), lang, data=data)
 
@@ -402,7 +451,7 @@ def cohort_section(path: str, version: str, as_of: dt.date, data: CustomerData) 
     st.caption(common.t_md("coh.caption", lang, period=name, zone=data.time_zone))
     if what == "revenue":
         _money_caption("revenue", data)
-    st.altair_chart(cohort_chart(table, value=value, period=period, lang=lang), width="content")
+    st.altair_chart(cohort_chart(table, value=value, period=period, lang=lang), width="stretch")
     matrix = cohorts.cohort_matrix(table, value=value).with_columns(
         cohort_label(pl.col("cohort"), period)
     )
@@ -437,6 +486,7 @@ def cohort_section(path: str, version: str, as_of: dt.date, data: CustomerData) 
 # ----------------------------------------------------------------------------- the page
 
 lang = common.current_lang()
+common.require("page.channels", lang)  # whatever the URL: the role decides
 st.title(t("ch.title", lang))
 st.caption(t("ch.intro", lang))
 inputs = common.analysis_inputs(lang)

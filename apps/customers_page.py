@@ -3,8 +3,10 @@
 Session keys start with ``cust_``. Writes (resolve, tags, consent, merge, split, review
 decisions, reveal) run in button callbacks, before the page is drawn again, so every table
 below shows the new state; their outcome is kept in ``cust_flash`` and shown once, next to the
-control. Contact data is masked everywhere; unmasked values appear only when the app runs with
-``CIMLAB_ALLOW_REVEAL=1``, after a reason is given, and every reveal is logged
+control. Names, phones and e-mails are masked everywhere as in the import preview (``林**``,
+``138****8000``, ``a***@x.com``): search results, the review queue, the 360 view's header,
+golden record, lineage and orders. Unmasked values appear only in the 360 view when
+:func:`_common.reveal_allowed`, after a reason is given, and every reveal is logged
 (:func:`cimlab.customers.profile.reveal_pii`). The 360 view's order list keeps each line's amount
 and currency as paid; its net-spend card is converted into the reporting currency (or says which
 currency lacks a rate), with the totals per original currency under the cards.
@@ -17,6 +19,7 @@ import functools
 import re
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import _common as common
 import polars as pl
@@ -25,14 +28,14 @@ import streamlit as st
 from cimlab import identity
 from cimlab.customers import consent, profile, tags
 from cimlab.i18n import MESSAGES, channel_label, column_label, t, table_label
-from cimlab.privacy import mask_email_expr, mask_phone_expr
+from cimlab.privacy import mask_email_expr, mask_name, mask_name_expr, mask_phone_expr
 
 SEARCH_LIMIT = 50
 ROWS_SHOWN = 500
 FLASH = "cust_flash"
 REVEALED = "cust_revealed"
 _TAG_SPLIT = re.compile(r"[,，;；]")
-_CONTACT = {"phone": "phone", "email": "email"}
+_CONTACT = {"phone": "phone", "email": "email", "customer_name": "name", "name": "name"}
 
 
 # ----------------------------------------------------------------------------- cached reads
@@ -58,17 +61,23 @@ def _status(path: str, version: str) -> dict[str, Any]:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _search(path: str, version: str, text: str) -> pl.DataFrame:
     """:func:`cimlab.customers.profile.search_customers` (a unified id typed as is comes first)."""
-    return profile.search_customers(common.get_workspace(path), text, limit=SEARCH_LIMIT)
+    ws = common.get_workspace(path)
+    with ws.reading():  # its reads share one open of the database
+        return profile.search_customers(ws, text, limit=SEARCH_LIMIT)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _profile(path: str, version: str, customer_id: str) -> profile.CustomerProfile:
-    return profile.customer_profile(common.get_workspace(path), customer_id)
+    ws = common.get_workspace(path)
+    with ws.reading():  # its reads (a dozen tables) share one open of the database
+        return profile.customer_profile(ws, customer_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _explain(path: str, version: str, customer_id: str) -> pl.DataFrame:
-    return identity.explain(common.get_workspace(path), customer_id)
+    ws = common.get_workspace(path)
+    with ws.reading():
+        return identity.explain(ws, customer_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -175,8 +184,12 @@ def _now() -> dt.datetime:
 
 def _resolve(path: str) -> None:
     def work(lang: str) -> str:
+        common.permit("resolve")
         fuzzy = bool(st.session_state.get("cust_fuzzy"))
-        result = identity.resolve(common.get_workspace(path), at=_now(), fuzzy=fuzzy)
+        when = _now()
+        with common.long_work(common.Markdown(t("app.work_resolve", lang)), lang):
+            result = identity.resolve(common.get_workspace(path), at=when, fuzzy=fuzzy)
+        common.audit_event("resolve", at=when, n=result.customers)  # who: identity_runs has when
         links = ", ".join(
             f"{_label('cust.rule', rule, lang)} {n:,}"
             for rule, n in sorted(result.links_by_rule.items(), key=lambda kv: -kv[1])
@@ -199,6 +212,7 @@ def _resolve(path: str) -> None:
 
 def _decide(path: str, accept_it: bool) -> None:
     def work(lang: str) -> str:
+        common.permit("resolve")
         review_id = st.session_state.get("cust_review_pick")
         if not review_id:
             return _fail("cust.review_pick_first", lang)
@@ -214,6 +228,7 @@ def _decide(path: str, accept_it: bool) -> None:
 
 def _tag(path: str, customer_id: str, add: bool) -> None:
     def work(lang: str) -> str:
+        common.permit("tags.edit")
         names = [x.strip() for x in _TAG_SPLIT.split(st.session_state.get("cust_tag_text", ""))]
         names = [x for x in names if x]
         if not names:
@@ -231,6 +246,7 @@ def _tag(path: str, customer_id: str, add: bool) -> None:
 
 def _refresh_rules(path: str) -> None:
     def work(lang: str) -> str:
+        common.permit("tags.edit")
         as_of = st.session_state.get("cust_rule_as_of") or _now().date()
         summary = tags.refresh_rule_tags(common.get_workspace(path), as_of=as_of, at=_now())
         parts = [
@@ -244,6 +260,7 @@ def _refresh_rules(path: str) -> None:
 
 def _set_consent(path: str, customer_id: str) -> None:
     def work(lang: str) -> str:
+        common.permit("consent.edit")
         if not st.session_state.get("cust_consent_confirm"):
             return _fail("cust.confirm_first", lang)
         purpose = st.session_state["cust_consent_purpose"]
@@ -268,6 +285,7 @@ def _set_consent(path: str, customer_id: str) -> None:
 
 def _merge(path: str, customer_id: str) -> None:
     def work(lang: str) -> str:
+        common.permit("resolve")
         other = (st.session_state.get("cust_merge_other") or "").strip().upper()
         if not st.session_state.get("cust_merge_confirm"):
             return _fail("cust.confirm_first", lang)
@@ -287,6 +305,7 @@ def _merge(path: str, customer_id: str) -> None:
 
 def _split(path: str, customer_id: str) -> None:
     def work(lang: str) -> str:
+        common.permit("resolve")
         chosen = list(st.session_state.get("cust_split_records") or [])
         if not st.session_state.get("cust_split_confirm"):
             return _fail("cust.confirm_first", lang)
@@ -311,6 +330,7 @@ def _split(path: str, customer_id: str) -> None:
 
 def _reveal(path: str, customer_id: str) -> None:
     def work(lang: str) -> str:
+        common.permit("reveal")
         if not common.reveal_allowed():  # the button is absent then; a stale click does nothing
             return _fail("cust.reveal_off", lang)
         reason = (st.session_state.get("cust_reveal_reason") or "").strip()
@@ -365,6 +385,7 @@ def _resolution_section(ws_path: str, status: dict[str, Any], lang: str) -> None
         on_click=_resolve,
         args=(ws_path,),
         help=t("cust.resolve_help", lang),
+        disabled=not common.can("resolve"),
     )
     right.checkbox(t("cust.fuzzy", lang), key="cust_fuzzy", help=t("cust.fuzzy_help", lang))
     _flash("resolve")
@@ -410,14 +431,15 @@ def _review_section(ws_path: str, version: str, lang: str) -> None:
         reason = "reason_zh" if lang == "zh" else "reason"
         if reason in queue.columns:  # why, in words (names masked)
             shown = shown.with_columns(queue[reason].alias(t("cust.col_reason", lang)))
-        _table(shown)
+        names = {t("cust.col_name_a", lang): "name", t("cust.col_name_b", lang): "name"}
+        _table(shown, names)
         labels = {
             r["review_id"]: t(
                 "cust.review_option",
                 lang,
                 review=r["review_id"],
-                a=f"{r['customer_id_a']} {r['name_a'] or ''}".strip(),
-                b=f"{r['customer_id_b']} {r['name_b'] or ''}".strip(),
+                a=f"{r['customer_id_a']} {mask_name(r['name_a']) or ''}".strip(),
+                b=f"{r['customer_id_b']} {mask_name(r['name_b']) or ''}".strip(),
                 score=f"{r['score']:.2f}",
             )
             for r in queue.iter_rows(named=True)
@@ -627,6 +649,8 @@ def _golden(view: profile.CustomerProfile, lang: str) -> None:
         .then(mask_phone_expr(pl.col("value")))
         .when(pl.col("kind") == "email")
         .then(mask_email_expr(pl.col("value")))
+        .when(pl.col("kind") == "name")
+        .then(mask_name_expr(pl.col("value")))
         .otherwise(pl.col("value"))
         .alias("value")
     ).drop("kind")
@@ -698,6 +722,8 @@ def _lineage(view: profile.CustomerProfile, lang: str) -> None:
             .then(mask_phone_expr(value))
             .when(pl.col("attribute") == "email")
             .then(mask_email_expr(value))
+            .when(pl.col("attribute").is_in(["name", "customer_name"]))
+            .then(mask_name_expr(value))
             .otherwise(value)
             .alias(t("cust.col_value", lang)),
             pl.when(pl.col("selected"))
@@ -846,6 +872,15 @@ def _tags(ws_path: str, view: profile.CustomerProfile, lang: str) -> None:
         _flash("rules")
 
 
+def _consent_since(row: dict[str, Any], lang: str) -> str:
+    """When the current consent was given or refused, and where that date comes from: "given
+    2026-03-04 (source file)", "given, date not in the file (imported 2026-12-07)"."""
+    day = row["since"].astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d")
+    state = t("cust.consent_given" if row["granted"] else "cust.consent_refused", lang)
+    dated_by = row.get("dated_by") or ("manual" if row["origin"] == "manual" else "import")
+    return t(f"cust.consent_dated_{dated_by}", lang, state=state, date=day)
+
+
 def _consent(ws_path: str, view: profile.CustomerProfile, lang: str) -> None:
     _flash("consent")
     state = {r["purpose"]: r for r in view.consent.iter_rows(named=True)}
@@ -856,7 +891,7 @@ def _consent(ws_path: str, view: profile.CustomerProfile, lang: str) -> None:
             status, since, origin = t("cust.consent_unknown", lang), "", ""
         else:
             status = t("cust.consent_granted" if row["granted"] else "cust.consent_denied", lang)
-            since = _day(row["since"])
+            since = _consent_since(row, lang)
             origin = _label("cust.origin", row["origin"], lang)
         rows.append((_label("cust.purpose", purpose, lang), status, since, origin))
     columns = [t(f"cust.col_{c}", lang) for c in ("purpose", "state", "since", "decided")]
@@ -870,6 +905,9 @@ def _consent(ws_path: str, view: profile.CustomerProfile, lang: str) -> None:
             yes, no = t("cust.yes", lang), t("cust.no", lang)
             frame = history.sort("at", descending=True).select(
                 _when(pl.col("at")).alias(t("cust.col_when", lang, zone=zone)),
+                _relabel(history, "dated_by", lambda d: _label("cust.dated", d, lang)).alias(
+                    t("cust.col_dated", lang)
+                ),
                 _relabel(history, "purpose", lambda p: _label("cust.purpose", p, lang)).alias(
                     t("cust.col_purpose", lang)
                 ),
@@ -893,6 +931,8 @@ def _consent(ws_path: str, view: profile.CustomerProfile, lang: str) -> None:
                 .alias(t("cust.col_applied", lang)),
             )
             _table(frame)
+    if not common.can("consent.edit"):  # recorded consent is changed by admins only
+        return
     st.markdown(f"**{t('cust.consent_change', lang)}**")
     left, right = st.columns(2)
     left.selectbox(
@@ -971,7 +1011,7 @@ def _merge_split(ws_path: str, view: profile.CustomerProfile, lang: str) -> None
 
 def _customer_360(ws_path: str, version: str, customer_id: str, lang: str) -> None:
     view = _profile(ws_path, version, customer_id)
-    name = view.golden.get("name") or t("cust.no_name", lang)
+    name = mask_name(view.golden.get("name")) or t("cust.no_name", lang)
     st.subheader(
         common.t_md("cust.view_header", lang, customer=customer_id, name=name), divider="gray"
     )
@@ -1008,12 +1048,17 @@ def _customer_360(ws_path: str, version: str, customer_id: str, lang: str) -> No
     with tabs[5]:
         _consent(ws_path, view, lang)
     with tabs[6]:
-        _merge_split(ws_path, view, lang)
+        if common.can("resolve"):
+            _merge_split(ws_path, view, lang)
+        else:
+            role = common.role_label(common.current_role(), lang)
+            st.info(common.t_md("auth.not_allowed", lang, role=role))
 
 
 # ----------------------------------------------------------------------------- page
 
 lang = common.current_lang()
+common.require("page.customers", lang)  # whatever the URL: the role decides
 zone = common.business_zone()  # times are shown in it
 st.title(t("cust.title", lang))
 st.caption(t("cust.intro", lang))
@@ -1029,7 +1074,8 @@ if counts.is_empty() or counts["rows"].sum() == 0:
 else:
     status = _status(ws_path, version)
     _resolution_section(ws_path, status, lang)
-    _review_section(ws_path, version, lang)
+    if common.can("resolve"):  # review decisions are resolutions
+        _review_section(ws_path, version, lang)
     if status["records"]:
         opened = _search_section(ws_path, version, lang)
         if opened is not None:

@@ -5,6 +5,10 @@ columns, row filters, reading options, the status map; a mapping can be saved in
 (offered again for the next file of the same layout) and downloaded as YAML.
 
 Session keys start with ``imp_``; per-file keys carry the upload's file id.
+
+An upload lives in memory only until it is imported: then Streamlit's copy of its bytes and
+everything read from it (kept per session, :func:`_common.upload_memo`) are released and the
+uploader empties (a new key). An undo and leaving the page release them too.
 """
 
 from __future__ import annotations
@@ -78,6 +82,9 @@ TIMEZONES = (
     "America/New_York",
 )
 IMPORT_ALL = "imp_import_all"  # set by the "import all" button's callback, for one run
+DONE = "imp_done"  # the outcome of the last import and the files that were still waiting
+UPLOAD_GENERATION = "imp_upload_generation"  # part of the uploader's key: +1 empties it
+RELEASED = "imp_released"  # file ids imported (and released) while the uploader holds others
 _TOKEN = re.compile(r"^[a-z][a-z0-9_]*$")
 _MASK_KIND = {"phone": "phone", "email": "email", "name": "name", "customer_name": "name"}
 _DELIMITER_KEYS = {",": "delim.comma", "\t": "delim.tab", ";": "delim.semicolon", "|": "delim.pipe"}
@@ -108,47 +115,54 @@ _READ_ERRORS: tuple[tuple[str, str], ...] = (
 )
 
 
-# ----------------------------------------------------------------------------- cached steps
-# Keyed on the upload's file id (unique per upload); the bytes and the raw table are passed
-# unhashed (leading underscore). cache_resource hands back the same immutable objects instead
-# of unpickling a copy of a large frame on every rerun.
+# ----------------------------------------------------------------------------- upload steps
+# Memoised per upload (its file id, unique per upload) in this session only
+# (:func:`_common.upload_memo`): the same immutable objects on every rerun, never in a cache
+# shared by sessions, and all forgotten with Streamlit's copy of the bytes once the file is
+# imported, an import is undone, or the user leaves the page (:func:`_common.release_uploads`).
 
 
-@st.cache_resource(show_spinner=False, max_entries=16, ttl=3600)
-def _read(file_id: str, name: str, sheet: str | None, _data: bytes) -> RawTable:
-    return read_bytes(_data, name=name, sheet=sheet)
+def _read(file_id: str, name: str, sheet: str | None, data: bytes) -> RawTable:
+    return common.upload_memo(
+        file_id, ("read", sheet), lambda: read_bytes(data, name=name, sheet=sheet)
+    )
 
 
-@st.cache_resource(show_spinner=False, max_entries=32, ttl=3600)
-def _digest(file_id: str, _data: bytes) -> str:
-    return hashlib.sha256(_data).hexdigest()
+def _digest(file_id: str, data: bytes) -> str:
+    return common.upload_memo(file_id, ("digest",), lambda: hashlib.sha256(data).hexdigest())
 
 
-@st.cache_resource(show_spinner="…", max_entries=16, ttl=3600)
 def _check(
     file_id: str,
     sheet: str | None,
     channel: str | None,
     mapping_json: str,
-    _raw: RawTable,
+    raw: RawTable,
     digest: str,
 ) -> ImportReport:
-    mapping = ColumnMapping.from_dict(json.loads(mapping_json))
-    return check_raw(
-        _raw, table=mapping.table, channel=channel, mapping=mapping, content_hash=digest
-    )
+    def check() -> ImportReport:
+        mapping = ColumnMapping.from_dict(json.loads(mapping_json))
+        with st.spinner("…"):
+            return check_raw(
+                raw, table=mapping.table, channel=channel, mapping=mapping, content_hash=digest
+            )
+
+    return common.upload_memo(file_id, ("check", sheet, channel, mapping_json), check)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16, ttl=3600)
 def _quarantine_csv(
     file_id: str,
     sheet: str | None,
     channel: str | None,
     mapping_json: str,
     lang: str,
-    _report: ImportReport,
+    report: ImportReport,
 ) -> bytes:
-    return quarantine_csv(_report.quarantine, lang=lang)
+    return common.upload_memo(
+        file_id,
+        ("quarantine", sheet, channel, mapping_json, lang),
+        lambda: quarantine_csv(report.quarantine, lang=lang),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -678,26 +692,62 @@ def _open_status_map(open_key: str) -> None:
     st.session_state[open_key] = True
 
 
-def _show_result(key: str, signature: str, lang: str) -> None:
-    done = st.session_state.get(f"{key}_result")
-    if not done or done["signature"] != signature:
+def _show_results(live: list[str], lang: str) -> None:
+    """The outcome of the last import (its files are gone from the uploader by then), until
+    another file is uploaded."""
+    last = st.session_state.get(DONE)
+    if not last:
         return
-    if done["already"]:
-        st.info(common.t_md("imp.already", lang, batch=done["batch"]))
+    if not set(live) <= set(last["waiting"]):
+        st.session_state.pop(DONE, None)  # new files: the last import's outcome is history now
         return
-    st.success(
-        common.t_md(
-            "imp.imported",
-            lang,
-            batch=done["batch"],
-            loaded=done["loaded"],
-            quarantined=done["quarantined"],
+    for done in last["results"]:
+        if done["already"]:
+            st.info(common.t_md("imp.already", lang, batch=done["batch"]))
+            continue
+        st.success(
+            common.t_md(
+                "imp.imported",
+                lang,
+                batch=done["batch"],
+                loaded=done["loaded"],
+                quarantined=done["quarantined"],
+            )
         )
-    )
-    if done["filtered"]:
-        st.info(common.t_md("imp.imported_filtered", lang, n=done["filtered"]))
-    if done["duplicate"]:
-        st.info(common.t_md("imp.duplicates", lang, n=done["duplicate"]))
+        if done["filtered"]:
+            st.info(common.t_md("imp.imported_filtered", lang, n=done["filtered"]))
+        if done["duplicate"]:
+            st.info(common.t_md("imp.duplicates", lang, n=done["duplicate"]))
+
+
+def _uploader_key() -> str:
+    """The uploader's key: a new one empties the uploader (Streamlit lets no code remove a
+    file from it)."""
+    generation = st.session_state.get(UPLOAD_GENERATION, 0)
+    return "imp_files" if generation == 0 else f"imp_files_{generation}"
+
+
+def _fresh_uploader() -> None:
+    """Forget every upload of the page (bytes, reads, reports) and empty the uploader."""
+    common.release_uploads()
+    st.session_state[UPLOAD_GENERATION] = st.session_state.get(UPLOAD_GENERATION, 0) + 1
+    st.session_state.pop(RELEASED, None)
+
+
+def _after_import(done: list[dict[str, Any]], live: list[str]) -> None:
+    """Once files are imported their bytes and everything read from them go (Streamlit's upload
+    buffer and our memoised reads and reports); the uploader empties when no file waits."""
+    imported = [d["file_id"] for d in done]
+    st.session_state[DONE] = {
+        "results": [{k: v for k, v in d.items() if k != "file_id"} for d in done],
+        "waiting": [f for f in live if f not in imported],
+    }
+    common.release_uploads(imported)
+    released: set[str] = st.session_state.setdefault(RELEASED, set())
+    released.update(imported)
+    if set(live) <= released:
+        _fresh_uploader()
+    st.rerun()
 
 
 def _report_section(report: ImportReport, filters: bool, lang: str) -> None:
@@ -733,6 +783,8 @@ def _report_section(report: ImportReport, filters: bool, lang: str) -> None:
 def _save_mapping(ws_path: str, mapping: ColumnMapping, headers: tuple[str, ...], key: str) -> None:
     """Callback of "Save this mapping": saves it under the name typed beside the button."""
     name = st.session_state.get(f"{key}_save_name", "")
+    if not common.can("import"):  # a callback runs outside the guard: refuse quietly
+        return
     try:
         saved = save_mapping(common.get_workspace(ws_path), name, mapping, headers)
     except MappingError:
@@ -859,20 +911,21 @@ def _file_section(upload: Any, ws_path: str, lang: str, known_channels: list[str
         )
     _save_section(ws_path, raw, mapping, key, stem, lang)
 
-    signature = f"{sheet}|{channel}|{mapping_json}"
     clicked = st.button(t("imp.import_button", lang), key=f"{key}_import", type="primary")
     if clicked or st.session_state.get(IMPORT_ALL):
-        result = store_report(common.get_workspace(ws_path), report)
-        st.session_state[f"{key}_result"] = {
-            "signature": signature,
+        common.permit("import")
+        with common.long_work(common.t_md("app.work_import", lang, file=upload.name), lang):
+            ws = common.get_workspace(ws_path)
+            result = store_report(ws, report, user=common.current_user())
+        IMPORTED.append({
+            "file_id": upload.file_id,
             "already": result.batch.already_imported,
             "batch": result.batch.batch_id,
             "loaded": result.batch.rows_loaded,
             "quarantined": result.batch.rows_quarantined,
             "filtered": report.rows_filtered,
             "duplicate": result.batch.rows_duplicate,
-        }
-    _show_result(key, signature, lang)
+        })  # fmt: skip
     READY.append(upload.name)
 
 
@@ -939,8 +992,14 @@ def _history(ws_path: str, lang: str) -> None:
     )
     confirm = st.checkbox(t("imp.undo_confirm", lang), key="imp_undo_confirm")
     if st.button(t("imp.undo_button", lang), key="imp_undo_go", disabled=not confirm):
-        common.get_workspace(ws_path).undo(int(batch), at=dt.datetime.now(dt.UTC))
+        common.permit("undo")
+        when = dt.datetime.now(dt.UTC)
+        with common.long_work(common.t_md("app.work_undo", lang, batch=int(batch)), lang):
+            removed = common.get_workspace(ws_path).undo(int(batch), at=when)
+        common.audit_event("undo", at=when, target=str(int(batch)), n=removed)  # who undid it
         st.session_state["imp_undo_done"] = batch
+        st.session_state.pop(DONE, None)
+        _fresh_uploader()  # an undo starts afresh: no upload of before stays in memory
         st.rerun()
 
 
@@ -975,6 +1034,7 @@ def _first_visit(ws_path: str, counts: pl.DataFrame, lang: str) -> None:
 # ----------------------------------------------------------------------------- page
 
 lang = common.current_lang()
+common.require("page.import", lang)  # whatever the URL: the role decides
 st.title(t("imp.title", lang))
 st.caption(t("imp.intro", lang))
 ws_path = str(common.workspace_dir())
@@ -984,12 +1044,16 @@ _first_visit(ws_path, counts, lang)
 workspace_channels = sorted(counts["channel"].unique().to_list())
 
 uploads = st.file_uploader(
-    t("imp.uploader", lang), type=UPLOAD_TYPES, accept_multiple_files=True, key="imp_files"
+    t("imp.uploader", lang), type=UPLOAD_TYPES, accept_multiple_files=True, key=_uploader_key()
 )
+released = st.session_state.get(RELEASED, set())
+live = [u for u in uploads or [] if hasattr(u, "getvalue") and u.file_id not in released]
 READY: list[str] = []  # files whose report is shown (this run)
-if not uploads:
+IMPORTED: list[dict[str, Any]] = []  # files imported in this run
+_show_results([u.file_id for u in live], lang)
+if not live:
     st.info(t("imp.no_files", lang))
-for upload in uploads or []:
+for upload in live:
     with st.container(border=True):
         st.subheader(common.t_md("imp.file_header", lang, file=upload.name))
         section = functools.partial(_file_section, upload, ws_path, lang, workspace_channels)
@@ -1000,6 +1064,8 @@ for upload in uploads or []:
         )
 
 st.session_state[IMPORT_ALL] = False
+if IMPORTED:
+    _after_import(IMPORTED, [u.file_id for u in live])
 if len(READY) > 1:
     st.button(
         common.t_md("imp.import_all", lang, n=len(READY)),

@@ -42,12 +42,16 @@ def load_kpis(
 ) -> pl.DataFrame:
     """:func:`cimlab.analytics.kpis.kpi_table` of the workspace (customers known from every
     table); ``currency`` is the currency filter (:func:`_common.load_customer_data`)."""
-    data = common.load_customer_data(path, version, currency=currency)
-    if data is None:
-        return pl.DataFrame()
-    return kpi_table(
-        data.orders, as_of=as_of, days=days, customers=data.customers, time_zone=data.time_zone
-    )
+
+    def make(data: CustomerData) -> dict[str, pl.DataFrame]:
+        kpis = kpi_table(
+            data.orders, as_of=as_of, days=days, customers=data.customers, time_zone=data.time_zone
+        )
+        return {"kpis": kpis}
+
+    name = f"kpis_{as_of.isoformat()}_{days}"
+    stored = common.stored_result(path, version, currency, name, make)  # kept for the version
+    return pl.DataFrame() if stored is None else stored["kpis"]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -57,20 +61,24 @@ def load_trend(
     """:func:`cimlab.analytics.kpis.kpi_trend` of the workspace, over the periods that reach
     back to its first order (:func:`cimlab.analytics.kpis.trend_periods`, at most
     :data:`TREND_PERIODS`)."""
-    data = common.load_customer_data(path, version, currency=currency)
-    if data is None:
-        return pl.DataFrame()
-    periods = trend_periods(
-        data.orders, as_of=as_of, days=days, most=TREND_PERIODS, time_zone=data.time_zone
-    )
-    return kpi_trend(
-        data.orders,
-        as_of=as_of,
-        periods=periods,
-        days=days,
-        customers=data.customers,
-        time_zone=data.time_zone,
-    )
+
+    def make(data: CustomerData) -> dict[str, pl.DataFrame]:
+        periods = trend_periods(
+            data.orders, as_of=as_of, days=days, most=TREND_PERIODS, time_zone=data.time_zone
+        )
+        trend = kpi_trend(
+            data.orders,
+            as_of=as_of,
+            periods=periods,
+            days=days,
+            customers=data.customers,
+            time_zone=data.time_zone,
+        )
+        return {"trend": trend}
+
+    name = f"kpi_trend_{as_of.isoformat()}_{days}_{TREND_PERIODS}"
+    stored = common.stored_result(path, version, currency, name, make)  # kept for the version
+    return pl.DataFrame() if stored is None else stored["trend"]
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=60)
@@ -224,6 +232,7 @@ def kpi_section(path: str, version: str) -> None:
 
 
 lang = common.current_lang()
+common.require("page.overview", lang)  # whatever the URL: the role decides
 st.title(t("ov.title", lang))
 ws_path = str(common.workspace_dir())
 st.caption(common.t_md("ov.workspace", lang, path=common.md_code(ws_path)))
@@ -279,4 +288,4 @@ if not batches.is_empty():
     active = batches.filter(pl.col("status") == "active").head(HISTORY_BARS)
     if not active.is_empty():
         st.subheader(t("ov.history_chart", lang))
-        st.altair_chart(import_history_chart(active, lang=lang), width="content")
+        st.altair_chart(import_history_chart(active, lang=lang), width="stretch")

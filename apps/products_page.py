@@ -348,5 +348,6 @@ def _pair_audience(
 
 
 lang = common.current_lang()
+common.require("page.products", lang)  # whatever the URL: the role decides
 st.title(t("nav.products", lang))
 _page(lang)

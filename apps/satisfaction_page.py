@@ -70,9 +70,18 @@ MISSING = "—"  # shown in a table cell for a figure without answers
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _segments(path: str, version: str, as_of: dt.date, currency: str | None = None) -> pl.DataFrame:
-    data = common.load_customer_data(path, version, currency=currency)
-    assert data is not None
-    return rfm_table(data.orders, as_of=as_of, time_zone=data.time_zone)
+    # the Segments page's scores of the day (the same name: stored once per version for both)
+    stored = common.stored_result(
+        path,
+        version,
+        currency,
+        f"rfm_{as_of.isoformat()}_day",
+        lambda data: {
+            "scores": rfm_table(data.orders, as_of=as_of, time_unit="day", time_zone=data.time_zone)
+        },
+    )
+    assert stored is not None
+    return stored["scores"]
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -84,18 +93,25 @@ def _figures(
     by: str | None,
     currency: str | None = None,
 ) -> pl.DataFrame:
-    data = common.load_customer_data(path, version, currency=currency)
-    assert data is not None
-    return satisfaction_table(
-        data.feedback,
-        as_of=as_of,
-        start=start,
-        by=by,  # type: ignore[arg-type]
-        interactions=data.interactions,
-        segments=_segments(path, version, as_of, currency) if by == "segment" else None,
-        confidence=CONFIDENCE,
-        time_zone=data.time_zone,
-    )
+
+    def make(data: CustomerData) -> dict[str, pl.DataFrame]:
+        figures = satisfaction_table(
+            data.feedback,
+            as_of=as_of,
+            start=start,
+            by=by,  # type: ignore[arg-type]
+            interactions=data.interactions,
+            segments=_segments(path, version, as_of, currency) if by == "segment" else None,
+            confidence=CONFIDENCE,
+            time_zone=data.time_zone,
+        )
+        return {"figures": figures}
+
+    since = "all" if start is None else start.isoformat()
+    name = f"satisfaction_{as_of.isoformat()}_{since}_{by or 'all'}_{CONFIDENCE}"
+    stored = common.stored_result(path, version, currency, name, make)  # kept for the version
+    assert stored is not None
+    return stored["figures"]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -107,17 +123,24 @@ def _unhappy(
     top_share: float,
     currency: str | None = None,
 ) -> pl.DataFrame:
-    data = common.load_customer_data(path, version, currency=currency)
-    assert data is not None
-    return unhappy_high_value(
-        data.feedback,
-        _segments(path, version, as_of, currency),
-        as_of=as_of,
-        start=start,
-        interactions=data.interactions,
-        top_share=top_share,
-        time_zone=data.time_zone,
-    )
+
+    def make(data: CustomerData) -> dict[str, pl.DataFrame]:
+        unhappy = unhappy_high_value(
+            data.feedback,
+            _segments(path, version, as_of, currency),
+            as_of=as_of,
+            start=start,
+            interactions=data.interactions,
+            top_share=top_share,
+            time_zone=data.time_zone,
+        )
+        return {"unhappy": unhappy}
+
+    since = "all" if start is None else start.isoformat()
+    name = f"unhappy_{as_of.isoformat()}_{since}_{top_share}"
+    stored = common.stored_result(path, version, currency, name, make)  # kept for the version
+    assert stored is not None
+    return stored["unhappy"]
 
 
 # ----------------------------------------------------------------------------- display helpers
@@ -406,6 +429,8 @@ def _page(lang: str) -> None:
     unhappy = _unhappy(path, version, as_of, start, share, currency)
     if unhappy.is_empty():
         st.info(t("sat.unhappy_none", lang))
+    elif not common.can("members.view"):  # viewers: aggregates and charts only
+        st.caption(t("auth.members_hidden", lang))
     else:
         st.container(key="sat_unhappy_table").dataframe(
             _unhappy_table(unhappy, lang, data),
@@ -425,9 +450,13 @@ def _page(lang: str) -> None:
             lang,
             key="sat_make_audience",
         )
-    st.page_link("customers_page.py", label=t("sat.customers_link", lang), icon=":material/groups:")
+    if common.can("page.customers"):  # a link to a page left out of the navigation fails
+        st.page_link(
+            "customers_page.py", label=t("sat.customers_link", lang), icon=":material/groups:"
+        )
 
 
 lang = common.current_lang()
+common.require("page.satisfaction", lang)  # whatever the URL: the role decides
 st.title(t("nav.satisfaction", lang))
 _page(lang)

@@ -22,7 +22,7 @@ import polars as pl
 import streamlit as st
 
 from cimlab.act.audiences import Audience, Rule
-from cimlab.analytics import clusters, lifecycle, rfm
+from cimlab.analytics import lifecycle, rfm
 from cimlab.analytics.facts import CustomerData
 from cimlab.analytics.rfm import segment_summary
 from cimlab.charts.clusters import (
@@ -56,6 +56,12 @@ CRITERIA = ("silhouette", "bic")
 MONTH_CHOICES = (12, 18, 24)
 TRANSITION_DAYS = 90
 MEMBERS_SHOWN = 500
+MIN_CLUSTER_CUSTOMERS = 20
+"""``cimlab.analytics.clusters.MIN_CUSTOMERS``, said again here: importing that module loads
+scikit-learn, which a page reading stored clusters does not need (a test checks they agree)."""
+#: the widest the RFM grid and the segment bars are drawn (pixels, axes and legend included):
+#: their designed size on a desktop; a phone's narrower screen shrinks them to fit
+GRID_WIDTH, BARS_WIDTH = 560, 620
 MONEY_MEMBER_COLUMNS = ("total_spend", "monetary_value")
 PROFILE_KEYS = ("cluster", "name", "customers", "share")
 MEMBER_COLUMNS = (
@@ -72,16 +78,29 @@ MEMBER_COLUMNS = (
 )
 
 
+def _day(value: dt.date) -> str:
+    return value.isoformat()
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def load_scores(
     path: str, version: str, as_of: dt.date, time_unit: str, currency: str | None = None
 ) -> pl.DataFrame:
     """:func:`cimlab.analytics.rfm.rfm_table` of the workspace's orders (cached on workspace
-    version and inputs; ``currency`` is the currency filter)."""
-    data = common.load_customer_data(path, version, currency=currency)
-    if data is None:
-        return pl.DataFrame()
-    return rfm.rfm_table(data.orders, as_of=as_of, time_unit=time_unit, time_zone=data.time_zone)  # type: ignore[arg-type]
+    version and inputs; ``currency`` is the currency filter; kept for the version:
+    :func:`_common.stored_result`)."""
+
+    def make(data: CustomerData) -> dict[str, pl.DataFrame]:
+        scores = rfm.rfm_table(
+            data.orders,
+            as_of=as_of,
+            time_unit=time_unit,  # type: ignore[arg-type]
+            time_zone=data.time_zone,
+        )
+        return {"scores": scores}
+
+    stored = common.stored_result(path, version, currency, f"rfm_{_day(as_of)}_{time_unit}", make)
+    return pl.DataFrame() if stored is None else stored["scores"]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -95,27 +114,45 @@ def load_clusters(
     currency: str | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, int, dict[str, object]]:
     """:func:`cimlab.analytics.clusters.cluster_customers`: assignments, k scores, profiles, k
-    and how strong the structure is (silhouette band, stability of the choice of k)."""
-    data = common.load_customer_data(path, version, currency=currency)
-    if data is None:
+    and how strong the structure is (silhouette band, stability of the choice of k); kept for
+    the version (:func:`_common.stored_result`)."""
+
+    def make(data: CustomerData) -> dict[str, pl.DataFrame]:
+        from cimlab.analytics import clusters  # scikit-learn: loaded when clusters are computed
+
+        assignments, model = clusters.cluster_customers(
+            data.orders,
+            as_of=as_of,
+            feedback=data.feedback,
+            time_unit=time_unit,  # type: ignore[arg-type]
+            n_clusters=k,
+            criterion=criterion,  # type: ignore[arg-type]
+            time_zone=data.time_zone,
+        )
+        structure = pl.DataFrame(
+            {
+                "k": [int(model.n_clusters_)],
+                "band": [str(model.structure_)],
+                "silhouette": [float(model.silhouette_)],
+                "stability": [float(model.stability_)],
+                "resamples": [int(model.n_resamples)],
+                "weak": [bool(model.weak_structure_)],
+            }
+        )
+        return {
+            "assignments": assignments,
+            "k_scores": model.k_scores_,
+            "profiles": model.profiles_,
+            "structure": structure,
+        }
+
+    name = f"clusters_{_day(as_of)}_{time_unit}_{k or 'auto'}_{criterion}"
+    stored = common.stored_result(path, version, currency, name, make)
+    if stored is None:
         return pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), 0, {}
-    assignments, model = clusters.cluster_customers(
-        data.orders,
-        as_of=as_of,
-        feedback=data.feedback,
-        time_unit=time_unit,  # type: ignore[arg-type]
-        n_clusters=k,
-        criterion=criterion,  # type: ignore[arg-type]
-        time_zone=data.time_zone,
-    )
-    structure = {
-        "band": model.structure_,
-        "silhouette": model.silhouette_,
-        "stability": model.stability_,
-        "resamples": model.n_resamples,
-        "weak": model.weak_structure_,
-    }
-    return assignments, model.k_scores_, model.profiles_, int(model.n_clusters_), structure
+    structure = stored["structure"].row(0, named=True)
+    chosen = int(structure.pop("k"))
+    return stored["assignments"], stored["k_scores"], stored["profiles"], chosen, structure
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -123,40 +160,53 @@ def load_stage_counts(
     path: str, version: str, as_of: dt.date, months: int, currency: str | None = None
 ) -> pl.DataFrame:
     """Customers per lifecycle stage at the month ends of the last ``months`` months
-    (:func:`cimlab.analytics.lifecycle.recent_month_ends`)."""
-    data = common.load_customer_data(path, version, currency=currency)
-    if data is None:
-        return pl.DataFrame()
-    dates = lifecycle.recent_month_ends(as_of, months)
-    return lifecycle.stage_counts(
-        data.orders, dates=dates, customers=data.customers, time_zone=data.time_zone
-    )
+    (:func:`cimlab.analytics.lifecycle.recent_month_ends`); kept for the version."""
+
+    def make(data: CustomerData) -> dict[str, pl.DataFrame]:
+        dates = lifecycle.recent_month_ends(as_of, months)
+        counts = lifecycle.stage_counts(
+            data.orders, dates=dates, customers=data.customers, time_zone=data.time_zone
+        )
+        return {"counts": counts}
+
+    name = f"stage_counts_{_day(as_of)}_{months}"
+    stored = common.stored_result(path, version, currency, name, make)
+    return pl.DataFrame() if stored is None else stored["counts"]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def load_stages(
     path: str, version: str, as_of: dt.date, currency: str | None = None
 ) -> pl.DataFrame:
-    """:func:`cimlab.analytics.lifecycle.lifecycle_stages` of every known customer on ``as_of``."""
-    data = common.load_customer_data(path, version, currency=currency)
-    if data is None:
-        return pl.DataFrame()
-    return lifecycle.lifecycle_stages(
-        data.orders, as_of=as_of, customers=data.customers, time_zone=data.time_zone
-    )
+    """:func:`cimlab.analytics.lifecycle.lifecycle_stages` of every known customer on ``as_of``;
+    kept for the version."""
+
+    def make(data: CustomerData) -> dict[str, pl.DataFrame]:
+        stages = lifecycle.lifecycle_stages(
+            data.orders, as_of=as_of, customers=data.customers, time_zone=data.time_zone
+        )
+        return {"stages": stages}
+
+    stored = common.stored_result(path, version, currency, f"stages_{_day(as_of)}", make)
+    return pl.DataFrame() if stored is None else stored["stages"]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def load_transitions(
     path: str, version: str, start: dt.date, end: dt.date, currency: str | None = None
 ) -> pl.DataFrame:
-    """:func:`cimlab.analytics.lifecycle.stage_transitions` between ``start`` and ``end``."""
-    data = common.load_customer_data(path, version, currency=currency)
-    if data is None:
-        return pl.DataFrame()
-    return lifecycle.stage_transitions(
-        data.orders, start=start, end=end, customers=data.customers, time_zone=data.time_zone
-    )
+    """:func:`cimlab.analytics.lifecycle.stage_transitions` between ``start`` and ``end``;
+    kept for the version."""
+
+    def make(data: CustomerData) -> dict[str, pl.DataFrame]:
+        moves = lifecycle.stage_transitions(
+            data.orders, start=start, end=end, customers=data.customers, time_zone=data.time_zone
+        )
+        return {"moves": moves}
+
+    name = f"transitions_{_day(start)}_{_day(end)}"
+    stored = common.stored_result(path, version, currency, name, make)
+    return pl.DataFrame() if stored is None else stored["moves"]
 
 
 def unit_label(time_unit: str, lang: str) -> str:
@@ -317,7 +367,7 @@ def rfm_section(
         format_func=lambda v: common.md_text(grid_labels[v]),
         horizontal=True,
     )
-    st.altair_chart(rfm_grid_chart(scores, value=value, lang=lang), width="content")
+    st.altair_chart(rfm_grid_chart(scores, value=value, lang=lang), width=GRID_WIDTH)
     if value == "revenue":
         st.caption(common.t_md("money.caption", lang, unit=common.money_unit(data, lang)))
 
@@ -338,15 +388,43 @@ def rfm_section(
     )
     st.caption(t("seg.percent_note", lang))
     predicted_value_table(scores, data, lang)
-    st.altair_chart(segment_bar_chart(segment_summary(scores), lang=lang), width="content")
+    st.altair_chart(segment_bar_chart(segment_summary(scores), lang=lang), width=BARS_WIDTH)
     if money:
         st.caption(common.t_md("money.caption", lang, unit=common.money_unit(data, lang)))
     with st.expander(t("seg.distribution", lang)):
-        st.altair_chart(
-            rfm_distribution_chart(scores, time_unit=time_unit, lang=lang), width="content"
-        )
+        # one panel per column: side by side on a desktop, stacked on a phone (an hconcat chart
+        # cannot shrink to a narrow screen)
+        distribution = rfm_distribution_chart(scores, time_unit=time_unit, lang=lang)
+        for column, panel in zip(st.columns(3), distribution.hconcat, strict=True):
+            column.altair_chart(panel, width="stretch")
 
     st.subheader(t("seg.members", lang))
+    if not common.can("members.view"):  # viewers: aggregates and charts only
+        st.caption(t("auth.members_hidden", lang))
+        return
+    members_section(scores, as_of=as_of, time_unit=time_unit, lang=lang, data=data)
+
+
+@st.fragment
+def members_section(
+    scores: pl.DataFrame, *, as_of: dt.date, time_unit: str, lang: str, data: CustomerData
+) -> None:
+    """A segment's customers: the segment picker, the first :data:`MEMBERS_SHOWN` of them, their
+    CSV and the audience button. A fragment: picking another segment reruns only this part, not
+    the charts and the other tabs of the page (its own guard: a fragment rerun runs it alone)."""
+    common.guard(
+        lambda: _members(scores, as_of=as_of, time_unit=time_unit, lang=lang, data=data),
+        lang,
+        context="segments/members",
+    )
+
+
+def _members(
+    scores: pl.DataFrame, *, as_of: dt.date, time_unit: str, lang: str, data: CustomerData
+) -> None:
+    if not common.can("members.view"):  # a fragment rerun skips the router: check again
+        return
+    money = revenue_header(data, lang)
     present = [s for s in rfm.SEGMENT_NAMES if s in set(scores["segment"].to_list())]
     if not present:
         return
@@ -439,7 +517,7 @@ def cluster_section(
     data: CustomerData,
 ) -> None:
     st.caption(t("seg.clusters_intro", lang))
-    if buyers < clusters.MIN_CUSTOMERS:
+    if buyers < MIN_CLUSTER_CUSTOMERS:
         st.info(common.t_md("seg.too_few", lang, n=buyers))
         return
     auto = st.checkbox(t("seg.auto_k", lang), value=True, key="seg_auto_k")
@@ -465,7 +543,7 @@ def cluster_section(
     structure_note(structure, chosen, chose=auto, lang=lang)
     if auto:
         st.subheader(t("seg.k_curve", lang))
-        st.altair_chart(cluster_k_chart(k_scores, lang=lang), width="content")
+        st.altair_chart(cluster_k_chart(k_scores, lang=lang), width="stretch")
     st.subheader(t("seg.profiles", lang))
     st.altair_chart(cluster_profile_chart(profiles, lang=lang), width="stretch")
     features = [c for c in profiles.columns if c not in PROFILE_KEYS]
@@ -629,10 +707,11 @@ def lifecycle_section(*, path: str, version: str, as_of: dt.date, lang: str) -> 
         st.warning(t("seg.bad_dates", lang))
         return
     moves = load_transitions(path, version, start, end, currency)
-    st.altair_chart(transition_chart(moves, lang=lang), width="content")
+    st.altair_chart(transition_chart(moves, lang=lang), width="stretch")
 
 
 lang = common.current_lang()
+common.require("page.segments", lang)  # whatever the URL: the role decides
 st.title(t("seg.title", lang))
 st.caption(t("seg.intro", lang))
 inputs = common.analysis_inputs(lang)

@@ -4,7 +4,9 @@ The sidebar holds the language switch (中文/English, session key ``lang``) and
 folder (``$CIMLAB_WORKSPACE``, default ``data/workspace``) and whether unmasked contact data may
 be revealed (``$CIMLAB_ALLOW_REVEAL=1``, set by an admin; each reveal is logged), and the workspace
 settings (time zone, trusted sources, reporting currency, exchange rates: :func:`_common.time_zone_setting`);
-``st.navigation`` routes to the pages under ``apps/``. Page bodies run inside :func:`_common.guard`, so errors never show a traceback.
+``st.navigation`` routes to the pages under ``apps/``. When the workspace has users
+(``cimlab users add``), :func:`_common.auth_gate` asks for sign-in first, and the navigation
+lists only the pages the user's role may open (:data:`cimlab.auth.PERMISSIONS`). Page bodies run inside :func:`_common.guard`, so errors never show a traceback.
 """
 
 from __future__ import annotations
@@ -93,8 +95,19 @@ pages = [
         icon=":material/campaign:",
         url_path="campaigns",
     ),
+    st.Page(
+        APPS_DIR / "audit_page.py",
+        title=t("nav.audit", lang),
+        icon=":material/policy:",
+        url_path="audit",
+    ),
 ]
-page = st.navigation(pages)
+# an encrypted workspace without its key stops here, saying which key to set
+common.check_workspace_key(lang)
+# sign-in (when the workspace has users): stops this run at the sign-in form until signed in
+common.auth_gate(lang, pages)
+# only the pages the role may open: Streamlit routes no URL to a page left out
+page = st.navigation([p for p in pages if common.can(common.page_permission(p.url_path))])
 
 workspace = common.workspace_dir()
 st.sidebar.caption(
@@ -105,6 +118,8 @@ st.sidebar.caption(
     help=common.t_md("app.reveal_help", lang, env=common.REVEAL_ENV),
 )
 
+common.auth_sidebar(lang)
 with st.sidebar:
     common.guard(lambda: common.time_zone_setting(lang), lang, context="settings")
+common.release_left_uploads()  # a page left behind keeps no uploaded bytes
 common.guard(page.run, lang)

@@ -135,6 +135,9 @@ def _config(headers: dict[str, str]) -> dict[str, Any]:
 
 
 def _show(frame: pl.DataFrame, data: CustomerData, lang: str, *, key: str) -> None:
+    if "customer_id" in frame.columns and not common.can("members.view"):
+        st.caption(t("auth.members_hidden", lang))  # a member list: not for viewers
+        return
     shown = frame.with_columns(
         pl.col(c) * 100.0 for c in ("churn_share", "share") if c in frame.columns
     )
@@ -149,6 +152,8 @@ def _show(frame: pl.DataFrame, data: CustomerData, lang: str, *, key: str) -> No
 
 
 def _download(frame: pl.DataFrame, data: CustomerData, lang: str, *, name: str, key: str) -> None:
+    if "customer_id" in frame.columns and not common.can("members.view"):
+        return  # a member list: not for viewers
     money = [c for c in CLV_MONEY if c in frame.columns]
     labelled = label_money(frame, currency=data.currency, money=money, withhold=data.money_withheld)
     st.download_button(
@@ -278,7 +283,10 @@ def _risk_tab(
     )
     order = {b: i for i, b in enumerate(BAND_ORDER)}
     bands = bands.sort(pl.col("risk_band").replace_strict(order, default=len(order)))
-    st.altair_chart(churn_band_chart(bands, lang=lang, currency=data.currency), width="content")
+    # each panel in its column: side by side on a desktop, stacked on a phone
+    band_chart = churn_band_chart(bands, lang=lang, currency=data.currency)
+    for column, panel in zip(st.columns(2), band_chart.hconcat, strict=True):
+        column.altair_chart(panel, width="stretch")
     cut = churn.report.get("bands", {})
     if cut:
         high, medium = f"{100 * cut['high']:.0f}", f"{100 * cut['medium']:.0f}"
@@ -468,6 +476,7 @@ def _forecast_tab(clv: StoredPrediction, data: CustomerData, lang: str) -> None:
 
 
 def _page(lang: str) -> None:
+    common.require("page.value", lang)  # whatever the URL: the role decides
     st.title(t("val.title", lang))
     st.caption(t("val.intro", lang))
     inputs = common.analysis_inputs(lang)

@@ -56,6 +56,18 @@ _API: dict[str, tuple[str, ...]] = {
         "set_backup_schedule",
         "verify_restore",
     ),
+    "cimlab.encryption": (
+        "PERSONAL_COLUMNS",
+        "ColumnCipher",
+        "Conversion",
+        "WorkspaceKeyError",
+        "encrypt_workspace",
+        "generate_key",
+        "load_key",
+        "rekey_workspace",
+    ),
+    "cimlab.auth": ("PERMISSIONS", "add_user", "allowed", "list_users", "remove_user", "set_role"),
+    "cimlab.audit": ("audit_log",),
     "cimlab.money": (
         "MissingRatesError",
         "convert_orders",
@@ -380,6 +392,8 @@ if TYPE_CHECKING:  # the same names, for type checkers (tests/test_api.py keeps 
         segment_summary,
     )
     from cimlab.analytics.satisfaction import satisfaction_table, unhappy_high_value
+    from cimlab.audit import audit_log
+    from cimlab.auth import PERMISSIONS, add_user, allowed, list_users, remove_user, set_role
     from cimlab.backups import (
         BackupRecord,
         BackupSchedule,
@@ -408,6 +422,16 @@ if TYPE_CHECKING:  # the same names, for type checkers (tests/test_api.py keeps 
     from cimlab.customers.source_ids import with_source_ids
     from cimlab.customers.tags import add_tags, customer_tags, refresh_rule_tags, remove_tags
     from cimlab.demo import build_demo_workspace, generate_demo_files, read_manifest
+    from cimlab.encryption import (
+        PERSONAL_COLUMNS,
+        ColumnCipher,
+        Conversion,
+        WorkspaceKeyError,
+        encrypt_workspace,
+        generate_key,
+        load_key,
+        rekey_workspace,
+    )
     from cimlab.errors import (
         CimlabError,
         DataFileError,

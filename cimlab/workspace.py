@@ -9,7 +9,9 @@ it was. ``batches`` records each import (file, content hash, mapping, counts, ti
 No DuckDB connection outlives one operation, so the app and the CLI can share a workspace. Writers
 take an exclusive ``flock`` on ``DIR/.cimlab.lock`` for the whole write: a second writer gets
 :class:`~cimlab.errors.WorkspaceBusy` at once (or after ``wait`` seconds of retrying). File locks are
-POSIX ``fcntl`` locks, so workspaces are for Linux and macOS.
+POSIX ``fcntl`` locks, so workspaces are for Linux and macOS. A reader in the process of a writer
+(another session of the app while one imports or resolves) does not wait for the write: it
+shares the writer's database and reads the last committed state.
 
 Integrity: :func:`check_database` (and :meth:`Workspace.check`) read every column of every row of
 every table, so DuckDB's block checksums catch a damaged or truncated file. A backup is checked
@@ -34,6 +36,7 @@ import datetime as dt
 import errno
 import fcntl
 import hashlib
+import hmac
 import json
 import logging
 import os
@@ -51,6 +54,16 @@ import polars as pl
 
 from cimlab.contracts.columns import TABLES, non_null_columns, polars_schema
 from cimlab.dates import as_utc
+from cimlab.encryption import (
+    ENV_KEY,
+    ENV_KEY_FILE,
+    KEY_CHECK_META,
+    PERSONAL_COLUMNS,
+    PREFIX,
+    ColumnCipher,
+    WorkspaceKeyError,
+    load_key,
+)
 from cimlab.errors import WorkspaceBusy, WorkspaceError
 
 __all__ = [
@@ -74,8 +87,11 @@ _log = logging.getLogger("cimlab.workspace")
 
 DB_NAME = "cimlab.duckdb"
 LOCK_NAME = ".cimlab.lock"
-SCHEMA_VERSION = 2
-"""2: ``batches.rows_filtered`` (a version-1 workspace gets it when opened: :meth:`Workspace.open`)."""
+SCHEMA_VERSION = 3
+"""2: ``batches.rows_filtered``; 3: ``customers.consent_updated_at`` (an older workspace gets
+them when opened: :meth:`Workspace.open`)."""
+_ADDED_COLUMNS: dict[int, tuple[str, str]] = {3: ("customers", "consent_updated_at")}
+"""Contract columns by the schema version that added them: (table, column)."""
 _APPLICATION = "cimlab"
 
 #: Columns of :meth:`Workspace.batches`, in order.
@@ -128,6 +144,12 @@ _POLL = 0.05
 # a writer has it): those holds are short, so connections retry at least this long.
 _CONNECT_GRACE = 2.0
 _LOCK_MARKERS = ("could not set lock", "conflicting lock", "different configuration")
+# Read-write connections open in this process, per database file. DuckDB refuses a read-only
+# connection beside them ("different configuration"), so a reader of this process (another
+# app session) opens its connection read-write instead, on the same database: it sees the last
+# committed state (MVCC) and only reads, so a long import or resolution does not block it.
+_WRITERS: dict[str, int] = {}
+_WRITERS_LOCK = threading.Lock()
 # Left-overs of a backup or restore killed half-way (see Workspace._recover).
 _RESTORING = f".{DB_NAME}.restoring"  # the backup being copied in and checked
 # a folder: the old database (and its WAL) until the restored one is proven
@@ -215,9 +237,11 @@ class BatchWriter:
         table: str,
         channel: str | None,
         content_hash: str,
+        cipher: ColumnCipher | None = None,
     ) -> None:
         self._con = con
         self._staging = staging
+        self._cipher = cipher
         self.table = table
         self.channel = channel
         self.content_hash = content_hash
@@ -272,6 +296,9 @@ class BatchWriter:
             self.duplicates += repeated.height
             if repeated.height:
                 problems = pl.concat([problems, repeated])
+        if self._cipher is not None:  # sealed before anything reaches a file, staging included
+            valid = self._cipher.seal_frame(valid, table=self.table)
+            problems = self._cipher.seal_frame(problems, table="quarantine")
         self._parts += 1
         # snappy without statistics: the fastest to write and to read back once
         if valid.height:
@@ -422,6 +449,10 @@ class Workspace:
         # thread id -> the read-only connection of a `reading()` block in that thread
         self._readers: dict[int, duckdb.DuckDBPyConnection] = {}
         self._version = SCHEMA_VERSION  # of the database, as last inspected
+        # set when the database was opened: personal-data columns are sealed with it
+        self._cipher: ColumnCipher | None = None
+        self.encryption_pending = False
+        """True when a key is set but this workspace is not encrypted (``cimlab workspace encrypt``)."""
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.path)!r})"
@@ -435,6 +466,86 @@ class Workspace:
     def lock_path(self) -> Path:
         """The file writers ``flock``."""
         return self.path / LOCK_NAME
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether the personal-data columns are encrypted (:mod:`cimlab.encryption`)."""
+        return self._cipher is not None
+
+    @property
+    def cipher(self) -> ColumnCipher | None:
+        """The workspace's :class:`~cimlab.encryption.ColumnCipher` (None when not encrypted)."""
+        return self._cipher
+
+    def decrypt(self, frame: pl.DataFrame, table: str) -> pl.DataFrame:
+        """``frame`` (columns named as in ``table``) with its personal-data columns in clear.
+
+        A no-op in a workspace that is not encrypted. Readers that select personal data with
+        :meth:`query` pass the result through this; analyses never do.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> ws = Workspace.open(tempfile.mkdtemp())
+        >>> ws.decrypt(ws.query("SELECT phone FROM customers"), "customers").columns
+        ['phone']
+        """
+        if frame.width == 0:
+            return frame
+        if self._cipher is None:
+            if not _holds_sealed(frame, table):
+                return frame
+            self._refresh_key()  # encrypted (`cimlab workspace encrypt`) since it was opened
+            if self._cipher is None:
+                return frame
+        try:
+            return self._cipher.open_frame(frame, table=table)
+        except WorkspaceKeyError:
+            before = self._cipher.key_check
+            self._refresh_key()  # re-encrypted with a new key since it was opened?
+            if self._cipher is None or self._cipher.key_check == before:
+                raise
+            return self._cipher.open_frame(frame, table=table)
+
+    def _refresh_key(self) -> None:
+        """Read the database's key check again and take up the key it now asks for."""
+        with self._connect(read_only=True) as con:
+            key_check = _key_check(con)
+        self._use_key(key_check)
+
+    def _follow_key(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Before a write: take up an encryption or a new key made since this handle was opened
+        (by another process), so that no clear row joins encrypted ones, nor the reverse."""
+        found = _key_check(con)
+        if found != (None if self._cipher is None else self._cipher.key_check):
+            self._use_key(found)
+
+    def _use_key(self, key_check: str | None) -> None:
+        """Load the key from the environment and check it against the database's key check."""
+        key = load_key(self.path)
+        if key_check is None:
+            self._cipher = None
+            self.encryption_pending = key is not None
+            if key is not None:
+                _log.warning(
+                    "workspace %s is not encrypted although a key is set; "
+                    "`cimlab workspace encrypt --workspace %s` converts it",
+                    self.path,
+                    self.path,
+                )
+            return
+        self.encryption_pending = False
+        if key is None:
+            raise WorkspaceKeyError(
+                f"workspace {self.path} is encrypted; set {ENV_KEY} or {ENV_KEY_FILE}"
+            )
+        cipher = ColumnCipher(key)
+        if not hmac.compare_digest(cipher.key_check, key_check):
+            raise WorkspaceKeyError(
+                f"workspace {self.path} is encrypted with another key: the key in {ENV_KEY} or "
+                f"{ENV_KEY_FILE} is not the one it was encrypted with; set the right one"
+            )
+        self._cipher = cipher
 
     # ------------------------------------------------------------------ open / create
 
@@ -493,7 +604,9 @@ class Workspace:
         """Bring a workspace of an older schema version to this one, in one transaction.
 
         Version 1 → 2: ``batches`` gains ``rows_filtered`` (0 for the imports made before row
-        filters existed). Done under the writer lock, once: a second process finds it done.
+        filters existed). Version 2 → 3: ``customers`` gains ``consent_updated_at`` (empty for
+        the rows imported before; the table is rebuilt to keep the contract's column order).
+        Done under the writer lock, once: a second process finds it done.
         """
         with self._writer_lock(), self._connect(read_only=False) as con:
             size = self._size_on_disk()
@@ -508,6 +621,10 @@ class Workspace:
                     con.execute(
                         "ALTER TABLE batches ADD COLUMN rows_filtered BIGINT NOT NULL DEFAULT 0"
                     )
+                for added, (table, column) in _ADDED_COLUMNS.items():
+                    stored = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+                    if version < added and column not in stored:
+                        _add_contract_column(con, table, column)
                 if version < SCHEMA_VERSION:
                     con.execute(
                         "UPDATE meta SET value = ? WHERE key = 'schema_version'",
@@ -529,6 +646,7 @@ class Workspace:
                 f"cannot create the workspace folder {self.path} ({exc.strerror}); "
                 "choose a folder you can write to"
             ) from None
+        key = load_key(self.path)  # a bad key file fails before anything is created
         with self._writer_lock():
             created = self._never_created()
             if created:  # an empty file left by a creation that failed: nothing to keep
@@ -538,7 +656,13 @@ class Workspace:
                     size = self._size_on_disk()
                     con.execute("BEGIN TRANSACTION")
                     try:
-                        for statement in _ddl():
+                        present = _one(
+                            con.execute(
+                                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'meta'"
+                            )
+                        )
+                        sealed = key is not None and (present is None or present[0] == 0)
+                        for statement in _ddl(encrypted=sealed):
                             con.execute(statement)
                         present = _one(con.execute("SELECT count(*) FROM meta"))
                         if present is not None and present[0] == 0:
@@ -546,6 +670,11 @@ class Workspace:
                                 "INSERT INTO meta VALUES ('application', ?), ('schema_version', ?)",
                                 [_APPLICATION, str(SCHEMA_VERSION)],
                             )
+                            if sealed and key is not None:
+                                con.execute(
+                                    "INSERT INTO meta VALUES (?, ?)",
+                                    [KEY_CHECK_META, ColumnCipher(key).key_check],
+                                )
                         con.execute("COMMIT")
                     except BaseException as exc:
                         self._fail_write(
@@ -580,7 +709,9 @@ class Workspace:
                     "choose another folder for the workspace"
                 )
             _check_version(version, self.db_path)
-            _check_columns(con, self.db_path)
+            _check_columns(con, self.db_path, version)
+            key_check = _key_check(con)
+        self._use_key(key_check)
         self._version = version
         return "ok"
 
@@ -635,9 +766,12 @@ class Workspace:
             yield reader
             return
         deadline = time.monotonic() + max(self.wait, _CONNECT_GRACE)
+        database = str(self.db_path)
         while True:
+            with _WRITERS_LOCK:  # a writer of this process: share its database (see _WRITERS)
+                shared = read_only and _WRITERS.get(database, 0) > 0
             try:
-                con = duckdb.connect(str(self.db_path), read_only=read_only)
+                con = duckdb.connect(database, read_only=read_only and not shared)
                 break
             except duckdb.Error as exc:
                 if not _is_lock_conflict(exc):
@@ -654,12 +788,21 @@ class Workspace:
                 if time.monotonic() >= deadline:
                     raise self._busy() from None
                 time.sleep(_POLL)
+        writes = not read_only or shared
+        if writes:
+            with _WRITERS_LOCK:
+                _WRITERS[database] = _WRITERS.get(database, 0) + 1
         try:
             con.execute("SET TimeZone = 'UTC'")
             quiet_progress(con)
             yield con
         finally:
             con.close()
+            if writes:
+                with _WRITERS_LOCK:
+                    _WRITERS[database] -= 1
+                    if not _WRITERS[database]:
+                        del _WRITERS[database]
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Workspace]:
@@ -709,6 +852,7 @@ class Workspace:
         ['hello']
         """
         with self._writer_lock(), self._connect(read_only=False) as con:
+            self._follow_key(con)
             size = self._size_on_disk()
             con.execute("BEGIN TRANSACTION")
             try:
@@ -917,10 +1061,16 @@ class Workspace:
         """
         _check_batch_key(table, channel, content_hash)
         with self._writer_lock(), self._connect(read_only=False) as con:
+            self._follow_key(con)
             size = self._size_on_disk()
             staging = self.path / _STAGING
             writer = BatchWriter(
-                con, staging, table=table, channel=channel, content_hash=content_hash
+                con,
+                staging,
+                table=table,
+                channel=channel,
+                content_hash=content_hash,
+                cipher=self._cipher,
             )
             writer.file_name = file_name
             try:
@@ -995,10 +1145,15 @@ class Workspace:
                 return pl.DataFrame()
             return relation.pl()
 
-    def table(self, name: str, *, channel: str | None = None) -> pl.DataFrame:
+    def table(
+        self, name: str, *, channel: str | None = None, personal: bool = True
+    ) -> pl.DataFrame:
         """Rows of canonical table ``name`` (active batches only), in import order.
 
         Columns: those of ``polars_schema(name)``, then ``batch_id`` and ``source_line``.
+        ``personal=False`` leaves the personal-data columns (names, phones, e-mails, birth
+        dates: :data:`cimlab.encryption.PERSONAL_COLUMNS`) null: they are neither read nor
+        decrypted, as analyses need none of them.
 
         Examples
         --------
@@ -1008,13 +1163,14 @@ class Workspace:
         """
         _check_table(name)
         schema = {**polars_schema(name), "batch_id": pl.Int64(), "source_line": pl.Int64()}
-        columns = ", ".join(_quote(c) for c in schema)
+        left_out = () if personal else PERSONAL_COLUMNS.get(name, ())
+        columns = ", ".join(f"NULL AS {_quote(c)}" if c in left_out else _quote(c) for c in schema)
         sql = f"SELECT {columns} FROM {name}"
         params: list[Any] = []
         if channel is not None:
             sql += " WHERE channel = ?"
             params.append(channel)
-        return _cast(self._read(sql, params), schema)
+        return _cast(self.decrypt(self._read(sql, params), name), schema)
 
     def batches(self) -> pl.DataFrame:
         """Import history, newest first (:data:`BATCHES_SCHEMA`).
@@ -1046,7 +1202,8 @@ class Workspace:
         if batch_id is not None:
             sql += " WHERE batch_id = ?"
             params.append(batch_id)
-        return _cast(self._read(sql + " ORDER BY batch_id, line NULLS FIRST", params), schema)
+        frame = self._read(sql + " ORDER BY batch_id, line NULLS FIRST", params)
+        return _cast(self.decrypt(frame, "quarantine"), schema)
 
     def counts(self) -> pl.DataFrame:
         """Rows per canonical table and channel (``table``, ``channel``, ``rows``).
@@ -1291,6 +1448,7 @@ class Workspace:
             + where,
             params,
         )
+        frame = self.decrypt(frame, table)
         return _cast(frame.select(list(schema)) if frame.width else frame, schema)
 
     # ------------------------------------------------------------------ integrity
@@ -1665,7 +1823,7 @@ def _read_everything(con: duckdb.DuckDBPyConnection, db: Path) -> tuple[dict[str
             problems.append(f"{db} is not a cimlab workspace (no cimlab meta table)")
         else:
             _check_version(version, db)
-            _check_columns(con, db)
+            _check_columns(con, db, version)
             problems += _batch_count_problems(con, version, db)
     except WorkspaceError as exc:
         problems.append(str(exc))
@@ -1892,7 +2050,8 @@ def _mib(size: int) -> str:
 # ---------------------------------------------------------------------------- helpers
 
 
-def _ddl() -> list[str]:
+def _ddl(*, encrypted: bool = False) -> list[str]:
+    """The workspace's tables; ``encrypted``: personal-data columns are VARCHAR (sealed text)."""
     statements = [
         "CREATE TABLE IF NOT EXISTS meta (key VARCHAR NOT NULL, value VARCHAR NOT NULL)",
         """CREATE TABLE IF NOT EXISTS batches (
@@ -1907,15 +2066,43 @@ def _ddl() -> list[str]:
             batch_id BIGINT NOT NULL, line BIGINT, "column" VARCHAR, value VARCHAR,
             reason VARCHAR, reason_zh VARCHAR, row_json VARCHAR)""",
     ]
-    for table in TABLES:
-        not_null = set(non_null_columns(table))
-        defs = [
-            f"{_quote(name)} {_duck_type(dtype, name)}{' NOT NULL' if name in not_null else ''}"
-            for name, dtype in polars_schema(table).items()
-        ]
-        defs += ["batch_id BIGINT NOT NULL", "source_line BIGINT"]
-        statements.append(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(defs)})")
+    statements += [_table_ddl(table, table, encrypted=encrypted) for table in TABLES]
     return statements
+
+
+def _table_ddl(table: str, name: str, *, encrypted: bool = False) -> str:
+    """``CREATE TABLE IF NOT EXISTS name`` with the columns of canonical ``table``
+    (``encrypted``: its personal-data columns hold sealed text, VARCHAR)."""
+    not_null = set(non_null_columns(table))
+    sealed = set(PERSONAL_COLUMNS.get(table, ())) if encrypted else set()
+    defs = [
+        f"{_quote(column)} {'VARCHAR' if column in sealed else _duck_type(dtype, column)}"
+        f"{' NOT NULL' if column in not_null else ''}"
+        for column, dtype in polars_schema(table).items()
+    ]
+    defs += ["batch_id BIGINT NOT NULL", "source_line BIGINT"]
+    return f"CREATE TABLE IF NOT EXISTS {name} ({', '.join(defs)})"
+
+
+def _stored_schema(table: str, version: int) -> dict[str, pl.DataType]:
+    """The contract columns of ``table`` as a workspace of schema ``version`` stores them."""
+    later = {c for v, (t, c) in _ADDED_COLUMNS.items() if t == table and v > version}
+    return {c: d for c, d in polars_schema(table).items() if c not in later}
+
+
+def _add_contract_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> None:
+    """Rebuild ``table`` (inside the caller's transaction) with ``column`` where the contract
+    puts it, empty for the stored rows (``ALTER TABLE ADD`` would put it last)."""
+    temporary = f"{table}__upgrade"
+    selected = ", ".join(
+        f"NULL AS {_quote(c)}" if c == column else _quote(c)
+        for c in [*polars_schema(table), "batch_id", "source_line"]
+    )
+    con.execute(f"DROP TABLE IF EXISTS {temporary}")
+    con.execute(_table_ddl(table, temporary, encrypted=_key_check(con) is not None))
+    con.execute(f"INSERT INTO {temporary} SELECT {selected} FROM {table}")
+    con.execute(f"DROP TABLE {table}")
+    con.execute(f"ALTER TABLE {temporary} RENAME TO {table}")
 
 
 def _counts_sql() -> str:
@@ -1954,8 +2141,9 @@ _DUCK_NAMES = {
 }
 
 
-def _check_columns(con: duckdb.DuckDBPyConnection, db: Path) -> None:
-    """Fail clearly when the stored tables do not match today's data contracts."""
+def _check_columns(con: duckdb.DuckDBPyConnection, db: Path, version: int = SCHEMA_VERSION) -> None:
+    """Fail clearly when the stored tables do not match the data contracts of schema
+    ``version`` (today's, or an older one that :meth:`Workspace.open` upgrades)."""
     rows = con.execute(
         "SELECT table_name, column_name, data_type FROM information_schema.columns "
         "ORDER BY table_name, ordinal_position"
@@ -1963,12 +2151,19 @@ def _check_columns(con: duckdb.DuckDBPyConnection, db: Path) -> None:
     stored: dict[str, list[tuple[str, str]]] = {}
     for table, column, dtype in rows:
         stored.setdefault(table, []).append((column, dtype))
+    encrypted = "meta" in stored and _key_check(con) is not None
     for table in TABLES:
-        expected = [
-            (name, _DUCK_NAMES[_duck_type(dtype, name)])
-            for name, dtype in polars_schema(table).items()
-        ] + [("batch_id", "BIGINT"), ("source_line", "BIGINT")]
-        if stored.get(table) != expected:
+        sealed = set(PERSONAL_COLUMNS.get(table, ())) if encrypted else set()
+        layouts = [
+            [
+                (name, "VARCHAR" if name in sealed else _DUCK_NAMES[_duck_type(dtype, name)])
+                for name, dtype in schema.items()
+            ]
+            + [("batch_id", "BIGINT"), ("source_line", "BIGINT")]
+            for schema in (_stored_schema(table, version), polars_schema(table))
+        ]  # an older version's layout, or today's (a column added before the version was set)
+        expected = layouts[0]
+        if stored.get(table) not in layouts:
             have = [c for c, _ in stored.get(table, [])]
             want = [c for c, _ in expected]
             diff = sorted(set(want) ^ set(have)) or ["column types or order"]
@@ -1977,6 +2172,21 @@ def _check_columns(con: duckdb.DuckDBPyConnection, db: Path) -> None:
                 f"(differs in {', '.join(diff)}); use a cimlab version that matches it, or "
                 "start a new workspace and import the files again"
             )
+
+
+def _holds_sealed(frame: pl.DataFrame, table: str) -> bool:
+    """Whether a personal-data column of ``frame`` holds encrypted values."""
+    return any(
+        bool(frame[c].str.starts_with(PREFIX).any())
+        for c in PERSONAL_COLUMNS.get(table, ())
+        if c in frame.columns and frame.schema[c] == pl.String
+    )
+
+
+def _key_check(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The key check of an encrypted workspace (:mod:`cimlab.encryption`); None when clear."""
+    row = _one(con.execute("SELECT value FROM meta WHERE key = ?", [KEY_CHECK_META]))
+    return None if row is None else str(row[0])
 
 
 def _read_version(con: duckdb.DuckDBPyConnection, tables: set[str], db: Path) -> int | None:
@@ -2022,7 +2232,7 @@ def _check_backup(file: Path, *, what: str, shown: Path | None = None) -> None:
                 "give a file written by `cimlab workspace backup`"
             )
         _check_version(version, shown)
-        _check_columns(con, shown)
+        _check_columns(con, shown, version)
     except duckdb.Error as exc:
         raise WorkspaceError(f"{what} is damaged: {_damage(exc)}") from None
     finally:

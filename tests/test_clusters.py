@@ -627,8 +627,9 @@ def test_charts_from_a_fit() -> None:
     assert len(plain.to_dict()["layer"]) == 2
     profile = cluster_profile_chart(model.profiles_, lang="zh").to_dict()
     heat = profile["layer"][0]
-    assert heat["encoding"]["y"]["sort"] == ["高价值忠诚客户", "近期新客", "流失的一次性客户"]
-    assert heat["encoding"]["x"]["sort"][0] == "距上次购买天数"
+    # a column per cluster, a row per feature (the chart grows downwards on a phone)
+    assert heat["encoding"]["x"]["sort"] == ["高价值忠诚客户", "近期新客", "流失的一次性客户"]
+    assert heat["encoding"]["y"]["sort"][0] == "距上次购买天数"
     rows = next(iter(profile["datasets"].values()))
     assert all(-3 <= r["z"] <= 3 for r in rows)
     spend = {r["cluster_label"]: r for r in rows if r["feature"] == "total_spend"}

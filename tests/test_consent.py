@@ -56,7 +56,7 @@ def events(*rows: dict[str, Any]) -> pl.DataFrame:
 
 def state(frame: pl.DataFrame) -> list[tuple[Any, ...]]:
     out = consent_state(frame)
-    return out.select("customer_id", "purpose", "granted", "since", "origin").rows()
+    return out.select("customer_id", "purpose", "granted", "since", "origin", "dated_by").rows()
 
 
 # ---------------------------------------------------------------------------- rules, by hand
@@ -77,37 +77,38 @@ def test_manual_opt_out_is_only_reversed_by_a_manual_opt_in() -> None:
         (False, "manual", False),
         (False, "manual", False),
     ]
-    assert state(events(*seq)) == [("C1", "email", False, at(2), "manual")]
+    assert state(events(*seq)) == [("C1", "email", False, at(2), "manual", "manual")]
     seq += [ev(5, "manual", True)]
-    assert state(events(*seq)) == [("C1", "email", True, at(5), "manual")]
+    assert state(events(*seq)) == [("C1", "email", True, at(5), "manual", "manual")]
     seq += [ev(6, "import", False, "shop/1")]  # an opt-out from a channel after it wins
-    assert state(events(*seq)) == [("C1", "email", False, at(6), "import")]
+    assert state(events(*seq)) == [("C1", "email", False, at(6), "import", "import")]
 
 
 def test_an_opt_out_from_one_source_is_not_reversed_by_another() -> None:
     seq = [ev(1, "import", False, "shop/1"), ev(2, "import", True, "store/2")]
     assert consent_timeline(events(*seq))["applied"].to_list() == [True, False]
-    assert state(events(*seq)) == [("C1", "email", False, at(1), "import")]
+    assert state(events(*seq)) == [("C1", "email", False, at(1), "import", "import")]
     seq += [ev(3, "import", True, "shop/1")]  # the shop record itself re-subscribes
-    assert state(events(*seq)) == [("C1", "email", True, at(3), "import")]
+    assert state(events(*seq)) == [("C1", "email", True, at(3), "import", "import")]
     seq += [ev(4, "import", False, "store/2")]
-    assert state(events(*seq)) == [("C1", "email", False, at(4), "import")]
+    assert state(events(*seq)) == [("C1", "email", False, at(4), "import", "import")]
 
 
 def test_since_is_the_start_of_the_current_run() -> None:
     seq = [ev(1, "import", True, "shop/1"), ev(2, "import", True, "shop/1")]
-    assert state(events(*seq)) == [("C1", "email", True, at(1), "import")]
+    assert state(events(*seq)) == [("C1", "email", True, at(1), "import", "import")]
     seq += [ev(3, "manual", True)]  # same state, now decided by a person
-    assert state(events(*seq)) == [("C1", "email", True, at(1), "manual")]
+    # decided by a person now, but true since the import of January (dated by it)
+    assert state(events(*seq)) == [("C1", "email", True, at(1), "manual", "import")]
     seq += [ev(4, "import", False, "shop/1")]
-    assert state(events(*seq)) == [("C1", "email", False, at(4), "import")]
+    assert state(events(*seq)) == [("C1", "email", False, at(4), "import", "import")]
 
 
 def test_a_manual_change_at_the_same_instant_as_an_import_comes_second() -> None:
     seq = [ev(1, "manual", False), ev(1, "import", True, "shop/1")]
     timeline = consent_timeline(events(*seq))
     assert timeline["origin"].to_list() == ["import", "manual"]
-    assert state(events(*seq)) == [("C1", "email", False, at(1), "manual")]
+    assert state(events(*seq)) == [("C1", "email", False, at(1), "manual", "manual")]
 
 
 def test_purposes_and_customers_are_independent() -> None:
@@ -118,9 +119,9 @@ def test_purposes_and_customers_are_independent() -> None:
         ev(1, "import", True, "shop/2", purpose="sms", customer="C2"),
     ]
     assert state(events(*seq)) == [
-        ("C1", "email", True, at(2), "import"),
-        ("C1", "sms", False, at(1), "manual"),
-        ("C2", "sms", True, at(1), "import"),
+        ("C1", "email", True, at(2), "import", "import"),
+        ("C1", "sms", False, at(1), "manual", "manual"),
+        ("C2", "sms", True, at(1), "import", "import"),
     ]
     with pytest.raises(ValueError, match="origin='robot'"):
         consent_timeline(events(ev(1, "robot", True)))
@@ -145,7 +146,7 @@ def test_import_events_skip_nulls_and_carry_their_batch() -> None:
     )
     got = import_consent_events(rows, imap).sort("purpose")
     expected = pl.DataFrame(
-        [("C1", "email", True, at(1), "import", "shop", "1", 1, 2, None, None, None)],
+        [("C1", "email", True, at(1), "import", "shop", "1", 1, 2, None, None, None, "import")],
         schema=EVENT_SCHEMA,
         orient="row",
     )
@@ -185,14 +186,14 @@ def test_null_import_keeps_the_opt_out_and_undo_removes_a_batch(ws: Workspace) -
     load(ws, "customer_id,name,consent_email,consent_sms\n1,Ann,,\n", when=at(3), name="b.csv")
     link(ws, {"C1": [("shop", "1")]})
     assert current_consent(ws).rows() == [
-        ("C1", "email", False, at(1), "import"),
-        ("C1", "sms", True, at(1), "import"),
+        ("C1", "email", False, at(1), "import", "import"),
+        ("C1", "sms", True, at(1), "import", "import"),
     ]
     assert consent_history(ws, "C1")["batch_id"].to_list() == [1, 1]  # batch 2 said nothing
     third = load(ws, "customer_id,consent_email\n1,yes\n", when=at(5), name="c.csv")
-    assert current_consent(ws).row(0) == ("C1", "email", True, at(5), "import")
+    assert current_consent(ws).row(0) == ("C1", "email", True, at(5), "import", "import")
     ws.undo(third, at=at(6))
-    assert current_consent(ws).row(0) == ("C1", "email", False, at(1), "import")
+    assert current_consent(ws).row(0) == ("C1", "email", False, at(1), "import", "import")
     assert third not in consent_events(ws)["batch_id"].to_list()
 
 
@@ -216,12 +217,19 @@ def test_manual_events_are_stored_and_win(ws: Workspace) -> None:
     ]
     assert history["note"].to_list() == [None, "asked by phone", None]
     assert current_consent(ws, customer_ids=["C1"]).rows() == [
-        ("C1", "email", False, at(2), "manual"),
-        ("C1", "sms", False, at(2), "manual"),
-        ("C1", "wechat", True, at(1), "import"),
+        ("C1", "email", False, at(2), "manual", "manual"),
+        ("C1", "sms", False, at(2), "manual", "manual"),
+        ("C1", "wechat", True, at(1), "import", "import"),
     ]
     set_consent(ws, "C1", "email", granted=True, at=at(4), user="li")
-    assert current_consent(ws, customer_ids=["C1"]).row(0) == ("C1", "email", True, at(4), "manual")
+    assert current_consent(ws, customer_ids=["C1"]).row(0) == (
+        "C1",
+        "email",
+        True,
+        at(4),
+        "manual",
+        "manual",
+    )
     assert consent_events(ws).filter(pl.col("origin") == "manual")["event_id"].to_list() == [
         1, 2, 3, 4, 5,
     ]  # fmt: skip
@@ -251,4 +259,4 @@ def test_records_merged_into_one_customer_combine_their_events(ws: Workspace) ->
     link(ws, {"C1": [("shop", "1")], "C2": [("wechat", "w1")]})
     assert current_consent(ws)["granted"].to_list() == [False, True]
     link(ws, {"C1": [("shop", "1"), ("wechat", "w1")]})
-    assert current_consent(ws).rows() == [("C1", "sms", False, at(1), "import")]
+    assert current_consent(ws).rows() == [("C1", "sms", False, at(1), "import", "import")]

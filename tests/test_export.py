@@ -334,6 +334,8 @@ OTHER_WRITERS = {
     "(report.json and Parquet tables under predictions/, written atomically), not an export",
     "cimlab/backups.py": "the workspace's own backups: the manifest beside a backup (rows per "
     "table, SHA-256), written to a partial file and renamed",
+    "cimlab/encryption.py": "workspace encrypt/rekey: the new database built beside the old one "
+    "(verified, then renamed over it) and, only when asked for, a copy of the old clear one",
     "cimlab/act/snapshot.py": "customer snapshots: the workspace's own derived data "
     "(Parquet under snapshots/, written atomically), not an export",
     "cimlab/act/profiles.py": "serialises platform uploads (CSV without BOM, one value per "

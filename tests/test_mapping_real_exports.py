@@ -681,7 +681,7 @@ def test_an_old_workspace_gets_rows_filtered_when_opened(tmp_path: Path) -> None
     backup.write_bytes(ws.db_path.read_bytes())  # an old backup: no checksum file beside it
 
     upgraded = Workspace.open(ws.path, create=False)
-    assert upgraded.info()["schema_version"] == SCHEMA_VERSION == 2
+    assert upgraded.info()["schema_version"] == SCHEMA_VERSION == 3
     assert upgraded.batches().select("rows_read", "rows_loaded", "rows_filtered").rows() == [
         (1, 1, 0)
     ]
@@ -689,7 +689,7 @@ def test_an_old_workspace_gets_rows_filtered_when_opened(tmp_path: Path) -> None
     meta = dict(
         duckdb.connect(str(ws.db_path), read_only=True).execute("SELECT * FROM meta").fetchall()
     )
-    assert meta["schema_version"] == "2"
+    assert meta["schema_version"] == str(SCHEMA_VERSION)
     # and takes a filtered import afterwards
     log = write(tmp_path, "log.csv", "id,kind,t\nB1,buy,1704412800\nB2,pv,1704412801\n")
     mapping = {

@@ -11,7 +11,10 @@ What is kept, under ``<workspace>/snapshots/<version>/`` (:data:`SNAPSHOTS_DIR`)
   ``data.json`` (the data's fingerprint, which finds its stored predictions, its last order
   day, its customer count and the unlinked / removed record counts the CLI warns about),
   ``customers.parquet`` (the customer ids) and, per ``as_of`` day, one file per group that
-  depends on the day (RFM, lifecycle, cluster, channels, products, satisfaction, care).
+  depends on the day (RFM, lifecycle, cluster, channels, products, satisfaction, care);
+  the analysis data itself, for the app (:meth:`Snapshot.stored_data`: ``analysis/``, not in
+  an encrypted workspace), and the aggregates its pages show (:meth:`Snapshot.result`:
+  ``results/<name>/``), so that a page's first load in a new process reads them.
 
 The stored CLV and churn predictions (group ``value``) are not copied: they are read from the
 prediction store each time, found by the data fingerprint. The suppression list, the campaign
@@ -27,8 +30,9 @@ makes a new version, so a snapshot is never read for data it was not made from. 
 computed when first asked for and written atomically (temporary file, then rename); the
 newest :data:`KEEP` versions are kept. Snapshots are derived data, like stored predictions:
 they are not in backups, and deleting the folder only means they are computed again. The
-contacts file holds names, phones and e-mails, as the workspace database does, and sits in the
-workspace folder with it.
+contacts files hold names, phones and e-mails, as the workspace database does, and sit in the
+workspace folder with it; in an encrypted workspace those columns are encrypted in the files
+the same way (:mod:`cimlab.encryption`, "table" ``snapshot_contacts``) and decrypted when read.
 
 Examples
 --------
@@ -42,11 +46,13 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
@@ -54,6 +60,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+
+from cimlab.errors import WorkspaceError
 
 if TYPE_CHECKING:
     from cimlab.analytics.facts import CustomerData
@@ -76,6 +84,14 @@ KEEP = 2
 WORKSPACE_GROUPS = ("tags", "consent", "profile", "household")
 _ID = "customer_id"
 _FORMAT = "1"
+_CONTACTS = "snapshot_contacts"  # the columns encrypted in contacts files (cimlab.encryption)
+#: The frames of the analysis data stored by :meth:`Snapshot.stored_data`.
+_DATA_FRAMES = ("customers", "orders", "feedback", "interactions")
+_DATA_SCALARS = (
+    "time_zone", "unlinked_records", "removed_records", "currency", "placeholder_lines",
+    "order_lines",
+)  # fmt: skip
+_RESULT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 # table -> what of it the version digests: "rows" (their count: the data tables change only
 # through import batches) or "all" (count and an order-free hash of every row)
@@ -239,6 +255,74 @@ class Snapshot:
             self._data = customer_data(self.ws, time_zone=self.time_zone, currency=self.currency)
         return self._data
 
+    def stored_data(self) -> CustomerData:
+        """:meth:`data`, read from the snapshot when stored there (``analysis/``: its four frames
+        and ``data.json`` of its counts), else computed and stored, so that the app's first page
+        of a new process reads millions of order lines instead of joining them again.
+
+        The analysis data holds no names, phones or e-mails (they are left out:
+        :data:`~cimlab.analytics.facts.CONTACT_COLUMNS`), but feedback texts are free text: in
+        an encrypted workspace nothing is stored and the data is computed each time.
+        """
+        if self._data is not None:
+            return self._data
+        from cimlab.analytics.facts import CustomerData
+
+        folder = self.data_folder / "analysis"
+        if not self.ws.encrypted:
+            try:
+                scalars = json.loads((folder / "data.json").read_text(encoding="utf-8"))
+                frames: dict[str, Any] = {
+                    name: pl.read_parquet(folder / f"{name}.parquet") for name in _DATA_FRAMES
+                }
+                self._data = CustomerData(**frames, **scalars)
+                return self._data
+            except (OSError, ValueError, TypeError, pl.exceptions.ComputeError):
+                pass  # not stored yet, or damaged: computed again
+        data = self.data()
+        if not self.ws.encrypted:
+            scalars = {name: getattr(data, name) for name in _DATA_SCALARS}
+
+            def store() -> None:  # the frames first: data.json says the folder is complete
+                for name in _DATA_FRAMES:
+                    _write(getattr(data, name), folder / f"{name}.parquet")
+                _write_json(scalars, folder / "data.json")
+
+            self._keep(store)
+        return data
+
+    def result(
+        self, name: str, make: Callable[[], dict[str, pl.DataFrame]]
+    ) -> dict[str, pl.DataFrame]:
+        """Frames computed from this analysis data (an aggregate a page shows: clusters, KPIs,
+        stage counts...), kept under ``results/<name>/`` of the data's folder: read when stored,
+        else ``make()`` computed and stored. ``name`` says what and with which inputs
+        (``"clusters_2024-06-30_day_auto"``: letters, digits, ``._-``), as the results of one
+        name must not depend on anything else than this snapshot's data.
+
+        Results are aggregates and scores by ``customer_id``, never contacts.
+        """
+        if not _RESULT_NAME.match(name):
+            raise ValueError(f"name={name!r} should hold only letters, digits and ._-")
+        folder = self.data_folder / "results" / name
+        try:
+            parts = json.loads((folder / "parts.json").read_text(encoding="utf-8"))["parts"]
+            return {part: pl.read_parquet(folder / f"{part}.parquet") for part in parts}
+        except (OSError, ValueError, TypeError, KeyError, pl.exceptions.ComputeError):
+            pass  # not stored yet, or damaged: computed again
+        frames = make()
+        bad = [part for part in frames if not _RESULT_NAME.match(part)]
+        if bad:
+            raise ValueError(f"part names {bad} should hold only letters, digits and ._-")
+
+        def store() -> None:  # the parts first: parts.json says the folder is complete
+            for part, frame in frames.items():
+                _write(frame, folder / f"{part}.parquet")
+            _write_json({"parts": list(frames)}, folder / "parts.json")
+
+        self._keep(store)
+        return frames
+
     def facts(self) -> dict[str, Any]:
         """``fingerprint, last_day, customers, unlinked_records, removed_records`` of the data."""
         if self._facts is not None:
@@ -312,17 +396,26 @@ class Snapshot:
         path: Path,
         make: Callable[[], pl.DataFrame],
         valid: Callable[[pl.DataFrame], bool] = lambda frame: True,
+        *,
+        personal: bool = False,
     ) -> pl.DataFrame:
+        """The frame stored at ``path``, else ``make()`` stored there. ``personal``: contacts,
+        whose columns are encrypted in the file when the workspace is."""
+        cipher = self.ws.cipher if personal else None
         if path.exists():
             try:
                 frame: pl.DataFrame | None = pl.read_parquet(path)
             except (OSError, pl.exceptions.ComputeError):  # damaged: computed again
                 frame = None
             if frame is not None and valid(frame):
-                return frame
+                if cipher is None:
+                    return frame
+                with contextlib.suppress(WorkspaceError):  # not of this key: computed again
+                    return self.ws.decrypt(frame, _CONTACTS)
             path.unlink(missing_ok=True)
         frame = make().with_columns(pl.col(_ID).cast(pl.String))
-        self._keep(lambda: _write(frame, path))
+        stored = frame if cipher is None else cipher.seal_frame(frame, table=_CONTACTS)
+        self._keep(lambda: _write(stored, path))
         return frame
 
     def group(self, name: str, *, as_of: dt.date) -> pl.DataFrame:
@@ -378,13 +471,16 @@ class Snapshot:
             self.data_folder / "aligned_contacts.parquet",
             make,
             valid=lambda frame: frame[_ID].equals(ids[_ID]),
+            personal=True,
         )
 
     def contacts(self) -> pl.DataFrame:
         """Every customer's contacts (:func:`cimlab.act.campaigns.contact_rows` columns)."""
         from cimlab.act.campaigns import all_contacts
 
-        return self._stored(self.folder / "contacts.parquet", lambda: all_contacts(self.ws))
+        return self._stored(
+            self.folder / "contacts.parquet", lambda: all_contacts(self.ws), personal=True
+        )
 
 
 def open_snapshot(

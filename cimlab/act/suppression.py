@@ -312,13 +312,23 @@ def add_to_suppression_list(
     ws: Workspace, entries: pl.DataFrame, *, reason: str = "", user: str | None = None
 ) -> int:
     """Add ``kind, value`` entries (:func:`read_contact_list`) to the workspace's suppression
-    list; returns how many were new."""
+    list; returns how many were new.
+
+    In an encrypted workspace the values are stored encrypted (:mod:`cimlab.encryption`):
+    the entries already listed are decrypted to leave out the repeated ones.
+    """
     ws.ensure_tables(DDL)
     at = dt.datetime.now(dt.UTC)
     by = user if user is not None else _user()
     with ws.transaction() as con:
+        new = entries.select(pl.col("kind", "value").cast(pl.String)).unique(maintain_order=True)
+        if ws.cipher is not None:  # random nonces: the primary key no longer sees repeats
+            stored = con.sql("SELECT kind, value FROM suppression_list").pl()
+            listed = ws.decrypt(stored.cast(pl.String), "suppression_list")
+            new = new.join(listed, on=["kind", "value"], how="anti", maintain_order="left")
+            new = ws.cipher.seal_frame(new, table="suppression_list")
         before = con.execute("SELECT count(*) FROM suppression_list").fetchone()
-        rows = [(k, v, reason or None, at, by) for k, v in entries.select("kind", "value").rows()]
+        rows = [(k, v, reason or None, at, by) for k, v in new.rows()]
         if rows:
             con.executemany(
                 "INSERT INTO suppression_list VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rows
@@ -339,7 +349,11 @@ def suppression_list(ws: Workspace) -> pl.DataFrame:
                 "added_by": pl.String,
             }
         )
-    return ws.query("SELECT * FROM suppression_list ORDER BY added_at, kind, value")
+    listing = ws.decrypt(
+        ws.query("SELECT * FROM suppression_list ORDER BY added_at, kind, value"),
+        "suppression_list",
+    )
+    return listing.sort("added_at", "kind", "value", maintain_order=True)
 
 
 def clear_suppression_list(ws: Workspace) -> int:

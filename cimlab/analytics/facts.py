@@ -251,7 +251,7 @@ def customer_data(
         feedback.select("customer_id", "ts"),
         interactions.select("customer_id", "ts"),
     ]
-    customer_rows = ws.table("customers")
+    customer_rows = ws.table("customers", personal=False)  # no names, phones: nothing decrypted
     live = _live_records(identity_map, [customer_rows, stored, feedback, interactions])
     customers = _first_seen(live, customer_rows, dated, zone)
     return CustomerData(

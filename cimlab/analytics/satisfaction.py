@@ -66,7 +66,6 @@ import math
 from typing import Literal, cast, get_args
 
 import polars as pl
-from scipy.stats import norm
 
 from cimlab.analytics.rfm import SEGMENT_NAMES
 from cimlab.dates import DateLike, day_of, in_window, to_date
@@ -145,6 +144,8 @@ def z_value(confidence: float) -> float:
         raise ValueError(
             f"confidence={confidence!r} should be a number between 0 and 1, e.g. 0.95."
         )
+    from scipy.stats import norm  # loaded when a figure is computed, not with the app's page
+
     return float(norm.ppf(1.0 - (1.0 - float(confidence)) / 2.0))
 
 

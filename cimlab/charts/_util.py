@@ -10,7 +10,17 @@ import polars as pl
 
 from cimlab.i18n import t
 
-__all__ = ["COUNT_AXIS", "NO_DATA_COLOUR", "category_axis", "labels", "no_data_marks", "require"]
+__all__ = [
+    "COUNT_AXIS",
+    "NO_DATA_COLOUR",
+    "bottom_legend",
+    "category_axis",
+    "cell_text_opacity",
+    "labels",
+    "narrow_label_angle",
+    "no_data_marks",
+    "require",
+]
 
 COUNT_AXIS = alt.Axis(tickMinStep=1, format=",d")
 NO_DATA_COLOUR = "#757575"
@@ -28,6 +38,36 @@ def category_axis(**options: Any) -> alt.Axis:
         titleY=-6,
         **options,
     )
+
+
+def bottom_legend(**options: Any) -> alt.Legend:
+    """A legend under the plot instead of at its right: on a phone (the app stretches charts to
+    the screen) a legend at the right takes a third of the width and squeezes the plot.
+
+    Symbol legends of a few entries wrap in ``columns`` (default 3 for them); colour ramps lie
+    horizontally. ``options`` go to :class:`altair.Legend` (``format``, ``columns``...).
+    """
+    return alt.Legend(**{"orient": "bottom", "titleLimit": 320, **options})
+
+
+def cell_text_opacity(min_width: int) -> alt.ExprRef:
+    """Opacity of the numbers written in a heat map's cells: shown while a cell (a band of the
+    ``x`` scale) is at least ``min_width`` pixels wide, hidden when the chart is squeezed into a
+    narrow screen, where they would overlap; the colour and the tooltip still tell the value."""
+    return alt.expr(f"bandwidth('x') >= {int(min_width)} ? 1 : 0")
+
+
+def narrow_label_angle(min_width: int) -> dict[str, Any]:
+    """Axis options for the labels of a band (``x``) axis: level while a band is at least
+    ``min_width`` pixels wide, angled (and right-aligned) below, so that on a narrow screen every
+    label stays readable instead of Vega dropping the ones that overlap."""
+    narrow = f"bandwidth('x') < {int(min_width)}"
+    return {
+        "labelOverlap": False,
+        "labelAngle": alt.expr(f"{narrow} ? -40 : 0"),
+        "labelAlign": alt.expr(f"{narrow} ? 'right' : 'center'"),
+        "labelBaseline": alt.expr(f"{narrow} ? 'middle' : 'top'"),
+    }
 
 
 def require(frame: pl.DataFrame, columns: list[str], what: str) -> None:

@@ -20,7 +20,7 @@ import altair as alt
 import polars as pl
 
 from cimlab.analytics.affinity import with_item_names
-from cimlab.charts._util import category_axis, require
+from cimlab.charts._util import bottom_legend, category_axis, require
 from cimlab.i18n import t
 
 __all__ = ["pairs_scatter_chart", "top_pairs_chart"]
@@ -88,7 +88,7 @@ def top_pairs_chart(
                 "support:Q",
                 title=t("prod.chart.support", lang),
                 scale=alt.Scale(scheme="blues"),
-                legend=alt.Legend(format=".2%"),
+                legend=bottom_legend(format=".2%"),
             ),
             tooltip=[
                 alt.Tooltip("pair:N", title=t("prod.chart.pair", lang)),
@@ -154,6 +154,7 @@ def pairs_scatter_chart(
                 "lift:Q",
                 title=t("prod.chart.lift", lang),
                 scale=alt.Scale(type="log", scheme="viridis"),
+                legend=bottom_legend(),
             ),
             tooltip=[
                 alt.Tooltip("rule:N", title=t("prod.chart.rule", lang)),

@@ -20,7 +20,15 @@ import altair as alt
 import polars as pl
 
 from cimlab.analytics.channels import CHANNEL_SEPARATOR, NONE_CHANNEL
-from cimlab.charts._util import COUNT_AXIS, category_axis, no_data_marks, require
+from cimlab.charts._util import (
+    COUNT_AXIS,
+    bottom_legend,
+    category_axis,
+    cell_text_opacity,
+    narrow_label_angle,
+    no_data_marks,
+    require,
+)
 from cimlab.i18n import channel_label, t
 
 __all__ = [
@@ -328,7 +336,10 @@ def migration_chart(migration: pl.DataFrame, *, lang: str = "zh") -> alt.LayerCh
     top = int(data["customers"].max() or 0)  # type: ignore[arg-type]
     base = alt.Chart(data).encode(
         x=alt.X(
-            "to_label:N", title=_col("to_channel", lang), sort=order, axis=alt.Axis(labelAngle=0)
+            "to_label:N",
+            title=_col("to_channel", lang),
+            sort=order,
+            axis=alt.Axis(**narrow_label_angle(90)),
         ),
         y=alt.Y("from_label:N", title=_col("from_channel", lang), sort=order, axis=category_axis()),
         tooltip=[
@@ -340,10 +351,13 @@ def migration_chart(migration: pl.DataFrame, *, lang: str = "zh") -> alt.LayerCh
     )
     cells = base.mark_rect().encode(
         color=alt.Color(
-            "customers:Q", title=_col("customers", lang), scale=alt.Scale(scheme="blues")
+            "customers:Q",
+            title=_col("customers", lang),
+            scale=alt.Scale(scheme="blues"),
+            legend=bottom_legend(),
         )
     )
-    text = base.mark_text(baseline="middle").encode(
+    text = base.mark_text(baseline="middle", opacity=cell_text_opacity(30)).encode(
         text=alt.Text("customers:Q", format=",d"),
         color=alt.condition(alt.datum.customers > top / 2, alt.value("white"), alt.value("black")),
     )

@@ -20,7 +20,13 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from cimlab.charts._util import require
+from cimlab.charts._util import (
+    bottom_legend,
+    category_axis,
+    cell_text_opacity,
+    narrow_label_angle,
+    require,
+)
 from cimlab.i18n import channel_label, cluster_label, t
 
 __all__ = [
@@ -216,7 +222,9 @@ def cluster_profile_chart(profiles: pl.DataFrame, *, lang: str = "zh") -> alt.La
 
     Colour ``z`` = (cluster mean − customer-weighted mean of all clusters) / spread of the
     cluster means, clipped to ±3, so features of any unit share one scale; each cell shows the
-    mean itself (shares as percentages). Rows in cluster order (0 = most valuable).
+    mean itself (shares as percentages). One column per cluster, in cluster order (0 = most
+    valuable), and one row per feature: the chart grows downwards with the features and stays
+    readable on a phone screen (the cell numbers hide when the columns get too narrow).
 
     A feature none of a cluster's customers has (no survey answer) reads "no data".
 
@@ -245,13 +253,18 @@ def cluster_profile_chart(profiles: pl.DataFrame, *, lang: str = "zh") -> alt.La
     features = [feature_label(f, lang) for f in dict.fromkeys(data["feature"].to_list())]
     base = alt.Chart(data).encode(
         x=alt.X(
+            "cluster_label:N",
+            title=_text("cluster", lang),
+            sort=order,
+            # every cluster labelled (Vega would drop overlapping ones), angled when narrow
+            axis=alt.Axis(labelLimit=180, **narrow_label_angle(130)),
+        ),
+        y=alt.Y(
             "feature_label:N",
             title=_text("feature", lang),
             sort=features,
-            # every feature labelled: Vega would otherwise drop overlapping angled labels
-            axis=alt.Axis(labelAngle=-35, labelLimit=180, labelOverlap=False, labelAlign="right"),
+            axis=category_axis(labelLimit=180),
         ),
-        y=alt.Y("cluster_label:N", title=_text("cluster", lang), sort=order),
         tooltip=[
             alt.Tooltip("cluster_label:N", title=_text("cluster", lang)),
             alt.Tooltip("feature_label:N", title=_text("feature", lang)),
@@ -264,10 +277,13 @@ def cluster_profile_chart(profiles: pl.DataFrame, *, lang: str = "zh") -> alt.La
             "z:Q",
             title=_text("z", lang),
             scale=alt.Scale(scheme="redblue", reverse=True, domain=[-3, 3]),
+            legend=bottom_legend(),
         )
     )
-    text = base.mark_text(baseline="middle", fontSize=11).encode(text="shown:N")
-    return alt.LayerChart(layer=[heat, text], width=alt.Step(78), height=alt.Step(30))
+    text = base.mark_text(baseline="middle", fontSize=11, opacity=cell_text_opacity(40)).encode(
+        text="shown:N"
+    )
+    return alt.LayerChart(layer=[heat, text], width=alt.Step(110), height=alt.Step(26))
 
 
 def _log_axis(values: pl.Series) -> alt.Axis:
@@ -358,7 +374,12 @@ def cluster_scatter_chart(
             y=alt.Y(
                 f"{y}:Q", title=y_title, scale=alt.Scale(type="symlog"), axis=_log_axis(data[y])
             ),
-            color=alt.Color("cluster_label:N", title=_text("cluster", lang), sort=order),
+            color=alt.Color(
+                "cluster_label:N",
+                title=_text("cluster", lang),
+                sort=order,
+                legend=bottom_legend(columns=2),
+            ),
             tooltip=[
                 alt.Tooltip("cluster_label:N", title=_text("cluster", lang)),
                 alt.Tooltip(f"{x}:Q", title=x_title, format=",.1f"),

@@ -20,7 +20,7 @@ import altair as alt
 import polars as pl
 
 from cimlab.analytics.cohorts import COHORT_PERIODS, COHORT_VALUES
-from cimlab.charts._util import require
+from cimlab.charts._util import bottom_legend, cell_text_opacity, require
 from cimlab.i18n import t
 
 __all__ = ["cohort_chart"]
@@ -116,10 +116,10 @@ def cohort_chart(
             f"{value}:Q",
             title=value_title,
             scale=alt.Scale(scheme="greens", domain=[0, top or 1], clamp=True),
-            legend=alt.Legend(format=_FORMATS[value].replace("d", "")),
+            legend=bottom_legend(format=_FORMATS[value].replace("d", "")),
         )
     )
-    text = base.mark_text(baseline="middle", fontSize=10).encode(
+    text = base.mark_text(baseline="middle", fontSize=10, opacity=cell_text_opacity(34)).encode(
         text=alt.Text(f"{value}:Q", format=_FORMATS[value]),
         color=alt.condition(alt.datum[value] > top * 0.6, alt.value("white"), alt.value("black")),
     )

@@ -19,7 +19,13 @@ import altair as alt
 import polars as pl
 
 from cimlab.analytics.lifecycle import STAGE_ORDER, UNKNOWN
-from cimlab.charts._util import COUNT_AXIS, require
+from cimlab.charts._util import (
+    COUNT_AXIS,
+    bottom_legend,
+    cell_text_opacity,
+    narrow_label_angle,
+    require,
+)
 from cimlab.i18n import stage_label as _stage_name
 
 __all__ = ["STAGE_COLORS", "TEXT", "stage_counts_chart", "stage_label", "transition_chart"]
@@ -121,6 +127,7 @@ def stage_counts_chart(counts: pl.DataFrame, *, lang: str = "zh") -> alt.Chart:
                     range=[STAGE_COLORS[s] for s in STAGE_ORDER],
                 ),
                 sort=[stage_label(s, lang) for s in STAGE_ORDER],
+                legend=bottom_legend(columns=3),
             ),
             order=alt.Order("stage_order:Q"),
             tooltip=[
@@ -176,7 +183,12 @@ def transition_chart(transitions: pl.DataFrame, *, lang: str = "zh") -> alt.Laye
     rows = [r for r in rows if r in present_rows] + sorted(present_rows - set(rows))
     cols = [c for c in cols if c in present_cols] + sorted(present_cols - set(cols))
     base = alt.Chart(data).encode(
-        x=alt.X("to_label:N", title=_text("to", lang), sort=cols, axis=alt.Axis(labelAngle=0)),
+        x=alt.X(
+            "to_label:N",
+            title=_text("to", lang),
+            sort=cols,
+            axis=alt.Axis(**narrow_label_angle(72)),
+        ),
         y=alt.Y("from_label:N", title=_text("from", lang), sort=rows),
         tooltip=[
             alt.Tooltip("from_label:N", title=_text("from", lang)),
@@ -190,10 +202,10 @@ def transition_chart(transitions: pl.DataFrame, *, lang: str = "zh") -> alt.Laye
             "share_of_from:Q",
             title=_text("share", lang),
             scale=alt.Scale(scheme="blues", domain=[0, 1]),
-            legend=alt.Legend(format=".0%"),
+            legend=bottom_legend(format=".0%"),
         )
     )
-    text = base.mark_text(baseline="middle").encode(
+    text = base.mark_text(baseline="middle", opacity=cell_text_opacity(28)).encode(
         text=alt.Text("customers:Q", format=","),
         color=alt.condition(alt.datum.share_of_from > 0.5, alt.value("white"), alt.value("black")),
     )

@@ -18,7 +18,7 @@ from typing import Literal
 import altair as alt
 import polars as pl
 
-from cimlab.charts._util import no_data_marks, require
+from cimlab.charts._util import bottom_legend, no_data_marks, require
 from cimlab.i18n import channel_label, segment_label, t
 
 __all__ = [
@@ -227,6 +227,7 @@ def nps_mix_chart(stats: pl.DataFrame, *, group: Group = "channel", lang: str = 
                 "kind:N",
                 title=t("sat.chart.kind", lang),
                 scale=alt.Scale(domain=list(names.values()), range=list(_MIX_COLOURS.values())),
+                legend=bottom_legend(columns=3),
             ),
             order=alt.Order("kind_order:Q"),
             tooltip=[

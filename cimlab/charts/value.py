@@ -17,7 +17,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from cimlab.charts._util import COUNT_AXIS, require
+from cimlab.charts._util import COUNT_AXIS, bottom_legend, require
 
 __all__ = [
     "BAND_COLORS",
@@ -204,7 +204,7 @@ def p_alive_map_chart(grid: pl.DataFrame, *, lang: str = "zh") -> alt.Chart:
                 "p_alive:Q",
                 title=_text("p_alive", lang),
                 scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]),
-                legend=alt.Legend(format=".0%"),
+                legend=bottom_legend(format=".0%"),
             ),
             tooltip=[
                 alt.Tooltip("frequency:Q", title=_text("frequency", lang), format=","),
@@ -242,7 +242,12 @@ def tracking_chart(tracking: pl.DataFrame, *, lang: str = "zh", model: str) -> a
         .encode(
             x=alt.X("period_end:T", title=_text("period", lang)),
             y=alt.Y("value:Q", title=_text("cumulative", lang), axis=alt.Axis(format=",.0f")),
-            color=alt.Color("series:N", title=_text("series", lang), sort=[actual, predicted]),
+            color=alt.Color(
+                "series:N",
+                title=_text("series", lang),
+                sort=[actual, predicted],
+                legend=bottom_legend(),
+            ),
             strokeDash=alt.StrokeDash("series:N", sort=[actual, predicted], legend=None),
             tooltip=[
                 alt.Tooltip("period_end:T", title=_text("period", lang), format="%Y-%m-%d"),
@@ -288,7 +293,7 @@ def conditional_expectation_chart(table: pl.DataFrame, *, lang: str = "zh") -> a
                 axis=alt.Axis(labelAngle=0),
             ),
             y=alt.Y("value:Q", title=_text("holdout_mean", lang)),
-            color=alt.Color("series:N", title=_text("series", lang)),
+            color=alt.Color("series:N", title=_text("series", lang), legend=bottom_legend()),
             tooltip=[
                 alt.Tooltip("frequency_cal:N", title=_text("frequency_cal", lang)),
                 alt.Tooltip("series:N", title=_text("series", lang)),

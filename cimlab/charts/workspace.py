@@ -15,7 +15,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from cimlab.charts._util import COUNT_AXIS, labels, require
+from cimlab.charts._util import COUNT_AXIS, bottom_legend, labels, require
 from cimlab.i18n import channel_label, t, table_label
 
 __all__ = ["counts_chart", "import_history_chart"]
@@ -55,7 +55,9 @@ def counts_chart(counts: pl.DataFrame, *, lang: str = "zh") -> alt.Chart:
             y=alt.Y(
                 "table_label:N", title=t("chart.table", lang), sort=order["table_label"].to_list()
             ),
-            color=alt.Color("channel_label:N", title=t("chart.channel", lang)),
+            color=alt.Color(
+                "channel_label:N", title=t("chart.channel", lang), legend=bottom_legend(columns=3)
+            ),
             tooltip=[
                 alt.Tooltip("table_label:N", title=t("chart.table", lang)),
                 alt.Tooltip("channel_label:N", title=t("chart.channel", lang)),
@@ -118,6 +120,7 @@ def import_history_chart(batches: pl.DataFrame, *, lang: str = "zh") -> alt.Char
                 "outcome:N",
                 title=t("chart.outcome", lang),
                 scale=alt.Scale(domain=[loaded, quarantined], range=["#2e7d32", "#ef6c00"]),
+                legend=bottom_legend(),
             ),
             tooltip=[
                 alt.Tooltip("batch_id:O", title=t("chart.batch", lang)),

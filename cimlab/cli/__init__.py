@@ -23,10 +23,16 @@ Commands
                               (exchange rates into the reporting currency: cimlab.cli.rates)
     cimlab workspace mappings --workspace DIR [--export NAME --out FILE.yaml] [--json]
                               (saved column mappings; `import --mapping NAME` uses one)
+    cimlab workspace keygen                               (prints a new encryption key)
+    cimlab workspace encrypt --workspace DIR [--keep-clear-copy FILE] [--json]
+    cimlab workspace rekey --workspace DIR --new-key-file FILE [--json]
+                              (personal data encrypted at rest: cimlab.encryption)
     cimlab predict evaluate|clv|churn|forecast --workspace DIR ...  (cimlab.cli.predict)
     cimlab audience list|fields|show|save|members ...                  (cimlab.cli.act)
     cimlab export AUDIENCE --workspace DIR --profile NAME --out FILE [--control 10%] [--json]
     cimlab campaign list|uplift ...; cimlab suppression add|list|clear ...
+    cimlab users add|list|remove|set-role|passwd ... --workspace DIR      (cimlab.cli.users)
+    cimlab audit --workspace DIR [--since DATE] [--action A] [--json]
     cimlab presets
     cimlab --version
 
@@ -135,6 +141,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("cimlab.cli.act", "export an audience for a campaign tool (consent-safe)"),
     "campaign": ("cimlab.cli.act", "past exports and their uplift"),
     "suppression": ("cimlab.cli.act", "the global suppression list"),
+    "users": ("cimlab.cli.users", "who may sign in to the app, with which role"),
+    "audit": (
+        "cimlab.cli.users",
+        "who did what: imports, undos, resolves, exports, reveals, sign-ins, settings",
+    ),
 }
 """Command → (its module, its line in ``cimlab --help``). A module registers its commands with
 ``add_parser(subparsers, parser_class)`` and runs them with ``run(args) -> exit code``."""

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import json
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +31,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from cimlab import export
+from cimlab.audit import acting_user
 from cimlab.errors import CimlabError, WorkspaceError
 from cimlab.privacy import scrub_text
 
@@ -99,13 +99,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _user() -> str | None:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return None
-
-
 def _json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False, default=str))
 
@@ -136,11 +129,14 @@ def _masked_frame(frame: pl.DataFrame) -> pl.DataFrame:
 def run(args: argparse.Namespace) -> int:
     """Run one ``customers`` action; returns the exit code (errors raise ``CimlabError``)."""
     from cimlab import identity, profile
+    from cimlab.audit import record_event
     from cimlab.workspace import Workspace
 
     ws = Workspace.open(args.workspace, create=False)
     if args.action == "resolve":
-        result = identity.resolve(ws, at=_now(), fuzzy=args.fuzzy)
+        when = _now()
+        result = identity.resolve(ws, at=when, fuzzy=args.fuzzy)
+        record_event(ws, "resolve", user=acting_user(), at=when, n=result.customers)
         summary = result.summary()
         if args.json:
             _json(summary)
@@ -172,10 +168,12 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.action in {"merge", "split"}:
         if args.action == "merge":
-            done = identity.merge(ws, args.customer_a, args.customer_b, at=_now(), user=_user())
+            done = identity.merge(
+                ws, args.customer_a, args.customer_b, at=_now(), user=acting_user()
+            )
         else:
             done = identity.split(
-                ws, args.customer_id, _records(args.record), at=_now(), user=_user()
+                ws, args.customer_id, _records(args.record), at=_now(), user=acting_user()
             )
         if args.json:
             _json({"customer_ids": list(done.customer_ids), **done.resolution.summary()})

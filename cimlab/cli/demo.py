@@ -49,4 +49,11 @@ def run(args: argparse.Namespace) -> int:
     print(summary)
     if summary.built:
         print(f"demo files are in {files}; open the app with `make app`")
+    from cimlab.encryption import load_key
+
+    if summary.built and load_key(ws_dir) is not None:
+        print(
+            "the workspace is encrypted with the key of CIMLAB_WORKSPACE_KEY(_FILE); the demo's "
+            f"source files in {files} are not: they hold the fictional people in clear"
+        )
     return 0

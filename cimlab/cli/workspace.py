@@ -153,8 +153,101 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     quarantine.add_argument("batch", type=int, metavar="BATCH", help="batch number (see history)")
     quarantine.add_argument("--out", required=True, metavar="FILE.csv", help="CSV file to write")
     quarantine.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
+    _add_encryption_actions(ws_sub)
     mappings.add_action(ws_sub)
     rates.add_action(ws_sub)
+
+
+def _add_encryption_actions(ws_sub: Any) -> None:
+    """``keygen``, ``encrypt`` and ``rekey`` (:mod:`cimlab.encryption`)."""
+    ws_sub.add_parser(
+        "keygen",
+        help="print a new workspace encryption key",
+        description="Print a new random workspace key (32 bytes, base64). Keep it outside the "
+        "workspace folder: in CIMLAB_WORKSPACE_KEY, or in a file named by "
+        "CIMLAB_WORKSPACE_KEY_FILE. Without it an encrypted workspace cannot be opened.",
+    )
+    encrypt = ws_sub.add_parser(
+        "encrypt",
+        help="encrypt the personal data of an existing workspace",
+        description="Encrypt the names, phones, e-mails, birth dates and quarantined raw values "
+        "of a clear workspace with the key of CIMLAB_WORKSPACE_KEY (or the file named by "
+        "CIMLAB_WORKSPACE_KEY_FILE). The encrypted database is written beside the old one and "
+        "verified (rows per table; every encrypted value decrypts to the original) before it "
+        "replaces it. The old, clear database is then removed unless --keep-clear-copy names a "
+        "file for it (that file holds personal data in clear). Backups written before stay "
+        "clear: write a new one and remove them.",
+    )
+    encrypt.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
+    encrypt.add_argument(
+        "--keep-clear-copy",
+        metavar="FILE",
+        help="keep the old, unencrypted database in FILE (default: it is removed)",
+    )
+    encrypt.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    rekey = ws_sub.add_parser(
+        "rekey",
+        help="re-encrypt an encrypted workspace with a new key",
+        description="Re-encrypt the workspace (opened with the current key, from "
+        "CIMLAB_WORKSPACE_KEY or CIMLAB_WORKSPACE_KEY_FILE) with the key in --new-key-file, "
+        "verified before the old database is replaced. Afterwards only the new key opens it; "
+        "backups written before keep the old key.",
+    )
+    rekey.add_argument("--workspace", required=True, metavar="DIR", help="workspace folder")
+    rekey.add_argument(
+        "--new-key-file",
+        required=True,
+        metavar="FILE",
+        help="file holding the new key (outside the workspace folder)",
+    )
+    rekey.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def _run_encryption(args: argparse.Namespace) -> int:
+    from cimlab import encryption
+
+    if args.action == "keygen":
+        print(encryption.generate_key())
+        return 0
+    if args.action == "encrypt":
+        done = encryption.encrypt_workspace(args.workspace, keep_clear_copy=args.keep_clear_copy)
+        what = "encrypted"
+    else:
+        new_key = encryption.load_key(
+            args.workspace, environ={encryption.ENV_KEY_FILE: args.new_key_file}
+        )
+        if new_key is None:  # an empty file name: argparse lets it through
+            raise WorkspaceError("--new-key-file names no file; give the file of the new key")
+        done = encryption.rekey_workspace(args.workspace, new_key=new_key)
+        what = "re-encrypted with the new key"
+    if args.json:
+        print_json(
+            {
+                "workspace": str(done.path),
+                "tables": dict(done.tables),
+                "values_verified": done.values,
+                "clear_copy": None if done.clear_copy is None else str(done.clear_copy),
+            }
+        )
+        return 0
+    rows = sum(done.tables.values())
+    print(
+        f"{done.path} {what}: {len(done.tables)} tables, {rows:,} rows checked, "
+        f"{done.values:,} personal values verified to decrypt to the originals"
+    )
+    if done.clear_copy is not None:
+        print(
+            f"the old, unencrypted database is kept in {done.clear_copy}: it holds personal "
+            "data in clear; delete it when you no longer need it"
+        )
+    else:
+        print("the old, unencrypted database was removed")
+    if args.action == "rekey":
+        print(
+            "from now on open it with the new key (set CIMLAB_WORKSPACE_KEY or "
+            "CIMLAB_WORKSPACE_KEY_FILE to it)"
+        )
+    return 0
 
 
 def _size(n: int) -> str:
@@ -202,6 +295,8 @@ def _print_info(info: dict[str, Any]) -> None:
         )
     else:
         print("identities: never resolved (cimlab customers resolve)")
+    if info.get("encrypted"):
+        print("encryption: names, phones, e-mails, birth dates and quarantined values encrypted")
     money, table = info["reporting_currency"], info["rates"]
     written = f" into {table['currency']}" if table["count"] else ""
     print(
@@ -223,6 +318,7 @@ def _state(ws: Workspace) -> dict[str, Any]:
         "rates": {"count": rates(ws).height, "currency": rates_currency(ws)},
         "source_priority": None if priority is None else list(priority),
         "identities": ws.identity_counts(),
+        "encrypted": ws.encrypted,
     }
 
 
@@ -269,6 +365,7 @@ def _print_history(batches: list[dict[str, Any]], path: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run one ``workspace`` action; returns the exit code (errors raise ``CimlabError``)."""
+    from cimlab.audit import acting_user, record_event
     from cimlab.workspace import Workspace, checksum_path
 
     if args.action == "check":
@@ -294,6 +391,8 @@ def run(args: argparse.Namespace) -> int:
         return mappings.run(args)
     if args.action == "rates":
         return rates.run(args)
+    if args.action in ("keygen", "encrypt", "rekey"):
+        return _run_encryption(args)
     ws = Workspace.open(args.workspace, create=False)
     if args.action == "info":
         with ws.reading():  # one open of the database for every figure
@@ -312,7 +411,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             _print_history(batches, ws.path)
     elif args.action == "undo":
-        removed = ws.undo(args.batch, at=dt.datetime.now(dt.UTC))
+        when = dt.datetime.now(dt.UTC)
+        removed = ws.undo(args.batch, at=when)
+        record_event(ws, "undo", user=acting_user(), at=when, target=str(args.batch), n=removed)
         if args.json:
             print_json({"undone": args.batch, "rows_removed": removed})
         else:

@@ -88,6 +88,7 @@ class Customers(_Contract):
     consent_sms: bool = pa.Field(nullable=True)
     consent_wechat: bool = pa.Field(nullable=True)
     consent_phone: bool = pa.Field(nullable=True)
+    consent_updated_at: UtcDatetime = pa.Field(nullable=True)  # type: ignore[valid-type]
     tags: str = pa.Field(nullable=True)
 
 

@@ -4,11 +4,14 @@ Two kinds of events:
 
 - **import** events are read, never stored: each non-null ``consent_*`` value of a row of the
   ``customers`` table is one event of its source record ``(channel, source_customer_id)``, dated
-  by its batch's ``imported_at``. A null value means the file said nothing: no event. They are
+  by the row's ``consent_updated_at`` when the file gave one (``dated_by = 'source'``), else by
+  its batch's ``imported_at`` (``dated_by = 'import'``); a source date later than the import
+  cannot be right and gives way to the import time. A null value means the file said nothing:
+  no event. They are
   mapped to ``customer_id`` through the identity map at read time, so undoing a batch (its rows
   are deleted) removes its events and a re-resolution moves them with their record.
 - **manual** events are stored in the ``consent_events`` table (``customer_id, purpose,
-  granted, at, user_name, note``) by :func:`set_consent`.
+  granted, at, user_name, note``) by :func:`set_consent` (``dated_by = 'manual'``).
 
 **Rules** (privacy first). Events of one customer and purpose are taken in time order (an import
 and a manual change at the same instant: the manual change comes second). The state after each
@@ -25,9 +28,13 @@ event is:
    channel since).
 5. A file that lacks the flag (null) changes nothing: an opt-out is never reversed by it.
 
+The order is the order of the decisions, not of the imports: a file imported later whose source
+date is older than an opt-out imported earlier does not reverse that opt-out.
+
 The current state is the state after the latest event; ``since`` is when that state began (the
-first event of the last run of equal states) and ``origin`` says whether a manual or an import
-event decides it. A customer/purpose with no event has no row: treat it as **not granted**.
+first event of the last run of equal states), ``dated_by`` where that date comes from (the
+source file, the import time or a manual change) and ``origin`` says whether a manual or an
+import event decides it. A customer/purpose with no event has no row: treat it as **not granted**.
 
 Examples
 --------
@@ -58,6 +65,7 @@ from cimlab.workspace import Workspace
 __all__ = [
     "CONSENT_DDL",
     "CURRENT_SCHEMA",
+    "DATED_BY",
     "EVENT_SCHEMA",
     "PURPOSES",
     "TIMELINE_SCHEMA",
@@ -94,7 +102,12 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "event_id": pl.Int64(),
     "user_name": pl.String(),
     "note": pl.String(),
+    "dated_by": pl.String(),
 }
+
+#: Where an event's ``at`` comes from: the source file's consent date, the import time, a manual
+#: change.
+DATED_BY: tuple[str, ...] = ("source", "import", "manual")
 
 #: :data:`EVENT_SCHEMA` plus the state after each event.
 TIMELINE_SCHEMA: dict[str, pl.DataType] = {
@@ -111,6 +124,7 @@ CURRENT_SCHEMA: dict[str, pl.DataType] = {
     "granted": pl.Boolean(),
     "since": pl.Datetime("us", "UTC"),
     "origin": pl.String(),
+    "dated_by": pl.String(),
 }
 
 _GROUP = ["customer_id", "purpose"]
@@ -121,7 +135,9 @@ def import_consent_events(customers: pl.DataFrame, identity_map: pl.DataFrame) -
 
     ``customers`` needs ``channel``, ``source_customer_id``, ``imported_at`` and the
     ``consent_*`` columns it has (``batch_id``/``source_line`` order events of one batch). Null
-    flags give no event; records not in ``identity_map`` are left out.
+    flags give no event; records not in ``identity_map`` are left out. With
+    ``consent_updated_at`` (the file's consent date), an event is dated by it when it is known
+    and not after the import (``dated_by = 'source'``), else by ``imported_at``.
 
     Examples
     --------
@@ -137,7 +153,11 @@ def import_consent_events(customers: pl.DataFrame, identity_map: pl.DataFrame) -
     flags = [f"consent_{p}" for p in PURPOSES if f"consent_{p}" in customers.columns]
     if "imported_at" not in customers.columns:
         raise ValueError("the customers frame needs imported_at (the batch's import time)")
-    index = ["channel", "source_customer_id", "imported_at"]
+    if "consent_updated_at" not in customers.columns:
+        customers = customers.with_columns(
+            pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("consent_updated_at")
+        )
+    index = ["channel", "source_customer_id", "imported_at", "consent_updated_at"]
     index += [c for c in ("batch_id", "source_line") if c in customers.columns]
     if not flags:
         return pl.DataFrame(schema=EVENT_SCHEMA)
@@ -151,8 +171,12 @@ def import_consent_events(customers: pl.DataFrame, identity_map: pl.DataFrame) -
         pl.col(c).cast(pl.String) for c in ("channel", "source_customer_id", "customer_id")
     ).unique(["channel", "source_customer_id"], keep="first")
     long = long.join(imap, on=["channel", "source_customer_id"], how="inner")
+    source = pl.col("consent_updated_at").cast(pl.Datetime("us", "UTC"))
+    imported = pl.col("imported_at").cast(pl.Datetime("us", "UTC"))
+    dated = source.is_not_null() & (source <= imported)
     out = long.with_columns(
-        pl.col("imported_at").alias("at"),
+        pl.when(dated).then(source).otherwise(imported).alias("at"),
+        pl.when(dated).then(pl.lit("source")).otherwise(pl.lit("import")).alias("dated_by"),
         pl.lit("import").alias("origin"),
         *(pl.lit(None).alias(c) for c in ("event_id", "user_name", "note")),
     )
@@ -204,6 +228,10 @@ def _conform_events(events: pl.DataFrame) -> pl.DataFrame:
         )
     frame = events.with_columns(
         *(pl.lit(None).alias(c) for c in EVENT_SCHEMA if c not in events.columns)
+    ).with_columns(  # hand-made events without it: dated when they happened
+        pl.col("dated_by").fill_null(
+            pl.when(pl.col("origin") == "manual").then(pl.lit("manual")).otherwise(pl.lit("import"))
+        )
     )
     return frame.select(list(EVENT_SCHEMA)).cast(pl.Schema(EVENT_SCHEMA))
 
@@ -289,7 +317,9 @@ def consent_state(events: pl.DataFrame) -> pl.DataFrame:
     """Current consent per customer and purpose from events (:data:`CURRENT_SCHEMA`).
 
     ``granted`` is the state after the latest event, ``since`` the time of the first event of
-    the last run of equal states, ``origin`` what decides it (``manual`` or ``import``).
+    the last run of equal states and ``dated_by`` where that time comes from (``source``,
+    ``import`` or ``manual``: see :data:`DATED_BY`), ``origin`` what decides it (``manual`` or
+    ``import``).
 
     Examples
     --------
@@ -306,7 +336,8 @@ def consent_state(events: pl.DataFrame) -> pl.DataFrame:
     changed = pl.col("_new") | state.ne_missing(state.shift(1))
     last = pl.col("_new").shift(-1).fill_null(True)
     current = timeline.with_columns(
-        pl.when(changed).then(pl.col("at")).forward_fill().alias("since")
+        pl.when(changed).then(pl.col("at")).forward_fill().alias("since"),
+        pl.when(changed).then(pl.col("dated_by")).forward_fill().alias("_since_dated_by"),
     )
     current = current.filter(last).select(
         "customer_id",
@@ -314,6 +345,7 @@ def consent_state(events: pl.DataFrame) -> pl.DataFrame:
         pl.col("state_after").alias("granted"),
         "since",
         pl.col("decided_by").alias("origin"),
+        pl.col("_since_dated_by").alias("dated_by"),
     )
     return current.cast(pl.Schema(CURRENT_SCHEMA))
 
@@ -353,6 +385,7 @@ def manual_consent_events(
         frame = pl.DataFrame(schema=schema) if frame.width == 0 else frame.cast(pl.Schema(schema))
     out = frame.with_columns(
         pl.lit("manual").alias("origin"),
+        pl.lit("manual").alias("dated_by"),
         *(
             pl.lit(None).alias(c)
             for c in ("channel", "source_customer_id", "batch_id", "source_line")
@@ -370,7 +403,12 @@ def consent_events(ws: Workspace, *, customer_ids: Sequence[str] | None = None) 
     >>> consent_events(Workspace.open(tempfile.mkdtemp())).height
     0
     """
-    columns = ["channel", "source_customer_id", *(f"consent_{p}" for p in PURPOSES)]
+    columns = [
+        "channel",
+        "source_customer_id",
+        *(f"consent_{p}" for p in PURPOSES),
+        "consent_updated_at",
+    ]
     imap = ws.identity_map(customer_ids=customer_ids)
     records = None if customer_ids is None else imap
     customers = ws.rows_with_import_time("customers", columns=columns, records=records)
@@ -400,7 +438,7 @@ def current_consent(ws: Workspace, *, customer_ids: Sequence[str] | None = None)
     --------
     >>> import tempfile
     >>> current_consent(Workspace.open(tempfile.mkdtemp())).columns
-    ['customer_id', 'purpose', 'granted', 'since', 'origin']
+    ['customer_id', 'purpose', 'granted', 'since', 'origin', 'dated_by']
     """
     return consent_state(consent_events(ws, customer_ids=customer_ids)).sort(_GROUP)
 

@@ -567,7 +567,8 @@ def order_facts(
     Parameters
     ----------
     source
-        A workspace (its ``orders`` table, active batches) or an orders frame.
+        A workspace (its ``orders`` table, active batches, without the buyer's name, phone and
+        e-mail: null, never read nor decrypted) or an orders frame.
     identity_map
         ``channel, source_customer_id, customer_id``; read from the workspace when omitted (an
         orders frame without a map raises).
@@ -590,7 +591,7 @@ def order_facts(
     [('C1', 'A', 5.0)]
     """
     if isinstance(source, Workspace):
-        orders = source.table("orders")
+        orders = source.table("orders", personal=False)  # analyses never need the contacts
         imap = read_identity_map(source) if identity_map is None else identity_map
     elif isinstance(source, pl.DataFrame):
         if identity_map is None:

@@ -4,7 +4,7 @@
   :class:`CustomerProfile` (frames the app and the CLI render as they are).
 - :func:`search` finds customers by name, phone, e-mail or source id; the input is normalised
   the way imports are (:func:`cimlab.ingest.parsing.normalize_phone`, :func:`normalize_email`) and the
-  results carry masked contact data only.
+  results carry masked names and contact data only.
 - :func:`reveal_pii` returns unmasked contact data and logs who asked, when and why in the
   ``pii_reveals`` table (never the values). Callers decide who may call it (a role or setting).
 
@@ -49,7 +49,7 @@ from cimlab.dates import as_utc
 from cimlab.errors import WorkspaceError
 from cimlab.identity.tables import HOUSEHOLDS_SCHEMA
 from cimlab.ingest.parsing import normalize_email, normalize_phone
-from cimlab.privacy import mask_email_expr, mask_phone_expr, scrub_text
+from cimlab.privacy import mask_email_expr, mask_name_expr, mask_phone_expr, scrub_text
 from cimlab.settings import source_priority as saved_source_priority
 from cimlab.workspace import Workspace
 
@@ -339,8 +339,10 @@ def _normalise(expr: pl.Expr) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _search_sql(text: str) -> tuple[str, list[Any]]:
-    """A UNION of ``(channel, source_customer_id, kind)`` hits over the canonical tables."""
+def _search_sql(text: str, *, personal: bool = True) -> tuple[str, list[Any]]:
+    """A UNION of ``(channel, source_customer_id, kind)`` hits over the canonical tables;
+    ``personal=False``: source ids only (names, phones, e-mails are encrypted: see
+    :func:`_personal_hits`)."""
     parts: list[str] = []
     params: list[Any] = []
 
@@ -353,6 +355,8 @@ def _search_sql(text: str) -> tuple[str, list[Any]]:
 
     for table in TABLES:
         add(table, "lower(source_customer_id) = lower(?)", "source_id", text)
+    if not personal:
+        return " UNION ALL ".join(parts), params
     if "@" in text:
         email = _normalise(normalize_email(pl.lit(text)))
         for table in ("customers", "orders"):
@@ -379,6 +383,80 @@ def _search_sql(text: str) -> tuple[str, list[Any]]:
     return " UNION ALL ".join(parts), params
 
 
+def _personal_hits(ws: Workspace, text: str) -> pl.DataFrame:
+    """``(channel, source_customer_id, kind)`` hits on names, phones and e-mails of an encrypted
+    workspace: the same rules as :func:`_search_sql`, on the values decrypted in memory."""
+    conditions: list[tuple[str, pl.Expr]] = []
+    lowered = text.lower()
+    if "@" in text:
+        email = _normalise(normalize_email(pl.lit(text)))
+        if email is not None:
+            conditions.append(("email", pl.col("email") == email))
+        else:
+            found = pl.col("email").str.to_lowercase().str.contains(lowered, literal=True)
+            conditions.append(("email", found))
+    digits = re.sub(r"[^0-9]", "", text.translate({0xFF10 + i: str(i) for i in range(10)}))
+    if _PHONE_LIKE.fullmatch(text) and len(digits) >= 3:
+        phone = _normalise(normalize_phone(pl.lit(text)))
+        if phone is not None and phone.startswith("+"):
+            conditions.append(("phone", pl.col("phone") == phone))
+        if len(digits) >= _MIN_PARTIAL_DIGITS:
+            stored = pl.col("phone").str.replace_all("[^0-9]", "")
+            conditions.append(("phone_partial", stored.str.contains(digits, literal=True)))
+    if re.search(r"[^\W\d_]", text):
+        found = pl.col("name").str.to_lowercase().str.contains(lowered, literal=True)
+        conditions.append(("name", found))
+    schema = {"channel": pl.String(), "source_customer_id": pl.String(), "kind": pl.String()}
+    if not conditions:
+        return pl.DataFrame(schema=schema)
+    rows = _clear_contacts(ws)
+    frames = [
+        rows.filter(condition.fill_null(False)).select(
+            "channel", "source_customer_id", kind=pl.lit(kind)
+        )
+        for kind, condition in conditions
+    ]
+    return pl.concat(frames).unique().cast(schema)  # type: ignore[arg-type]
+
+
+# (database path, its files' times and sizes) -> the decrypted contacts of that state
+_CLEAR_CONTACTS: dict[tuple[str, tuple[int, ...]], pl.DataFrame] = {}
+
+
+def _database_stamp(ws: Workspace) -> tuple[str, tuple[int, ...]]:
+    stamp: list[int] = []
+    for path in (ws.db_path, ws.db_path.with_name(ws.db_path.name + ".wal")):
+        try:
+            info = path.stat()
+        except OSError:
+            stamp += [-1, -1]
+        else:
+            stamp += [info.st_mtime_ns, info.st_size]
+    return str(ws.db_path.resolve()), tuple(stamp)
+
+
+def _clear_contacts(ws: Workspace) -> pl.DataFrame:
+    """``channel, source_customer_id, name, phone, email`` of every customer and order row,
+    decrypted once per state of the database (searches in a row reuse them, in memory only)."""
+    stamp = _database_stamp(ws)
+    known = _CLEAR_CONTACTS.get(stamp)
+    if known is not None:
+        return known
+    frames = []
+    for table, name in (("customers", "name"), ("orders", "customer_name")):
+        rows = ws.query(
+            f'SELECT channel, source_customer_id, "{name}" AS name, phone, email FROM {table} '
+            "WHERE source_customer_id IS NOT NULL AND "
+            f'("{name}" IS NOT NULL OR phone IS NOT NULL OR email IS NOT NULL)'
+        )
+        frames.append(ws.decrypt(rows.rename({"name": name}), table).rename({name: "name"}))
+    contacts = pl.concat(frames)
+    if _database_stamp(ws) == stamp:  # nothing wrote meanwhile
+        _CLEAR_CONTACTS.clear()  # one state at a time
+        _CLEAR_CONTACTS[stamp] = contacts
+    return contacts
+
+
 def search_customers(ws: Workspace, text: str, *, limit: int = 50) -> pl.DataFrame:
     """Customers whose records match ``text`` (:data:`SEARCH_SCHEMA`), best matches first.
 
@@ -395,8 +473,9 @@ def search_customers(ws: Workspace, text: str, *, limit: int = 50) -> pl.DataFra
       customer name or the buyer name on orders.
 
     Results are ranked by their best kind of match (in the order above), then ``customer_id``;
-    ``matched_on`` lists the kinds. ``display_name`` is the golden name; phone and e-mail are
-    masked (``138****8000``, ``a***@x.com``).
+    ``matched_on`` lists the kinds. ``display_name`` is the golden name, masked like phone and
+    e-mail (``林**``, ``138****8000``, ``a***@x.com``): results are lists, and full details are
+    for the 360 view's audited reveal (:func:`reveal_pii`).
 
     Examples
     --------
@@ -411,13 +490,19 @@ def search_customers(ws: Workspace, text: str, *, limit: int = 50) -> pl.DataFra
     text = text.strip()
     if not text or not ws.has_table("identity_map"):
         return pl.DataFrame(schema=SEARCH_SCHEMA)
-    hits_sql, params = _search_sql(text)
+    hits_sql, params = _search_sql(text, personal=not ws.encrypted)
     hits = ws.query(
         f"SELECT m.customer_id, h.kind FROM ({hits_sql}) h JOIN identity_map m "
         "USING (channel, source_customer_id) UNION ALL SELECT DISTINCT customer_id, "
         "'customer_id' AS kind FROM identity_map WHERE upper(customer_id) = upper(?)",
         [*params, text],
     )
+    if ws.encrypted:
+        personal = _personal_hits(ws, text).join(
+            ws.identity_map().select("channel", "source_customer_id", "customer_id"),
+            on=["channel", "source_customer_id"],
+        )
+        hits = pl.concat([hits, personal.select(hits.columns).cast(hits.schema)])
     if hits.height == 0:
         return pl.DataFrame(schema=SEARCH_SCHEMA)
     order = {k: i for i, k in enumerate(_KINDS)}
@@ -435,7 +520,7 @@ def search_customers(ws: Workspace, text: str, *, limit: int = 50) -> pl.DataFra
     golden = golden_records(ws, customer_ids=ranked["customer_id"].to_list())
     out = ranked.join(golden, on="customer_id", how="left", maintain_order="left").select(
         "customer_id",
-        pl.col("name").alias("display_name"),
+        mask_name_expr(pl.col("name")).alias("display_name"),
         mask_phone_expr(pl.col("phone")).alias("phone_masked"),
         mask_email_expr(pl.col("email")).alias("email_masked"),
         "channels",

@@ -8,8 +8,8 @@ app uses exists).
 The texts live in one module per page family, each with its own ``MESSAGES``:
 :mod:`~cimlab.i18n.common` (shell, tables, analysis date), :mod:`~cimlab.i18n.imports`,
 :mod:`~cimlab.i18n.overview`, :mod:`~cimlab.i18n.customers`, :mod:`~cimlab.i18n.segments`,
-:mod:`~cimlab.i18n.channels`, :mod:`~cimlab.i18n.satisfaction`, :mod:`~cimlab.i18n.value` and
-:mod:`~cimlab.i18n.campaigns`. :data:`MESSAGES` here merges
+:mod:`~cimlab.i18n.channels`, :mod:`~cimlab.i18n.satisfaction`, :mod:`~cimlab.i18n.value`,
+:mod:`~cimlab.i18n.campaigns` and :mod:`~cimlab.i18n.auth` (sign-in, roles, audit). :data:`MESSAGES` here merges
 them; a key defined in two of them stops the import.
 
 Examples
@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from typing import Any, Final
 
 from cimlab.errors import CimlabError
+from cimlab.i18n import auth as _auth_texts
 from cimlab.i18n import campaigns as _campaign_texts
 from cimlab.i18n import channels as _channel_texts
 from cimlab.i18n import common as _common
@@ -71,6 +72,7 @@ _PAGES: Final = (
     _satisfaction_texts,
     _value_texts,
     _campaign_texts,
+    _auth_texts,
 )
 
 
@@ -127,6 +129,7 @@ _COLUMN_LABELS_EN: dict[str, str] = {
     "consent_sms": "SMS marketing consent",
     "consent_wechat": "WeChat marketing consent",
     "consent_phone": "Phone marketing consent",
+    "consent_updated_at": "Consent date (source)",
     "tags": "Tags",
     "order_id": "Order ID",
     "line_number": "Line number",

@@ -158,6 +158,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "please try again or report the problem.",
         "zh": "发生了意外错误，详细信息已写入服务器日志。请重试或报告此问题。",
     },
+    "error.workspace_key": {
+        "en": "This workspace is encrypted and cannot be opened: {message}. Start the app "
+        "with the workspace key in CIMLAB_WORKSPACE_KEY (or a key file named by "
+        "CIMLAB_WORKSPACE_KEY_FILE, outside the workspace folder).",
+        "zh": "该工作区已加密，无法打开：{message}。请在启动应用时通过 CIMLAB_WORKSPACE_KEY "
+        "提供工作区密钥（或用 CIMLAB_WORKSPACE_KEY_FILE 指向工作区文件夹之外的密钥文件）。",
+    },
+    "app.encryption_pending": {
+        "en": "A workspace key is set but this workspace is not encrypted yet: names, phones "
+        "and e-mails are stored in clear. `cimlab workspace encrypt --workspace DIR` "
+        "encrypts it.",
+        "zh": "已设置工作区密钥，但该工作区尚未加密：姓名、电话和邮箱仍以明文保存。"
+        "运行 `cimlab workspace encrypt --workspace DIR` 即可加密。",
+    },
     "error.workspace_busy": {
         "en": "The workspace is busy: another import or command is writing to it. "
         "Wait until it has finished and try again. ({message})",
@@ -299,4 +313,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "money.caption": {"en": "Amounts in {unit}.", "zh": "金额单位：{unit}。"},
     "money.header": {"en": "{label} ({unit})", "zh": "{label}（{unit}）"},
     "money.unit_only": {"en": "{currency} only", "zh": "仅 {currency}"},
+    "app.work_resolve": {
+        "en": "Resolving identities… (other users can keep working meanwhile)",
+        "zh": "正在识别客户身份……（期间其他用户可照常使用）",
+    },
+    "app.work_import": {
+        "en": "Importing {file}… (other users can keep working meanwhile)",
+        "zh": "正在导入 {file}……（期间其他用户可照常使用）",
+    },
+    "app.work_undo": {
+        "en": "Undoing import {batch}… (other users can keep working meanwhile)",
+        "zh": "正在撤销第 {batch} 批导入……（期间其他用户可照常使用）",
+    },
+    "app.work_done": {"en": "Done in {seconds} s", "zh": "完成，用时 {seconds} 秒"},
 }

@@ -328,6 +328,27 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cust.col_applied": {"en": "Applied", "zh": "已生效"},
     "cust.consent_in": {"en": "opt-in", "zh": "同意（订阅）"},
     "cust.consent_out": {"en": "opt-out", "zh": "退订"},
+    "cust.consent_given": {"en": "given", "zh": "同意"},
+    "cust.consent_refused": {"en": "refused", "zh": "拒绝"},
+    "cust.consent_dated_source": {
+        "en": "{state} {date} (source file)",
+        "zh": "{date} {state}（来源文件所记日期）",
+    },
+    "cust.consent_dated_import": {
+        "en": "{state}, date not in the file (imported {date})",
+        "zh": "{state}，文件未写日期（导入于 {date}）",
+    },
+    "cust.consent_dated_manual": {
+        "en": "{state} {date} (recorded by hand)",
+        "zh": "{date} {state}（人工记录）",
+    },
+    "cust.col_dated": {"en": "Date from", "zh": "日期来源"},
+    "cust.dated.source": {"en": "source file", "zh": "来源文件"},
+    "cust.dated.import": {
+        "en": "import time (the file gave no date)",
+        "zh": "导入时间（文件未写日期）",
+    },
+    "cust.dated.manual": {"en": "recorded by hand", "zh": "人工记录"},
     "cust.consent_change": {"en": "Record a manual change", "zh": "记录人工修改"},
     "cust.consent_new_state": {"en": "New state", "zh": "新状态"},
     "cust.consent_note_placeholder": {

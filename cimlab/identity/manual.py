@@ -168,7 +168,7 @@ def merge_customers(
             user=user,
             note=f"{customer_a}+{customer_b}",
         )
-        result = resolve_in(con, when, fuzzy=fuzzy, settings=settings)
+        result = resolve_in(con, when, fuzzy=fuzzy, settings=settings, workspace=ws)
         first = rows.row(0, named=True)
         merged = _customer_of(con, first["channel"], first["source_customer_id"])
     return OverrideResult((merged,), result)
@@ -248,7 +248,7 @@ def split_customer(
                 pl.col("part").fill_null(0)
             )
         _record_override(con, rows, action="split", when=when, user=user, note=customer_id)
-        result = resolve_in(con, when, fuzzy=fuzzy, settings=settings)
+        result = resolve_in(con, when, fuzzy=fuzzy, settings=settings, workspace=ws)
         reps = rows.sort("part").unique("part", keep="first", maintain_order=True)
         ids = tuple(
             _customer_of(con, r["channel"], r["source_customer_id"])
@@ -293,7 +293,7 @@ def _decide(
             "WHERE review_id = ?",
             ["accepted" if accept_it else "rejected", when, user, review_id],
         )
-        result = resolve_in(con, when, fuzzy=fuzzy, settings=settings)
+        result = resolve_in(con, when, fuzzy=fuzzy, settings=settings, workspace=ws)
         ids = tuple(
             dict.fromkeys(
                 _customer_of(con, str(c), str(i)) for c, i in [(row[0], row[1]), (row[2], row[3])]

@@ -98,12 +98,21 @@ def _usable_phone(phone: str, masked: str) -> pl.Expr:
     )
 
 
-def load_tables(run: Callable[[str], pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """The columns identity needs of each canonical table, read with ``run`` (a SQL runner)."""
+def load_tables(
+    run: Callable[[str], pl.DataFrame],
+    *,
+    decrypt: Callable[[pl.DataFrame, str], pl.DataFrame] | None = None,
+) -> dict[str, pl.DataFrame]:
+    """The columns identity needs of each canonical table, read with ``run`` (a SQL runner).
+
+    ``decrypt`` (:meth:`Workspace.decrypt`) opens the personal-data columns of an encrypted
+    workspace: names, phones, e-mails and birth dates are compared in memory, in clear.
+    """
     out = {}
     for table, columns in TABLE_COLUMNS.items():
         names = ", ".join(f'"{c}"' for c in columns)
-        out[table] = run(f"SELECT {names} FROM {table}")
+        frame = run(f"SELECT {names} FROM {table}")
+        out[table] = frame if decrypt is None else decrypt(frame, table)
     return out
 
 
@@ -136,7 +145,7 @@ def source_records(ws_or_tables: Workspace | Mapping[str, pl.DataFrame]) -> pl.D
     ('林一', '+8613800138000', ['orders'])
     """
     if isinstance(ws_or_tables, Workspace):
-        tables = load_tables(ws_or_tables.query)
+        tables = load_tables(ws_or_tables.query, decrypt=ws_or_tables.decrypt)
     else:
         unknown = sorted(set(ws_or_tables) - set(TABLE_COLUMNS))
         if unknown:

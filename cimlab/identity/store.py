@@ -149,10 +149,21 @@ def last_run(con: duckdb.DuckDBPyConnection) -> tuple[bool, IdentitySettings]:
 
 
 def resolve_in(
-    con: duckdb.DuckDBPyConnection, when: dt.datetime, *, fuzzy: bool, settings: IdentitySettings
+    con: duckdb.DuckDBPyConnection,
+    when: dt.datetime,
+    *,
+    fuzzy: bool,
+    settings: IdentitySettings,
+    workspace: Workspace | None = None,
 ) -> ResolutionResult:
-    """Resolve with ``con`` (inside the caller's transaction) and rewrite the identity tables."""
-    records = records_from_tables(load_tables(lambda sql: query_frame(con, sql)))
+    """Resolve with ``con`` (inside the caller's transaction) and rewrite the identity tables.
+
+    ``workspace`` is the one ``con`` belongs to: when it is encrypted, its personal data is
+    decrypted in memory and blocked keys are stored as keyed hashes (HMAC), not plain SHA-256.
+    """
+    decrypt = None if workspace is None else workspace.decrypt
+    cipher = None if workspace is None else workspace.cipher
+    records = records_from_tables(load_tables(lambda sql: query_frame(con, sql), decrypt=decrypt))
     previous = read_identity_map(con)
     overrides = query_frame(con, "SELECT * FROM identity_overrides")
     row = fetch_first(con.execute("SELECT coalesce(max(number), 0) FROM identity_ids"))
@@ -176,8 +187,12 @@ def resolve_in(
     insert_frame(con, "identity_map", res.map, ", ?", [when])
     con.execute("DELETE FROM identity_links")
     insert_frame(con, "identity_links", res.links, ", ?", [when])
+    blocked = res.blocked
+    if cipher is not None:  # a plain SHA-256 of a phone is reversed by trying every number
+        hashed = [cipher.keyed_hash(h, kind="blocked_key") for h in blocked["key_hash"].to_list()]
+        blocked = blocked.with_columns(pl.Series("key_hash", hashed, dtype=pl.String))
     con.execute("DELETE FROM identity_blocked_keys")
-    insert_frame(con, "identity_blocked_keys", res.blocked, ", ?", [when])
+    insert_frame(con, "identity_blocked_keys", blocked, ", ?", [when])
     con.execute("DELETE FROM identity_review WHERE status = 'open'")
     decided = set(query_frame(con, "SELECT review_id FROM identity_review")["review_id"].to_list())
     fresh = res.review.filter(~pl.col("review_id").is_in(list(decided)))
@@ -254,7 +269,7 @@ def resolve(
     s = check_settings(settings)
     ws.ensure_tables(DDL)
     with ws.transaction() as con:
-        return resolve_in(con, when, fuzzy=bool(fuzzy), settings=s)
+        return resolve_in(con, when, fuzzy=bool(fuzzy), settings=s, workspace=ws)
 
 
 def resolve_again(ws: Workspace, *, at: dt.datetime) -> ResolutionResult:
@@ -272,7 +287,7 @@ def resolve_again(ws: Workspace, *, at: dt.datetime) -> ResolutionResult:
     ws.ensure_tables(DDL)
     with ws.transaction() as con:
         fuzzy, settings = last_run(con)
-        return resolve_in(con, when, fuzzy=fuzzy, settings=settings)
+        return resolve_in(con, when, fuzzy=fuzzy, settings=settings, workspace=ws)
 
 
 def unlinked_records(ws: Workspace) -> int:

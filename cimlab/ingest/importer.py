@@ -106,6 +106,7 @@ COLUMN_KINDS: dict[str, dict[str, str]] = {
         "consent_sms": "bool",
         "consent_wechat": "bool",
         "consent_phone": "bool",
+        "consent_updated_at": "datetime",
         "tags": _TEXT,
     },
     "orders": {

@@ -23,6 +23,7 @@ from cimlab import consent, identity, profile, tags
 from cimlab.demo import build_demo_workspace
 from cimlab.i18n import channel_label, t
 from cimlab.ingest.importer import check_bytes, store_report
+from cimlab.privacy import mask_name
 from cimlab.workspace import Workspace
 from tests.app.markdown_checks import shown_text
 
@@ -141,7 +142,9 @@ def test_upload_gbk_csv_report_import_history_and_undo(workspace: Path) -> None:
     history = at.dataframe[-1].value
     assert list(history["批次"]) == [1] and list(history["状态"]) == ["有效"]
 
-    # importing the same file again adds nothing and says so
+    # the imported file left the uploader (a fresh one); uploading it again adds nothing
+    assert [u.key for u in at.file_uploader] == ["imp_files_1"]
+    at.file_uploader[0].set_value(("tmall.csv", _tmall_bytes(), "text/csv")).run()
     _button(at, t("imp.import_button", "zh")).click().run()
     assert t("imp.already", "zh", batch=1) in _texts(at.info)
     assert Workspace.open(workspace).batches().height == 1
@@ -518,8 +521,11 @@ def test_customers_page_resolves_searches_and_opens_the_360(demo_app: _Demo) -> 
 
     # by name, and by the unified id
     at.text_input(key="cust_query").input(person["name"]).run()
-    options = at.selectbox(key="cust_pick").options  # labels: id · name · masked phone
-    assert any(o.startswith(f"{person['customer_id']} · {person['name']}") for o in options)
+    options = at.selectbox(key="cust_pick").options  # labels: id · masked name · masked phone
+    assert any(
+        o.startswith(f"{person['customer_id']} · {mask_name(person['name'])}") for o in options
+    )
+    assert len(person["name"]) < 2 or not [o for o in options if person["name"] in o]
     _open(at, person["customer_id"].lower().replace("c", "C", 1))
 
     # English: the explanations follow the language

@@ -1,24 +1,21 @@
 """End to end in headless Chromium: upload a GBK CSV, see the report, import, open the Overview;
-and on a demo workspace, resolve identities on the Customers page, search a demo customer by
-phone and open the 360 view; on a resolved demo workspace, open every analytics page (Overview KPIs,
+on a resolved demo workspace, open every analytics page (Overview KPIs,
 Segments, Channels & cohorts, Satisfaction, Products), see its charts and one figure equal to
 the one the test computes from the workspace's rows with plain Polars; upload a file named
 like a Markdown image and open pages whose data is Markdown (nothing loads from another host, the
 names read as written); and render Markdown payloads escaped by ``md_text`` in every kind of
-Markdown place (``markdown_places_app.py``).
+Markdown place (``markdown_places_app.py``). The journeys (resolve, search and the 360 view,
+segment → audience → export, undo) are in :mod:`tests.app.test_journeys`.
 
 Needs Debian's ``chromium`` at ``/usr/bin/chromium`` (Playwright drives it through
 ``executable_path``; no browser download). Skips with a reason where it is missing, and fails
 instead when ``CI=true``. Screenshots are written to /tmp/cimlab_import.png,
-/tmp/cimlab_overview.png, /tmp/cimlab_customers.png, /tmp/cimlab_<page>.png,
-/tmp/cimlab_campaigns.png and
-/tmp/cimlab_markdown.png.
+/tmp/cimlab_overview.png, /tmp/cimlab_<page>.png and /tmp/cimlab_markdown.png.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
 import os
 import re
 import signal
@@ -40,7 +37,6 @@ APP = ROOT / "apps" / "streamlit_app.py"
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = Path("/tmp/cimlab_import.png")
 OVERVIEW_SCREENSHOT = Path("/tmp/cimlab_overview.png")
-CUSTOMERS_SCREENSHOT = Path("/tmp/cimlab_customers.png")
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -140,17 +136,6 @@ def server(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def demo_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """The app on a small demo workspace; yields its URL and the demo files folder."""
-    _require_chromium()
-    from cimlab.demo import build_demo_workspace
-
-    build_demo_workspace(tmp_path / "ws", tmp_path / "files", people=200, resolve_identities=False)
-    with _serve(tmp_path, tmp_path / "ws") as url:
-        yield url, tmp_path / "files"
-
-
 def test_upload_gbk_csv_and_see_the_report(server: str) -> None:
     from playwright.sync_api import FilePayload, expect, sync_playwright
 
@@ -197,58 +182,6 @@ def test_upload_gbk_csv_and_see_the_report(server: str) -> None:
             page.get_by_text("English", exact=True).click()
             expect(page.get_by_role("heading", name="Overview")).to_be_visible()
             expect(page.get_by_test_id("stException")).to_have_count(0)
-        finally:
-            browser.close()
-
-
-def _demo_phone(files: Path, workspace: Path) -> str:
-    """The phone (E.164) of the first demo person whose customer record carries it."""
-    from cimlab.workspace import Workspace
-
-    with (files / "_truth" / "people.csv").open(encoding="utf-8") as handle:
-        phones = [row["phone"] for row in csv.DictReader(handle)]
-    stored = Workspace.open(workspace).query("SELECT DISTINCT phone FROM customers")
-    known = set(stored["phone"].drop_nulls().to_list())
-    return next(p for p in phones if p in known)
-
-
-def test_customers_page_resolve_search_and_360(demo_server: tuple[str, Path]) -> None:
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=WAIT)
-
-    url, files = demo_server
-    phone = _demo_phone(files, files.parent / "ws")
-    local = phone.removeprefix("+86")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=STEP_TIMEOUT
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 2200}, locale="zh-CN")
-            page.set_default_timeout(STEP_TIMEOUT)
-            page.goto(url + "/customers")
-            expect(page.get_by_role("heading", name="客户", exact=True)).to_be_visible(timeout=WAIT)
-            expect(page.get_by_text("尚未进行客户身份识别")).to_be_visible()
-
-            page.get_by_role("button", name="识别客户身份").click()
-            expect(page.get_by_text(re.compile(r"^识别完成："))).to_be_visible(timeout=WAIT)
-            expect(page.get_by_test_id("stMetric").nth(0)).to_contain_text("来源记录")
-
-            search = page.get_by_role("textbox", name="搜索", exact=True)
-            search.fill(f"{local[:3]} {local[3:7]} {local[7:]}")
-            search.press("Enter")
-            heading = page.get_by_role("heading", name=re.compile(r"^客户 C[0-9]{6,} · "))
-            expect(heading).to_be_visible(timeout=WAIT)
-            expect(page.get_by_text("首次购买")).to_be_visible()
-            expect(page.get_by_role("tab", name="营销许可")).to_be_visible()
-            expect(page.get_by_text("为什么认定是同一个人？")).to_be_visible()
-            # masked in the choice of results; the raw number is nowhere in the page
-            opened = page.get_by_role("combobox", name="打开客户")
-            expect(opened).to_have_value(re.compile(re.escape(f" · {local[:3]}****{local[-4:]}")))
-            assert local not in page.content()
-            expect(page.get_by_test_id("stException")).to_have_count(0)
-            page.screenshot(path=str(CUSTOMERS_SCREENSHOT), full_page=True)
         finally:
             browser.close()
 
@@ -381,57 +314,6 @@ def test_analytics_pages_open_with_charts(resolved_server: tuple[str, Path]) -> 
             browser.close()
 
 
-CAMPAIGN_SCREENSHOT = Path("/tmp/cimlab_campaigns.png")
-
-
-def test_segment_to_audience_to_export(resolved_server: tuple[str, Path]) -> None:
-    """Segments → "make an audience from this" → Campaigns with the draft → an SMS export with a
-    10 % control group: the download is the gateway's file (``手机号码``, bare 11-digit
-    numbers, no BOM), the page shows the suppression report and the audit log gains the row."""
-    from playwright.sync_api import expect, sync_playwright
-
-    from cimlab.act.campaigns import campaign_log
-    from cimlab.workspace import Workspace
-
-    url, workspace = resolved_server
-    expect.set_options(timeout=WAIT)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=STEP_TIMEOUT
-        )
-        try:
-            page = browser.new_page(
-                viewport={"width": 1400, "height": 2400}, locale="zh-CN", accept_downloads=True
-            )
-            page.set_default_timeout(STEP_TIMEOUT)
-            page.goto(f"{url}/segments")
-            expect(page.get_by_role("heading", name="客户分群", exact=True)).to_be_visible()
-            page.get_by_role("button", name="以此创建受众").first.click()
-            expect(page.get_by_role("heading", name="营销活动", exact=True)).to_be_visible()
-            expect(page.get_by_text(re.compile(r"^草稿：RFM 分群："))).to_be_visible()
-            size = page.get_by_test_id("stMetric").filter(
-                has=page.get_by_test_id("stMetricLabel").get_by_text("受众客户数", exact=True)
-            )
-            expect(size.get_by_test_id("stMetricValue")).to_have_text(re.compile(r"^[1-9][0-9,]*$"))
-            page.get_by_role("tab", name="导出", exact=True).click()
-            page.get_by_role("button", name="导出名单").click()
-            expect(page.get_by_text(re.compile(r"^已为短信群发"))).to_be_visible()
-            expect(page.get_by_text("排除报告")).to_be_visible()
-            with page.expect_download() as download:
-                page.get_by_role("button", name="下载活动文件").click()
-            data = Path(download.value.path()).read_bytes()
-            lines = data.decode("utf-8").splitlines()
-            assert lines[0] == "手机号码" and all(re.fullmatch(r"1[0-9]{10}", n) for n in lines[1:])
-            expect(page.get_by_test_id("stException")).to_have_count(0)
-            expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
-            page.screenshot(path=str(CAMPAIGN_SCREENSHOT), full_page=True)
-        finally:
-            browser.close()
-    log = campaign_log(Workspace.open(workspace, create=False))
-    assert log.height == 1 and log["profile"][0] == "sms"
-    assert log["control_share"][0] == 0.1 and log["exported"][0] == len(lines) - 1
-
-
 # ----------------------------------------------------------------------------- Markdown payloads
 
 PLACES_APP = ROOT / "tests" / "app" / "markdown_places_app.py"
@@ -486,6 +368,7 @@ def test_markdown_file_names_and_data_load_nothing(
 ) -> None:
     from playwright.sync_api import FilePayload, expect, sync_playwright
 
+    from cimlab.privacy import mask_name
     from tests.app.markdown_checks import FILE, IMAGE_NAME
 
     expect.set_options(timeout=WAIT)
@@ -524,7 +407,7 @@ def test_markdown_file_names_and_data_load_nothing(
             expect(heading).to_be_visible()
             expect(page.get_by_role("tab", name="营销许可")).to_be_visible()
             _no_markup_from_data(page)
-            name = f"客户 {customer_id} · {IMAGE_NAME}"
+            name = f"客户 {customer_id} · {mask_name(IMAGE_NAME)}"  # masked, and as written
             expect(heading.get_by_text(_as_written(name))).to_be_visible()
 
             for path, title in (("overview", "数据概览"), ("products", "商品关联")):

@@ -377,15 +377,15 @@ def test_a_saved_mapping_is_offered_first_for_the_same_layout(
     assert choice.value == "saved:门店收银"
     assert _by_key(fresh.selectbox, "_channel").value == "offline_store"
     assert _metrics(fresh) == {"读取行数": "1", "可导入行数": "1", "隔离行数": "0"}
-    _by_key(fresh.button, "_import").click().run()
-    _ok(fresh)
-    assert Workspace.open(workspace).table("orders")["status"].to_list() == ["paid"]
-
     # a name the CLI would read as a preset is refused, in the user's language
     _by_key(fresh.text_input, "_save_name").input("jd_orders")
     _by_key(fresh.button, "_save").click().run()
     assert t("imp.save_name_invalid", "zh") in _texts(fresh.warning)
     assert [s.name for s in saved_mappings(Workspace.open(workspace))] == ["门店收银"]
+
+    _by_key(fresh.button, "_import").click().run()
+    _ok(fresh)
+    assert Workspace.open(workspace).table("orders")["status"].to_list() == ["paid"]
 
     # the command line finds the saved mapping by its name
     feb = tmp_path / "tills_mar.csv"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from cimlab.act.snapshot import SNAPSHOTS_DIR
 from cimlab.analytics import lifecycle, rfm
 from cimlab.analytics.facts import CustomerData
 from cimlab.dates import to_date
@@ -268,14 +270,19 @@ def test_download_escapes_formulas(
         )
 
     monkeypatch.setattr(rfm, "rfm_table", scores_with_formula_ids)
-    st.cache_data.clear()  # the page caches rfm's scores: compute them with the patch
+    # the page caches rfm's scores and keeps them for the workspace version (snapshots):
+    # compute them with the patch, and keep no patched scores for the next test
+    stored = demo / SNAPSHOTS_DIR
+    st.cache_data.clear()
+    shutil.rmtree(stored, ignore_errors=True)
     try:
         at = _page("en")
         at.selectbox(key="seg_pick_en").set_value("Champions").run()
         _no_errors(at)
         data = _download(at, downloads, "en")["data"]
     finally:
-        st.cache_data.clear()  # no patched scores for the next test
+        st.cache_data.clear()
+        shutil.rmtree(stored, ignore_errors=True)
     ids = _csv(data)["customer_id"].to_list()
     assert sorted(i for i in ids if i.startswith("'")) == sorted(f"'{e}" for e in evil)
     text = data.decode("utf-8-sig")
