@@ -51,23 +51,23 @@ AUDIT_DDL: Final = """CREATE TABLE IF NOT EXISTS audit_events (
     event_id BIGINT NOT NULL PRIMARY KEY, "at" TIMESTAMPTZ NOT NULL, user_name VARCHAR,
     action VARCHAR NOT NULL, target VARCHAR, n BIGINT, detail VARCHAR)"""
 
-EVENT_ACTIONS: Final = frozenset(
-    {
-        "sign_in",
-        "sign_in_failed",
-        "sign_in_locked",
-        "sign_out",
-        "session_expired",
-        "setting",
-        "user_add",
-        "user_remove",
-        "user_role",
-        "user_password",
-        "undo",
-        "resolve",
-    }
+_ACCESS_ACTIONS: Final = (
+    "sign_in",
+    "sign_in_failed",
+    "sign_in_locked",
+    "sign_out",
+    "session_expired",
+    "setting",
+    "user_add",
+    "user_remove",
+    "user_role",
+    "user_password",
 )
-"""Actions :func:`record_event` stores in ``audit_events`` (nothing else records them)."""
+# sign-ins, settings and users: nothing but audit_events records them
+
+EVENT_ACTIONS: Final = frozenset({"undo", "resolve", *_ACCESS_ACTIONS})
+"""Actions :func:`record_event` stores in ``audit_events`` (nothing else records them; for an
+undo or a resolution, who made it)."""
 
 ACTIONS: Final = (
     "import",
@@ -81,16 +81,7 @@ ACTIONS: Final = (
     "reveal",
     "consent",
     "tag",
-    "sign_in",
-    "sign_in_failed",
-    "sign_in_locked",
-    "sign_out",
-    "session_expired",
-    "setting",
-    "user_add",
-    "user_remove",
-    "user_role",
-    "user_password",
+    *_ACCESS_ACTIONS,
 )
 """Every action :func:`audit_log` can list, in the order the app offers them as filters."""
 
