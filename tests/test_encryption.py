@@ -491,7 +491,9 @@ def test_rekey_re_encrypts_with_the_new_key_only(
     monkeypatch.setattr(encryption, "_verify", original)
     args = ["workspace", "rekey", "--workspace", str(tmp_path / "ws"), "--new-key-file"]
     assert main([*args, str(new_file)]) == 0
-    assert new_text not in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert new_text not in out and "re-encrypted with the new key" in out
+    assert "unencrypted" not in out  # the old database held ciphertext, not clear data
     with pytest.raises(WorkspaceKeyError, match="another key"):
         Workspace.open(tmp_path / "ws")
     monkeypatch.setenv(ENV_KEY, new_text)

@@ -240,7 +240,7 @@ def _run_encryption(args: argparse.Namespace) -> int:
             f"the old, unencrypted database is kept in {done.clear_copy}: it holds personal "
             "data in clear; delete it when you no longer need it"
         )
-    else:
+    elif args.action == "encrypt":
         print("the old, unencrypted database was removed")
     if args.action == "rekey":
         print(
